@@ -1,0 +1,103 @@
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface BundleOptions {
+  /** The module to bundle (a file path), or its source text with `resolveDir`. */
+  entry: string | { contents: string; resolveDir: string; sourcefile?: string };
+  format?: 'esm' | 'cjs';
+  /** Default `node20`. */
+  target?: string;
+  /** Default true: smaller artifacts, and no file-path comments that would make builds machine-dependent. */
+  minify?: boolean;
+  /** Packages left as imports (a provider runtime that the platform supplies, say). */
+  external?: readonly string[];
+  /** Leave every bare package import external (loading in place, where node_modules exists). */
+  packagesExternal?: boolean;
+  sourcemap?: boolean;
+  plugins?: Plugin[];
+}
+
+/** A bundle in memory: the code and, when asked, its source map. */
+export interface BundleOutput {
+  readonly code: string;
+  readonly map: string | undefined;
+}
+
+// ESM bundles that inline CommonJS dependencies need `require` for Node's builtins.
+const ESM_REQUIRE_BANNER = "import { createRequire as __onefnCreateRequire } from 'node:module'; const require = __onefnCreateRequire(import.meta.url);";
+
+/**
+ * Bundles a module with esbuild for Node. Deterministic: the same sources give the same bytes (no
+ * timestamps, no absolute paths in the output).
+ *
+ * @example
+ * const { code } = await bundle({ entry: 'src/api.ts', external: ['@azure/functions'] })
+ */
+export async function bundle(options: BundleOptions): Promise<BundleOutput> {
+  const format = options.format ?? 'esm';
+  const entry = options.entry;
+  const config: BuildOptions = {
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format,
+    target: options.target ?? 'node20',
+    minify: options.minify ?? true,
+    legalComments: 'none',
+    charset: 'utf8',
+    logLevel: 'silent',
+    external: [...(options.external ?? [])],
+    packages: options.packagesExternal ? 'external' : undefined,
+    sourcemap: options.sourcemap ? 'external' : false,
+    outfile: 'index.js',
+    plugins: options.plugins,
+    banner: format === 'esm' ? { js: ESM_REQUIRE_BANNER } : undefined,
+    mainFields: format === 'esm' ? ['module', 'main'] : ['main', 'module'],
+    conditions: format === 'esm' ? ['import', 'node'] : ['require', 'node'],
+  };
+  if (typeof entry === 'string') {
+    config.entryPoints = [resolve(entry)];
+    config.absWorkingDir = dirname(resolve(entry));
+  } else {
+    config.stdin = { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: entry.sourcefile ?? 'entry.ts', loader: 'ts' };
+    config.absWorkingDir = entry.resolveDir;
+  }
+  const result = await build(config);
+  const code = result.outputFiles?.find((f) => f.path.endsWith('.js'));
+  if (!code) throw new Error('esbuild produced no output');
+  return { code: code.text, map: result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text };
+}
+
+function cacheDir(from: string): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'node_modules'))) return join(dir, 'node_modules', '.cache', 'onefn');
+    const up = dirname(dir);
+    if (up === dir) return join(resolve(from), '.onefn');
+    dir = up;
+  }
+}
+
+let loads = 0;
+
+/**
+ * Loads a user's module (TypeScript or JavaScript) as the deployed bundle would see it: bundled by
+ * esbuild, with packages imported from the project's node_modules. Each call loads afresh, so the dev
+ * server can reload after a change.
+ *
+ * @example
+ * const mod = await loadModule('examples/hello/index.ts')
+ * const plans = planFunctions(mod)
+ */
+export async function loadModule(entry: string): Promise<Record<string, unknown>> {
+  const path = resolve(entry);
+  if (!existsSync(path)) throw new Error(`No such module: ${entry}`);
+  const { code } = await bundle({ entry: path, minify: false, packagesExternal: true, sourcemap: false });
+  const dir = cacheDir(dirname(path));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `module-${process.pid}-${++loads}.mjs`);
+  writeFileSync(file, code);
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}

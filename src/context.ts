@@ -1,0 +1,169 @@
+import { createLogger, jsonLineSink, levelFromEnv, type Logger, type LogSink } from './logger.js';
+
+/** The providers onefn runs on; `local` is the dev server, the CLI and tests. */
+export const PROVIDERS = ['aws', 'gcp', 'azure', 'local'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/**
+ * Adapters describe their native event and context here, by declaration merging, so that
+ * `ctx.native` is typed without the core knowing any provider:
+ *
+ * @example
+ * declare module 'onefn' {
+ *   interface NativeRegistry { aws: { event: LambdaEvent; context: LambdaContext } }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface NativeRegistry {}
+
+/** The untouched provider event and context, tagged by provider so that narrowing gives its types. */
+export type Native =
+  | { [P in keyof NativeRegistry & string]: { readonly provider: P } & NativeRegistry[P] }[keyof NativeRegistry & string]
+  | { readonly provider: 'local'; readonly event: unknown; readonly context: unknown };
+
+/**
+ * What every handler receives, the same on every provider.
+ *
+ * @example
+ * handler: async (req, ctx) => {
+ *   ctx.log.info('working', { left: ctx.remainingMs() })
+ *   await fetch(url, { signal: ctx.signal })
+ * }
+ */
+export interface Context {
+  /** The provider's id for this invocation (Lambda request id, CloudEvent or execution id, invocationId). */
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly provider: Provider;
+  /** When the platform will stop this invocation, in milliseconds since the epoch. */
+  readonly deadline: number;
+  /** Milliseconds left before `deadline` (never negative). */
+  remainingMs(): number;
+  /** Aborts shortly before the deadline (see `abortMarginMs`), so work can stop cleanly. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The provider's own event and context, for what the portable model does not carry. */
+  readonly native: Native;
+}
+
+export interface ContextInit {
+  requestId?: string;
+  functionName?: string;
+  provider?: Provider;
+  /** Milliseconds since the epoch. Default: now plus `timeoutMs`. */
+  deadline?: number;
+  /** Used when `deadline` is not given. Default 60 000. */
+  timeoutMs?: number;
+  /** How long before the deadline `signal` aborts. Default: 500 ms, or a tenth of the time left if less. */
+  abortMarginMs?: number;
+  log?: Logger;
+  /** Used to build `log` when none is given. Default: JSON lines on stdout. */
+  logSink?: LogSink;
+  env?: Readonly<Record<string, string | undefined>>;
+  native?: Native;
+  /** An outer signal (a closed client connection, say) that also aborts `signal`. */
+  signal?: AbortSignal;
+}
+
+let counter = 0;
+function localId(): string {
+  counter = (counter + 1) % 0x7fffffff;
+  return `local-${Date.now().toString(36)}-${counter.toString(36)}`;
+}
+
+/**
+ * The context implementation. The signal and its timer are made only when a handler reads `signal`:
+ * most invocations never do, and an AbortController plus a timer per call is measurable on the hot path.
+ */
+class InvocationContext implements Context {
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly provider: Provider;
+  readonly deadline: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly native: Native;
+  private readonly margin: number | undefined;
+  private readonly outer: AbortSignal | undefined;
+  private logger: Logger | undefined;
+  private readonly sink: LogSink | undefined;
+  private controller: AbortController | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(init: ContextInit) {
+    this.requestId = init.requestId ?? localId();
+    this.functionName = init.functionName ?? 'local';
+    this.provider = init.provider ?? 'local';
+    this.deadline = init.deadline ?? Date.now() + (init.timeoutMs ?? 60_000);
+    this.env = init.env ?? process.env;
+    this.native = init.native ?? { provider: 'local', event: undefined, context: undefined };
+    this.margin = init.abortMarginMs;
+    this.outer = init.signal;
+    this.logger = init.log;
+    this.sink = init.logSink;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
+  get log(): Logger {
+    return (this.logger ??= createLogger(this.sink ?? jsonLineSink, {
+      level: levelFromEnv(this.env),
+      fields: { requestId: this.requestId },
+    }));
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    const controller = new AbortController();
+    this.controller = controller;
+    const left = this.remainingMs();
+    const margin = this.margin ?? Math.min(500, Math.floor(left / 10));
+    const abort = (): void => {
+      controller.abort(new DeadlineError(this.deadline));
+    };
+    if (left - margin <= 0) abort();
+    else {
+      this.timer = setTimeout(abort, left - margin);
+      // A pending deadline timer must never keep a process (a test, the CLI) alive.
+      this.timer.unref?.();
+    }
+    if (this.outer) {
+      if (this.outer.aborted) controller.abort(this.outer.reason);
+      else this.outer.addEventListener('abort', () => controller.abort(this.outer?.reason), { once: true });
+    }
+    return controller.signal;
+  }
+
+  /** Clears the deadline timer. The pipeline calls this when the invocation ends. */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** The reason `ctx.signal` aborts with when the deadline nears. */
+export class DeadlineError extends Error {
+  readonly code = 'DEADLINE';
+  constructor(readonly deadline: number) {
+    super(`The invocation deadline (${new Date(deadline).toISOString()}) is near`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * Builds a context with every field defaulted. Adapters pass what their provider gives; tests pass
+ * only what they assert on.
+ *
+ * @example
+ * const ctx = createContext({ functionName: 'orders', timeoutMs: 5_000 })
+ */
+export function createContext(init: ContextInit = {}): Context {
+  return new InvocationContext(init);
+}
+
+/** Ends what a context started (its deadline timer). Safe on any context. */
+export function disposeContext(ctx: Context): void {
+  if (ctx instanceof InvocationContext) ctx.dispose();
+}

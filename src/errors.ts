@@ -1,0 +1,95 @@
+import type { ValidationIssue } from './schema.js';
+
+/**
+ * The base of every error onefn raises. `code` is stable and machine-readable; `cause` chains the
+ * error that led to it.
+ *
+ * @example
+ * try { await invoke(def, input) } catch (e) { if (e instanceof OnefnError) console.log(e.code) }
+ */
+export class OnefnError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * Thrown by a handler to answer with an HTTP status. The message is sent to the client (it is meant
+ * for them); any other thrown value becomes a generic 500.
+ *
+ * @example
+ * if (!user) throw new HttpError(404, `No user ${req.params.id}`)
+ */
+export class HttpError extends OnefnError {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    status: number,
+    message: string,
+    options?: { cause?: unknown; code?: string; headers?: Record<string, string> },
+  ) {
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
+    }
+    super(options?.code ?? 'HTTP_ERROR', message, options);
+    this.status = status;
+    this.headers = options?.headers ?? {};
+  }
+}
+
+/**
+ * Input failed its schema. Over HTTP it becomes a 400 problem+json listing every issue; for a message
+ * it marks that message as failed.
+ */
+export class ValidationError extends HttpError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[]) {
+    const first = issues[0];
+    const where = first ? `${first.location}${first.path.length ? '.' + first.path.join('.') : ''}` : 'input';
+    super(400, `Invalid ${where}: ${first?.message ?? 'validation failed'}`, { code: 'VALIDATION_FAILED' });
+    this.issues = issues;
+  }
+}
+
+/** A definition was made with invalid options. Raised when the definition is made, never later. */
+export class DefinitionError extends OnefnError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_DEFINITION', `Invalid option "${option}": ${message}`);
+    this.option = option;
+  }
+}
+
+/**
+ * An adapter received an event the definition does not serve (or no event kind it knows). Raised before
+ * any user code runs; `received` names what arrived.
+ */
+export class UnsupportedEventError extends OnefnError {
+  readonly received: string;
+  constructor(received: string, expected: string, options?: { cause?: unknown }) {
+    super('UNSUPPORTED_EVENT', `Unsupported event: received ${received}, this function serves ${expected}`, options);
+    this.received = received;
+  }
+}
+
+/** An event of a known kind was malformed (a missing field, undecodable data). */
+export class MalformedEventError extends OnefnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MALFORMED_EVENT', `Malformed event: ${message}`, options);
+  }
+}
+
+/** Names a thrown value in one line, for errors and logs that must not leak a stack. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value).slice(0, 6);
+    return keys.length ? `an object with keys ${keys.join(', ')}` : 'an empty object';
+  }
+  if (typeof value === 'string') return `a string (${value.length} characters)`;
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,78 @@
+/** Header values as providers and users give them: single, repeated, or absent. */
+export type HeadersInit = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * Request headers: case-insensitive and multi-valued. Read-only; built over the provider's own object
+ * without copying until a lookup needs a lower-cased index.
+ *
+ * @example
+ * req.headers.get('Content-Type')   // 'application/json'
+ * req.headers.getAll('x-forwarded-for') // ['203.0.113.1', '10.0.0.1']
+ */
+export class HttpHeaders implements Iterable<[string, string]> {
+  private index: Map<string, string[]> | undefined;
+  /**
+   * @param raw the provider's headers
+   * @param lowerCased true when every name in `raw` is already lower-case (API Gateway v2, Node's
+   *   http server), which lets lookups skip building an index
+   */
+  constructor(
+    private readonly raw: HeadersInit = {},
+    private readonly lowerCased = false,
+  ) {}
+
+  private lookup(name: string): string | readonly string[] | undefined {
+    const key = name.toLowerCase();
+    if (this.lowerCased) return this.raw[key];
+    return this.build().get(key);
+  }
+
+  private build(): Map<string, string[]> {
+    if (this.index) return this.index;
+    const index = new Map<string, string[]>();
+    for (const name in this.raw) {
+      const value = this.raw[name];
+      if (value === undefined) continue;
+      const key = name.toLowerCase();
+      const list = index.get(key) ?? [];
+      if (typeof value === 'string') list.push(value);
+      else list.push(...value);
+      index.set(key, list);
+    }
+    return (this.index = index);
+  }
+
+  /** The value, repeated values joined with ", " (as HTTP folds them), or undefined. */
+  get(name: string): string | undefined {
+    const value = this.lookup(name);
+    if (value === undefined || typeof value === 'string') return value;
+    return value.length ? value.join(', ') : undefined;
+  }
+
+  /** Every value sent under this name, in order. */
+  getAll(name: string): string[] {
+    const value = this.lookup(name);
+    if (value === undefined) return [];
+    return typeof value === 'string' ? [value] : [...value];
+  }
+
+  has(name: string): boolean {
+    return this.lookup(name) !== undefined;
+  }
+
+  /** Lower-cased names with folded values. */
+  *entries(): IterableIterator<[string, string]> {
+    for (const [name, values] of this.build()) yield [name, values.join(', ')];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** A plain object of lower-cased names to folded values (what a headers schema validates). */
+  toObject(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of this.entries()) out[name] = value;
+    return out;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * onefn: write a serverless function once, run it on AWS Lambda, Google Cloud Functions and Azure
+ * Functions. This entry holds what handlers are written with; adapters live in `@onefn/aws`,
+ * `@onefn/gcp` and `@onefn/azure`, test helpers in `onefn/testing`.
+ *
+ * @example
+ * import { defineHttp, json } from 'onefn'
+ * export const hello = defineHttp({ method: 'GET', route: '/hello', handler: () => json({ message: 'Hello!' }) })
+ */
+export {
+  defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, isDefinition,
+  DEFINITION_KINDS, DEFAULT_BODY_LIMIT,
+  type CloudEventDefinition, type CloudEventOptions, type CloudEventTrigger, type CorsOptions, type Definition,
+  type DefinitionKind, type EventDefinition, type FunctionSettings, type HttpDefinition, type HttpOptions,
+  type HttpTrigger, type MessageDefinition, type MessageTrigger, type QueueOptions, type RequestOf,
+  type ScheduleDefinition, type ScheduleOptions, type ScheduleTrigger, type StorageDefinition, type StorageOptions,
+  type StorageTrigger, type TopicOptions,
+} from './define.js';
+export { PROVIDERS, DeadlineError, type Context, type Native, type NativeRegistry, type Provider } from './context.js';
+export {
+  DefinitionError, HttpError, MalformedEventError, OnefnError, UnsupportedEventError, ValidationError,
+} from './errors.js';
+export {
+  STORAGE_CHANGES,
+  type CloudEvent, type Message, type ScheduleEvent, type StorageChange, type StorageEvent,
+} from './events.js';
+export {
+  HTTP_METHODS, HttpHeaders, bytes, html, json, noContent, redirect, setCookie, status, text,
+  type CookieOptions, type HttpHandlerResult, type HttpMethod, type HttpRequest, type HttpResult, type JsonValue,
+  type QueryRecord, type ResponseData, type ResultHeaders,
+} from './http.js';
+export { LOG_LEVELS, type LogEntry, type LogFields, type Logger, type LogLevel, type LogSink } from './logger.js';
+export type { RouteParams } from './route.js';
+export type { IssueLocation, OutputOf, Schema, StandardSchemaV1, ValidationIssue } from './schema.js';
+export type { BatchResult, Outcome } from './pipeline.js';

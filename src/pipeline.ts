@@ -1,0 +1,346 @@
+import { type Context, disposeContext } from './context.js';
+import type {
+  CloudEventDefinition, CorsOptions, Definition, EventDefinition, HttpDefinition, MessageDefinition,
+  ScheduleDefinition, StorageDefinition,
+} from './define.js';
+import { HttpError, OnefnError, ValidationError } from './errors.js';
+import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from './events.js';
+import { fromWebResponse, type HttpHandlerResult, type HttpResult, type PortableRequest, type ResponseData, toResponseData } from './http.js';
+import { problem, problemFromError } from './problem.js';
+import { BadPathError, matchRoute, routeRank } from './route.js';
+import { validate, type IssueLocation, type StandardSchemaV1, type Validated } from './schema.js';
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP
+
+function unexpected(error: unknown, ctx: Context): ResponseData {
+  // The error (with its stack) goes to the logs, which are private; the client gets a generic answer.
+  ctx.log.error('Unhandled error in handler', { error });
+  return problem(500, 'The function failed. See its logs for details.');
+}
+
+function errorResponse(error: unknown, ctx: Context): ResponseData {
+  if (error instanceof HttpError) return problemFromError(error);
+  if (error instanceof BadPathError) return problem(400, error.message);
+  return unexpected(error, ctx);
+}
+
+function runValidation<T>(
+  schema: StandardSchemaV1<unknown, T>,
+  location: IssueLocation,
+  value: unknown,
+  assign: (value: T) => void,
+): Promise<void> | undefined {
+  const result = validate(schema, location, value);
+  const settle = (r: Validated<T>): void => {
+    if (!r.ok) throw new ValidationError(r.issues);
+    assign(r.value);
+  };
+  if (result instanceof Promise) return result.then(settle);
+  settle(result);
+  return undefined;
+}
+
+/** Validates every schema'd part of the request, in the order a client would fix them. */
+async function validateRequest(def: HttpDefinition, req: PortableRequest): Promise<void> {
+  const { schemas, bodyLimit } = def.trigger;
+  if (req.size > bodyLimit) {
+    throw new HttpError(413, `The body is ${req.size} bytes; this function accepts at most ${bodyLimit}`, { code: 'BODY_TOO_LARGE' });
+  }
+  if (schemas.params) await runValidation(schemas.params, 'params', req.params, (v) => (req.params = v));
+  if (schemas.query) await runValidation(schemas.query, 'query', req.query, (v) => (req.query = v));
+  if (schemas.headers) await runValidation(schemas.headers, 'headers', req.headers.toObject(), (v) => (req.validHeaders = v));
+  if (schemas.body) {
+    let input: unknown;
+    if (!req.hasBody) input = undefined;
+    else if (req.isJson) input = req.json();
+    else if (req.isForm) input = Object.fromEntries(req.form());
+    else {
+      const type = req.headers.get('content-type') ?? 'none';
+      throw new HttpError(415, `Expected a JSON or form body, got content type ${type}`, { code: 'UNSUPPORTED_MEDIA_TYPE' });
+    }
+    await runValidation(schemas.body, 'body', input, (v) => (req.body = v));
+  }
+}
+
+function finishResult(result: HttpHandlerResult): ResponseData | Promise<ResponseData> {
+  if (typeof result !== 'object' || result === null) {
+    throw new TypeError(`An HTTP handler must return a result object or a Response, got ${result === null ? 'null' : typeof result}`);
+  }
+  if (typeof Response !== 'undefined' && result instanceof Response) return fromWebResponse(result);
+  return toResponseData(result as HttpResult);
+}
+
+/**
+ * Runs one HTTP definition on a request whose route already matched: validation, the handler, and
+ * error mapping. Never throws; always answers.
+ */
+export async function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx: Context): Promise<ResponseData> {
+  try {
+    const { schemas, bodyLimit } = def.trigger;
+    // Hot path: no schema and a body within limits needs no validation step at all.
+    if (schemas.body || schemas.query || schemas.params || schemas.headers || req.size > bodyLimit) {
+      await validateRequest(def, req);
+    }
+    return await finishResult(await def.handler(req, ctx));
+  } catch (error) {
+    return errorResponse(error, ctx);
+  } finally {
+    disposeContext(ctx);
+  }
+}
+
+function methodMatches(def: HttpDefinition, method: string): boolean {
+  const { methods } = def.trigger;
+  if (methods === 'ANY') return true;
+  for (const m of methods) if (m === method || (method === 'HEAD' && m === 'GET')) return true;
+  return false;
+}
+
+function allowedMethods(defs: readonly HttpDefinition[]): string {
+  const set = new Set<string>();
+  for (const def of defs) {
+    const { methods } = def.trigger;
+    if (methods === 'ANY') return 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+    for (const m of methods) set.add(m);
+    if (set.has('GET')) set.add('HEAD');
+  }
+  return [...set].join(', ');
+}
+
+function corsOrigin(cors: CorsOptions, origin: string | undefined): string | undefined {
+  if (!origin) return undefined;
+  if (cors.origins === '*') return '*';
+  return cors.origins.includes(origin) ? origin : undefined;
+}
+
+function addCors(response: ResponseData, cors: CorsOptions, origin: string | undefined): ResponseData {
+  const allow = corsOrigin(cors, origin);
+  if (!allow) return response;
+  const headers: Record<string, string | readonly string[]> = { ...response.headers, 'access-control-allow-origin': allow };
+  if (allow !== '*') headers['vary'] = 'Origin';
+  if (cors.credentials) headers['access-control-allow-credentials'] = 'true';
+  if (cors.exposeHeaders?.length) headers['access-control-expose-headers'] = cors.exposeHeaders.join(', ');
+  return { ...response, headers };
+}
+
+function preflight(cors: CorsOptions, req: PortableRequest, allow: string): ResponseData {
+  const origin = req.headers.get('origin');
+  const allowOrigin = corsOrigin(cors, origin);
+  if (!allowOrigin) return problem(403, `Origin ${origin ?? '(none)'} is not allowed`);
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': allowOrigin,
+    'access-control-allow-methods': cors.methods?.join(', ') ?? allow,
+  };
+  const requested = req.headers.get('access-control-request-headers');
+  const allowHeaders = cors.allowHeaders?.join(', ') ?? requested;
+  if (allowHeaders) headers['access-control-allow-headers'] = allowHeaders;
+  if (cors.credentials) headers['access-control-allow-credentials'] = 'true';
+  if (cors.maxAge !== undefined) headers['access-control-max-age'] = String(cors.maxAge);
+  if (allowOrigin !== '*') headers['vary'] = 'Origin';
+  return { status: 204, headers, cookies: [], body: '' };
+}
+
+/** Dispatches requests among HTTP definitions by method and path. */
+export interface Router {
+  readonly definitions: readonly HttpDefinition[];
+  /** Routes, validates, runs the handler and maps errors. Never throws; always answers. */
+  handle(req: PortableRequest, ctx: Context): Promise<ResponseData>;
+}
+
+/**
+ * One routed function from several HTTP definitions: the most specific route wins, a path with no
+ * route is a 404, a path whose routes serve other methods a 405 with `Allow`, and CORS preflights
+ * are answered for definitions that set `cors`.
+ *
+ * @example
+ * const router = createRouter([getUser, createUser])
+ * const response = await router.handle(createRequest({ method: 'GET', path: '/users/1' }), createContext())
+ */
+export function createRouter(definitions: readonly HttpDefinition[]): Router {
+  const defs = [...definitions].sort((a, b) => {
+    const ra = routeRank(a.trigger.route);
+    const rb = routeRank(b.trigger.route);
+    for (let i = 0; i < Math.max(ra.length, rb.length); i++) {
+      const d = (rb[i] ?? -2) - (ra[i] ?? -2);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  // A single definition without a route serves every path: nothing to match.
+  const only = defs.length === 1 && !defs[0]?.trigger.route ? defs[0] : undefined;
+
+  async function handle(req: PortableRequest, ctx: Context): Promise<ResponseData> {
+    if (only) {
+      if (methodMatches(only, req.method)) return withCors(only, req, await runHttpDefinition(only, req, ctx));
+      return miss([only], req, ctx);
+    }
+    let pathMatches: HttpDefinition[] | undefined;
+    try {
+      for (const def of defs) {
+        const route = def.trigger.route;
+        const params = route ? matchRoute(route, req.path) : {};
+        if (!params) continue;
+        if (methodMatches(def, req.method)) {
+          req.params = params;
+          return withCors(def, req, await runHttpDefinition(def, req, ctx));
+        }
+        (pathMatches ??= []).push(def);
+      }
+    } catch (error) {
+      disposeContext(ctx);
+      return errorResponse(error, ctx);
+    }
+    if (!pathMatches) {
+      disposeContext(ctx);
+      return problem(404, `No route for ${req.method} ${req.path}`);
+    }
+    return miss(pathMatches, req, ctx);
+  }
+
+  function miss(matches: HttpDefinition[], req: PortableRequest, ctx: Context): ResponseData {
+    disposeContext(ctx);
+    const allow = allowedMethods(matches);
+    const cors = matches.find((d) => d.trigger.cors)?.trigger.cors;
+    if (req.method === 'OPTIONS' && cors && req.headers.has('access-control-request-method')) return preflight(cors, req, allow);
+    return problem(405, `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, {}, { allow });
+  }
+
+  function withCors(def: HttpDefinition, req: PortableRequest, response: ResponseData): ResponseData {
+    const cors = def.trigger.cors;
+    return cors ? addCors(response, cors, req.headers.get('origin')) : response;
+  }
+
+  return { definitions: defs, handle };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Events
+
+/** How one event (message, object change, tick, CloudEvent) ended. */
+export type Outcome =
+  | { readonly id: string; readonly status: 'ok' }
+  | { readonly id: string; readonly status: 'skipped'; readonly reason: string }
+  | { readonly id: string; readonly status: 'failed'; readonly error: unknown };
+
+/** Every item's outcome, and the ids of the failed ones (what adapters hand back for retry). */
+export interface BatchResult {
+  readonly outcomes: readonly Outcome[];
+  readonly failed: readonly string[];
+}
+
+/** The portable input a definition's handler takes. */
+export type InputOf<D extends Definition> = D extends MessageDefinition
+  ? Message
+  : D extends StorageDefinition
+    ? StorageEvent
+    : D extends ScheduleDefinition
+      ? ScheduleEvent
+      : D extends CloudEventDefinition
+        ? CloudEvent
+        : D extends HttpDefinition
+          ? PortableRequest
+          : never;
+
+function skipReason(def: EventDefinition, item: Message | StorageEvent | ScheduleEvent | CloudEvent): string | undefined {
+  if (def.kind === 'storage') {
+    const e = item as StorageEvent;
+    const t = def.trigger;
+    if (!t.changes.includes(e.change)) return `change "${e.change}" is not one of ${t.changes.join(', ')}`;
+    if (t.prefix && !e.key.startsWith(t.prefix)) return `key does not start with "${t.prefix}"`;
+    if (t.suffix && !e.key.endsWith(t.suffix)) return `key does not end with "${t.suffix}"`;
+  }
+  if (def.kind === 'cloudevent') {
+    const e = item as CloudEvent;
+    const t = def.trigger;
+    if (t.types.length && !t.types.includes(e.type)) return `type "${e.type}" is not one of ${t.types.join(', ')}`;
+    if (t.source && e.source !== t.source) return `source "${e.source}" is not "${t.source}"`;
+  }
+  return undefined;
+}
+
+async function runOne(def: EventDefinition, item: Message | StorageEvent | ScheduleEvent | CloudEvent, ctx: Context): Promise<void> {
+  if (def.kind === 'message') {
+    const msg = item as Message & { body: unknown };
+    const schema = def.trigger.schema;
+    if (schema) {
+      const input = msg.json();
+      await runValidation(schema, 'message', input, (v) => ((msg as { body: unknown }).body = v));
+    }
+    return def.handler(msg, ctx);
+  }
+  if (def.kind === 'cloudevent') {
+    const schema = def.trigger.schema;
+    let event = item as CloudEvent;
+    if (schema) {
+      let data: unknown = event.data;
+      // Structured events carry JSON; binary-mode and base64 data arrive as bytes or text.
+      if (data instanceof Uint8Array || typeof data === 'string') {
+        const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+        try {
+          data = JSON.parse(text);
+        } catch {
+          data = text;
+        }
+      }
+      await runValidation(schema, 'data', data, (v) => (event = { ...event, data: v }));
+    }
+    return def.handler(event, ctx);
+  }
+  if (def.kind === 'storage') return def.handler(item as StorageEvent, ctx);
+  return def.handler(item as ScheduleEvent, ctx);
+}
+
+/**
+ * Runs an event definition on a batch, one item at a time, and reports each item's outcome. Items
+ * outside the definition's filters are skipped. With `ordered` (FIFO queues) the first failure fails
+ * every later item unrun, so that order is kept on retry. Never throws.
+ *
+ * @example
+ * const { failed } = await runEvents(def, messages, ctx)
+ * return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) }
+ */
+export async function runEvents(
+  def: EventDefinition,
+  items: ReadonlyArray<Message | StorageEvent | ScheduleEvent | CloudEvent>,
+  ctx: Context,
+  options: { ordered?: boolean } = {},
+): Promise<BatchResult> {
+  const outcomes: Outcome[] = [];
+  const failed: string[] = [];
+  const ordered = options.ordered ?? (def.kind === 'message' && def.trigger.ordered);
+  let stopped: string | undefined;
+  try {
+    for (const item of items) {
+      const id = item.id;
+      if (stopped !== undefined) {
+        const error = new OnefnError('ORDERED_BATCH_STOPPED', `Not run: message ${stopped} before it failed in an ordered batch`);
+        outcomes.push({ id, status: 'failed', error });
+        failed.push(id);
+        continue;
+      }
+      const reason = skipReason(def, item);
+      if (reason) {
+        ctx.log.debug('Event skipped', { id, reason });
+        outcomes.push({ id, status: 'skipped', reason });
+        continue;
+      }
+      try {
+        await runOne(def, item, ctx);
+        outcomes.push({ id, status: 'ok' });
+      } catch (error) {
+        ctx.log.error(error instanceof ValidationError ? 'Event failed validation' : 'Event handler failed', {
+          id,
+          error,
+          ...(error instanceof ValidationError ? { issues: error.issues } : {}),
+        });
+        outcomes.push({ id, status: 'failed', error });
+        failed.push(id);
+        if (ordered) stopped = id;
+      }
+    }
+  } finally {
+    disposeContext(ctx);
+  }
+  return { outcomes, failed };
+}

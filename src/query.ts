@@ -1,0 +1,54 @@
+/** Decoded query parameters: a repeated name gives an array, in the order sent. */
+export type QueryRecord = Readonly<Record<string, string | readonly string[]>>;
+
+function decode(part: string): string {
+  const spaced = part.indexOf('+') === -1 ? part : part.replace(/\+/g, ' ');
+  if (spaced.indexOf('%') === -1) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced; // a stray "%" is kept as sent, as URLSearchParams does
+  }
+}
+
+/** Parses a raw (still encoded) query string, decoding each name and value exactly once. */
+export function parseQueryString(raw: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (raw.startsWith('?')) raw = raw.slice(1);
+  if (!raw) return out;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    const list = out.get(name);
+    if (list) list.push(value);
+    else out.set(name, [value]);
+  }
+  return out;
+}
+
+export function queryMapToRecord(map: ReadonlyMap<string, readonly string[]>): QueryRecord {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [name, values] of map) out[name] = values.length === 1 ? (values[0] as string) : values;
+  return out;
+}
+
+export function queryRecordToMap(record: Readonly<Record<string, string | readonly string[] | undefined>>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const name in record) {
+    const value = record[name];
+    if (value === undefined) continue;
+    out.set(name, typeof value === 'string' ? [value] : [...value]);
+  }
+  return out;
+}
+
+/** Serializes decoded parameters back into an encoded query string (no leading "?"). */
+export function formatQuery(map: ReadonlyMap<string, readonly string[]>): string {
+  const parts: string[] = [];
+  for (const [name, values] of map) {
+    for (const value of values) parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  return parts.join('&');
+}

@@ -1,0 +1,109 @@
+import { DefinitionError } from './errors.js';
+
+/**
+ * The parameters named in a route pattern, as a type.
+ *
+ * @example
+ * type P = RouteParams<'/users/:id/posts/:postId'> // { id: string; postId: string }
+ */
+export type RouteParams<R extends string> = string extends R
+  ? Record<string, string>
+  : R extends `${string}:${infer Param}/${infer Rest}`
+    ? { [K in Param | keyof RouteParams<`/${Rest}`>]: string }
+    : R extends `${string}:${infer Param}`
+      ? { [K in Param]: string }
+      : R extends `${string}*`
+        ? { '*': string }
+        : Record<string, never>;
+
+type Segment = { kind: 'static'; value: string } | { kind: 'param'; name: string } | { kind: 'rest' };
+
+/** A route pattern checked and split once, when the definition is made. */
+export interface CompiledRoute {
+  readonly pattern: string;
+  readonly segments: readonly Segment[];
+  readonly isStatic: boolean;
+  readonly paramNames: readonly string[];
+}
+
+const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
+const STATIC = /^[A-Za-z0-9._~!$&'()+,;=@-]+$/;
+
+/**
+ * Checks a route: it starts with "/", segments are literals, `:name` parameters or a final `*`.
+ * Throws a DefinitionError naming the `route` option otherwise.
+ */
+export function compileRoute(pattern: string): CompiledRoute {
+  if (typeof pattern !== 'string' || !pattern.startsWith('/')) {
+    throw new DefinitionError('route', `must be a string starting with "/", got ${JSON.stringify(pattern)}`);
+  }
+  const parts = pattern === '/' ? [] : pattern.slice(1).replace(/\/$/, '').split('/');
+  const segments: Segment[] = [];
+  const names = new Set<string>();
+  parts.forEach((part, i) => {
+    if (part === '*') {
+      if (i !== parts.length - 1) throw new DefinitionError('route', `"*" may only end a route: ${pattern}`);
+      segments.push({ kind: 'rest' });
+      names.add('*');
+      return;
+    }
+    if (part.startsWith(':')) {
+      const m = PARAM.exec(part);
+      if (!m) throw new DefinitionError('route', `bad parameter "${part}" in ${pattern}: use :name with letters, digits and _`);
+      const name = m[1] as string;
+      if (names.has(name)) throw new DefinitionError('route', `parameter :${name} appears twice in ${pattern}`);
+      names.add(name);
+      segments.push({ kind: 'param', name });
+      return;
+    }
+    if (!STATIC.test(part)) throw new DefinitionError('route', `bad segment "${part}" in ${pattern}`);
+    segments.push({ kind: 'static', value: part });
+  });
+  return { pattern, segments, isStatic: segments.every((s) => s.kind === 'static'), paramNames: [...names] };
+}
+
+function splitPath(path: string): string[] {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed === '/' || trimmed === '' ? [] : trimmed.slice(1).split('/');
+}
+
+/** Decoding a malformed escape ("%E0%A4%A") is the client's error, not ours. */
+export class BadPathError extends Error {}
+
+function decodeSegment(segment: string): string {
+  if (segment.indexOf('%') === -1) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadPathError(`Malformed percent-encoding in path segment "${segment}"`);
+  }
+}
+
+/** Matches a path (as sent, percent-encoded) and returns decoded parameters, or undefined. */
+export function matchRoute(route: CompiledRoute, path: string): Record<string, string> | undefined {
+  const parts = splitPath(path);
+  const { segments } = route;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i] as Segment;
+    if (seg.kind === 'rest') {
+      params['*'] = parts.slice(i).map(decodeSegment).join('/');
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (seg.kind === 'static') {
+      if (decodeSegment(part) !== seg.value) return undefined;
+    } else {
+      if (part === '') return undefined;
+      params[seg.name] = decodeSegment(part);
+    }
+  }
+  return parts.length === segments.length ? params : undefined;
+}
+
+/** How specific a route is, for ordering: static segments beat parameters beat a wildcard. */
+export function routeRank(route: CompiledRoute | undefined): number[] {
+  if (!route) return [-1];
+  return [...route.segments.map((s): number => (s.kind === 'static' ? 3 : s.kind === 'param' ? 2 : 1)), 0];
+}

@@ -1,0 +1,22 @@
+/**
+ * `onefn/runtime`: what adapters build on. Users do not need it; adapter authors turn their
+ * provider's event into these portable inputs, run the pipeline, and turn its answer back.
+ *
+ * @example
+ * const router = createRouter(definitions)
+ * const response = await router.handle(createRequest({ method, path, query, headers, body }), createContext({ provider: 'aws' }))
+ */
+export { base64Bytes, bytesBase64, rawBodyBytes, rawBodySize, rawBodyText, utf8Bytes, utf8Text, type RawBody } from './bytes.js';
+export { createContext, disposeContext, type ContextInit } from './context.js';
+export {
+  cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
+  type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
+} from './events.js';
+export { createRequest, fromWebResponse, isBinaryBody, PortableRequest, toResponseData, type HttpRequestInit, type ResponseData } from './http.js';
+export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
+export { createRouter, runEvents, runHttpDefinition, type BatchResult, type InputOf, type Outcome, type Router } from './pipeline.js';
+export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
+export { problem, problemFromError, statusTitle } from './problem.js';
+export { parseQueryString, formatQuery } from './query.js';
+export { compileRoute, matchRoute, type CompiledRoute } from './route.js';
+export { parseSchedule, toAwsSchedule, toNcrontab, toUnixCron, type ParsedSchedule } from './schedule.js';

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests import packages by name, as users do; these aliases point the names at the sources.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^onefn$/, replacement: here('./src/index.ts') },
+      { find: /^onefn\/(testing|runtime)$/, replacement: here('./src/$1.ts') },
+      { find: /^onefn\/(build|cli)$/, replacement: here('./src/$1/index.ts') },
+      { find: /^@onefn\/(aws|gcp|azure)$/, replacement: here('./adapters/$1/src/index.ts') },
+      { find: /^@onefn\/(aws|gcp|azure)\/(.+)$/, replacement: here('./adapters/$1/src/$2') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'adapters/*/test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts', 'adapters/*/test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
