@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadModule } from '../build/bundle.js';
+import { createContext } from '../context.js';
+import type { Definition, HttpDefinition } from '../define.js';
+import { MalformedEventError } from '../errors.js';
+import { createRouter, runEvents } from '../pipeline.js';
+import { collectDefinitions } from '../plan.js';
+import { bytesBase64 } from '../bytes.js';
+import { stringOption, UsageError } from './args.js';
+import { parsePortableInput } from './portable-input.js';
+import type { CliArgs, CliIO } from './types.js';
+
+/** Reads and parses the `--event` file; a missing or malformed file is a one-line error. */
+export async function readEventFile(args: CliArgs, io: CliIO): Promise<unknown> {
+  const file = stringOption(args, 'event');
+  if (!file) throw new UsageError('--event <file.json> is required');
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new MalformedEventError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The module's definitions, or the one `--function` names. */
+export async function selectDefinitions(args: CliArgs, io: CliIO): Promise<{ all: Definition[]; named: Definition | undefined }> {
+  const entry = args.positionals[0];
+  if (!entry) throw new UsageError('an entry module is required');
+  const found = collectDefinitions(await loadModule(resolve(io.cwd, entry)));
+  if (!found.length) throw new UsageError(`${entry} exports no onefn definition`);
+  const name = stringOption(args, 'function');
+  if (name === undefined) return { all: found.map((f) => f.definition), named: undefined };
+  const match = found.find((f) => f.exportName === name || f.definition.settings.name === name);
+  if (!match) throw new UsageError(`no definition named "${name}" in ${entry}; exports: ${found.map((f) => f.exportName).join(', ')}`);
+  return { all: found.map((f) => f.definition), named: match.definition };
+}
+
+/**
+ * `onefn invoke local <entry> --event <file.json> [--function <name>]`: runs a definition on a
+ * portable input (see `parsePortableInput` for the file's form) and prints the portable result.
+ */
+export async function invokeLocal(args: CliArgs, io: CliIO): Promise<number> {
+  const { all, named } = await selectDefinitions(args, io);
+  const input = parsePortableInput(await readEventFile(args, io));
+  const ctx = createContext({ provider: 'local', functionName: 'local', logSink: (e) => io.stderr(JSON.stringify({ level: e.level, message: e.message, ...e.fields }) + '\n'), env: io.env });
+  if (input.kind === 'http') {
+    const defs = named ? [named] : all.filter((d): d is HttpDefinition => d.kind === 'http');
+    if (!defs.length || defs.some((d) => d.kind !== 'http')) throw new UsageError(`the input is an HTTP request, but ${named ? 'that definition' : 'the module'} serves no HTTP`);
+    const response = await createRouter(defs as HttpDefinition[]).handle(input.request, ctx);
+    const body = typeof response.body === 'string' ? { body: response.body } : { bodyBase64: bytesBase64(response.body) };
+    io.stdout(JSON.stringify({ status: response.status, headers: response.headers, cookies: response.cookies, ...body }, null, 2) + '\n');
+    return 0;
+  }
+  const candidates = named ? [named] : all.filter((d) => d.kind === input.kind);
+  if (candidates.length !== 1 || candidates[0]?.kind !== input.kind) {
+    throw new UsageError(
+      candidates.length > 1 ? `several definitions take ${input.kind} events; choose one with --function` : `no definition takes ${input.kind} events`,
+    );
+  }
+  const result = await runEvents(candidates[0] as Exclude<Definition, HttpDefinition>, input.items, ctx);
+  const outcomes = result.outcomes.map((o) => (o.status === 'failed' ? { id: o.id, status: o.status, error: o.error instanceof Error ? o.error.message : String(o.error) } : o));
+  io.stdout(JSON.stringify({ outcomes, failed: result.failed }, null, 2) + '\n');
+  return 0;
+}
