@@ -13,6 +13,14 @@ export function utf8Text(bytes: Uint8Array): string {
     : decoder.decode(bytes);
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+/** True for standard or URL-safe base64 (Buffer.from would silently skip anything else). */
+export function isBase64(text: string): boolean {
+  return BASE64.test(text) || BASE64URL.test(text);
+}
+
 export function base64Bytes(base64: string): Uint8Array {
   if (typeof Buffer === 'function') return Buffer.from(base64, 'base64');
   const bin = atob(base64);

@@ -1,4 +1,4 @@
-import { rawBodyBytes, rawBodyText, type RawBody } from './bytes.js';
+import { isBase64, rawBodyBytes, rawBodyText, type RawBody } from './bytes.js';
 import type { Native } from './context.js';
 import { MalformedEventError } from './errors.js';
 
@@ -298,7 +298,10 @@ export function cloudEventFromJson(value: unknown, native?: Native): CloudEvent 
   }
   let data: unknown = v['data'];
   const b64 = str('data_base64');
-  if (data === undefined && b64 !== undefined) data = rawBodyBytes({ data: b64, base64: true });
+  if (data === undefined && b64 !== undefined) {
+    if (!isBase64(b64)) throw new MalformedEventError(`data_base64 of CloudEvent ${JSON.stringify(v['id'])} is not base64`);
+    data = rawBodyBytes({ data: b64, base64: true });
+  }
   return createCloudEvent({
     specversion: str('specversion') ?? '1.0',
     id: str('id') ?? '',

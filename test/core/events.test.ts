@@ -1,0 +1,135 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCloudEvent, defineQueue, defineSchedule, defineStorage, defineTopic, MalformedEventError, ValidationError } from 'onefn';
+import { cloudEventFromJson, createMessage } from 'onefn/runtime';
+import { cloudEvent, invoke, message, scheduleTick, storageEvent } from 'onefn/testing';
+
+const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
+
+describe('messages', () => {
+  const seen: unknown[] = [];
+  const orders = defineQueue({
+    queue: 'orders',
+    schema: z.object({ id: z.string(), total: z.number().nonnegative() }),
+    handler: async (msg) => {
+      if (msg.body.id === 'boom') throw new Error('handler failed');
+      seen.push(msg.body);
+    },
+  });
+
+  it('handles each message on its own and reports failures per message', async () => {
+    seen.length = 0;
+    const batch = [
+      message({ id: 'm1', body: { id: 'a', total: 1 } }),
+      message({ id: 'm2', body: { id: 'boom', total: 1 } }),
+      message({ id: 'm3', body: { id: 'c', total: -1 } }),
+      message({ id: 'm4', body: 'not json' }),
+      message({ id: 'm5', body: { id: 'e', total: 2 } }),
+    ];
+    const result = await invoke(orders, batch);
+    expect(result.ok).toBe(false);
+    expect(result.failed).toEqual(['m2', 'm3', 'm4']);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'failed', 'failed', 'failed', 'ok']);
+    const invalid = result.outcomes[2];
+    expect(invalid?.status === 'failed' && invalid.error).toBeInstanceOf(ValidationError);
+    expect(invalid?.status === 'failed' && (invalid.error as ValidationError).issues[0]).toMatchObject({ location: 'message', path: ['total'] });
+    expect(result.outcomes[3]?.status === 'failed' && result.outcomes[3].error).toBeInstanceOf(MalformedEventError);
+    expect(seen).toEqual([{ id: 'a', total: 1 }, { id: 'e', total: 2 }]);
+    expect(result.logs.messages('error')).toEqual(['Event handler failed', 'Event failed validation', 'Event handler failed']);
+  });
+
+  it('stops an ordered batch at the first failure and fails every later message unrun', async () => {
+    const ran: string[] = [];
+    const fifo = defineQueue({ queue: 'q.fifo', ordered: true, handler: (msg) => {
+      ran.push(msg.id);
+      if (msg.id === 'b') throw new Error('x');
+    } });
+    const result = await invoke(fifo, ['a', 'b', 'c', 'd'].map((id) => message({ id, body: {} })));
+    expect(ran).toEqual(['a', 'b']);
+    expect(result.failed).toEqual(['b', 'c', 'd']);
+  });
+
+  it('exposes id, attributes, attempt, time, source, ordering key and raw forms', async () => {
+    let got: Record<string, unknown> = {};
+    const topic = defineTopic({ topic: 't', handler: (msg) => {
+      got = { id: msg.id, body: msg.body, text: msg.text(), bytes: msg.bytes().length, attrs: msg.attributes, attempt: msg.attempt, at: msg.publishedAt?.toISOString(), source: msg.source, key: msg.orderingKey };
+    } });
+    const msg = createMessage({ id: 'x', body: { data: Buffer.from('{"a":1}').toString('base64'), base64: true }, attributes: { k: 'v' }, attempt: 3, publishedAt: '2026-01-02T03:04:05Z', source: 'topic-a', orderingKey: 'key-1' });
+    expect((await invoke(topic, msg)).ok).toBe(true);
+    expect(got).toEqual({ id: 'x', body: { a: 1 }, text: '{"a":1}', bytes: 7, attrs: { k: 'v' }, attempt: 3, at: '2026-01-02T03:04:05.000Z', source: 'topic-a', key: 'key-1' });
+  });
+
+  it('gives a non-JSON body as text without a schema', async () => {
+    let body: unknown;
+    await invoke(defineTopic({ topic: 't', handler: (m) => void (body = m.body) }), message({ body: 'plain words' }));
+    expect(body).toBe('plain words');
+  });
+
+  it('rejects a bad publish time as malformed', () => {
+    expect(() => createMessage({ id: 'x', body: { data: '' }, publishedAt: 'yesterday' })).toThrow(MalformedEventError);
+  });
+});
+
+describe('storage, schedule and CloudEvents', () => {
+  it('filters storage events by change, prefix and suffix before the handler', async () => {
+    const keys: string[] = [];
+    const def = defineStorage({ bucket: 'b', changes: ['created'], prefix: 'img/', suffix: '.png', handler: (e) => void keys.push(e.key) });
+    const result = await invoke(def, [
+      storageEvent({ key: 'img/a.png', size: 10 }),
+      storageEvent({ key: 'img/a.png', change: 'deleted' }),
+      storageEvent({ key: 'doc/a.png' }),
+      storageEvent({ key: 'img/a.jpg' }),
+    ]);
+    expect(keys).toEqual(['img/a.png']);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'skipped', 'skipped', 'skipped']);
+    expect(result.ok).toBe(true);
+  });
+
+  it('runs a schedule tick', async () => {
+    let at = '';
+    const def = defineSchedule({ schedule: '0 9 * * *', handler: (tick) => void (at = tick.scheduledTime.toISOString()) });
+    expect((await invoke(def, scheduleTick({ scheduledTime: '2026-03-01T09:00:00Z' }))).ok).toBe(true);
+    expect(at).toBe('2026-03-01T09:00:00.000Z');
+  });
+
+  it('validates CloudEvent data and filters by type', async () => {
+    const ids: string[] = [];
+    const def = defineCloudEvent({ types: ['order.created'], schema: z.object({ orderId: z.string() }), handler: (e) => void ids.push(e.data.orderId) });
+    const result = await invoke(def, [
+      cloudEvent({ id: '1', type: 'order.created', data: { orderId: 'o1' } }),
+      cloudEvent({ id: '2', type: 'order.deleted', data: { orderId: 'o2' } }),
+      cloudEvent({ id: '3', type: 'order.created', data: { order: 'x' } }),
+      cloudEvent({ id: '4', type: 'order.created', data: new TextEncoder().encode('{"orderId":"o4"}') }),
+    ]);
+    expect(ids).toEqual(['o1', 'o4']);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'skipped', 'failed', 'ok']);
+  });
+});
+
+describe('CloudEvents JSON format fixtures', () => {
+  const dir = new URL('cloudevents/json-format/', fixtures);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  it.each(files)('%s parses or is rejected clearly', (file) => {
+    const value = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as unknown;
+    const events = Array.isArray(value) ? value : [value];
+    for (const raw of events) {
+      const r = raw as Record<string, unknown>;
+      if (typeof r['data_base64'] === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(r['data_base64'])) {
+        // The spec's batch example carries a placeholder where the base64 goes.
+        expect(() => cloudEventFromJson(raw)).toThrow(/data_base64 .* is not base64/);
+        continue;
+      }
+      const event = cloudEventFromJson(raw);
+      expect(event.id).toBe(r['id']);
+      expect(event.type).toBe(r['type']);
+      expect(event.source).toBe(r['source']);
+      if ('data_base64' in r) expect(Buffer.from(event.data as Uint8Array).toString('base64')).toBe(r['data_base64']);
+      else expect(event.data).toEqual(r['data']);
+    }
+  });
+
+  it.each([null, 'x', [], { id: '1', type: 't' }, { id: '1', source: 's', type: 't', specversion: '0.3' }])('rejects %j', (value) => {
+    expect(() => cloudEventFromJson(value)).toThrow(MalformedEventError);
+  });
+});
