@@ -1,0 +1,158 @@
+import {
+  type CloudEvent, type EventDefinition, MalformedEventError, type Message, type Native, OnefnError,
+  type ScheduleEvent, type StorageEvent, UnsupportedEventError,
+} from 'onefn';
+import { createCloudEvent, problem, type RawBody, runEvents } from 'onefn/runtime';
+import { type Delivery, describeRequest, fromDelivery, fromStructured } from './from-delivery.js';
+import { bodyOf } from './from-http.js';
+import { messageFromDelivery } from './from-pubsub.js';
+import { scheduleFromDelivery, scheduleFromHttp } from './from-scheduler.js';
+import { STORAGE_TYPES, storageFromDelivery } from './from-storage.js';
+import type { GcpHttpFunction } from './http-function.js';
+import type { GcpCloudEventObject, GcpRequest } from './native.js';
+import { httpRequestId, invocationContext, resolveConfig, type GcpOptions, type RuntimeConfig } from './options.js';
+import { writeResponse } from './to-http.js';
+
+type Input = Message | StorageEvent | ScheduleEvent | CloudEvent;
+const PUBSUB_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
+
+function expected(def: EventDefinition): string {
+  switch (def.kind) {
+    case 'message':
+      return `Pub/Sub messages of "${def.trigger.name}" (${PUBSUB_PUBLISHED}, a push envelope or a legacy event)`;
+    case 'storage':
+      return `Cloud Storage events (${Object.keys(STORAGE_TYPES).join(', ')})`;
+    case 'schedule':
+      return 'Cloud Scheduler ticks (HTTP, Pub/Sub or job.v1.executed)';
+    case 'cloudevent':
+      return 'CloudEvents';
+  }
+}
+
+function received(d: Delivery): string {
+  return `a ${d.format} CloudEvent of type "${d.type}" from "${d.source}"`;
+}
+
+/** The definition's input from one delivered event; unsupported kinds are refused before user code. */
+function inputOf(def: EventDefinition, d: Delivery, native: Native): Input {
+  switch (def.kind) {
+    case 'message':
+      if (d.type === PUBSUB_PUBLISHED) return messageFromDelivery(d, native);
+      break;
+    case 'storage':
+      if (d.type in STORAGE_TYPES) return storageFromDelivery(d, native);
+      break;
+    case 'schedule': {
+      const tick = scheduleFromDelivery(d, native);
+      if (tick) return tick;
+      break;
+    }
+    case 'cloudevent':
+      return createCloudEvent({ ...d, native });
+  }
+  throw new UnsupportedEventError(received(d), expected(def));
+}
+
+/** The answer for an event that was refused before any handler ran: 400 malformed, 422 unsupported. */
+function refusal(error: unknown): ReturnType<typeof problem> | undefined {
+  if (error instanceof MalformedEventError) return problem(400, error.message, { code: error.code });
+  if (error instanceof UnsupportedEventError) return problem(422, error.message, { code: error.code, received: error.received });
+  return undefined;
+}
+
+interface Prepared {
+  readonly items: Input[];
+  readonly requestId: string;
+  readonly traceparent: string | undefined;
+}
+
+function prepare(def: EventDefinition, req: GcpRequest, body: RawBody | undefined, native: Native): Prepared {
+  const deliveries = fromDelivery(req, body);
+  if (!deliveries) {
+    // A Cloud Scheduler job with an HTTP target posts whatever body it was given, with no event shape.
+    if (def.kind === 'schedule') {
+      const id = httpRequestId(req);
+      return { items: [scheduleFromHttp(req, id, native)], requestId: id, traceparent: undefined };
+    }
+    throw new UnsupportedEventError(describeRequest(req), expected(def));
+  }
+  if (!deliveries.length) throw new MalformedEventError('an empty CloudEvents batch');
+  const first = deliveries[0] as Delivery;
+  return { items: deliveries.map((d) => inputOf(def, d, native)), requestId: first.id, traceparent: first.extensions['traceparent'] };
+}
+
+/**
+ * Wraps an event definition into a functions-framework HTTP function that takes every way the event
+ * can arrive: CloudEvents in binary or structured mode (Eventarc), Pub/Sub push envelopes, legacy
+ * background events, and, for schedules, Cloud Scheduler's plain HTTP calls.
+ *
+ * Why an HTTP function rather than the framework's `cloudEvent()`: that signature only lets a function
+ * succeed or throw, so a malformed event becomes a 500 (which Pub/Sub retries forever) carrying the
+ * thrown message; its legacy-event middleware crashes on a text body (`'data' in body` on a string)
+ * and maps every storage `object.change` to `finalized`, deletions included; and it hides the
+ * request, so trace headers are lost. As an HTTP function onefn answers 204 on success, 500 (redeliver)
+ * when a handler fails, and a 400/422 problem naming what arrived when the event is malformed or not
+ * one this definition serves.
+ *
+ * @example
+ * import { http } from '@google-cloud/functions-framework'
+ * import { toEventFunction } from '@onefn/gcp'
+ * import { orders } from './orders.js'
+ * http('orders', toEventFunction(orders))
+ */
+export function toEventFunction(definition: EventDefinition, options: GcpOptions & { name?: string } = {}): GcpHttpFunction {
+  const { name, ...rest } = options;
+  const config = resolveConfig(rest, name ?? definition.settings.name ?? 'function', definition.settings);
+  return async (req, res) => {
+    const native = { provider: 'gcp', event: req, context: res } as Native;
+    let prepared: Prepared;
+    try {
+      const raw = bodyOf(req);
+      prepared = prepare(definition, req, raw instanceof Promise ? await raw : raw, native);
+    } catch (error) {
+      const answer = refusal(error);
+      const ctx = invocationContext(config, httpRequestId(req), req, native);
+      ctx.log.warn(answer ? 'Event refused' : 'Event could not be read', { error });
+      writeResponse(res, answer ?? problem(500, 'The function failed. See its logs for details.'), false);
+      return;
+    }
+    const ctx = invocationContext(config, prepared.requestId, req, native, prepared.traceparent);
+    const { failed } = await runEvents(definition, prepared.items, ctx);
+    // A non-2xx answer makes Pub/Sub and Eventarc deliver the event again; the reason stays in the logs.
+    writeResponse(res, failed.length ? problem(500, `Not processed: ${failed.join(', ')}. See the function's logs.`, { failed }) : { status: 204, headers: {}, cookies: [], body: '' }, false);
+  };
+}
+
+/** A functions-framework CloudEvent function: it resolves to acknowledge, and rejects to fail. */
+export type GcpCloudEventFunction = (event: GcpCloudEventObject) => Promise<void>;
+
+/**
+ * Wraps an event definition as a functions-framework CloudEvent function, for those who register
+ * with `cloudEvent()` themselves. The framework parses the event (and converts push envelopes and
+ * legacy events); a failure rejects with an OnefnError whose message names only the event, since the
+ * framework sends that message as the response body.
+ *
+ * @example
+ * import { cloudEvent } from '@google-cloud/functions-framework'
+ * cloudEvent('orders', toCloudEventFunction(orders))
+ */
+export function toCloudEventFunction(definition: EventDefinition, options: GcpOptions & { name?: string } = {}): GcpCloudEventFunction {
+  const { name, ...rest } = options;
+  const config: RuntimeConfig = resolveConfig(rest, name ?? definition.settings.name ?? 'function', definition.settings);
+  return async (event) => {
+    const native = { provider: 'gcp', event, context: undefined } as Native;
+    let item: Input;
+    try {
+      if (typeof event !== 'object' || event === null) throw new MalformedEventError('the framework passed no CloudEvent');
+      const delivery = fromStructured({ specversion: '1.0', ...event, data: event.data instanceof Uint8Array ? undefined : event.data, ...(event.data instanceof Uint8Array ? { data_base64: Buffer.from(event.data).toString('base64') } : {}) });
+      item = inputOf(definition, delivery, native);
+    } catch (error) {
+      const ctx = invocationContext(config, typeof event?.id === 'string' ? event.id : 'unknown', undefined, native);
+      ctx.log.warn('Event refused', { error });
+      throw error instanceof OnefnError ? new OnefnError(error.code, error.message) : new OnefnError('EVENT_FAILED', 'The event could not be read. See the logs.');
+    }
+    const ctx = invocationContext(config, event.id as string, undefined, native, typeof event.traceparent === 'string' ? event.traceparent : undefined);
+    const { failed } = await runEvents(definition, [item], ctx);
+    if (failed.length) throw new OnefnError('EVENT_FAILED', `Event ${failed.join(', ')} failed. See the logs.`);
+  };
+}

@@ -1,0 +1,88 @@
+import type { Context, FunctionSettings, LogSink, Native } from 'onefn';
+import { createContext } from 'onefn/runtime';
+import { cloudLoggingSink, type LineWriter, parseTrace } from './log-sink.js';
+import type { GcpRequest } from './native.js';
+
+/** Options for wrapping definitions; every one has a default read from the environment. */
+export interface GcpOptions {
+  /** Default: `K_SERVICE` (the Cloud Run service), else `FUNCTION_TARGET`, else the planned name. */
+  functionName?: string;
+  /**
+   * The function's timeout, which sets `ctx.deadline`. Default: `CLOUD_RUN_TIMEOUT_SECONDS` (the
+   * framework's own setting), else the definition's `timeout`, else 60 s, the platform's default
+   * (https://cloud.google.com/functions/docs/configuring/timeout).
+   */
+  timeoutSeconds?: number;
+  /** The project named in log traces. Default: `GOOGLE_CLOUD_PROJECT` (the deploy helper sets it). */
+  project?: string;
+  /** Default: `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the Cloud Logging sink (tests capture entries with it). */
+  logSink?: LogSink;
+  /** Where the Cloud Logging sink writes lines. Default: stdout, and stderr for warnings and errors. */
+  write?: LineWriter;
+}
+
+/** What every invocation of one wrapped function shares, worked out once at wrap time. */
+export interface RuntimeConfig {
+  readonly functionName: string;
+  readonly timeoutMs: number;
+  readonly project: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logSink: LogSink | undefined;
+  readonly write: LineWriter | undefined;
+}
+
+const KNOWN = ['functionName', 'timeoutSeconds', 'project', 'env', 'logSink', 'write'];
+
+export function resolveConfig(options: GcpOptions, name: string, settings: Readonly<FunctionSettings>): RuntimeConfig {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) throw new TypeError(`@onefn/gcp: unknown option "${key}"; known: ${KNOWN.join(', ')}`);
+  }
+  const env = options.env ?? process.env;
+  const fromEnv = Number(env['CLOUD_RUN_TIMEOUT_SECONDS']);
+  const timeout = options.timeoutSeconds ?? (fromEnv > 0 ? fromEnv : undefined) ?? settings.timeout ?? 60;
+  if (!(timeout > 0)) throw new TypeError(`@onefn/gcp: timeoutSeconds must be a positive number, got ${String(options.timeoutSeconds)}`);
+  return {
+    functionName: options.functionName ?? env['K_SERVICE'] ?? env['FUNCTION_TARGET'] ?? name,
+    timeoutMs: timeout * 1000,
+    project: options.project ?? env['GOOGLE_CLOUD_PROJECT'] ?? env['GCLOUD_PROJECT'],
+    env,
+    logSink: options.logSink,
+    write: options.write,
+  };
+}
+
+function header(req: GcpRequest | undefined, name: string): string | undefined {
+  const value = req?.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The context of one invocation. The trace is read from the headers only when something is logged;
+ * a CloudEvent's `traceparent` extension (Eventarc sets it) counts as well as the HTTP header.
+ */
+export function invocationContext(config: RuntimeConfig, requestId: string, req: GcpRequest | undefined, native: Native, traceparent?: string): Context {
+  const logSink =
+    config.logSink ??
+    cloudLoggingSink({
+      project: config.project,
+      write: config.write,
+      trace: () => parseTrace(header(req, 'x-cloud-trace-context'), header(req, 'traceparent') ?? traceparent),
+    });
+  return createContext({
+    requestId,
+    functionName: config.functionName,
+    provider: 'gcp',
+    timeoutMs: config.timeoutMs,
+    env: config.env,
+    native,
+    logSink,
+    signal: req?.abortController?.signal,
+  });
+}
+
+/** The HTTP request id: the execution id (header or the framework's), else the trace id. */
+export function httpRequestId(req: GcpRequest): string {
+  return header(req, 'function-execution-id') ?? req.executionId ?? parseTrace(header(req, 'x-cloud-trace-context'), header(req, 'traceparent'))?.traceId ?? `gcp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
