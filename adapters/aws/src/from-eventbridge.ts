@@ -1,0 +1,51 @@
+import { MalformedEventError, type CloudEvent, type Native, type ScheduleEvent } from 'onefn';
+import { cloudEventFromJson, createCloudEvent, createScheduleEvent } from 'onefn/runtime';
+import type { EventBridgeEvent } from './lambda-types.js';
+
+/** EventBridge events -> schedule ticks and CloudEvents. */
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/** A scheduled rule's tick; `time` is when it was due, the rule's name comes from its ARN. */
+export function fromScheduledEvent(event: EventBridgeEvent, native: Native): ScheduleEvent {
+  const rule = Array.isArray(event.resources) ? event.resources.find((r) => typeof r === 'string' && r.includes(':rule/')) : undefined;
+  return createScheduleEvent({
+    id: optionalString(event.id),
+    scheduledTime: optionalString(event.time),
+    name: rule ? rule.slice(rule.indexOf(':rule/') + 6) : undefined,
+    native,
+  });
+}
+
+/**
+ * Any EventBridge event as a CloudEvent: `detail-type` is the type, `source` the source, `detail` the
+ * JSON data, the first resource the subject; account and region travel as extensions.
+ */
+export function fromEventBridge(event: EventBridgeEvent, native: Native): CloudEvent {
+  const id = optionalString(event.id);
+  if (!id) throw new MalformedEventError('EventBridge event without an id');
+  const extensions: Record<string, string> = {};
+  const account = optionalString(event.account);
+  const region = optionalString(event.region);
+  if (account) extensions['awsaccount'] = account;
+  if (region) extensions['awsregion'] = region;
+  const resources = Array.isArray(event.resources) ? event.resources : [];
+  return createCloudEvent({
+    id,
+    source: event.source,
+    type: event['detail-type'],
+    subject: optionalString(resources[0]),
+    time: optionalString(event.time),
+    datacontenttype: 'application/json',
+    data: event.detail,
+    extensions,
+    native,
+  });
+}
+
+/** A CloudEvent sent as JSON (a direct invocation, say). */
+export function fromCloudEventJson(event: unknown, native: Native): CloudEvent {
+  return cloudEventFromJson(event, native);
+}

@@ -1,0 +1,91 @@
+import { MalformedEventError, type Message, type Native } from 'onefn';
+import { createMessage } from 'onefn/runtime';
+import type { SnsEvent, SqsEvent } from './lambda-types.js';
+
+/** SQS and SNS records -> portable messages. Every record is checked before any handler runs. */
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The last part of an ARN (`arn:aws:sqs:region:account:name` -> `name`). */
+export function arnName(arn: unknown): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  return arn.slice(arn.lastIndexOf(':') + 1) || undefined;
+}
+
+function stringAttributes(attrs: unknown, valueKeys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObj(attrs)) return out;
+  for (const name in attrs) {
+    const attr = attrs[name];
+    if (!isObj(attr)) continue;
+    for (const key of valueKeys) {
+      const value = attr[key];
+      if (typeof value === 'string') {
+        out[name] = value;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function records(event: { Records: unknown }, what: string): Obj[] {
+  const list = event.Records;
+  if (!Array.isArray(list)) throw new MalformedEventError(`${what} Records must be a list`);
+  return list.map((r: unknown, i) => {
+    if (!isObj(r)) throw new MalformedEventError(`${what} Records[${i}] must be an object`);
+    return r;
+  });
+}
+
+/** True when the batch comes from a FIFO queue, whose ARN ends in `.fifo`. */
+export function isFifoBatch(event: SqsEvent): boolean {
+  const arn = event.Records[0]?.eventSourceARN;
+  return typeof arn === 'string' && arn.endsWith('.fifo');
+}
+
+/** SQS records, in order. A record without a message id cannot be reported, so it fails the whole batch. */
+export function fromSqs(event: SqsEvent, native: Native): Message[] {
+  return records(event, 'SQS').map((r, i) => {
+    const id = r['messageId'];
+    if (typeof id !== 'string' || !id) throw new MalformedEventError(`SQS Records[${i}] has no messageId`);
+    const body = r['body'];
+    if (typeof body !== 'string') throw new MalformedEventError(`SQS message ${id} has no string body`);
+    const attributes = isObj(r['attributes']) ? r['attributes'] : {};
+    const receiveCount = Number(attributes['ApproximateReceiveCount']);
+    const sent = attributes['SentTimestamp'];
+    const group = attributes['MessageGroupId'];
+    return createMessage({
+      id,
+      body: { data: body },
+      attributes: stringAttributes(r['messageAttributes'], ['stringValue', 'binaryValue']),
+      attempt: Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1,
+      publishedAt: typeof sent === 'string' && /^\d+$/.test(sent) ? Number(sent) : undefined,
+      source: arnName(r['eventSourceARN']),
+      orderingKey: typeof group === 'string' ? group : undefined,
+      native,
+    });
+  });
+}
+
+/** SNS records (Lambda receives one per invocation). */
+export function fromSns(event: SnsEvent, native: Native): Message[] {
+  return records(event, 'SNS').map((r, i) => {
+    const sns = r['Sns'];
+    if (!isObj(sns)) throw new MalformedEventError(`SNS Records[${i}] has no Sns object`);
+    const id = sns['MessageId'];
+    if (typeof id !== 'string' || !id) throw new MalformedEventError(`SNS Records[${i}] has no MessageId`);
+    const body = sns['Message'];
+    if (typeof body !== 'string') throw new MalformedEventError(`SNS message ${id} has no string Message`);
+    const time = sns['Timestamp'];
+    return createMessage({
+      id,
+      body: { data: body },
+      attributes: stringAttributes(sns['MessageAttributes'], ['Value']),
+      publishedAt: typeof time === 'string' ? time : undefined,
+      source: arnName(sns['TopicArn']),
+      native,
+    });
+  });
+}

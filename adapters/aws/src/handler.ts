@@ -1,0 +1,115 @@
+import {
+  OnefnError, UnsupportedEventError, type CloudEvent, type Context, type Definition, type EventDefinition, type HttpDefinition,
+  type Message, type Native, type ScheduleEvent, type StorageEvent,
+} from 'onefn';
+import { createRequest, createRouter, runEvents, type BatchResult } from 'onefn/runtime';
+import {
+  describeEvent, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
+  isS3EventBridgeEvent, isScheduledEvent, isSnsEvent, isSqsEvent,
+} from './detect.js';
+import { fromLambdaContext } from './from-context.js';
+import { fromCloudEventJson, fromEventBridge, fromScheduledEvent } from './from-eventbridge.js';
+import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
+import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
+import { fromS3, fromS3EventBridge } from './from-storage.js';
+import type { LambdaContext, LambdaEvent, LambdaHandler, SqsBatchResponse } from './lambda-types.js';
+import { toAlb, toHttpV1, toHttpV2 } from './to-http.js';
+
+const nativeOf = (event: unknown, context: LambdaContext | undefined): Native => ({ provider: 'aws', event: event as LambdaEvent, context });
+
+const HTTP_SOURCES = 'HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)';
+
+/** One routed handler for HTTP definitions; the router is built once, here, not per request. */
+export function httpHandler(definitions: readonly HttpDefinition[]): LambdaHandler {
+  const router = createRouter(definitions);
+  return async (event, context) => {
+    // v2 first: HTTP APIs and Function URLs are the common case.
+    if (isHttpV2Event(event)) {
+      const native = nativeOf(event, context);
+      const request = createRequest(fromHttpV2(event, native));
+      return toHttpV2(await router.handle(request, fromLambdaContext(native, context)));
+    }
+    if (isAlbEvent(event)) {
+      const native = nativeOf(event, context);
+      const { init, multi } = fromAlb(event, native);
+      return toAlb(await router.handle(createRequest(init), fromLambdaContext(native, context)), multi);
+    }
+    if (isHttpV1Event(event)) {
+      const native = nativeOf(event, context);
+      const request = createRequest(fromHttpV1(event, native));
+      return toHttpV1(await router.handle(request, fromLambdaContext(native, context)));
+    }
+    throw new UnsupportedEventError(describeEvent(event), HTTP_SOURCES);
+  };
+}
+
+type Item = Message | StorageEvent | ScheduleEvent | CloudEvent;
+
+/** The portable items an event definition takes from a Lambda event, or undefined if it does not serve it. */
+function itemsFor(def: EventDefinition, event: unknown, native: Native): Item[] | undefined {
+  switch (def.kind) {
+    case 'message':
+      if (isSqsEvent(event)) return fromSqs(event, native);
+      if (isSnsEvent(event)) return fromSns(event, native);
+      return undefined;
+    case 'storage':
+      if (isS3Event(event)) return fromS3(event, native);
+      if (isS3EventBridgeEvent(event)) return [fromS3EventBridge(event, native)];
+      return undefined;
+    case 'schedule':
+      return isScheduledEvent(event) ? [fromScheduledEvent(event, native)] : undefined;
+    case 'cloudevent':
+      if (isEventBridgeEvent(event)) return [fromEventBridge(event, native)];
+      if (isCloudEventJson(event)) return [fromCloudEventJson(event, native)];
+      return undefined;
+  }
+}
+
+const EXPECTED: Readonly<Record<EventDefinition['kind'], string>> = {
+  message: 'SQS and SNS messages',
+  storage: 'S3 notifications (direct or through EventBridge)',
+  schedule: 'EventBridge scheduled events',
+  cloudevent: 'EventBridge events and JSON CloudEvents',
+};
+
+/** True when `definition` serves `event` (used by `onefn invoke` to pick a definition). */
+export function serves(definition: Definition, event: unknown): boolean {
+  if (definition.kind === 'http') return isHttpV2Event(event) || isAlbEvent(event) || isHttpV1Event(event);
+  switch (definition.kind) {
+    case 'message':
+      return isSqsEvent(event) || isSnsEvent(event);
+    case 'storage':
+      return isS3Event(event) || isS3EventBridgeEvent(event);
+    case 'schedule':
+      return isScheduledEvent(event);
+    case 'cloudevent':
+      return isEventBridgeEvent(event) || isCloudEventJson(event);
+  }
+}
+
+function failure(result: BatchResult): OnefnError {
+  // The handlers' errors are already in the logs (with stacks); the invocation error only names ids.
+  return new OnefnError('EVENT_FAILED', `${result.failed.length} of ${result.outcomes.length} events failed: ${result.failed.join(', ')}`);
+}
+
+/**
+ * A handler for one event definition. SQS answers with `batchItemFailures` so that only failed
+ * messages are retried (FIFO batches stop at the first failure and report it and every later message);
+ * other sources are invoked asynchronously, so a failure is thrown for Lambda to retry.
+ */
+export function eventHandler(def: EventDefinition): LambdaHandler<SqsBatchResponse | undefined> {
+  return async (event: unknown, context: LambdaContext) => {
+    const native = nativeOf(event, context);
+    const items = itemsFor(def, event, native);
+    if (!items) throw new UnsupportedEventError(describeEvent(event), EXPECTED[def.kind]);
+    const ctx: Context = fromLambdaContext(native, context);
+    if (def.kind === 'message' && isSqsEvent(event)) {
+      const ordered = def.trigger.ordered || isFifoBatch(event);
+      const result = await runEvents(def, items, ctx, { ordered });
+      return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    }
+    const result = await runEvents(def, items, ctx);
+    if (result.failed.length) throw failure(result);
+    return undefined;
+  };
+}

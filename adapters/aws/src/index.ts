@@ -1,0 +1,66 @@
+/**
+ * `@onefn/aws`: run onefn definitions on AWS Lambda. Native event -> portable input -> handler ->
+ * native answer; the event kind is chosen by the type guards in `detect.ts`. Imports no AWS SDK and no
+ * deploy code, so a bundled function carries neither.
+ *
+ * @example
+ * // index.ts, deployed with the handler "index.handler"
+ * import { toLambda } from '@onefn/aws'
+ * import * as api from './api.js'
+ * export const handler = toLambda(api)
+ */
+import { DefinitionError, isDefinition, type Definition, type HttpDefinition } from 'onefn';
+import { planFunctions } from 'onefn/runtime';
+import { eventHandler, httpHandler } from './handler.js';
+import type { LambdaHandler } from './lambda-types.js';
+
+export type {
+  AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler,
+  LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
+} from './lambda-types.js';
+export { lambdaLogSink } from './from-context.js';
+export { describeEvent } from './detect.js';
+
+/**
+ * A Lambda handler for one definition, or for several HTTP definitions routed by method and path.
+ * Events the definition does not serve are rejected with an `UnsupportedEventError` before user code.
+ *
+ * @example
+ * export const handler = lambdaHandler(orders)          // SQS: answers { batchItemFailures }
+ * export const api = lambdaHandler([getUser, createUser])
+ */
+export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler {
+  if (Array.isArray(definition)) {
+    if (definition.length === 0 || !definition.every((d) => isDefinition(d) && d.kind === 'http')) {
+      throw new DefinitionError('definitions', 'a list given to lambdaHandler must hold HTTP definitions only');
+    }
+    return httpHandler(definition);
+  }
+  const def = definition as Definition;
+  if (!isDefinition(def)) throw new DefinitionError('definition', 'lambdaHandler needs a onefn definition');
+  return def.kind === 'http' ? httpHandler([def]) : eventHandler(def);
+}
+
+/**
+ * A Lambda handler for a module's definitions, planned as `onefn deploy` plans them: the HTTP
+ * definitions as one routed function, each event definition as a function of its own. A module that
+ * plans into several functions needs `function` to say which one this is.
+ *
+ * @example
+ * import * as app from './app.js'
+ * export const handler = toLambda(app, { function: 'orders' })
+ */
+export function toLambda(
+  target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[],
+  options: { function?: string } = {},
+): LambdaHandler {
+  if (Array.isArray(target) || isDefinition(target)) return lambdaHandler(target as Definition | readonly HttpDefinition[]);
+  const plans = planFunctions(target as Readonly<Record<string, unknown>>);
+  const names = plans.map((p) => p.name);
+  const plan = options.function === undefined ? (plans.length === 1 ? plans[0] : undefined) : plans.find((p) => p.name === options.function);
+  if (!plan) {
+    const why = plans.length === 0 ? 'the module exports no onefn definitions' : `choose one of: ${names.join(', ')}`;
+    throw new DefinitionError('function', options.function === undefined ? why : `no function "${options.function}"; ${why}`);
+  }
+  return plan.kind === 'http' ? httpHandler(plan.definitions) : eventHandler(plan.definition);
+}
