@@ -1,0 +1,117 @@
+import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { type CloudEvent, type EventDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
+import { type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
+import type { AzureFunctionSpec } from './bindings.js';
+import { contextFor } from './context.js';
+import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
+import { fromBlob } from './from-blob.js';
+import { isAzureHttpRequest, requestInit } from './from-http.js';
+import { fromServiceBus, fromStorageQueue } from './from-message.js';
+import { fromTimer } from './from-timer.js';
+import type { ResolvedOptions } from './options.js';
+import { toHttpResponse } from './to-http.js';
+
+/** Names a value in one line, for errors that must not dump a payload. */
+function describeValueSafe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 6).join(', ') || '(none)'}`;
+  return `a ${typeof value}`;
+}
+
+/** What an Azure handler is: the trigger's input and the invocation context in, a result out. */
+export type AzureHandler = (input: unknown, context: InvocationContext) => Promise<unknown>;
+
+/** The answer to Event Grid's subscription-validation handshake. */
+export interface ValidationResponse {
+  validationResponse: string;
+}
+
+/**
+ * A failed item fails the invocation: the host then retries it (a Storage queue message is dequeued
+ * again, up to host.json `maxDequeueCount`, 5 by default, and then moved to `<queue>-poison`; Service
+ * Bus abandons it until `MaxDeliveryCount` and then dead-letters it; Event Grid redelivers by its retry
+ * policy). Nothing is dropped silently.
+ */
+function throwIfFailed(result: BatchResult, spec: AzureFunctionSpec): void {
+  if (!result.failed.length) return;
+  const first = result.outcomes.find((o) => o.status === 'failed');
+  const cause = first && first.status === 'failed' ? first.error : undefined;
+  const why = cause instanceof Error ? cause.message : describeValueSafe(cause);
+  throw new OnefnError('EVENT_FAILED', `${spec.name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed (${result.failed.join(', ')}): ${why}`, { cause });
+}
+
+function httpHandler(spec: AzureFunctionSpec & { plan: { kind: 'http' } }, options: ResolvedOptions): AzureHandler {
+  const router = createRouter(spec.plan.definitions);
+  const prefix = options.routePrefix;
+  const timeout = options.functionTimeout;
+  return async (input, context): Promise<HttpResponseInit> => {
+    if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValueSafe(input), 'HTTP requests');
+    const request = input as AzureHttpRequest;
+    let init;
+    try {
+      init = await requestInit(request, context, prefix);
+    } catch (error) {
+      return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
+    }
+    const ctx = contextFor(context, request, timeout);
+    return toHttpResponse(await router.handle(createRequest(init), ctx));
+  };
+}
+
+function eventGridItems(input: unknown, context: InvocationContext, storage: boolean): { validation?: string; items: Array<CloudEvent | StorageEvent> } {
+  const events = eventList(input);
+  const items: Array<CloudEvent | StorageEvent> = [];
+  for (const event of events) {
+    const code = validationCode(event);
+    if (code !== undefined) return { validation: code, items: [] };
+    items.push(storage ? toStorageEvent(event, context) : toCloudEvent(event, context));
+  }
+  return { items };
+}
+
+function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: ResolvedOptions): AzureHandler {
+  const timeout = options.functionTimeout;
+  const trigger = spec.trigger;
+  return async (input, context): Promise<ValidationResponse | undefined> => {
+    // Conversion errors are typed (MalformedEventError, UnsupportedEventError) and thrown before any
+    // user code runs; the invocation fails, so the input is retried and then dead-lettered, not lost.
+    let items: ReadonlyArray<Parameters<typeof runEvents>[1][number]>;
+    switch (trigger.kind) {
+      case 'storageQueue':
+        items = [fromStorageQueue(input, context, trigger.queueName)];
+        break;
+      case 'serviceBusQueue':
+        items = [fromServiceBus(input, context, trigger.queueName)];
+        break;
+      case 'serviceBusTopic':
+        items = [fromServiceBus(input, context, trigger.topicName)];
+        break;
+      case 'timer':
+        items = [fromTimer(input, context, spec.name)];
+        break;
+      case 'storageBlob':
+        items = [fromBlob(input, context)];
+        break;
+      case 'eventGrid': {
+        const { validation, items: events } = eventGridItems(input, context, def.kind === 'storage');
+        if (validation !== undefined) return { validationResponse: validation };
+        items = def.kind === 'storage' ? (events as StorageEvent[]).filter((e) => e.bucket === def.trigger.bucket) : events;
+        if (items.length < events.length) context.info(`Skipped ${events.length - items.length} event(s) for other containers than ${def.kind === 'storage' ? def.trigger.bucket : ''}`);
+        break;
+      }
+      default:
+        throw new UnsupportedEventError(`a ${trigger.kind} trigger`, `the ${def.kind} triggers`);
+    }
+    const ctx = contextFor(context, input, timeout);
+    throwIfFailed(await runEvents(def, items, ctx), spec);
+    return undefined;
+  };
+}
+
+/** The function the library calls for a spec's trigger, built once at registration. */
+export function handlerFor(spec: AzureFunctionSpec, options: ResolvedOptions): AzureHandler {
+  const plan = spec.plan;
+  if (plan.kind === 'http') return httpHandler(spec as AzureFunctionSpec & { plan: { kind: 'http' } }, options);
+  return eventHandler(spec, plan.definition, options);
+}

@@ -1,0 +1,80 @@
+import { DefinitionError } from 'onefn';
+
+/**
+ * How `register` maps definitions onto Azure Functions triggers. Every field is optional; a typo is
+ * refused when `register` runs (at start-up), never at the first invocation.
+ */
+export interface AzureOptions {
+  /** host.json `extensions.http.routePrefix`. Stripped from request paths before routing. Default `api`. */
+  routePrefix?: string;
+  /**
+   * The app's function timeout in seconds (host.json `functionTimeout`), which sets `ctx.deadline`.
+   * Default 300: the Consumption plan's default, the shortest of the plans, so that `ctx.signal`
+   * aborts early rather than late. `build` writes the value it put in host.json here.
+   */
+  functionTimeout?: number;
+  /** Which service carries `defineQueue` messages. Default `storageQueue`. Topics always use Service Bus. */
+  messaging?: 'storageQueue' | 'serviceBus';
+  /** App setting holding the Storage connection (queues, blobs). Default `AzureWebJobsStorage`. */
+  storageConnection?: string;
+  /** App setting holding the Service Bus connection. Default `ServiceBusConnection`. */
+  serviceBusConnection?: string;
+  /**
+   * How `defineStorage` is triggered: `eventGrid` (Blob Storage events through Event Grid: created and
+   * deleted, the only way on Flex Consumption) or `blob` (the blob trigger: created or updated only).
+   * Default `eventGrid`.
+   */
+  storageTrigger?: 'eventGrid' | 'blob';
+  /** The Service Bus subscription a `defineTopic` function reads. Default: the function's name. */
+  topicSubscription?: string;
+  /** The name of the function that routes the module's HTTP definitions. Default `http`. */
+  routedName?: string;
+}
+
+export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription'>> & Pick<AzureOptions, 'topicSubscription'>;
+
+const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName'];
+const SETTING = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
+
+function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly unknown[]).includes(value)) throw new DefinitionError(option, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function setting(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !SETTING.test(value)) throw new DefinitionError(option, `must be an app setting name, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Validates `register`'s options and fills in the defaults. */
+export function resolveOptions(options: AzureOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new DefinitionError('options', 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KEYS.includes(key)) throw new DefinitionError(key, `unknown @onefn/azure option; known options: ${KEYS.join(', ')}`);
+  }
+  const prefix = options.routePrefix ?? 'api';
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_\-./]*$/.test(prefix)) throw new DefinitionError('routePrefix', `must be a path prefix such as "api" or "", got ${JSON.stringify(prefix)}`);
+  const timeout = options.functionTimeout ?? 300;
+  // functionTimeout: Consumption allows up to 10 minutes; Flex Consumption and Premium are unbounded
+  // by default (30 minutes when unset). https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 24 * 3600) {
+    throw new DefinitionError('functionTimeout', `must be whole seconds from 1 to 86400, got ${JSON.stringify(timeout)}`);
+  }
+  const routedName = options.routedName ?? 'http';
+  if (typeof routedName !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(routedName)) throw new DefinitionError('routedName', `must be a function name, got ${JSON.stringify(routedName)}`);
+  if (options.topicSubscription !== undefined && (typeof options.topicSubscription !== 'string' || !options.topicSubscription)) {
+    throw new DefinitionError('topicSubscription', 'must be a non-empty string');
+  }
+  return {
+    routePrefix: prefix.replace(/^\/+|\/+$/g, ''),
+    functionTimeout: timeout,
+    messaging: oneOf('messaging', options.messaging, ['storageQueue', 'serviceBus'], 'storageQueue'),
+    storageConnection: setting('storageConnection', options.storageConnection, 'AzureWebJobsStorage'),
+    serviceBusConnection: setting('serviceBusConnection', options.serviceBusConnection, 'ServiceBusConnection'),
+    storageTrigger: oneOf('storageTrigger', options.storageTrigger, ['eventGrid', 'blob'], 'eventGrid'),
+    topicSubscription: options.topicSubscription,
+    routedName,
+  };
+}

@@ -1,0 +1,236 @@
+import type { HostInvocation, RpcHttpCookie, RpcHttpData, RpcTypedData } from './host.js';
+
+/** A trigger invocation as the host sends it: the trigger's data and the trigger metadata. */
+export interface RpcTrigger {
+  data: RpcTypedData;
+  triggerMetadata?: Record<string, RpcTypedData>;
+  invocationId?: string;
+}
+
+/** A value as RPC typed data, the way the host encodes it: text as string, numbers as int/double, bytes, objects as JSON. */
+export function toTypedData(value: unknown): RpcTypedData {
+  if (typeof value === 'string') return { string: value };
+  if (value instanceof Uint8Array) return { bytes: value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { int: value } : { double: value };
+  if (value instanceof Date) return { string: value.toISOString() };
+  return { json: JSON.stringify(value ?? null) };
+}
+
+function nullable(record: Readonly<Record<string, string>>): Record<string, { value: string }> {
+  const out: Record<string, { value: string }> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = { value: v };
+  return out;
+}
+
+export interface RpcHttpOptions {
+  method?: string;
+  /** A full URL (`https://app.azurewebsites.net/api/users/1?x=1`) or a path (`/api/users/1?x=1`). */
+  url?: string;
+  /** Repeated values are joined with "," as the host folds them. */
+  headers?: Readonly<Record<string, string | readonly string[]>>;
+  body?: string | Uint8Array;
+  /** Route parameters the host matched from the function's route template. */
+  params?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An HTTP trigger invocation as the host sends it to a worker that announced the RawHttpBodyBytes and
+ * UseNullableValueDictionaryForHttp capabilities (as the Node worker does): the body as bytes, headers,
+ * query and params as nullable-value maps, and the headers, query and params in the trigger metadata.
+ *
+ * @example
+ * host.invoke('http', rpcHttp({ method: 'POST', url: '/api/users', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' }))
+ */
+export function rpcHttp(options: RpcHttpOptions = {}): RpcTrigger {
+  const url = new URL(options.url ?? '/', 'http://localhost:7071');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name] = typeof value === 'string' ? value : value.join(',');
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'host')) headers['Host'] = url.host;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const params = { ...options.params };
+  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body;
+  const http: RpcHttpData = {
+    method: (options.method ?? 'GET').toUpperCase(),
+    url: url.href,
+    nullableHeaders: nullable(headers),
+    nullableQuery: nullable(query),
+    nullableParams: nullable(params),
+    body: body ? { bytes: body } : undefined,
+  };
+  const triggerMetadata: Record<string, RpcTypedData> = { Headers: { json: JSON.stringify(headers) }, Query: { json: JSON.stringify(query) } };
+  for (const [k, v] of Object.entries(params)) triggerMetadata[k] = { string: v };
+  return { data: { http }, triggerMetadata };
+}
+
+export interface RpcQueueOptions {
+  body?: unknown;
+  id?: string;
+  dequeueCount?: number;
+  insertionTime?: string;
+  expirationTime?: string;
+  popReceipt?: string;
+}
+
+let sequence = 0;
+
+/**
+ * A Storage queue trigger invocation: the (already base64-decoded) message and its metadata.
+ *
+ * @example
+ * host.invoke('orders', rpcQueueMessage({ body: { id: 'o-1' }, dequeueCount: 2 }))
+ */
+export function rpcQueueMessage(options: RpcQueueOptions = {}): RpcTrigger {
+  const now = new Date().toISOString();
+  const body = options.body ?? '';
+  return {
+    data: typeof body === 'string' || body instanceof Uint8Array ? toTypedData(body) : { json: JSON.stringify(body) },
+    triggerMetadata: {
+      Id: { string: options.id ?? `00000000-0000-4000-9000-${String(++sequence).padStart(12, '0')}` },
+      DequeueCount: { int: options.dequeueCount ?? 1 },
+      InsertionTime: { string: options.insertionTime ?? now },
+      ExpirationTime: { string: options.expirationTime ?? now },
+      PopReceipt: { string: options.popReceipt ?? 'AgAAAAMAAAAAAAAA' },
+    },
+  };
+}
+
+export interface RpcServiceBusOptions {
+  body?: unknown;
+  messageId?: string;
+  deliveryCount?: number;
+  enqueuedTimeUtc?: string;
+  sessionId?: string;
+  correlationId?: string;
+  contentType?: string;
+  applicationProperties?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * A Service Bus trigger invocation (cardinality one): the message and its metadata.
+ *
+ * @example
+ * host.invoke('audit', rpcServiceBusMessage({ body: { id: 1 }, applicationProperties: { tenant: 'a' } }))
+ */
+export function rpcServiceBusMessage(options: RpcServiceBusOptions = {}): RpcTrigger {
+  const meta: Record<string, RpcTypedData> = {
+    MessageId: { string: options.messageId ?? `sb-${++sequence}` },
+    DeliveryCount: { int: options.deliveryCount ?? 1 },
+    EnqueuedTimeUtc: { string: options.enqueuedTimeUtc ?? new Date().toISOString() },
+    ApplicationProperties: { json: JSON.stringify(options.applicationProperties ?? {}) },
+  };
+  if (options.sessionId) meta['SessionId'] = { string: options.sessionId };
+  if (options.correlationId) meta['CorrelationId'] = { string: options.correlationId };
+  if (options.contentType) meta['ContentType'] = { string: options.contentType };
+  const body = options.body ?? '';
+  return { data: typeof body === 'string' || body instanceof Uint8Array ? toTypedData(body) : { json: JSON.stringify(body) }, triggerMetadata: meta };
+}
+
+/**
+ * A timer trigger invocation; the timer object as the host sends it (PascalCase or camelCase both work:
+ * the library camel-cases it).
+ *
+ * @example
+ * host.invoke('nightly', rpcTimer({ IsPastDue: true, ScheduleStatus: { Next: '2026-01-01T02:30:00Z' } }))
+ */
+export function rpcTimer(timer: unknown): RpcTrigger {
+  return { data: { json: JSON.stringify(timer) } };
+}
+
+/**
+ * An Event Grid trigger invocation: one event (either schema), or a batch array as Event Grid posts it.
+ *
+ * @example
+ * host.invoke('onUpload', rpcEventGrid(blobCreatedEvent({ container: 'uploads', name: 'a.png' })))
+ */
+export function rpcEventGrid(events: unknown): RpcTrigger {
+  return { data: { json: JSON.stringify(events) } };
+}
+
+export interface RpcBlobOptions {
+  container: string;
+  name: string;
+  content?: string | Uint8Array;
+  contentType?: string;
+  eTag?: string;
+}
+
+/**
+ * A blob trigger invocation: the content as bytes and `blobTrigger` / `properties` metadata.
+ *
+ * @example
+ * host.invoke('thumbnails', rpcBlob({ container: 'uploads', name: 'images/cat.png', content: png }))
+ */
+export function rpcBlob(options: RpcBlobOptions): RpcTrigger {
+  const content = typeof options.content === 'string' ? new TextEncoder().encode(options.content) : (options.content ?? new Uint8Array());
+  return {
+    data: { bytes: content },
+    triggerMetadata: {
+      BlobTrigger: { string: `${options.container}/${options.name}` },
+      Uri: { string: `https://account.blob.core.windows.net/${options.container}/${options.name}` },
+      Properties: { json: JSON.stringify({ Length: content.byteLength, ContentType: options.contentType ?? 'application/octet-stream', ETag: options.eTag ?? '"0x8D4BCC2E4835CD0"', LastModified: new Date().toISOString() }) },
+    },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Converts a custom-handler request payload (`{ Data: { <binding>: ... }, Metadata: {...} }`, the
+ * form the host documents for custom handlers and the one the fixtures hold) into the RPC form the
+ * Node worker receives. An HTTP `Data` entry (`Url`, `Method`, `Headers`, `Body`) becomes `rpcHttp`.
+ */
+export function rpcFromHostPayload(payload: unknown): RpcTrigger {
+  if (!isObject(payload) || !isObject(payload['Data'])) throw new TypeError('a host payload is an object with a "Data" object');
+  const entries = Object.values(payload['Data']);
+  if (entries.length !== 1) throw new TypeError(`a host payload's Data must hold exactly one trigger value, got ${entries.length}`);
+  const value = entries[0];
+  if (isObject(value) && typeof value['Url'] === 'string' && typeof value['Method'] === 'string') {
+    const headers: Record<string, string | string[]> = {};
+    if (isObject(value['Headers'])) for (const [k, v] of Object.entries(value['Headers'])) headers[k] = Array.isArray(v) ? v.map(String) : String(v);
+    const params: Record<string, string> = {};
+    if (isObject(value['Params'])) for (const [k, v] of Object.entries(value['Params'])) params[k] = String(v);
+    return rpcHttp({ method: value['Method'], url: value['Url'], headers, params, body: typeof value['Body'] === 'string' ? value['Body'] : undefined });
+  }
+  const triggerMetadata: Record<string, RpcTypedData> = {};
+  if (isObject(payload['Metadata'])) for (const [k, v] of Object.entries(payload['Metadata'])) triggerMetadata[k] = toTypedData(v);
+  return { data: toTypedData(value), triggerMetadata };
+}
+
+/** An HTTP answer read back from the host's RPC response. */
+export interface RpcHttpResult {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly cookies: readonly RpcHttpCookie[];
+  readonly body: Uint8Array;
+  text(): string;
+  json(): unknown;
+}
+
+function bodyBytes(data: RpcTypedData | null | undefined): Uint8Array {
+  if (!data) return new Uint8Array();
+  if (data.bytes) return data.bytes;
+  if (typeof data.string === 'string') return new TextEncoder().encode(data.string);
+  if (typeof data.json === 'string') return new TextEncoder().encode(data.json);
+  return new Uint8Array();
+}
+
+/**
+ * Reads the HTTP response out of a successful invocation (the `$return` binding).
+ *
+ * @example
+ * const res = httpResult(await host.invoke('http', rpcHttp({ url: '/api/hello' })))
+ * expect(res.json()).toEqual({ message: 'Hello, world!' })
+ */
+export function httpResult(invocation: HostInvocation): RpcHttpResult {
+  if (invocation.status !== 'success') throw new Error(`the invocation failed: ${invocation.error instanceof Error ? invocation.error.message : String(invocation.error)}`);
+  const http = invocation.response.returnValue?.http;
+  if (!http) throw new Error('the invocation returned no HTTP response');
+  const body = bodyBytes(http.body);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(http.headers ?? {})) headers[k.toLowerCase()] = v;
+  const text = (): string => new TextDecoder().decode(body);
+  return { status: Number(http.statusCode ?? 200), headers, cookies: http.cookies ?? [], body, text, json: () => JSON.parse(text()) as unknown };
+}

@@ -1,0 +1,98 @@
+import type { Cookie, HttpResponseInit } from '@azure/functions';
+import type { ResponseData } from 'onefn/runtime';
+
+function decode(value: string): string {
+  if (value.indexOf('%') === -1) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Parses one Set-Cookie value into the library's Cookie. The value is percent-decoded because the host
+ * encodes cookie values itself (ASP.NET's response cookies in RPC mode, `cookie.serialize` in stream
+ * mode); passing it encoded would encode it twice (seen in Azure/static-web-apps#1140). Attributes the
+ * Cookie type cannot carry (Partitioned, Priority) are dropped. Returns undefined for a value without
+ * a name.
+ *
+ * @example
+ * parseSetCookie('sid=a%20b; Path=/; HttpOnly; SameSite=Lax')
+ * // { name: 'sid', value: 'a b', path: '/', httpOnly: true, sameSite: 'Lax' }
+ */
+export function parseSetCookie(header: string): Cookie | undefined {
+  const parts = header.split(';');
+  const first = parts[0] ?? '';
+  const eq = first.indexOf('=');
+  const name = (eq === -1 ? '' : first.slice(0, eq)).trim();
+  if (!name) return undefined;
+  let raw = first.slice(eq + 1).trim();
+  if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
+  const cookie: Cookie = { name, value: decode(raw) };
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const at = part.indexOf('=');
+    const key = (at === -1 ? part : part.slice(0, at)).trim().toLowerCase();
+    const value = at === -1 ? '' : part.slice(at + 1).trim();
+    switch (key) {
+      case 'domain':
+        if (value) cookie.domain = value;
+        break;
+      case 'path':
+        if (value) cookie.path = value;
+        break;
+      case 'expires': {
+        const time = Date.parse(value);
+        if (!Number.isNaN(time)) cookie.expires = new Date(time);
+        break;
+      }
+      case 'max-age': {
+        const seconds = Number(value);
+        if (value !== '' && Number.isFinite(seconds)) cookie.maxAge = Math.trunc(seconds);
+        break;
+      }
+      case 'secure':
+        cookie.secure = true;
+        break;
+      case 'httponly':
+        cookie.httpOnly = true;
+        break;
+      case 'samesite': {
+        const v = value.toLowerCase();
+        if (v === 'strict' || v === 'lax' || v === 'none') cookie.sameSite = v === 'strict' ? 'Strict' : v === 'lax' ? 'Lax' : 'None';
+        break;
+      }
+    }
+  }
+  return cookie;
+}
+
+/**
+ * The core's response as the library's HttpResponseInit: repeated headers as [name, value] pairs,
+ * Set-Cookie values as Cookie objects (a Set-Cookie header would keep only its last value on the way
+ * to the host), and binary bodies as bytes.
+ */
+export function toHttpResponse(response: ResponseData): HttpResponseInit {
+  const headers: [string, string][] = [];
+  const cookies: Cookie[] = [];
+  for (const name in response.headers) {
+    const value = response.headers[name] as string | readonly string[];
+    const isCookie = name.length === 10 && name.toLowerCase() === 'set-cookie';
+    for (const one of typeof value === 'string' ? [value] : value) {
+      if (isCookie) {
+        const cookie = parseSetCookie(one);
+        if (cookie) cookies.push(cookie);
+      } else headers.push([name, one]);
+    }
+  }
+  for (const one of response.cookies) {
+    const cookie = parseSetCookie(one);
+    if (cookie) cookies.push(cookie);
+  }
+  const init: HttpResponseInit = { status: response.status, headers };
+  if (cookies.length) init.cookies = cookies;
+  const body = response.body;
+  if (typeof body === 'string' ? body.length > 0 : body.byteLength > 0) init.body = body;
+  return init;
+}
