@@ -1,13 +1,9 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 // The core package: every subpath in package.json "exports" is an entry here, ESM and CommonJS, with
 // declarations. scripts/check-exports.mjs fails the build when an export points at nothing.
-const shared = {
-  target: 'node20',
-  platform: 'node',
-  sourcemap: false,
-  external: ['esbuild', 'fflate', /^@onefn\//],
-} as const;
+const external = ['esbuild', 'fflate', /^@onefn\//];
+const shared: Options = { target: 'node20', platform: 'node', sourcemap: false, external };
 
 export default defineConfig([
   {
@@ -25,5 +21,5 @@ export default defineConfig([
     splitting: true,
   },
   // The `onefn` binary: ESM only (it awaits at top level), a thin shell over cli/index.
-  { ...shared, entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], external: [...shared.external, './index.js'] },
+  { ...shared, entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], external: [...external, './index.js'] },
 ]);

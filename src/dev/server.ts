@@ -137,7 +137,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const path = q === -1 ? url : url.slice(0, q);
     const body = await readBody(req, maxBody);
     if (body === 'too-large') {
-      send(res, problem(413, `The body is larger than ${maxBody} bytes`), false);
+      // The rest of the body is never read, so the connection cannot carry another request.
+      send(res, problem(413, `The body is larger than ${maxBody} bytes`, {}, { connection: 'close' }), false);
+      res.on('finish', () => req.destroy());
       return;
     }
     const abort = new AbortController();
