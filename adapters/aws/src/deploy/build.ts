@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { bundle, sha256Base64, zipFiles } from 'onefn/build';
+import type { FunctionPlan } from 'onefn/runtime';
+
+/** The Node.js runtimes a build targets. */
+export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x'] as const;
+export type LambdaRuntime = (typeof LAMBDA_RUNTIMES)[number];
+
+export interface LambdaArtifact {
+  /** The planned function's name. */
+  readonly name: string;
+  readonly plan: FunctionPlan;
+  readonly runtime: LambdaRuntime;
+  /** Always `index.handler`: the zip's `index.mjs` exports `handler`. */
+  readonly handler: 'index.handler';
+  /** The deployment package, byte-identical for identical input. */
+  readonly zip: Uint8Array;
+  /** What Lambda reports as CodeSha256 for this zip. */
+  readonly codeSha256: string;
+  /** The bundled `index.mjs`. */
+  readonly code: string;
+}
+
+export interface BuildOptions {
+  /** The user's module (TypeScript or JavaScript). */
+  entry: string;
+  /** The planned function this zip serves. */
+  plan: FunctionPlan;
+  /** Default `nodejs22.x`. */
+  runtime?: LambdaRuntime;
+  /** Leave `@aws-sdk/*` imports to the SDK the Lambda Node.js runtime ships. Default true. */
+  externalAwsSdk?: boolean;
+}
+
+/**
+ * Where this package's runtime entry is: `dist/index.js` beside the built deploy code, or
+ * `src/index.ts` when running from source. The bundle uses this copy so that the handler and the
+ * deploy helper that planned it always agree.
+ */
+function runtimeEntry(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of ['index.js', '../index.ts', 'index.ts']) {
+    const path = resolve(here, candidate);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`@onefn/aws: cannot find the runtime entry near ${here}`);
+}
+
+function adapterPlugin(): Plugin {
+  return {
+    name: 'onefn-aws-runtime',
+    setup(build) {
+      // Error classes name themselves from the constructor (new.target.name); without keepNames the
+      // minifier renames them and Lambda would report errorType "w" instead of "UnsupportedEventError".
+      build.initialOptions.keepNames = true;
+      build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: runtimeEntry() }));
+    },
+  };
+}
+
+/** The generated handler module: the user's module, planned and wrapped once at cold start. */
+export function handlerModule(entry: string, functionName: string): string {
+  return [
+    `import * as mod from ${JSON.stringify(resolve(entry))};`,
+    `import { toLambda } from '@onefn/aws';`,
+    `export const handler = toLambda(mod, { function: ${JSON.stringify(functionName)} });`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Bundles one planned function into a Lambda zip: ESM `index.mjs` exporting `handler`, minified,
+ * deterministic (same input, same bytes, same CodeSha256).
+ *
+ * @example
+ * const [plan] = planFunctions(await loadModule('src/api.ts'))
+ * const artifact = await buildFunction({ entry: 'src/api.ts', plan })
+ * writeFileSync('api.zip', artifact.zip)
+ */
+export async function buildFunction(options: BuildOptions): Promise<LambdaArtifact> {
+  const runtime = options.runtime ?? 'nodejs22.x';
+  const entry = resolve(options.entry);
+  const { code } = await bundle({
+    entry: { contents: handlerModule(entry, options.plan.name), resolveDir: dirname(entry), sourcefile: 'onefn-lambda-entry.ts' },
+    format: 'esm',
+    target: runtime === 'nodejs20.x' ? 'node20' : 'node22',
+    external: options.externalAwsSdk === false ? [] : ['@aws-sdk/*'],
+    plugins: [adapterPlugin()],
+  });
+  const zip = zipFiles({ 'index.mjs': code });
+  return { name: options.plan.name, plan: options.plan, runtime, handler: 'index.handler', zip, codeSha256: sha256Base64(zip), code };
+}

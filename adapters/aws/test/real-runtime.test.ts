@@ -1,0 +1,199 @@
+/**
+ * A built zip under AWS's own runtime interface client (aws-lambda-ric, native), driven by a Lambda
+ * Runtime API played on 127.0.0.1. This is how Lambda itself loads and calls `index.handler`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planFunctions } from 'onefn/runtime';
+import { buildFunction } from '@onefn/aws/deploy';
+import { httpApiEvent, sqsEvent } from '@onefn/aws/testing';
+import * as app from './app/index.js';
+
+const ENTRY = fileURLToPath(new URL('./app/index.ts', import.meta.url));
+const RIC = fileURLToPath(new URL('../../../node_modules/aws-lambda-ric/bin/index.mjs', import.meta.url));
+
+interface Outcome {
+  kind: 'response' | 'error';
+  body: unknown;
+  errorType?: string | undefined;
+}
+
+/** The Runtime API: hands out queued invocations on /next and records what the runtime posts back. */
+class RuntimeApi {
+  private readonly queue: Array<{ id: string; event: unknown }> = [];
+  private waiting: ServerResponse | undefined;
+  private readonly pending = new Map<string, (o: Outcome) => void>();
+  readonly initErrors: unknown[] = [];
+  private server: Server | undefined;
+  private seq = 0;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  invoke(event: unknown): Promise<Outcome> {
+    const id = `inv-${++this.seq}`;
+    const done = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
+    this.queue.push({ id, event });
+    this.flush();
+    return done;
+  }
+
+  private flush(): void {
+    const next = this.queue[0];
+    const res = this.waiting;
+    if (!next || !res) return;
+    this.queue.shift();
+    this.waiting = undefined;
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'lambda-runtime-aws-request-id': next.id,
+      'lambda-runtime-deadline-ms': String(Date.now() + 30_000),
+      'lambda-runtime-invoked-function-arn': 'arn:aws:lambda:us-east-1:123456789012:function:onefn-test',
+      'lambda-runtime-trace-id': 'Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1',
+    });
+    res.end(JSON.stringify(next.event));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const url = req.url ?? '';
+    if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') {
+      this.waiting = res;
+      this.flush();
+      return;
+    }
+    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
+    if (req.method === 'POST' && match) {
+      const resolve = this.pending.get(decodeURIComponent(match[1]!));
+      this.pending.delete(decodeURIComponent(match[1]!));
+      resolve?.({ kind: match[2] as 'response' | 'error', body: text ? JSON.parse(text) : undefined, errorType: req.headers['lambda-runtime-function-error-type'] as string | undefined });
+      res.writeHead(202).end('{"status":"OK"}');
+      return;
+    }
+    if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') {
+      this.initErrors.push(text);
+      res.writeHead(202).end('{"status":"OK"}');
+      return;
+    }
+    res.writeHead(404).end();
+  }
+
+  async stop(): Promise<void> {
+    this.waiting?.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** Builds the named function, unzips it into a task root, and starts the RIC on it. */
+async function startFunction(name: string, api: string, dirs: string[], logs: string[]): Promise<ChildProcess> {
+  const plan = planFunctions(app).find((p) => p.name === name);
+  if (!plan) throw new Error(`no plan ${name}`);
+  const artifact = await buildFunction({ entry: ENTRY, plan, runtime: 'nodejs20.x' });
+  const root = mkdtempSync(join(tmpdir(), `onefn-aws-${name}-`));
+  dirs.push(root);
+  for (const [path, data] of Object.entries(unzipSync(artifact.zip))) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), data);
+  }
+  const child = spawn(process.execPath, [RIC, 'index.handler'], {
+    cwd: root,
+    env: {
+      PATH: process.env['PATH'],
+      AWS_LAMBDA_RUNTIME_API: api,
+      LAMBDA_TASK_ROOT: root,
+      _HANDLER: 'index.handler',
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: 'test',
+      AWS_REGION: 'us-east-1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
+  return child;
+}
+
+describe('a built zip under aws-lambda-ric', () => {
+  // One Runtime API per function: each runtime polls its own /next, as on Lambda.
+  const api = new RuntimeApi();
+  const sqsApi = new RuntimeApi();
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  const logs: string[] = [];
+  let address = '';
+  let sqsAddress = '';
+
+  beforeAll(async () => {
+    address = await api.start();
+    sqsAddress = await sqsApi.start();
+  });
+
+  afterAll(async () => {
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
+    await api.stop();
+    await sqsApi.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers an HTTP API v2 event, then reports a malformed event as an invocation error', async () => {
+    children.push(await startFunction('http', address, dirs, logs));
+    const event = httpApiEvent({ method: 'POST', path: '/hello/Ada', json: { n: 1 } });
+    const ok = await api.invoke(event);
+    expect(ok.kind).toBe('response');
+    const result = ok.body as { statusCode: number; headers: Record<string, string>; cookies: string[]; body: string; isBase64Encoded: boolean };
+    expect(result.statusCode).toBe(201);
+    expect(result.headers).toEqual({ 'content-type': 'application/json', 'x-powered-by': 'onefn' });
+    expect(result.cookies).toEqual(['seen=1', 'theme=dark']);
+    expect(result.isBase64Encoded).toBe(false);
+    expect(JSON.parse(result.body)).toEqual({ message: 'Hello, Ada!', body: { n: 1 }, requestId: 'inv-1', functionName: 'http' });
+    // The logger's line reached stdout in Lambda's JSON shape.
+    const line = logs.join('').split('\n').find((l) => l.includes('"greeting"'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'INFO', requestId: 'inv-1', message: 'greeting', name: 'Ada' });
+
+    const unknown = await api.invoke({ hello: 'world' });
+    expect(unknown.kind).toBe('error');
+    expect((unknown.body as { errorType: string }).errorType).toBe('UnsupportedEventError');
+    expect((unknown.body as { errorMessage: string }).errorMessage).toBe(
+      'Unsupported event: received an unknown event with keys hello, this function serves HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)',
+    );
+    const malformed = await api.invoke({ ...event, rawPath: 42 });
+    expect(malformed.kind).toBe('error');
+    expect((malformed.body as { errorType: string }).errorType).toBe('MalformedEventError');
+    expect((malformed.body as { errorMessage: string }).errorMessage).toBe('Malformed event: rawPath must be a string');
+
+    // Still serving after the errors.
+    const again = await api.invoke(httpApiEvent({ path: '/health' }));
+    expect(JSON.parse((again.body as { body: string }).body)).toEqual({ ok: true });
+    expect(api.initErrors).toEqual([]);
+  });
+
+  it('answers an SQS batch with exactly the failed message in batchItemFailures', async () => {
+    children.push(await startFunction('orders', sqsAddress, dirs, logs));
+    const event = sqsEvent([{ id: 'm-1', body: { n: 1 } }, { id: 'm-2', body: { fail: true } }, { id: 'm-3', body: { n: 3 } }], { queue: 'orders' });
+    const outcome = await sqsApi.invoke(event);
+    expect(outcome).toMatchObject({ kind: 'response', body: { batchItemFailures: [{ itemIdentifier: 'm-2' }] } });
+  });
+});
