@@ -10,6 +10,8 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: true,
+  // The deploy code finds the runtime entry beside itself through import.meta.url, in the CJS build too.
+  shims: true,
   sourcemap: false,
   external: [/^onefn(\/.*)?$/, /^@google-cloud\//, 'google-auth-library', /^@onefn\//],
 });

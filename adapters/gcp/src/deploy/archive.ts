@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
+import { planFunctions, type FunctionPlan } from 'onefn/runtime';
+import type { Plugin } from 'esbuild';
+
+export interface BuildOptions {
+  /** The module exporting the definitions (TypeScript or JavaScript). */
+  entry: string;
+  /** Name of the routed HTTP function when several HTTP definitions share one. Default "http". */
+  routedName?: string;
+  /** The functions-framework version the archive depends on. Default: the installed one. */
+  frameworkVersion?: string;
+}
+
+/** A source archive ready for `generateUploadUrl` + upload, and what it deploys as. */
+export interface BuiltArchive {
+  /** The zip: `index.js` (the bundle) and `package.json`. */
+  readonly zip: Uint8Array;
+  readonly files: ArchiveFiles;
+  readonly sha256: string;
+  /** The functions in it; each plan's name is its entry point (`--target`). */
+  readonly plans: FunctionPlan[];
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Running from the sources (tests), `@onefn/gcp` and `onefn` are bundled from the sources too, so an
+ * archive never depends on a stale `dist`. Installed, the packages resolve as usual.
+ */
+function sourceAliases(): Plugin[] {
+  const gcpSource = resolve(here, '../index.ts');
+  if (!import.meta.url.endsWith('.ts') || !existsSync(gcpSource)) return [];
+  const core = resolve(here, '../../../../src');
+  const map: Record<string, string> = { '@onefn/gcp': gcpSource, onefn: `${core}/index.ts`, 'onefn/runtime': `${core}/runtime.ts` };
+  return [{ name: 'onefn-sources', setup: (b) => b.onResolve({ filter: /^(@onefn\/gcp|onefn|onefn\/runtime)$/ }, (a) => ({ path: map[a.path] as string })) }];
+}
+
+// The framework's "exports" hide its package.json, so find it above its resolved main file.
+function frameworkVersionFrom(requireFrom: NodeRequire): string | undefined {
+  try {
+    let dir = dirname(requireFrom.resolve('@google-cloud/functions-framework'));
+    for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@google-cloud/functions-framework') return pkg.version;
+    }
+  } catch {
+    // not installed there
+  }
+  return undefined;
+}
+
+function installedFrameworkVersion(from: string): string {
+  const version = frameworkVersionFrom(createRequire(resolve(from, 'index.js'))) ?? frameworkVersionFrom(createRequire(import.meta.url));
+  if (!version) throw new Error('@google-cloud/functions-framework is not installed; install it or pass frameworkVersion');
+  return version;
+}
+
+/**
+ * Builds the source archive Cloud Functions (2nd gen) builds from: the module bundled with onefn into
+ * `index.js`, which registers every planned function with functions-framework, and a `package.json`
+ * whose `main` is that file and whose one dependency is the framework (left out of the bundle: the
+ * `functions-framework` binary must share its function registry). Deterministic: no timestamps, no
+ * absolute paths, sorted zip entries.
+ *
+ * @example
+ * const { zip, plans } = await buildArchive({ entry: 'src/api.ts' })
+ */
+export async function buildArchive(options: BuildOptions): Promise<BuiltArchive> {
+  const entry = resolve(options.entry);
+  if (!existsSync(entry)) throw new Error(`No such module: ${options.entry}`);
+  const plans = planFunctions(await loadModule(entry), { routedName: options.routedName ?? 'http' });
+  if (!plans.length) throw new Error(`${options.entry} exports no onefn definitions`);
+  const routed = JSON.stringify(options.routedName ?? 'http');
+  const source = `import { register } from '@onefn/gcp';\nimport * as definitions from ${JSON.stringify(entry)};\nregister(definitions, { routedName: ${routed} });\n`;
+  const { code } = await bundle({
+    entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'onefn-gcp-entry.ts' },
+    format: 'esm',
+    external: ['@google-cloud/functions-framework'],
+    plugins: sourceAliases(),
+  });
+  const pkg = {
+    name: 'onefn-function',
+    version: '0.0.0',
+    private: true,
+    type: 'module',
+    main: 'index.js',
+    engines: { node: '>=20' },
+    dependencies: { '@google-cloud/functions-framework': options.frameworkVersion ?? installedFrameworkVersion(dirname(entry)) },
+  };
+  const files: ArchiveFiles = { 'index.js': code, 'package.json': JSON.stringify(pkg, null, 2) + '\n' };
+  const zip = zipFiles(files);
+  return { zip, files, sha256: sha256Base64(zip), plans };
+}
