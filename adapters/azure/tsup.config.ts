@@ -17,5 +17,7 @@ export default defineConfig({
   platform: 'node',
   splitting: true,
   sourcemap: false,
+  // The deploy helper finds its runtime entry through import.meta.url, in the CommonJS build too.
+  shims: true,
   external: ['onefn', /^onefn\//, /^@azure\//],
 });

@@ -1,0 +1,55 @@
+/**
+ * `@onefn/azure/cli`: the `azure` commands of `onefn`: `invoke`, `build` and `deploy`.
+ *
+ * @example
+ * // onefn invoke azure src/api.ts --event get.json
+ * // onefn build azure src/api.ts --out out/azure
+ * // onefn deploy azure src/api.ts --subscription <id> --resource-group rg --location westeurope --app my-app
+ */
+import { resolve } from 'node:path';
+import { OnefnError } from 'onefn';
+import type { CliArgs, CliIO, ProviderCli, ProviderCommand } from 'onefn/cli';
+
+function option(args: CliArgs, name: string): string | undefined {
+  const v = args.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Bad input and typed errors are one line on stderr and exit code 1; nothing else is printed. */
+function guarded(run: ProviderCommand): ProviderCommand {
+  return async (args, io) => {
+    try {
+      return await run(args, io);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      io.stderr(`onefn: ${error instanceof OnefnError || error instanceof Error ? message.split('\n')[0] : message}\n`);
+      return 1;
+    }
+  };
+}
+
+const invoke: ProviderCommand = async (args, io) => (await import('./cli/invoke.js')).invoke(args, io);
+
+const build: ProviderCommand = async (args, io) => {
+  const entry = args.positionals[0];
+  const out = option(args, 'out');
+  if (!entry) throw new Error('onefn build azure needs an entry module');
+  if (!out) throw new Error('--out <dir> is required');
+  const { buildFunctionApp, writeFunctionApp } = await import('./deploy/build.js');
+  const timeout = option(args, 'function-timeout');
+  const pkg = await buildFunctionApp({
+    entry: resolve(io.cwd, entry),
+    plan: (option(args, 'plan') ?? 'flex') as 'flex',
+    functionTimeout: timeout === undefined ? undefined : Number(timeout),
+  });
+  const files = await writeFunctionApp(pkg, resolve(io.cwd, out));
+  const summary = { out, sha256: pkg.sha256, functionTimeout: pkg.functionTimeout, functions: pkg.functions.map((f) => ({ name: f.name, trigger: f.trigger })), files };
+  if (args.options['json'] === true) io.stdout(JSON.stringify(summary, null, 2) + '\n');
+  else {
+    io.stdout(`Built ${pkg.functions.length} function(s) into ${out} (zip sha256 ${pkg.sha256})\n`);
+    for (const f of pkg.functions) io.stdout(`  ${f.name}: ${f.trigger.kind}\n`);
+  }
+  return 0;
+};
+
+export const cli: ProviderCli = { provider: 'azure', commands: { invoke: guarded(invoke), build: guarded(build) } };

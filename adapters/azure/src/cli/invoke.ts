@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MalformedEventError } from 'onefn';
+import { loadModule } from 'onefn/build';
+import type { CliArgs, CliIO } from 'onefn/cli';
+import type { AzureTriggerKind } from '../bindings.js';
+import { register } from '../index.js';
+import {
+  azureHost, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcHttp, rpcQueueMessage, rpcServiceBusMessage, rpcTimer,
+  type RpcBlobOptions, type RpcHttpOptions, type RpcQueueOptions, type RpcServiceBusOptions, type RpcTrigger,
+} from '../testing.js';
+
+/** A one-line error for bad input (exit code 1). */
+export class InvokeUsageError extends Error {}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The `--event` file. One of:
+ * - `{ "http": { "method", "url", "headers", "body" } }`: an HTTP request (`body` text, or JSON sent as JSON);
+ * - `{ "queue": { "body", "id", "dequeueCount" } }`, `{ "serviceBus": { "body", "messageId", ... } }`;
+ * - `{ "timer": { "isPastDue", "scheduleStatus" } }` (the host's timer object, either casing);
+ * - `{ "eventGrid": <event or array> }` in the Event Grid or CloudEvents schema;
+ * - `{ "blob": { "container", "name", "content" } }`;
+ * - a host payload `{ "Data": { ... }, "Metadata": { ... } }`, as in the custom-handler docs.
+ * Returns the RPC trigger and the trigger kinds it fits.
+ */
+export function parseAzureEvent(value: unknown): { trigger: RpcTrigger; kinds: readonly AzureTriggerKind[] } {
+  if (!isObject(value)) throw new MalformedEventError('the event file must hold a JSON object');
+  if ('Data' in value) {
+    const trigger = rpcFromHostPayload(value);
+    return { trigger, kinds: trigger.data.http ? ['http'] : ['storageQueue', 'serviceBusQueue', 'serviceBusTopic', 'timer', 'eventGrid', 'storageBlob'] };
+  }
+  const keys = Object.keys(value);
+  if (keys.length !== 1) throw new MalformedEventError(`the event file must have one key of http, queue, serviceBus, timer, eventGrid, blob or Data; got ${keys.join(', ') || 'none'}`);
+  const body = value[keys[0] as string];
+  switch (keys[0]) {
+    case 'http': {
+      if (!isObject(body)) throw new MalformedEventError('"http" must be an object');
+      const b = body['body'];
+      const options = { ...body, body: b === undefined || typeof b === 'string' ? b : JSON.stringify(b) } as RpcHttpOptions;
+      return { trigger: rpcHttp(options), kinds: ['http'] };
+    }
+    case 'queue':
+      return { trigger: rpcQueueMessage((isObject(body) ? body : {}) as RpcQueueOptions), kinds: ['storageQueue'] };
+    case 'serviceBus':
+      return { trigger: rpcServiceBusMessage((isObject(body) ? body : {}) as RpcServiceBusOptions), kinds: ['serviceBusQueue', 'serviceBusTopic'] };
+    case 'timer':
+      return { trigger: rpcTimer(body ?? {}), kinds: ['timer'] };
+    case 'eventGrid':
+      return { trigger: rpcEventGrid(body), kinds: ['eventGrid'] };
+    case 'blob':
+      if (!isObject(body) || typeof body['container'] !== 'string' || typeof body['name'] !== 'string') throw new MalformedEventError('"blob" needs a container and a name');
+      return { trigger: rpcBlob(body as unknown as RpcBlobOptions), kinds: ['storageBlob'] };
+    default:
+      throw new MalformedEventError(`unknown event form "${keys[0]}"; use http, queue, serviceBus, timer, eventGrid, blob or a host payload with Data`);
+  }
+}
+
+function option(args: CliArgs, name: string): string | undefined {
+  const v = args.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * `onefn invoke azure <entry> --event <file.json> [--function <name>]`: registers the module's
+ * functions with @azure/functions (through the test host that plays the worker), invokes the one the
+ * event fits, and prints the result as JSON. Exit 0 when the invocation succeeded (any HTTP status),
+ * 1 when it failed (the host would retry it) or the input was bad.
+ */
+export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
+  const entry = args.positionals[0];
+  const file = option(args, 'event');
+  if (!entry) throw new InvokeUsageError('onefn invoke azure needs an entry module');
+  if (!file) throw new InvokeUsageError('--event <file.json> is required');
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new InvokeUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvokeUsageError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  const { trigger, kinds } = parseAzureEvent(json);
+  const host = azureHost();
+  host.reset();
+  const specs = register(await loadModule(resolve(io.cwd, entry)));
+  const name = option(args, 'function');
+  const candidates = specs.filter((s) => (name ? s.name === name : kinds.includes(s.trigger.kind)));
+  if (candidates.length !== 1) {
+    throw new InvokeUsageError(
+      name ? `no function named "${name}"; functions: ${specs.map((s) => s.name).join(', ')}` : candidates.length ? `several functions take this event (${candidates.map((s) => s.name).join(', ')}); choose one with --function` : `no function takes this event; functions: ${specs.map((s) => `${s.name} (${s.trigger.kind})`).join(', ')}`,
+    );
+  }
+  const spec = candidates[0] as (typeof specs)[number];
+  const result = await host.invoke(spec.name, trigger);
+  for (const log of result.logs) if (log.category === 'user') io.stderr(`[${log.level}] ${log.message}\n`);
+  if (result.status === 'failure') {
+    const error = result.error as { code?: string; message?: string };
+    io.stdout(JSON.stringify({ function: spec.name, status: 'failed', error: { code: error.code, message: error.message } }, null, 2) + '\n');
+    return 1;
+  }
+  const ret = result.response.returnValue;
+  let output: unknown;
+  if (ret?.http) {
+    const http = ret.http;
+    const bytes = http.body?.bytes;
+    const body = bytes ? Buffer.from(bytes) : undefined;
+    const type = http.headers?.['content-type'] ?? '';
+    output = { status: Number(http.statusCode), headers: http.headers, cookies: http.cookies, ...(body && (/^text\/|json|xml/.test(type) ? { body: body.toString('utf8') } : { bodyBase64: body.toString('base64') })) };
+  } else output = ret?.json ? JSON.parse(ret.json) : null;
+  io.stdout(JSON.stringify({ function: spec.name, status: 'ok', result: output }, null, 2) + '\n');
+  return 0;
+}

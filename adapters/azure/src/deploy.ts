@@ -1,0 +1,10 @@
+/**
+ * `@onefn/azure/deploy`: build-time only. Builds the function app package (host.json, package.json,
+ * bundled entry, deterministic zip) and deploys it with Azure Resource Manager. Never imported by the
+ * runtime entry.
+ *
+ * @example
+ * import { buildFunctionApp, deployFunctionApp } from '@onefn/azure/deploy'
+ * const pkg = await buildFunctionApp({ entry: 'src/api.ts' })
+ */
+export { buildFunctionApp, writeFunctionApp, type AzurePlan, type BuildOptions, type FunctionAppPackage } from './deploy/build.js';

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefinitionError } from 'onefn';
+import { bundle, loadModule, sha256Base64, zipFiles } from 'onefn/build';
+import { planFunctions } from 'onefn/runtime';
+import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
+import { type AzureOptions, resolveOptions } from '../options.js';
+
+/** The hosting plan: Flex Consumption (FC1) or the classic Linux Consumption plan (Y1). */
+export type AzurePlan = 'flex' | 'consumption';
+
+export interface BuildOptions {
+  /** The module whose definitions become the app's functions. */
+  entry: string;
+  /** Default `flex`. Sets the default and the limit of `functionTimeout`. */
+  plan?: AzurePlan;
+  /** Seconds. Default: the longest `timeout` among the definitions, else the plan's default. */
+  functionTimeout?: number;
+  /** Options passed to `register` in the generated entry (routePrefix, messaging, ...). */
+  adapter?: Omit<AzureOptions, 'functionTimeout'>;
+}
+
+export interface FunctionAppPackage {
+  /** Path in the zip -> content: host.json, package.json, dist/index.mjs. */
+  readonly files: Readonly<Record<string, string>>;
+  readonly zip: Uint8Array;
+  /** base64 SHA-256 of the zip: the same sources give the same hash. */
+  readonly sha256: string;
+  readonly functions: readonly AzureFunctionSpec[];
+  readonly functionTimeout: number;
+  readonly routePrefix: string;
+}
+
+// functionTimeout defaults and limits per plan, in seconds: Consumption 5 min (max 10), Flex
+// Consumption 30 min (unbounded; 4 h is what onefn allows).
+// https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout
+const TIMEOUTS: Record<AzurePlan, { default: number; max: number }> = {
+  consumption: { default: 300, max: 600 },
+  flex: { default: 1800, max: 4 * 3600 },
+};
+
+function hhmmss(seconds: number): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+}
+
+/** The runtime entry beside this module: sources in the repository, dist/ when installed. */
+function runtimeEntry(): { file: string; fromSource: boolean } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const file of [join(here, 'index.js'), join(here, '..', 'index.ts')]) if (existsSync(file)) return { file, fromSource: file.endsWith('.ts') };
+  throw new Error('@onefn/azure: cannot find its runtime entry to bundle');
+}
+
+/**
+ * Builds the function app package: host.json (extension bundle v4, functionTimeout, route prefix), a
+ * package.json whose `main` is the bundled entry, and the entry itself, which imports the user's module
+ * and calls `register` with the same options. @azure/functions is bundled in, so the zip needs no
+ * node_modules and no remote build; `@azure/functions-core` stays external because the Node worker
+ * provides it by intercepting `require`. The zip is deterministic.
+ *
+ * @example
+ * const pkg = await buildFunctionApp({ entry: 'src/api.ts', plan: 'flex' })
+ * await writeFunctionApp(pkg, 'out/azure')
+ */
+export async function buildFunctionApp(options: BuildOptions): Promise<FunctionAppPackage> {
+  const plan = options.plan ?? 'flex';
+  if (plan !== 'flex' && plan !== 'consumption') throw new DefinitionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
+  const entry = resolve(options.entry);
+  if (!existsSync(entry)) throw new DefinitionError('entry', `no such module: ${options.entry}`);
+  const plans = planFunctions(await loadModule(entry), { routedName: options.adapter?.routedName });
+  const longest = Math.max(0, ...plans.map((p) => p.settings.timeout ?? 0));
+  const limits = TIMEOUTS[plan];
+  const functionTimeout = options.functionTimeout ?? (longest || limits.default);
+  if (!Number.isInteger(functionTimeout) || functionTimeout < 1 || functionTimeout > limits.max) {
+    throw new DefinitionError('functionTimeout', `must be whole seconds from 1 to ${limits.max} on the ${plan} plan, got ${JSON.stringify(functionTimeout)}`);
+  }
+  const adapter: AzureOptions = { ...options.adapter, functionTimeout };
+  const resolved = resolveOptions(adapter);
+  const functions = functionSpecs(plans, resolved);
+  if (!functions.length) throw new DefinitionError('entry', `${options.entry} exports no onefn definitions`);
+  const runtime = runtimeEntry();
+  const source = [
+    `import { register } from '@onefn/azure';`,
+    `import * as definitions from ${JSON.stringify(entry)};`,
+    `register(definitions, ${JSON.stringify(adapter)});`,
+  ].join('\n');
+  const repo = resolve(dirname(runtime.file), '..', '..', '..', 'src');
+  const { code } = await bundle({
+    entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'azure-entry.ts' },
+    format: 'esm',
+    external: ['@azure/functions-core'],
+    plugins: [
+      {
+        name: 'onefn-azure-runtime',
+        setup(build) {
+          build.onResolve({ filter: /^@onefn\/azure$/ }, () => ({ path: runtime.file }));
+          // From the repository's sources, the core resolves to its sources too (no build needed).
+          if (runtime.fromSource && existsSync(join(repo, 'index.ts'))) {
+            build.onResolve({ filter: /^onefn(\/runtime)?$/ }, (args) => ({ path: join(repo, args.path === 'onefn' ? 'index.ts' : 'runtime.ts') }));
+          }
+        },
+      },
+    ],
+  });
+  const host = {
+    version: '2.0',
+    functionTimeout: hhmmss(functionTimeout),
+    extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' },
+    extensions: { http: { routePrefix: resolved.routePrefix } },
+    logging: { applicationInsights: { samplingSettings: { isEnabled: true, excludedTypes: 'Request' } } },
+  };
+  const pkg = { name: 'onefn-function-app', version: '1.0.0', private: true, type: 'module', main: 'dist/index.mjs' };
+  const files = {
+    'host.json': JSON.stringify(host, null, 2) + '\n',
+    'package.json': JSON.stringify(pkg, null, 2) + '\n',
+    'dist/index.mjs': code,
+  };
+  const zip = zipFiles(files);
+  return { files, zip, sha256: sha256Base64(zip), functions, functionTimeout, routePrefix: resolved.routePrefix };
+}
+
+/** Writes the package's files and `app.zip` under `out`. */
+export async function writeFunctionApp(pkg: FunctionAppPackage, out: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const [path, content] of Object.entries(pkg.files)) {
+    const file = join(out, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+    written.push(file);
+  }
+  const zip = join(out, 'app.zip');
+  await writeFile(zip, pkg.zip);
+  written.push(zip);
+  return written;
+}
