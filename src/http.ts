@@ -148,6 +148,15 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
     return rawBodySize(this.init.body);
   }
 
+  /** True when the body is larger than `limit` bytes; counts bytes only when the length cannot decide. */
+  bodyExceeds(limit: number): boolean {
+    const body = this.init.body;
+    if (!body) return false;
+    // A UTF-8 string takes at most 3 bytes per UTF-16 unit; base64 text is longer than its bytes.
+    if (typeof body.data === 'string' && body.data.length * 3 <= limit) return false;
+    return rawBodySize(body) > limit;
+  }
+
   get hasBody(): boolean {
     const body = this.init.body;
     return !!body && (typeof body.data === 'string' ? body.data.length > 0 : body.data.byteLength > 0);
@@ -262,13 +271,17 @@ type Init = Omit<HttpResult, 'body'>;
  * return json({ message: 'Hello' })            // 200
  * return json({ id }, { status: 201 })
  */
-export function json(data: unknown, init: Init = {}): HttpResult {
+export function json(data: unknown, init?: Init): HttpResult {
   return {
-    ...init,
-    headers: { 'content-type': 'application/json', ...init.headers },
+    status: init?.status,
+    headers: init?.headers ? { 'content-type': 'application/json', ...init.headers } : JSON_HEADERS,
+    cookies: init?.cookies,
     body: JSON.stringify(data) ?? 'null',
   };
 }
+
+// Shared by every json() without headers of its own; frozen, and copied by toResponseData.
+const JSON_HEADERS: ResultHeaders = Object.freeze({ 'content-type': 'application/json' });
 
 /**
  * A plain-text response.
@@ -330,25 +343,22 @@ export function status(code: number, init: Init = {}): HttpResult {
   return { ...init, status: code };
 }
 
-function hasHeader(headers: ResultHeaders, lower: string): boolean {
-  for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return true;
-  return false;
-}
-
-function normalizeHeaders(headers: ResultHeaders | undefined): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {};
-  if (!headers) return out;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    out[name] = typeof value === 'number' ? String(value) : value;
-  }
-  return out;
-}
-
-/** Turns what a handler returned into data an adapter can send. */
+/**
+ * Turns what a handler returned into data an adapter can send. One pass over the headers: it copies
+ * them (a handler may reuse a constant) and notes whether a content type was set.
+ */
 export function toResponseData(result: HttpResult): ResponseData {
-  const headers = normalizeHeaders(result.headers);
+  const headers: Record<string, string | readonly string[]> = {};
+  let typed = false;
+  const given = result.headers;
+  if (given) {
+    for (const name in given) {
+      const value = given[name];
+      if (value === undefined) continue;
+      headers[name] = typeof value === 'number' ? String(value) : value;
+      if (name.length === 12 && !typed && name.toLowerCase() === 'content-type') typed = true;
+    }
+  }
   const raw = result.body;
   let body: string | Uint8Array;
   let defaultType: string | undefined;
@@ -366,10 +376,11 @@ export function toResponseData(result: HttpResult): ResponseData {
     body = JSON.stringify(raw);
     defaultType = 'application/json';
   }
-  if (defaultType && !hasHeader(headers, 'content-type')) headers['content-type'] = defaultType;
-  const status = result.status ?? (defaultType ? 200 : 204);
-  return { status, headers, cookies: result.cookies ?? [], body };
+  if (defaultType && !typed) headers['content-type'] = defaultType;
+  return { status: result.status ?? (defaultType ? 200 : 204), headers, cookies: result.cookies ?? NO_COOKIES, body };
 }
+
+const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 

@@ -79,8 +79,18 @@ function decodeSegment(segment: string): string {
   }
 }
 
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Matches a path (as sent, percent-encoded) and returns decoded parameters, or undefined. */
 export function matchRoute(route: CompiledRoute, path: string): Record<string, string> | undefined {
+  // Static routes compare as strings; only an escaped path needs the segment-wise decoding below.
+  if (route.isStatic && path.indexOf('%') === -1) {
+    const { pattern } = route;
+    if (path === pattern) return NO_PARAMS;
+    if (path.length === pattern.length + 1 && path.endsWith('/') && path.startsWith(pattern)) return NO_PARAMS;
+    const trimmed = pattern.length > 1 && pattern.endsWith('/') ? pattern.slice(0, -1) : undefined;
+    return trimmed !== undefined && path === trimmed ? NO_PARAMS : undefined;
+  }
   const parts = splitPath(path);
   const { segments } = route;
   const params: Record<string, string> = {};

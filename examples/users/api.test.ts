@@ -1,8 +1,8 @@
 // The README's "Testing with vitest" example, verbatim apart from the import paths.
 import { describe, expect, it } from 'vitest';
 import { httpRequest, invoke, message } from 'onefn/testing';
-import { createUser, getUser } from './api';
-import { orders } from './worker';
+import { createUser, getUser } from './api.js';
+import { orders } from './worker.js';
 
 describe('api', () => {
   it('creates a user', async () => {
