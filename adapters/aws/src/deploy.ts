@@ -1,8 +1,13 @@
 /**
- * `@onefn/aws/deploy`: build Lambda zips from a onefn module and deploy them (build time only; the
- * runtime entry never imports this).
+ * `@onefn/aws/deploy`: build Lambda zips from a onefn module and deploy them with the AWS SDK (build
+ * time only; the runtime entry never imports this).
  *
  * @example
- * import { buildFunction } from '@onefn/aws/deploy'
+ * import { deploy, rollback } from '@onefn/aws/deploy'
+ * await deploy({ entry: 'src/api.ts', region: 'eu-west-1', createRole: true, onProgress: console.log })
+ * await rollback({ function: 'api', region: 'eu-west-1' })
  */
 export { buildFunction, handlerModule, LAMBDA_RUNTIMES, type BuildOptions, type LambdaArtifact, type LambdaRuntime } from './deploy/build.js';
+export { deploy, rollback, type DeployedFunction, type DeployOptions, type DeployResult, type RollbackOptions } from './deploy/deploy.js';
+export { DeployOptionError, ENV_BYTES, MEMORY_MB, TIMEOUT_S } from './deploy/options.js';
+export type { Pacing } from './deploy/lambda-ops.js';

@@ -1,0 +1,49 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/** The AWS clients a deploy uses. Credentials come from the standard provider chain unless given. */
+export interface AwsClients {
+  lambda: LambdaClient;
+  iam: IAMClient;
+  sqs: SQSClient;
+  sns: SNSClient;
+  s3: S3Client;
+  events: EventBridgeClient;
+}
+
+export interface ClientOptions {
+  region: string;
+  /** One endpoint for every service (a local emulator, or a test's loopback server). */
+  endpoint?: string | undefined;
+  credentials?: LambdaClientConfig['credentials'];
+}
+
+export function createClients(options: ClientOptions): AwsClients {
+  const config = {
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+  return {
+    lambda: new LambdaClient(config),
+    iam: new IAMClient(config),
+    sqs: new SQSClient(config),
+    sns: new SNSClient(config),
+    // A single endpoint cannot serve virtual-hosted bucket names.
+    s3: new S3Client({ ...config, forcePathStyle: !!options.endpoint }),
+    events: new EventBridgeClient(config),
+  };
+}
+
+export function destroyClients(clients: AwsClients): void {
+  for (const client of Object.values(clients)) (client as { destroy(): void }).destroy();
+}
+
+/** The error name the SDK gives a service exception ("ResourceNotFoundException"). */
+export function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
+}

@@ -1,0 +1,164 @@
+import { planFunctions, type FunctionPlan } from 'onefn/runtime';
+import { loadModule } from 'onefn/build';
+import { buildFunction, type LambdaArtifact } from './build.js';
+import { createClients, destroyClients, type AwsClients, type ClientOptions } from './clients.js';
+import {
+  DEFAULT_PACING, ensureFunction, getAliasVersion, getFunction, listVersions, moveAlias, publish, waitUntilReady, type Pacing,
+} from './lambda-ops.js';
+import { checkOptions, DeployOptionError, functionConfig, type DeployOptionsInput } from './options.js';
+import { ensureRole } from './role.js';
+import { describeTrigger, wireTrigger } from './triggers.js';
+
+export interface DeployOptions extends DeployOptionsInput {
+  /** The user's module. */
+  entry: string;
+  /** Deploy only this planned function. Default: every function the module plans into. */
+  function?: string | undefined;
+  /** Print what would change; make no AWS call. */
+  dryRun?: boolean | undefined;
+  /** A line per step. */
+  onProgress?: ((line: string) => void) | undefined;
+  /** Where the environment's defaults (AWS_REGION) come from. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** One endpoint for every AWS service (tests, emulators). */
+  endpoint?: string | undefined;
+  credentials?: ClientOptions['credentials'];
+  pacing?: Partial<Pacing> | undefined;
+}
+
+export interface DeployedFunction {
+  readonly name: string;
+  readonly kind: FunctionPlan['kind'];
+  readonly action: 'created' | 'updated' | 'unchanged' | 'planned';
+  readonly codeSha256: string;
+  readonly version: string | undefined;
+  readonly alias: string;
+  readonly trigger: string;
+  /** The Function URL, or the ARN of the trigger's source. */
+  readonly endpoint: string | undefined;
+}
+
+export interface DeployResult {
+  readonly dryRun: boolean;
+  readonly region: string;
+  readonly functions: readonly DeployedFunction[];
+}
+
+function selectPlans(plans: FunctionPlan[], only: string | undefined): FunctionPlan[] {
+  if (only === undefined) return plans;
+  const plan = plans.find((p) => p.name === only);
+  if (!plan) throw new DeployOptionError('function', `no function "${only}"; the module plans into ${plans.map((p) => p.name).join(', ') || 'nothing'}`);
+  return [plan];
+}
+
+/**
+ * Builds and deploys every function a module plans into: create or update (waiting for each update),
+ * publish a version, move the alias (`live`), and wire the trigger to the alias. An unchanged deploy
+ * changes nothing. Options are checked before any call; `dryRun` makes none.
+ *
+ * @example
+ * const result = await deploy({ entry: 'src/api.ts', region: 'eu-west-1', createRole: true, onProgress: console.log })
+ * console.log(result.functions.map((f) => `${f.name} v${f.version} ${f.endpoint}`))
+ */
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  const progress = options.onProgress ?? (() => {});
+  const checked = checkOptions(options, options.env ?? process.env);
+  const plans = selectPlans(planFunctions(await loadModule(options.entry)), options.function);
+  if (plans.length === 0) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
+  const configs = plans.map((plan) => functionConfig(plan, options));
+  const artifacts: LambdaArtifact[] = [];
+  for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime }));
+
+  if (options.dryRun) {
+    const functions = plans.map((plan, i): DeployedFunction => {
+      const artifact = artifacts[i] as LambdaArtifact;
+      const config = configs[i] as ReturnType<typeof functionConfig>;
+      progress(`${plan.name}: would deploy ${artifact.zip.byteLength} bytes (CodeSha256 ${artifact.codeSha256}), ${config.memory} MB, ${config.timeout} s, ${checked.runtime}`);
+      progress(`${plan.name}: would point alias ${checked.alias} at the new version and wire ${describeTrigger(plan)}`);
+      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined };
+    });
+    return { dryRun: true, region: checked.region, functions };
+  }
+
+  const pacing: Pacing = { ...DEFAULT_PACING, ...options.pacing };
+  const clients = createClients({ region: checked.region, endpoint: options.endpoint, credentials: options.credentials });
+  try {
+    const functions: DeployedFunction[] = [];
+    for (const [i, plan] of plans.entries()) {
+      functions.push(await deployOne(clients, plan, artifacts[i] as LambdaArtifact, configs[i] as ReturnType<typeof functionConfig>, { ...checked, pacing, progress }));
+    }
+    return { dryRun: false, region: checked.region, functions };
+  } finally {
+    destroyClients(clients);
+  }
+}
+
+async function deployOne(
+  clients: AwsClients,
+  plan: FunctionPlan,
+  artifact: LambdaArtifact,
+  config: ReturnType<typeof functionConfig>,
+  o: ReturnType<typeof checkOptions> & { pacing: Pacing; progress: (line: string) => void },
+): Promise<DeployedFunction> {
+  const existing = await getFunction(clients.lambda, plan.name);
+  const role = o.role ?? existing?.Role ?? (await ensureRole(clients.iam, plan, o.region, o.progress));
+  const change = await ensureFunction(clients.lambda, existing, { artifact, config, role, pacing: o.pacing, progress: o.progress });
+  const current = await getAliasVersion(clients.lambda, plan.name, o.alias);
+  let version = current;
+  if (change.action !== 'unchanged' || current === undefined) {
+    version = await publish(clients.lambda, plan.name, artifact.codeSha256, o);
+    await moveAlias(clients.lambda, plan.name, o.alias, version, current, o);
+  }
+  const arnParts = change.arn.split(':');
+  const account = arnParts[4] ?? '';
+  const aliasArn = `${arnParts.slice(0, 7).join(':')}:${o.alias}`;
+  const endpoint = await wireTrigger(clients, plan, { name: plan.name, alias: o.alias, arn: aliasArn, region: o.region, account, pacing: o.pacing, progress: o.progress });
+  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, version, alias: o.alias, trigger: describeTrigger(plan), endpoint };
+}
+
+export interface RollbackOptions {
+  /** The function to roll back. */
+  function: string;
+  region?: string | undefined;
+  alias?: string | undefined;
+  /** The version to move the alias to. Default: the highest published version below the current one. */
+  to?: string | undefined;
+  dryRun?: boolean | undefined;
+  onProgress?: ((line: string) => void) | undefined;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  endpoint?: string | undefined;
+  credentials?: ClientOptions['credentials'];
+  pacing?: Partial<Pacing> | undefined;
+}
+
+/**
+ * Moves the alias back to the previous published version (or to `to`). Triggers follow, since they
+ * are wired to the alias.
+ *
+ * @example
+ * await rollback({ function: 'api', region: 'eu-west-1' })
+ */
+export async function rollback(options: RollbackOptions): Promise<{ function: string; alias: string; from: string; to: string }> {
+  const progress = options.onProgress ?? (() => {});
+  const checked = checkOptions({ ...options, createRole: true }, options.env ?? process.env);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.function ?? '')) throw new DeployOptionError('function', `${JSON.stringify(options.function)} is not a Lambda function name`);
+  if (options.to !== undefined && !/^\d+$/.test(options.to)) throw new DeployOptionError('to', 'must be a published version number');
+  const pacing: Pacing = { ...DEFAULT_PACING, ...options.pacing };
+  const clients = createClients({ region: checked.region, endpoint: options.endpoint, credentials: options.credentials });
+  try {
+    const name = options.function;
+    const from = await getAliasVersion(clients.lambda, name, checked.alias);
+    if (!from) throw new DeployOptionError('function', `${name} has no alias ${checked.alias}; deploy it first`);
+    const to = options.to ?? String((await listVersions(clients.lambda, name)).find((v) => v < Number(from)) ?? '');
+    if (!to) throw new DeployOptionError('function', `${name} has no version before ${from} to roll back to`);
+    if (options.dryRun) {
+      progress(`${name}: would move alias ${checked.alias} ${from} -> ${to}`);
+      return { function: name, alias: checked.alias, from, to };
+    }
+    await waitUntilReady(clients.lambda, name, pacing);
+    await moveAlias(clients.lambda, name, checked.alias, to, from, { pacing, progress });
+    return { function: name, alias: checked.alias, from, to };
+  } finally {
+    destroyClients(clients);
+  }
+}

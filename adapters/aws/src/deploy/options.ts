@@ -1,0 +1,89 @@
+import { OnefnError } from 'onefn';
+import type { FunctionPlan } from 'onefn/runtime';
+import { LAMBDA_RUNTIMES, type LambdaRuntime } from './build.js';
+
+/** A deploy option is invalid; raised before any AWS call, naming the option. */
+export class DeployOptionError extends OnefnError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_DEPLOY_OPTION', `Invalid option "${option}": ${message}`);
+    this.option = option;
+  }
+}
+
+// Limits from the Lambda quotas page: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const ALIAS_NAME = /^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/;
+const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+export const MEMORY_MB = { min: 128, max: 10_240 } as const;
+export const TIMEOUT_S = { min: 1, max: 900 } as const;
+/** Environment variables: 4 KB in total. */
+export const ENV_BYTES = 4096;
+
+export interface DeployOptionsInput {
+  region?: string | undefined;
+  role?: string | undefined;
+  createRole?: boolean | undefined;
+  runtime?: string | undefined;
+  alias?: string | undefined;
+  memory?: number | undefined;
+  timeout?: number | undefined;
+}
+
+export interface CheckedOptions {
+  region: string;
+  role: string | undefined;
+  createRole: boolean;
+  runtime: LambdaRuntime;
+  alias: string;
+}
+
+/** What one function deploys with, after the definition's settings and the command's overrides. */
+export interface FunctionConfig {
+  name: string;
+  memory: number;
+  timeout: number;
+  env: Record<string, string>;
+}
+
+function checkRange(option: string, value: number | undefined, range: { min: number; max: number }, unit: string): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new DeployOptionError(option, `must be a whole number of ${unit} from ${range.min} to ${range.max} on Lambda, got ${String(value)}`);
+  }
+}
+
+/** Checks the command's options; `env` is the process environment (for the region's default). */
+export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<string, string | undefined>>): CheckedOptions {
+  const region = input.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  if (!region) throw new DeployOptionError('region', 'no region given; pass --region or set AWS_REGION');
+  if (!REGION.test(region)) throw new DeployOptionError('region', `${JSON.stringify(region)} is not an AWS region name`);
+  if (input.role !== undefined && !ROLE_ARN.test(input.role)) throw new DeployOptionError('role', `${JSON.stringify(input.role)} is not an IAM role ARN`);
+  if (input.role !== undefined && input.createRole) throw new DeployOptionError('create-role', 'give either a role ARN or --create-role, not both');
+  if (input.role === undefined && !input.createRole) throw new DeployOptionError('role', 'pass a role ARN (--role) or ask for one (--create-role)');
+  const runtime = input.runtime ?? 'nodejs22.x';
+  if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new DeployOptionError('runtime', `must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
+  const alias = input.alias ?? 'live';
+  if (!ALIAS_NAME.test(alias)) throw new DeployOptionError('alias', `${JSON.stringify(alias)} is not a valid alias name`);
+  checkRange('memory', input.memory, MEMORY_MB, 'MB');
+  checkRange('timeout', input.timeout, TIMEOUT_S, 'seconds');
+  return { region, role: input.role, createRole: !!input.createRole, runtime: runtime as LambdaRuntime, alias };
+}
+
+/** The settings one planned function deploys with, checked against Lambda's limits. */
+export function functionConfig(plan: FunctionPlan, input: DeployOptionsInput): FunctionConfig {
+  const name = plan.name;
+  if (!FUNCTION_NAME.test(name)) throw new DeployOptionError('name', `${JSON.stringify(name)} is not a Lambda function name (1-64 letters, digits, "-" or "_")`);
+  const memory = input.memory ?? plan.settings.memory ?? 256;
+  const timeout = input.timeout ?? plan.settings.timeout ?? 30;
+  checkRange('memory', memory, MEMORY_MB, 'MB');
+  checkRange('timeout', timeout, TIMEOUT_S, 'seconds');
+  const env = { ...plan.settings.env };
+  const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (size > ENV_BYTES) throw new DeployOptionError('env', `${name}'s environment is ${size} bytes; Lambda allows ${ENV_BYTES}`);
+  if (plan.kind === 'schedule' && plan.definition.kind === 'schedule' && plan.definition.trigger.timeZone !== 'UTC') {
+    throw new DeployOptionError('timeZone', `${name} runs in ${plan.definition.trigger.timeZone}, but EventBridge rules run in UTC; write the schedule in UTC`);
+  }
+  return { name, memory, timeout, env };
+}

@@ -1,0 +1,198 @@
+import { DescribeRuleCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  AddPermissionCommand, CreateEventSourceMappingCommand, CreateFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, GetPolicyCommand,
+  ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionUrlConfigCommand, type AddPermissionCommandInput,
+} from '@aws-sdk/client-lambda';
+import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, type LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
+import { ListSubscriptionsByTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import type { EventDefinition } from 'onefn';
+import { toAwsSchedule, type FunctionPlan } from 'onefn/runtime';
+import { errorName, type AwsClients } from './clients.js';
+import { withRetry, type Pacing } from './lambda-ops.js';
+
+/** Where a trigger is wired: the alias, so that moving it moves every trigger at once. */
+export interface Target {
+  name: string;
+  alias: string;
+  /** The alias's ARN. */
+  arn: string;
+  region: string;
+  account: string;
+  pacing: Pacing;
+  progress: (line: string) => void;
+}
+
+/** What wiring a plan's trigger does, in one line (also what --dry-run prints). */
+export function describeTrigger(plan: FunctionPlan): string {
+  if (plan.kind === 'http') return `Function URL (auth ${plan.public ? 'NONE, public' : 'AWS_IAM'})`;
+  const def = plan.definition as EventDefinition;
+  switch (def.kind) {
+    case 'message':
+      return def.trigger.type === 'queue' ? `SQS queue ${def.trigger.name} (ReportBatchItemFailures)` : `SNS topic ${def.trigger.name}`;
+    case 'storage':
+      return `S3 bucket ${def.trigger.bucket} notifications (${def.trigger.changes.join(', ')})`;
+    case 'schedule':
+      return `EventBridge rule ${toAwsSchedule(def.trigger.schedule)}`;
+    case 'cloudevent':
+      return `EventBridge rule on ${def.trigger.source ?? 'any source'}${def.trigger.types.length ? ` (${def.trigger.types.join(', ')})` : ''}`;
+  }
+}
+
+async function statementIds(clients: AwsClients, t: Target): Promise<Set<string>> {
+  try {
+    const { Policy } = await clients.lambda.send(new GetPolicyCommand({ FunctionName: t.name, Qualifier: t.alias }));
+    const doc = JSON.parse(Policy ?? '{}') as { Statement?: Array<{ Sid?: string }> };
+    return new Set((doc.Statement ?? []).map((s) => s.Sid ?? ''));
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException') return new Set();
+    throw error;
+  }
+}
+
+/** Adds the resource-policy statements that are missing; existing ones are left alone. */
+async function ensurePermissions(clients: AwsClients, t: Target, statements: Array<Omit<AddPermissionCommandInput, 'FunctionName' | 'Qualifier'>>): Promise<void> {
+  const present = await statementIds(clients, t);
+  for (const statement of statements) {
+    if (present.has(statement.StatementId ?? '')) continue;
+    await withRetry(t.pacing, t.progress, t.name, () => clients.lambda.send(new AddPermissionCommand({ FunctionName: t.name, Qualifier: t.alias, ...statement })));
+    t.progress(`${t.name}: allowed ${statement.Principal} to ${statement.Action}`);
+  }
+}
+
+/** HTTP: a Function URL on the alias; public only when the definition says so. */
+async function wireUrl(clients: AwsClients, t: Target, isPublic: boolean): Promise<string | undefined> {
+  const AuthType = isPublic ? 'NONE' : 'AWS_IAM';
+  let url: string | undefined;
+  try {
+    const current = await clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias }));
+    url = current.FunctionUrl;
+    if (current.AuthType !== AuthType) {
+      await clients.lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType }));
+      t.progress(`${t.name}: Function URL auth ${current.AuthType} -> ${AuthType}`);
+    }
+  } catch (error) {
+    if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    url = (await clients.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType }))).FunctionUrl;
+    t.progress(`${t.name}: Function URL ${url ?? ''} (auth ${AuthType})`);
+  }
+  if (isPublic) {
+    // Public URLs need both statements: InvokeFunctionUrl with auth type NONE, and InvokeFunction
+    // limited to calls through the URL. https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+    await ensurePermissions(clients, t, [
+      { StatementId: 'onefn-url-public', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' },
+      { StatementId: 'onefn-url-invoke', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true },
+    ]);
+  }
+  return url;
+}
+
+/** Queue: an SQS event source mapping that reports batch item failures. */
+async function wireQueue(clients: AwsClients, t: Target, queue: string): Promise<string> {
+  const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue }));
+  const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = Attributes?.['QueueArn'];
+  if (!queueArn) throw new Error(`SQS returned no ARN for queue ${queue}`);
+  const { EventSourceMappings = [] } = await clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: t.arn, EventSourceArn: queueArn }));
+  const mapping = EventSourceMappings[0];
+  if (!mapping) {
+    await withRetry(t.pacing, t.progress, t.name, () =>
+      clients.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: t.arn, EventSourceArn: queueArn, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], Enabled: true })),
+    );
+    t.progress(`${t.name}: consuming ${queueArn}`);
+  } else if (!mapping.FunctionResponseTypes?.includes('ReportBatchItemFailures')) {
+    await withRetry(t.pacing, t.progress, t.name, () =>
+      clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, FunctionResponseTypes: ['ReportBatchItemFailures'] })),
+    );
+    t.progress(`${t.name}: turned on ReportBatchItemFailures for ${queueArn}`);
+  }
+  return queueArn;
+}
+
+/** Topic: permission for SNS to invoke, and a subscription. */
+async function wireTopic(clients: AwsClients, t: Target, topic: string): Promise<string> {
+  const topicArn = `arn:aws:sns:${t.region}:${t.account}:${topic}`;
+  await ensurePermissions(clients, t, [{ StatementId: `onefn-sns-${topic}`.slice(0, 100), Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topicArn }]);
+  const { Subscriptions = [] } = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+  if (!Subscriptions.some((s) => s.Protocol === 'lambda' && s.Endpoint === t.arn)) {
+    await clients.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'lambda', Endpoint: t.arn, ReturnSubscriptionArn: true }));
+    t.progress(`${t.name}: subscribed to ${topicArn}`);
+  }
+  return topicArn;
+}
+
+/** Storage: permission for S3, then this function's entry in the bucket's notification configuration. */
+async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefinition, { kind: 'storage' }>): Promise<string> {
+  const { bucket, changes, prefix, suffix } = def.trigger;
+  await ensurePermissions(clients, t, [
+    { StatementId: `onefn-s3-${bucket}`.slice(0, 100), Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}`, SourceAccount: t.account },
+  ]);
+  const current = await clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+  const id = `onefn-${t.name}`;
+  const rules = [...(prefix ? [{ Name: 'prefix' as const, Value: prefix }] : []), ...(suffix ? [{ Name: 'suffix' as const, Value: suffix }] : [])];
+  const wanted: LambdaFunctionConfiguration = {
+    Id: id,
+    LambdaFunctionArn: t.arn,
+    Events: changes.map((c) => (c === 'created' ? 's3:ObjectCreated:*' : 's3:ObjectRemoved:*')),
+    ...(rules.length ? { Filter: { Key: { FilterRules: rules } } } : {}),
+  };
+  const others = (current.LambdaFunctionConfigurations ?? []).filter((c) => c.Id !== id);
+  const mine = (current.LambdaFunctionConfigurations ?? []).find((c) => c.Id === id);
+  if (mine && JSON.stringify({ ...mine, Filter: mine.Filter ?? undefined }) === JSON.stringify(wanted)) return `arn:aws:s3:::${bucket}`;
+  await clients.s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        TopicConfigurations: current.TopicConfigurations,
+        QueueConfigurations: current.QueueConfigurations,
+        LambdaFunctionConfigurations: [...others, wanted],
+        EventBridgeConfiguration: current.EventBridgeConfiguration,
+      },
+    }),
+  );
+  t.progress(`${t.name}: notified by bucket ${bucket}`);
+  return `arn:aws:s3:::${bucket}`;
+}
+
+/** Schedule and CloudEvent: an EventBridge rule targeting the alias. */
+async function wireRule(clients: AwsClients, t: Target, rule: { ScheduleExpression?: string; EventPattern?: string }): Promise<string> {
+  const Name = `onefn-${t.name}`.slice(0, 64);
+  let ruleArn: string | undefined;
+  try {
+    const current = await clients.events.send(new DescribeRuleCommand({ Name }));
+    ruleArn = current.Arn;
+    if ((current.ScheduleExpression ?? undefined) !== rule.ScheduleExpression || (current.EventPattern ?? undefined) !== rule.EventPattern || current.State !== 'ENABLED') ruleArn = undefined;
+  } catch (error) {
+    if (errorName(error) !== 'ResourceNotFoundException') throw error;
+  }
+  if (!ruleArn) {
+    ruleArn = (await clients.events.send(new PutRuleCommand({ Name, State: 'ENABLED', ...rule }))).RuleArn;
+    t.progress(`${t.name}: rule ${Name} ${rule.ScheduleExpression ?? rule.EventPattern ?? ''}`);
+  }
+  await ensurePermissions(clients, t, [{ StatementId: `onefn-events-${Name}`.slice(0, 100), Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }]);
+  const { Targets = [] } = await clients.events.send(new ListTargetsByRuleCommand({ Rule: Name }));
+  if (!Targets.some((x) => x.Arn === t.arn)) {
+    await clients.events.send(new PutTargetsCommand({ Rule: Name, Targets: [{ Id: 'onefn', Arn: t.arn }] }));
+    t.progress(`${t.name}: rule ${Name} targets ${t.alias}`);
+  }
+  return ruleArn ?? Name;
+}
+
+/** Wires the plan's trigger to the alias; returns the URL or source ARN. Calls only what is missing. */
+export async function wireTrigger(clients: AwsClients, plan: FunctionPlan, t: Target): Promise<string | undefined> {
+  if (plan.kind === 'http') return wireUrl(clients, t, plan.public);
+  const def = plan.definition as EventDefinition;
+  switch (def.kind) {
+    case 'message':
+      return def.trigger.type === 'queue' ? wireQueue(clients, t, def.trigger.name) : wireTopic(clients, t, def.trigger.name);
+    case 'storage':
+      return wireBucket(clients, t, def);
+    case 'schedule':
+      return wireRule(clients, t, { ScheduleExpression: toAwsSchedule(def.trigger.schedule) });
+    case 'cloudevent': {
+      const pattern: Record<string, unknown> = { source: def.trigger.source ? [def.trigger.source] : [{ prefix: '' }] };
+      if (def.trigger.types.length) pattern['detail-type'] = [...def.trigger.types];
+      return wireRule(clients, t, { EventPattern: JSON.stringify(pattern) });
+    }
+  }
+}

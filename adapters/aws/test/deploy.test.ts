@@ -1,0 +1,150 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deploy, DeployOptionError, rollback, type DeployOptions } from '@onefn/aws/deploy';
+import { FakeAws } from './fake-aws.js';
+
+const app = (name: string): string => fileURLToPath(new URL(`./app/${name}.ts`, import.meta.url));
+const ROLE = 'arn:aws:iam::123456789012:role/onefn-test';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY';
+
+describe('deploy against a loopback AWS', () => {
+  let aws: FakeAws;
+  let lines: string[];
+  const run = (overrides: Partial<DeployOptions> = {}) =>
+    deploy({
+      entry: app('deploy-v1'),
+      region: 'us-east-1',
+      role: ROLE,
+      endpoint: aws.endpoint,
+      credentials: { accessKeyId: 'AKIAFAKEFAKEFAKE', secretAccessKey: SECRET },
+      pacing: { retryDelayMs: 1, pollMs: 1 },
+      onProgress: (line) => lines.push(line),
+      env: {},
+      ...overrides,
+    });
+
+  beforeEach(async () => {
+    aws = await new FakeAws().start();
+    lines = [];
+  });
+  afterEach(async () => {
+    await aws.stop();
+  });
+
+  it('first deploy creates, waits, publishes, points the alias and opens a public Function URL', async () => {
+    const result = await run();
+    expect(aws.ops()).toEqual([
+      'GetFunction', 'CreateFunction', 'GetFunctionConfiguration', 'GetFunctionConfiguration', 'GetAlias', 'PublishVersion', 'CreateAlias',
+      'GetFunctionUrlConfig', 'CreateFunctionUrlConfig', 'GetPolicy', 'AddPermission', 'AddPermission',
+    ]);
+    const create = aws.calls.find((c) => c.op === 'CreateFunction')!.input;
+    expect(create).toMatchObject({ FunctionName: 'api', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, MemorySize: 256, Timeout: 30 });
+    expect(aws.calls.find((c) => c.op === 'CreateFunctionUrlConfig')!.input).toMatchObject({ Qualifier: 'live', AuthType: 'NONE' });
+    expect(aws.calls.filter((c) => c.op === 'AddPermission').map((c) => c.input)).toEqual([
+      expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE', Qualifier: 'live' }),
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true, Qualifier: 'live' }),
+    ]);
+    expect(result.functions).toEqual([expect.objectContaining({ name: 'api', action: 'created', version: '1', alias: 'live', endpoint: 'https://api.lambda-url.us-east-1.on.aws/' })]);
+    expect(aws.functions.get('api')!.config['CodeSha256']).toBe(result.functions[0]!.codeSha256);
+    // Signed with the given credentials, which never reach the progress lines.
+    expect(String(aws.calls[0]!.headers['authorization'])).toContain('Credential=AKIAFAKEFAKEFAKE/');
+    expect(lines.join('\n')).not.toContain(SECRET);
+    expect(lines.join('\n')).not.toContain('AKIAFAKEFAKEFAKE');
+  });
+
+  it('a second deploy updates code, then configuration, waiting between, and moves the alias; rollback moves it back', async () => {
+    await run();
+    aws.calls.length = 0;
+    const result = await run({ entry: app('deploy-v2') });
+    expect(aws.writes()).toEqual(['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'PublishVersion', 'UpdateAlias']);
+    const ops = aws.ops();
+    const code = ops.indexOf('UpdateFunctionCode');
+    const config = ops.indexOf('UpdateFunctionConfiguration');
+    expect(ops.slice(code + 1, config)).toEqual(['GetFunctionConfiguration', 'GetFunctionConfiguration']);
+    expect(aws.calls.find((c) => c.op === 'UpdateFunctionConfiguration')!.input).toMatchObject({ MemorySize: 512, Environment: { Variables: { GREETING: 'hi' } } });
+    expect(result.functions[0]).toMatchObject({ action: 'updated', version: '2' });
+    expect(aws.functions.get('api')!.aliases.get('live')).toBe('2');
+
+    aws.calls.length = 0;
+    const back = await rollback({ function: 'api', region: 'us-east-1', endpoint: aws.endpoint, credentials: { accessKeyId: 'AKIAFAKEFAKEFAKE', secretAccessKey: SECRET }, pacing: { pollMs: 1 }, env: {} });
+    expect(back).toEqual({ function: 'api', alias: 'live', from: '2', to: '1' });
+    expect(aws.writes()).toEqual(['UpdateAlias']);
+    expect(aws.calls.find((c) => c.op === 'UpdateAlias')!.input).toMatchObject({ Name: 'live', FunctionVersion: '1' });
+    expect(aws.functions.get('api')!.aliases.get('live')).toBe('1');
+  });
+
+  it('an unchanged deploy changes nothing', async () => {
+    await run();
+    aws.calls.length = 0;
+    const result = await run();
+    expect(aws.writes()).toEqual([]);
+    expect(aws.ops()).toEqual(['GetFunction', 'GetAlias', 'GetFunctionUrlConfig', 'GetPolicy']);
+    expect(result.functions[0]).toMatchObject({ action: 'unchanged', version: '1' });
+  });
+
+  it('retries ResourceConflictException with backoff', async () => {
+    await run();
+    aws.failNext('UpdateFunctionCode', 409, 'ResourceConflictException', 'The operation cannot be performed at this time. An update is in progress');
+    aws.failNext('UpdateFunctionCode', 409, 'ResourceConflictException', 'The operation cannot be performed at this time. An update is in progress');
+    aws.calls.length = 0;
+    await run({ entry: app('deploy-v2') });
+    expect(aws.ops().filter((op) => op === 'UpdateFunctionCode')).toHaveLength(3);
+    expect(lines.filter((l) => l.includes('ResourceConflictException, retrying in'))).toEqual(['  api: ResourceConflictException, retrying in 1 ms', '  api: ResourceConflictException, retrying in 2 ms']);
+    expect(aws.functions.get('api')!.aliases.get('live')).toBe('2');
+  });
+
+  it('surfaces a provider error with its message', async () => {
+    aws.failNext('CreateFunction', 400, 'InvalidParameterValueException', 'Unzipped size must be smaller than 262144000 bytes');
+    await expect(run()).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: 'Unzipped size must be smaller than 262144000 bytes' });
+    expect(aws.writes()).toEqual(['CreateFunction']);
+  });
+
+  it('wires a queue with ReportBatchItemFailures and a schedule as an EventBridge cron rule', async () => {
+    const result = await run({ entry: app('deploy-events') });
+    expect(result.functions.map((f) => [f.name, f.action, f.endpoint])).toEqual([
+      // A module namespace lists its exports alphabetically.
+      ['nightly', 'created', 'arn:aws:events:us-east-1:123456789012:rule/onefn-nightly'],
+      ['orders', 'created', 'arn:aws:sqs:us-east-1:123456789012:orders'],
+    ]);
+    expect(aws.calls.find((c) => c.op === 'CreateEventSourceMapping')!.input).toMatchObject({
+      EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:orders', FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:orders:live', FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(aws.calls.find((c) => c.op === 'PutRule')!.input).toMatchObject({ Name: 'onefn-nightly', ScheduleExpression: 'cron(30 2 ? * 2-6 *)', State: 'ENABLED' });
+    expect(aws.calls.find((c) => c.op === 'PutTargets')!.input).toMatchObject({ Rule: 'onefn-nightly', Targets: [{ Id: 'onefn', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:nightly:live' }] });
+    expect(aws.calls.find((c) => c.op === 'AddPermission' && c.input['FunctionName'] === 'nightly')!.input).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: 'arn:aws:events:us-east-1:123456789012:rule/onefn-nightly' });
+    aws.calls.length = 0;
+    await run({ entry: app('deploy-events') });
+    expect(aws.writes()).toEqual([]);
+  });
+
+  it('plan mode makes no call and says what would change', async () => {
+    const result = await run({ dryRun: true });
+    expect(aws.calls).toEqual([]);
+    expect(result).toMatchObject({ dryRun: true, functions: [{ name: 'api', action: 'planned', trigger: 'Function URL (auth NONE, public)' }] });
+    expect(lines[0]).toMatch(/^api: would deploy \d+ bytes \(CodeSha256 [A-Za-z0-9+/=]{44}\), 256 MB, 30 s, nodejs22\.x$/);
+  });
+
+  it.each([
+    [{ region: undefined }, 'region', 'no region given'],
+    [{ region: 'mars-1' }, 'region', 'not an AWS region'],
+    [{ memory: 20_000 }, 'memory', 'from 128 to 10240'],
+    [{ memory: 64 }, 'memory', 'from 128 to 10240'],
+    [{ timeout: 901 }, 'timeout', 'from 1 to 900'],
+    [{ role: 'admin' }, 'role', 'not an IAM role ARN'],
+    [{ role: undefined }, 'role', 'pass a role ARN'],
+    [{ runtime: 'nodejs16.x' }, 'runtime', 'must be one of'],
+    [{ function: 'nope' }, 'function', 'no function "nope"'],
+  ] as Array<[Partial<DeployOptions>, string, string]>)('rejects %j before any call', async (overrides, option, text) => {
+    const error = await run(overrides).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployOptionError);
+    expect((error as DeployOptionError).option).toBe(option);
+    expect((error as Error).message).toContain(text);
+    expect(aws.calls).toEqual([]);
+  });
+
+  it('rejects a function name Lambda would refuse, before any call', async () => {
+    const error = await rollback({ function: 'bad name!', region: 'us-east-1', endpoint: aws.endpoint, env: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ option: 'function' });
+    expect(aws.calls).toEqual([]);
+  });
+});

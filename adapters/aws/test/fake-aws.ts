@@ -1,0 +1,252 @@
+/**
+ * A loopback server that plays the parts of the AWS APIs the deploy helper calls: Lambda (REST-JSON),
+ * SQS (JSON 1.0) and EventBridge (JSON 1.1), with just enough state to answer consistently. It records
+ * every call as an operation name, so tests assert the exact sequence.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Call {
+  op: string;
+  input: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
+}
+
+interface Fn {
+  config: Record<string, unknown>;
+  versions: Array<{ Version: string; CodeSha256: string }>;
+  aliases: Map<string, string>;
+  urls: Map<string, { AuthType: string; FunctionUrl: string }>;
+  policy: Map<string, Array<Record<string, unknown>>>;
+  /** Polls left before a pending change completes. */
+  busy: number;
+}
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
+class AwsError extends Error {
+  constructor(readonly status: number, readonly type: string, message: string) {
+    super(message);
+  }
+}
+
+export class FakeAws {
+  readonly calls: Call[] = [];
+  readonly functions = new Map<string, Fn>();
+  readonly mappings: Array<Record<string, unknown>> = [];
+  readonly rules = new Map<string, Record<string, unknown>>();
+  readonly targets = new Map<string, Array<Record<string, unknown>>>();
+  /** Operation name -> errors to answer with before behaving normally. */
+  readonly failures = new Map<string, AwsError[]>();
+  private server: Server | undefined;
+  endpoint = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  failNext(op: string, status: number, type: string, message: string): void {
+    const list = this.failures.get(op) ?? [];
+    list.push(new AwsError(status, type, message));
+    this.failures.set(op, list);
+  }
+
+  ops(): string[] {
+    return this.calls.map((c) => c.op);
+  }
+
+  /** Operations that change something (everything but Get/List/Describe). */
+  writes(): string[] {
+    return this.ops().filter((op) => !/^(Get|List|Describe)/.test(op));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const target = req.headers['x-amz-target'];
+    try {
+      let op: string;
+      let run: () => unknown;
+      let input: Record<string, unknown>;
+      if (typeof target === 'string') {
+        op = target.split('.')[1] ?? target;
+        input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        run = () => this.json(op, input);
+      } else {
+        const route = this.lambdaRoute(req.method ?? 'GET', url.pathname);
+        op = route.op;
+        input = { ...(text ? (JSON.parse(text) as Record<string, unknown>) : {}), ...route.params, ...Object.fromEntries(url.searchParams) };
+        run = () => this.lambda(op, input);
+      }
+      this.calls.push({ op, input, headers: req.headers });
+      const failure = this.failures.get(op)?.shift();
+      if (failure) throw failure;
+      const body = run();
+      const status = op.startsWith('Create') || op === 'PublishVersion' || op === 'AddPermission' ? 201 : 200;
+      res.writeHead(status, { 'content-type': typeof target === 'string' ? 'application/x-amz-json-1.1' : 'application/json' });
+      res.end(JSON.stringify(body ?? {}));
+    } catch (error) {
+      const e = error instanceof AwsError ? error : new AwsError(500, 'ServiceException', (error as Error).message);
+      res.writeHead(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.type });
+      res.end(JSON.stringify({ __type: e.type, Type: 'User', message: e.message }));
+    }
+  }
+
+  private lambdaRoute(method: string, path: string): { op: string; params: Record<string, string> } {
+    const m = /^\/(\d{4}-\d{2}-\d{2})\/(functions|event-source-mappings)(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
+    if (!m) throw new AwsError(404, 'UnknownOperationException', `no route ${method} ${path}`);
+    const [, , root, a, b, c] = m;
+    const FunctionName = a ? decodeURIComponent(a) : '';
+    if (root === 'event-source-mappings') return { op: method === 'GET' ? 'ListEventSourceMappings' : method === 'POST' ? 'CreateEventSourceMapping' : 'UpdateEventSourceMapping', params: a ? { UUID: FunctionName } : {} };
+    const key = `${method} ${b ?? ''}`;
+    const table: Record<string, string> = {
+      'POST ': 'CreateFunction', 'GET ': 'GetFunction', 'GET configuration': 'GetFunctionConfiguration', 'PUT configuration': 'UpdateFunctionConfiguration',
+      'PUT code': 'UpdateFunctionCode', 'POST versions': 'PublishVersion', 'GET versions': 'ListVersionsByFunction', 'POST aliases': 'CreateAlias',
+      'GET aliases': c ? 'GetAlias' : 'ListAliases', 'PUT aliases': 'UpdateAlias', 'GET url': 'GetFunctionUrlConfig', 'POST url': 'CreateFunctionUrlConfig',
+      'PUT url': 'UpdateFunctionUrlConfig', 'GET policy': 'GetPolicy', 'POST policy': 'AddPermission',
+    };
+    const op = table[key];
+    if (!op) throw new AwsError(404, 'UnknownOperationException', `no route ${method} ${path}`);
+    return { op, params: { ...(FunctionName ? { FunctionName } : {}), ...(c ? { Name: decodeURIComponent(c) } : {}) } };
+  }
+
+  private fn(name: unknown): Fn {
+    const short = String(name).split(':').length > 6 ? String(name).split(':')[6]! : String(name);
+    const fn = this.functions.get(short);
+    if (!fn) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${String(name)}`);
+    return fn;
+  }
+
+  private lambda(op: string, input: Record<string, unknown>): unknown {
+    switch (op) {
+      case 'CreateFunction': {
+        const name = String(input['FunctionName']);
+        if (this.functions.has(name)) throw new AwsError(409, 'ResourceConflictException', `Function already exist: ${name}`);
+        const { Code, Publish: _p, PackageType: _t, ...settings } = input;
+        const zip = Buffer.from(String((Code as { ZipFile: string }).ZipFile), 'base64');
+        const config = { ...settings, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`, CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length, State: 'Pending', LastUpdateStatus: 'Successful', Version: '$LATEST' };
+        this.functions.set(name, { config, versions: [], aliases: new Map(), urls: new Map(), policy: new Map(), busy: 1 });
+        return config;
+      }
+      case 'GetFunction':
+        return { Configuration: this.fn(input['FunctionName']).config, Code: { RepositoryType: 'S3', Location: 'https://example.com/code' } };
+      case 'GetFunctionConfiguration': {
+        const fn = this.fn(input['FunctionName']);
+        const snapshot = { ...fn.config };
+        if (fn.busy > 0 && --fn.busy === 0) Object.assign(fn.config, { State: 'Active', LastUpdateStatus: 'Successful' });
+        return snapshot;
+      }
+      case 'UpdateFunctionCode': {
+        const fn = this.fn(input['FunctionName']);
+        if (fn.config['LastUpdateStatus'] === 'InProgress') throw new AwsError(409, 'ResourceConflictException', 'An update is in progress');
+        const zip = Buffer.from(String(input['ZipFile']), 'base64');
+        Object.assign(fn.config, { CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length, LastUpdateStatus: 'InProgress' });
+        fn.busy = 1;
+        return fn.config;
+      }
+      case 'UpdateFunctionConfiguration': {
+        const fn = this.fn(input['FunctionName']);
+        if (fn.config['LastUpdateStatus'] === 'InProgress') throw new AwsError(409, 'ResourceConflictException', 'An update is in progress');
+        const { FunctionName: _n, ...settings } = input;
+        Object.assign(fn.config, settings, { LastUpdateStatus: 'InProgress' });
+        fn.busy = 1;
+        return fn.config;
+      }
+      case 'PublishVersion': {
+        const fn = this.fn(input['FunctionName']);
+        if (input['CodeSha256'] !== fn.config['CodeSha256']) throw new AwsError(412, 'PreconditionFailedException', 'CodeSha256 does not match');
+        const Version = String(fn.versions.length + 1);
+        fn.versions.push({ Version, CodeSha256: String(fn.config['CodeSha256']) });
+        return { ...fn.config, Version, FunctionArn: `${String(fn.config['FunctionArn'])}:${Version}` };
+      }
+      case 'ListVersionsByFunction': {
+        const fn = this.fn(input['FunctionName']);
+        return { Versions: [{ Version: '$LATEST' }, ...fn.versions] };
+      }
+      case 'GetAlias': {
+        const version = this.fn(input['FunctionName']).aliases.get(String(input['Name']));
+        if (!version) throw new AwsError(404, 'ResourceNotFoundException', `Alias not found: ${String(input['Name'])}`);
+        return { Name: input['Name'], FunctionVersion: version };
+      }
+      case 'CreateAlias':
+      case 'UpdateAlias': {
+        const fn = this.fn(input['FunctionName']);
+        const version = String(input['FunctionVersion']);
+        if (!fn.versions.some((v) => v.Version === version)) throw new AwsError(404, 'ResourceNotFoundException', `No version ${version}`);
+        fn.aliases.set(String(input['Name']), version);
+        return { Name: input['Name'], FunctionVersion: version };
+      }
+      case 'GetFunctionUrlConfig': {
+        const url = this.fn(input['FunctionName']).urls.get(String(input['Qualifier']));
+        if (!url) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
+        return url;
+      }
+      case 'CreateFunctionUrlConfig':
+      case 'UpdateFunctionUrlConfig': {
+        const url = { AuthType: String(input['AuthType']), FunctionUrl: `https://${String(input['FunctionName'])}.lambda-url.${REGION}.on.aws/` };
+        this.fn(input['FunctionName']).urls.set(String(input['Qualifier']), url);
+        return url;
+      }
+      case 'GetPolicy': {
+        const statements = this.fn(input['FunctionName']).policy.get(String(input['Qualifier']));
+        if (!statements) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
+        return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Sid: s['StatementId'], Action: s['Action'] })) }) };
+      }
+      case 'AddPermission': {
+        const fn = this.fn(input['FunctionName']);
+        const list = fn.policy.get(String(input['Qualifier'])) ?? [];
+        if (list.some((s) => s['StatementId'] === input['StatementId'])) throw new AwsError(409, 'ResourceConflictException', 'The statement id provided already exists.');
+        list.push(input);
+        fn.policy.set(String(input['Qualifier']), list);
+        return { Statement: JSON.stringify(input) };
+      }
+      case 'ListEventSourceMappings':
+        return { EventSourceMappings: this.mappings.filter((m) => m['FunctionArn'] === input['FunctionName'] && m['EventSourceArn'] === input['EventSourceArn']) };
+      case 'CreateEventSourceMapping': {
+        const mapping = { ...input, UUID: `uuid-${this.mappings.length + 1}`, FunctionArn: input['FunctionName'], State: 'Creating' };
+        this.mappings.push(mapping);
+        return mapping;
+      }
+      default:
+        throw new AwsError(400, 'UnknownOperationException', op);
+    }
+  }
+
+  private json(op: string, input: Record<string, unknown>): unknown {
+    switch (op) {
+      case 'GetQueueUrl':
+        return { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${String(input['QueueName'])}` };
+      case 'GetQueueAttributes':
+        return { Attributes: { QueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(input['QueueUrl']).split('/').pop() ?? ''}` } };
+      case 'DescribeRule': {
+        const rule = this.rules.get(String(input['Name']));
+        if (!rule) throw new AwsError(400, 'ResourceNotFoundException', `Rule ${String(input['Name'])} does not exist.`);
+        return rule;
+      }
+      case 'PutRule': {
+        const rule = { ...input, Arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${String(input['Name'])}` };
+        this.rules.set(String(input['Name']), rule);
+        return { RuleArn: rule.Arn };
+      }
+      case 'ListTargetsByRule':
+        return { Targets: this.targets.get(String(input['Rule'])) ?? [] };
+      case 'PutTargets':
+        this.targets.set(String(input['Rule']), input['Targets'] as Array<Record<string, unknown>>);
+        return { FailedEntryCount: 0, FailedEntries: [] };
+      default:
+        throw new AwsError(400, 'UnknownOperationException', op);
+    }
+  }
+}
