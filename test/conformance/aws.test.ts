@@ -1,0 +1,28 @@
+// The conformance suite on AWS: HTTP through a Function URL event (payload v2), messages as one SQS batch.
+import { lambdaHandler, type LambdaV2Result, type SqsBatchResponse } from '@onefn/aws';
+import { functionUrlEvent, lambdaContext, sqsEvent } from '@onefn/aws/testing';
+import { conformance } from './suite.js';
+
+conformance({
+  provider: 'aws',
+  async http(definitions, request) {
+    const headers: Record<string, string> = { ...request.headers };
+    // Function URLs deliver cookies in their own array, not as a header.
+    const cookies = Object.fromEntries((headers['cookie'] ?? '').split(/;\s*/).filter(Boolean).map((c) => c.split('=') as [string, string]));
+    delete headers['cookie'];
+    const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
+    const event = functionUrlEvent({ method: request.method, path: request.path, headers, cookies, ...body });
+    const result = (await lambdaHandler([...definitions])(event, lambdaContext())) as LambdaV2Result;
+    const out = new Map(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    return {
+      status: result.statusCode ?? 200,
+      header: (name) => out.get(name.toLowerCase()),
+      cookies: [...(result.cookies ?? [])],
+      body: result.isBase64Encoded ? new Uint8Array(Buffer.from(result.body ?? '', 'base64')) : new TextEncoder().encode(result.body ?? ''),
+    };
+  },
+  async deliver(definition, messages) {
+    const result = (await lambdaHandler(definition)(sqsEvent(messages.map((m) => ({ id: m.id, body: m.body }))), lambdaContext())) as SqsBatchResponse;
+    return { redelivered: result.batchItemFailures.map((f) => f.itemIdentifier) };
+  },
+});

@@ -1,0 +1,176 @@
+/**
+ * One behaviour suite that every adapter must pass (as Nitro's presets share one). Each adapter plugs
+ * in a harness that deploys definitions the way its provider runs them and delivers inputs the way its
+ * provider sends them; the suite asserts the same answers everywhere.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { bytes, defineHttp, defineQueue, HttpError, json, type HttpDefinition, type MessageDefinition, type Provider } from 'onefn';
+
+export interface HttpProbe {
+  method: string;
+  /** Path and query string, as a client sends them. */
+  path: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: string | Uint8Array;
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** A response header, case-insensitively; repeated values joined with ", ". */
+  header(name: string): string | undefined;
+  /** Every Set-Cookie value, apart. */
+  cookies: string[];
+  body: Uint8Array;
+}
+
+export interface ConformanceHarness {
+  readonly provider: Exclude<Provider, 'local'>;
+  /** Runs HTTP definitions as one routed function and sends one request as the provider delivers it. */
+  http(definitions: readonly HttpDefinition[], request: HttpProbe): Promise<HttpAnswer>;
+  /**
+   * Delivers messages to a queue definition (one batch where the provider batches, one invocation each
+   * otherwise) and returns the ids the provider would deliver again.
+   */
+  deliver(definition: MessageDefinition, messages: ReadonlyArray<{ id: string; body: string }>): Promise<{ redelivered: string[] }>;
+  /** Whether the provider routes HTTP itself (Azure) and so may answer unknown paths without the function. */
+  readonly hostRoutes?: boolean;
+}
+
+const text = (a: HttpAnswer): string => new TextDecoder().decode(a.body);
+const parsed = (a: HttpAnswer): unknown => JSON.parse(text(a));
+
+const echo = defineHttp({
+  method: ['GET', 'POST'],
+  route: '/items/:id',
+  handler: (req, ctx) =>
+    json({
+      method: req.method,
+      path: req.path,
+      id: req.params.id,
+      tags: req.queryAll('tag'),
+      q: req.query['q'],
+      tenant: req.headers.get('X-Tenant'),
+      cookie: req.cookies['session'],
+      provider: ctx.provider,
+      hasRequestId: ctx.requestId.length > 0,
+      timeLeft: ctx.remainingMs() > 0,
+      aborted: ctx.signal.aborted,
+    }),
+});
+
+const create = defineHttp({
+  method: 'POST',
+  route: '/items',
+  body: z.object({ name: z.string().min(1), qty: z.number().int().positive() }),
+  handler: (req) => json({ created: req.body.name, qty: req.body.qty }, { status: 201 }),
+});
+
+const fail = defineHttp({
+  method: 'GET',
+  route: '/fail/:how',
+  handler: (req) => {
+    if (req.params.how === 'conflict') throw new HttpError(409, 'Item already exists');
+    throw new Error('database password is hunter2');
+  },
+});
+
+const binary = defineHttp({
+  method: 'GET',
+  route: '/binary',
+  handler: () => bytes(new Uint8Array([0, 1, 2, 254, 255]), 'image/png', { cookies: ['a=1; Path=/', 'b=2; HttpOnly'] }),
+});
+
+const api = [echo, create, fail, binary];
+
+const orders = defineQueue({
+  queue: 'orders',
+  schema: z.object({ id: z.string(), fail: z.boolean().optional() }),
+  handler: (msg) => {
+    if (msg.body.fail) throw new Error(`order ${msg.body.id} failed`);
+  },
+});
+
+/** Registers the suite for one adapter. */
+export function conformance(harness: ConformanceHarness): void {
+  describe(`conformance: ${harness.provider}`, () => {
+    it('gives handlers the same portable request and context', async () => {
+      const res = await harness.http(api, {
+        method: 'GET',
+        path: '/items/a%20b?tag=x&tag=y%20z&q=1%2B1',
+        headers: { 'x-tenant': 'acme', cookie: 'session=s1; other=2' },
+      });
+      expect(res.status).toBe(200);
+      expect(parsed(res)).toEqual({
+        method: 'GET',
+        path: '/items/a%20b',
+        id: 'a b',
+        tags: ['x', 'y z'],
+        q: '1+1',
+        tenant: 'acme',
+        cookie: 's1',
+        provider: harness.provider,
+        hasRequestId: true,
+        timeLeft: true,
+        aborted: false,
+      });
+    });
+
+    it('validates a JSON body and answers with the status the handler chose', async () => {
+      const res = await harness.http(api, { method: 'POST', path: '/items', headers: { 'content-type': 'application/json' }, body: '{"name":"bolt","qty":3}' });
+      expect(res.status).toBe(201);
+      expect(parsed(res)).toEqual({ created: 'bolt', qty: 3 });
+    });
+
+    it.each([
+      ['a body that fails its schema', 'application/json', '{"name":"","qty":0}', 400],
+      ['malformed JSON', 'application/json', '{"name":', 400],
+      ['a body of another type', 'text/plain', 'name=bolt', 415],
+    ])('answers %s with a problem', async (_n, type, body, status) => {
+      const res = await harness.http(api, { method: 'POST', path: '/items', headers: { 'content-type': type }, body });
+      expect(res.status).toBe(status);
+      expect(res.header('content-type')).toBe('application/problem+json');
+      const problem = parsed(res) as { status: number; issues?: Array<{ location: string; path: unknown[] }> };
+      expect(problem.status).toBe(status);
+      if (_n.startsWith('a body that fails')) expect(problem.issues?.map((i) => i.path[0])).toEqual(['name', 'qty']);
+    });
+
+    it('maps errors: an HttpError keeps its status and message, anything else is a generic 500', async () => {
+      const conflict = await harness.http(api, { method: 'GET', path: '/fail/conflict' });
+      expect(conflict.status).toBe(409);
+      expect((parsed(conflict) as { detail: string }).detail).toBe('Item already exists');
+      const crash = await harness.http(api, { method: 'GET', path: '/fail/crash' });
+      expect(crash.status).toBe(500);
+      expect(text(crash)).not.toContain('hunter2');
+      expect(text(crash)).not.toMatch(/at .*\.(ts|js)/);
+    });
+
+    it('sends binary bodies intact and every Set-Cookie apart', async () => {
+      const res = await harness.http(api, { method: 'GET', path: '/binary' });
+      expect(res.status).toBe(200);
+      expect(res.header('content-type')).toBe('image/png');
+      expect(Array.from(res.body)).toEqual([0, 1, 2, 254, 255]);
+      expect(res.cookies.map((c) => c.split(';')[0])).toEqual(['a=1', 'b=2']);
+    });
+
+    it('answers an unknown path with 404 and a known path with another method with 405', async () => {
+      const missing = await harness.http(api, { method: 'GET', path: '/nowhere' });
+      expect(missing.status).toBe(404);
+      const wrong = await harness.http(api, { method: 'DELETE', path: '/items/1' });
+      expect(wrong.status).toBe(harness.hostRoutes ? expect.any(Number) : 405);
+      expect([404, 405]).toContain(wrong.status);
+    });
+
+    it('hands back exactly the failed messages for redelivery', async () => {
+      const result = await harness.deliver(orders, [
+        { id: 'm1', body: '{"id":"1"}' },
+        { id: 'm2', body: '{"id":"2","fail":true}' },
+        { id: 'm3', body: '{"id":3}' },
+        { id: 'm4', body: 'not json' },
+        { id: 'm5', body: '{"id":"5"}' },
+      ]);
+      expect(result.redelivered.sort()).toEqual(['m2', 'm3', 'm4']);
+      expect((await harness.deliver(orders, [{ id: 'ok', body: '{"id":"9"}' }])).redelivered).toEqual([]);
+    });
+  });
+}
