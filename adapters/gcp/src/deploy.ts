@@ -3,7 +3,11 @@
  * time only; the runtime entry never imports it.
  *
  * @example
- * import { buildArchive } from '@onefn/gcp/deploy'
- * const { zip, plans } = await buildArchive({ entry: 'src/api.ts' })
+ * import { deploy } from '@onefn/gcp/deploy'
+ * const result = await deploy({ entry: 'src/api.ts', project: 'my-project', region: 'europe-west1', onProgress: console.log })
  */
 export { buildArchive, type BuildOptions, type BuiltArchive } from './deploy/archive.js';
+export { deploy, DeployError, type DeployedFunction, type DeployResult } from './deploy/deploy.js';
+export { functionSpec, type FunctionResource, type FunctionSpec } from './deploy/function-spec.js';
+export { DeployOptionError, RUNTIMES, validateOptions, type DeployOptions, type Endpoints, type Progress, type Runtime } from './deploy/options.js';
+export { ApiError, type Auth } from './deploy/rest.js';

@@ -1,0 +1,107 @@
+import { toUnixCron, type FunctionPlan } from 'onefn/runtime';
+import { DeployOptionError, type DeployOptions } from './options.js';
+
+/** The Cloud Functions v2 `Function` resource onefn sends (REST JSON field names). */
+export interface FunctionResource {
+  name: string;
+  environment: 'GEN_2';
+  labels: Record<string, string>;
+  buildConfig: { runtime: string; entryPoint: string; source?: { storageSource: Record<string, unknown> } };
+  serviceConfig: {
+    availableMemory: string;
+    timeoutSeconds: number;
+    maxInstanceCount?: number;
+    environmentVariables: Record<string, string>;
+    serviceAccountEmail?: string;
+    ingressSettings: 'ALLOW_ALL';
+  };
+  eventTrigger?: {
+    eventType: string;
+    pubsubTopic?: string;
+    eventFilters?: Array<{ attribute: string; value: string }>;
+    retryPolicy: 'RETRY_POLICY_RETRY';
+    serviceAccountEmail?: string;
+  };
+}
+
+/** What one planned function deploys as: the function, and what goes around it. */
+export interface FunctionSpec {
+  readonly plan: FunctionPlan;
+  readonly id: string;
+  readonly resource: FunctionResource;
+  /** Fields sent as the update mask when the function exists. */
+  readonly updateMask: string[];
+  /** allUsers as Cloud Run invoker: only for HTTP definitions marked public. */
+  readonly public: boolean;
+  /** A storage function serving both changes needs a second Eventarc trigger for deletions. */
+  readonly extraStorageTrigger: { readonly bucket: string; readonly eventType: string } | undefined;
+  /** A Cloud Scheduler job calling the function over HTTP. */
+  readonly schedule: { readonly cron: string; readonly timeZone: string } | undefined;
+}
+
+const STORAGE_EVENT = { created: 'google.cloud.storage.object.v1.finalized', deleted: 'google.cloud.storage.object.v1.deleted' } as const;
+// Function ids: letters, digits, hyphens and underscores, starting with a letter, at most 63.
+const FUNCTION_ID = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+
+/** The function's id and resource name; Cloud Run lower-cases the service name. */
+export function functionName(options: Pick<DeployOptions, 'project' | 'region'>, id: string): string {
+  return `projects/${options.project}/locations/${options.region}/functions/${id}`;
+}
+
+/**
+ * Maps a planned function to its Cloud Functions resource: runtime and entry point (the planned name
+ * is both the function id and the `--target` the archive registers), memory, timeout, instances and
+ * environment, and the Eventarc trigger for topics and buckets. `NODE_ENV=production` is set so that
+ * Express, which parses bodies before any function runs, never answers a malformed body with a
+ * stack trace; `GOOGLE_CLOUD_PROJECT` names the project in log traces.
+ */
+export function functionSpec(plan: FunctionPlan, options: DeployOptions): FunctionSpec {
+  const id = plan.name;
+  if (!FUNCTION_ID.test(id)) throw new DeployOptionError('name', `"${id}" is not a valid Cloud Functions id`);
+  const isEvent = plan.kind !== 'http' && plan.kind !== 'schedule';
+  const timeout = options.timeout ?? plan.settings.timeout ?? 60;
+  // https://cloud.google.com/functions/docs/configuring/timeout: 60 min for HTTP, 9 min for events.
+  if (isEvent && timeout > 540) throw new DeployOptionError('timeout', `${id} is event-driven; its timeout can be at most 540 s, got ${timeout}`);
+  const memory = options.memory ?? plan.settings.memory ?? 256;
+  const resource: FunctionResource = {
+    name: functionName(options, id),
+    environment: 'GEN_2',
+    labels: { 'deployed-by': 'onefn' },
+    buildConfig: { runtime: options.runtime ?? 'nodejs22', entryPoint: id },
+    serviceConfig: {
+      availableMemory: `${memory}M`,
+      timeoutSeconds: timeout,
+      environmentVariables: { NODE_ENV: 'production', GOOGLE_CLOUD_PROJECT: options.project, ...plan.settings.env, ...options.env },
+      ingressSettings: 'ALLOW_ALL',
+    },
+  };
+  if (options.maxInstances !== undefined) resource.serviceConfig.maxInstanceCount = options.maxInstances;
+  if (options.serviceAccount) resource.serviceConfig.serviceAccountEmail = options.serviceAccount;
+  let extraStorageTrigger: FunctionSpec['extraStorageTrigger'];
+  let schedule: FunctionSpec['schedule'];
+  if (plan.kind === 'message') {
+    const trigger = plan.definition.kind === 'message' ? plan.definition.trigger : undefined;
+    resource.eventTrigger = {
+      eventType: 'google.cloud.pubsub.topic.v1.messagePublished',
+      pubsubTopic: `projects/${options.project}/topics/${trigger?.name ?? id}`,
+      retryPolicy: 'RETRY_POLICY_RETRY',
+    };
+  } else if (plan.kind === 'storage' && plan.definition.kind === 'storage') {
+    const { bucket, changes } = plan.definition.trigger;
+    const [first, second] = changes.map((c) => STORAGE_EVENT[c]);
+    resource.eventTrigger = { eventType: first as string, eventFilters: [{ attribute: 'bucket', value: bucket }], retryPolicy: 'RETRY_POLICY_RETRY' };
+    // A function has one event trigger; the other change gets an Eventarc trigger of its own.
+    if (second) extraStorageTrigger = { bucket, eventType: second };
+  } else if (plan.kind === 'schedule' && plan.definition.kind === 'schedule') {
+    if (!options.serviceAccount) throw new DeployOptionError('serviceAccount', `${id} is a schedule; Cloud Scheduler needs a service account to call the function with`);
+    schedule = { cron: toUnixCron(plan.definition.trigger.schedule), timeZone: plan.definition.trigger.timeZone };
+  } else if (plan.kind === 'cloudevent') {
+    throw new DeployOptionError('entry', `${id} is a generic CloudEvent definition; its Eventarc trigger cannot be derived, deploy it with an explicit trigger`);
+  }
+  if (resource.eventTrigger && options.serviceAccount) resource.eventTrigger.serviceAccountEmail = options.serviceAccount;
+  const updateMask = ['buildConfig.runtime', 'buildConfig.entryPoint', 'buildConfig.source', 'serviceConfig.availableMemory', 'serviceConfig.timeoutSeconds', 'serviceConfig.environmentVariables', 'labels'];
+  if (options.maxInstances !== undefined) updateMask.push('serviceConfig.maxInstanceCount');
+  if (options.serviceAccount) updateMask.push('serviceConfig.serviceAccountEmail');
+  if (resource.eventTrigger) updateMask.push('eventTrigger');
+  return { plan, id, resource, updateMask, public: plan.kind === 'http' && plan.public, extraStorageTrigger, schedule };
+}

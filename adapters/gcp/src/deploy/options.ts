@@ -1,0 +1,112 @@
+/** Cloud Functions (2nd gen) Node.js runtimes onefn deploys to (both run Node >= 20). */
+export const RUNTIMES = ['nodejs20', 'nodejs22'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Where each Google API is reached; tests point them at a loopback server. */
+export interface Endpoints {
+  /** Cloud Functions v2 (`cloudfunctions.googleapis.com`). */
+  functions?: string;
+  /** Cloud Run admin v2, for the invoker binding (`run.googleapis.com`). */
+  run?: string;
+  /** Cloud Scheduler v1 (`cloudscheduler.googleapis.com`). */
+  scheduler?: string;
+  /** Eventarc v1, for a storage function's second trigger (`eventarc.googleapis.com`). */
+  eventarc?: string;
+}
+
+/** Progress, one line at a time; never credentials. */
+export type Progress = (line: string) => void;
+
+export interface DeployOptions {
+  /** The module exporting the definitions. */
+  entry: string;
+  project: string;
+  region: string;
+  /** Default nodejs22. */
+  runtime?: Runtime;
+  /** Overrides every function's memory (MB); default each definition's `memory`, else 256. */
+  memory?: number;
+  /** Overrides every function's timeout (s); default each definition's `timeout`, else 60. */
+  timeout?: number;
+  maxInstances?: number;
+  /** Added to every function's environment; these win over a definition's `env` on conflict. */
+  env?: Readonly<Record<string, string>>;
+  /** Runtime service account; also the identity Cloud Scheduler and Eventarc call with. Required for schedules. */
+  serviceAccount?: string;
+  /** Name of the routed HTTP function. Default "http". */
+  routedName?: string;
+  /** Only print the plan; no call is made and no credentials are needed. */
+  dryRun?: boolean;
+  onProgress?: Progress;
+  /** Milliseconds between operation polls. Default 5000. */
+  pollIntervalMs?: number;
+  /** Give up waiting on an operation after this long. Default 20 minutes. */
+  operationTimeoutMs?: number;
+  endpoints?: Endpoints;
+  /** google-auth-library's GoogleAuth (or anything with `request` and `fetch`). Default: Application Default Credentials. */
+  auth?: unknown;
+}
+
+const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
+
+/** A bad deploy option, named; raised before any call. */
+export class DeployOptionError extends Error {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`Invalid deploy option "${option}": ${message}`);
+    this.name = 'DeployOptionError';
+  }
+}
+
+// Project ids: 6-30 lowercase letters, digits, hyphens, starting with a letter
+// (https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin).
+const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const REGION = /^[a-z]+-[a-z]+\d+$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function int(option: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new DeployOptionError(option, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Checks every option before anything runs; a typo or a bad value fails here, naming the option. */
+export function validateOptions(options: DeployOptions): void {
+  if (typeof options !== 'object' || options === null) throw new DeployOptionError('options', 'must be an object');
+  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw new DeployOptionError(key, `unknown option; known: ${KNOWN.join(', ')}`);
+  if (typeof options.entry !== 'string' || !options.entry) throw new DeployOptionError('entry', 'the module to deploy is required');
+  if (typeof options.project !== 'string' || !PROJECT.test(options.project)) throw new DeployOptionError('project', `must be a project id (6-30 lowercase letters, digits and hyphens), got ${JSON.stringify(options.project)}`);
+  if (typeof options.region !== 'string' || !REGION.test(options.region)) throw new DeployOptionError('region', `must be a region such as europe-west1, got ${JSON.stringify(options.region)}`);
+  if (options.runtime !== undefined && !(RUNTIMES as readonly unknown[]).includes(options.runtime)) throw new DeployOptionError('runtime', `must be one of ${RUNTIMES.join(', ')}`);
+  // 2nd gen memory: 128 MiB to 32 GiB (https://cloud.google.com/functions/docs/configuring/memory).
+  int('memory', options.memory, 128, 32768);
+  // Timeouts: up to 3600 s for HTTP functions, 540 s for event-driven ones (checked per function later).
+  int('timeout', options.timeout, 1, 3600);
+  int('maxInstances', options.maxInstances, 1, 1000);
+  int('pollIntervalMs', options.pollIntervalMs, 1, 600_000);
+  int('operationTimeoutMs', options.operationTimeoutMs, 1, 3_600_000);
+  if (options.env !== undefined) {
+    if (typeof options.env !== 'object' || options.env === null) throw new DeployOptionError('env', 'must be an object of strings');
+    for (const [k, v] of Object.entries(options.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new DeployOptionError('env', `bad variable name ${JSON.stringify(k)}`);
+      if (typeof v !== 'string') throw new DeployOptionError('env', `${k} must be a string`);
+    }
+  }
+  if (options.serviceAccount !== undefined && (typeof options.serviceAccount !== 'string' || !EMAIL.test(options.serviceAccount))) {
+    throw new DeployOptionError('serviceAccount', 'must be a service account email');
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new DeployOptionError('onProgress', 'must be a function');
+  if (options.endpoints !== undefined) {
+    for (const [k, v] of Object.entries(options.endpoints)) {
+      if (!['functions', 'run', 'scheduler', 'eventarc'].includes(k)) throw new DeployOptionError(`endpoints.${k}`, 'unknown endpoint; known: functions, run, scheduler, eventarc');
+      try {
+        new URL(String(v));
+      } catch {
+        throw new DeployOptionError(`endpoints.${k}`, `must be a URL, got ${JSON.stringify(v)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { DeployOptions } from './options.js';
+
+/** The part of google-auth-library's GoogleAuth used here: authorized JSON requests. */
+export interface Auth {
+  request<T = unknown>(opts: { url: string; method?: string; data?: unknown; headers?: Record<string, string> }): Promise<{ data: T; status: number }>;
+}
+
+/** An API answered with an error; the message is the API's own. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function base(options: DeployOptions, api: 'run' | 'scheduler' | 'eventarc'): string {
+  const fallback = { run: 'https://run.googleapis.com', scheduler: 'https://cloudscheduler.googleapis.com', eventarc: 'https://eventarc.googleapis.com' }[api];
+  return (options.endpoints?.[api] ?? fallback).replace(/\/$/, '');
+}
+
+async function call<T>(auth: Auth, what: string, opts: Parameters<Auth['request']>[0]): Promise<T> {
+  try {
+    return (await auth.request<T>(opts)).data;
+  } catch (error) {
+    const e = error as { status?: number; response?: { status?: number; data?: { error?: { message?: string } } }; message?: string };
+    const status = e.response?.status ?? e.status;
+    throw new ApiError(`${what} failed (${status ?? 'no answer'}): ${e.response?.data?.error?.message ?? e.message ?? String(error)}`, status);
+  }
+}
+
+/**
+ * PUTs the archive to the signed URL from generateUploadUrl. No Authorization header: the URL is
+ * signed, and Cloud Storage refuses a request that carries both. The content type must be
+ * `application/zip` (https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.functions/generateUploadUrl).
+ */
+export async function uploadArchive(url: string, zip: Uint8Array): Promise<void> {
+  const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/zip' }, body: zip as Uint8Array<ArrayBuffer> });
+  if (!res.ok) throw new ApiError(`uploading the source failed (${res.status}): ${(await res.text()).slice(0, 200)}`, res.status);
+}
+
+interface Policy {
+  bindings?: Array<{ role: string; members: string[] }>;
+  etag?: string;
+}
+
+/**
+ * Grants `roles/run.invoker` to `allUsers` on the function's Cloud Run service, keeping every other
+ * binding: read the policy, add the member, write it back with its etag.
+ */
+export async function ensureInvoker(auth: Auth, options: DeployOptions, service: string): Promise<void> {
+  const url = `${base(options, 'run')}/v2/${service}`;
+  const policy = await call<Policy>(auth, 'getIamPolicy', { url: `${url}:getIamPolicy`, method: 'GET' });
+  const bindings = policy.bindings ?? [];
+  const invoker = bindings.find((b) => b.role === 'roles/run.invoker');
+  if (invoker?.members.includes('allUsers')) return;
+  if (invoker) invoker.members.push('allUsers');
+  else bindings.push({ role: 'roles/run.invoker', members: ['allUsers'] });
+  await call(auth, 'setIamPolicy', { url: `${url}:setIamPolicy`, method: 'POST', data: { policy: { ...policy, bindings } } });
+}
+
+/** Creates the Cloud Scheduler job that POSTs to the function with an OIDC token, or updates it. */
+export async function ensureSchedulerJob(auth: Auth, options: DeployOptions, id: string, uri: string, schedule: { cron: string; timeZone: string }): Promise<void> {
+  const parent = `projects/${options.project}/locations/${options.region}`;
+  const name = `${parent}/jobs/${id}`;
+  const job = {
+    name,
+    schedule: schedule.cron,
+    timeZone: schedule.timeZone,
+    httpTarget: { uri, httpMethod: 'POST', oidcToken: { serviceAccountEmail: options.serviceAccount, audience: uri } },
+  };
+  const root = `${base(options, 'scheduler')}/v1`;
+  try {
+    await call(auth, 'creating the scheduler job', { url: `${root}/${parent}/jobs`, method: 'POST', data: job });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 409) throw error;
+    await call(auth, 'updating the scheduler job', { url: `${root}/${name}?updateMask=schedule,timeZone,httpTarget`, method: 'PATCH', data: job });
+  }
+}
+
+/** The Eventarc trigger for a storage function's second event type (a function holds one trigger). */
+export async function ensureStorageTrigger(auth: Auth, options: DeployOptions, id: string, service: string, trigger: { bucket: string; eventType: string }): Promise<void> {
+  const parent = `projects/${options.project}/locations/${options.region}`;
+  const triggerId = `${id}-${trigger.eventType.split('.').pop() ?? 'event'}`.toLowerCase().replace(/_/g, '-').slice(0, 63);
+  const body: Record<string, unknown> = {
+    eventFilters: [
+      { attribute: 'type', value: trigger.eventType },
+      { attribute: 'bucket', value: trigger.bucket },
+    ],
+    destination: { cloudRun: { service: service.split('/').pop(), region: options.region } },
+    labels: { 'deployed-by': 'onefn' },
+  };
+  if (options.serviceAccount) body['serviceAccount'] = options.serviceAccount;
+  try {
+    await call(auth, 'creating the Eventarc trigger', { url: `${base(options, 'eventarc')}/v1/${parent}/triggers?triggerId=${triggerId}`, method: 'POST', data: body });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 409) throw error;
+  }
+}

@@ -1,0 +1,159 @@
+import { fileURLToPath } from 'node:url';
+import { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deploy, DeployOptionError, type DeployOptions } from '@onefn/gcp/deploy';
+import { fakeGoogle, type FakeGoogle } from './fake-google.js';
+
+const app = fileURLToPath(new URL('./app/app.ts', import.meta.url));
+const scheduled = fileURLToPath(new URL('./app/scheduled.ts', import.meta.url));
+
+// A real GoogleAuth whose client holds a fake, unexpired token: the real clients sign every call with it.
+function fakeAuth(): GoogleAuth {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: 'fake-token', expiry_date: Date.now() + 3_600_000 });
+  return new GoogleAuth({ authClient: client });
+}
+
+let google: FakeGoogle;
+beforeAll(async () => {
+  google = await fakeGoogle();
+});
+afterAll(() => google.close());
+beforeEach(() => {
+  google.calls.length = 0;
+  google.existing.clear();
+  google.failCreate = undefined;
+});
+
+const base = (): DeployOptions => ({
+  entry: app,
+  project: 'my-project',
+  region: 'europe-west1',
+  routedName: 'api',
+  pollIntervalMs: 5,
+  auth: fakeAuth(),
+  endpoints: { functions: google.url, run: google.url, scheduler: google.url, eventarc: google.url },
+});
+
+const summary = (): string[] => google.calls.map((c) => `${c.method} ${c.path}${c.query['functionId'] ? `?functionId=${c.query['functionId']}` : ''}${c.query['updateMask'] ? `?updateMask=${c.query['updateMask']}` : ''}`);
+
+describe('deploy against a loopback Google', () => {
+  it('creates: upload URL, upload, create, poll, public invoker binding', async () => {
+    const progress: string[] = [];
+    const result = await deploy({ ...base(), onProgress: (l) => progress.push(l) });
+    const parent = '/v2/projects/my-project/locations/europe-west1';
+    expect(summary()).toEqual([
+      `POST ${parent}/functions:generateUploadUrl`,
+      'PUT /upload/signed',
+      `GET ${parent}/functions/api`,
+      `POST ${parent}/functions?functionId=api`,
+      'GET /v2/projects/p/locations/r/operations/op-1',
+      'GET /v2/projects/p/locations/r/operations/op-1',
+      'GET /v2/projects/my-project/locations/europe-west1/services/api:getIamPolicy',
+      'POST /v2/projects/my-project/locations/europe-west1/services/api:setIamPolicy',
+      `POST ${parent}/functions:generateUploadUrl`,
+      'PUT /upload/signed',
+      `GET ${parent}/functions/orders`,
+      `POST ${parent}/functions?functionId=orders`,
+      'GET /v2/projects/p/locations/r/operations/op-2',
+      'GET /v2/projects/p/locations/r/operations/op-2',
+    ]);
+    const upload = google.calls[1];
+    expect(upload).toMatchObject({ contentType: 'application/zip', auth: undefined });
+    expect(upload?.bytes).toBeGreaterThan(100);
+    expect(google.calls.filter((c) => c.path.startsWith('/v2/')).every((c) => c.auth === 'Bearer fake-token')).toBe(true);
+    const create = google.calls[3]?.body as Record<string, any>;
+    expect(create).toMatchObject({
+      name: 'projects/my-project/locations/europe-west1/functions/api',
+      buildConfig: { runtime: 'nodejs22', entryPoint: 'api', source: { storageSource: { bucket: 'gcf-v2-uploads' } } },
+      serviceConfig: { availableMemory: '256M', timeoutSeconds: 60, environmentVariables: { NODE_ENV: 'production', GOOGLE_CLOUD_PROJECT: 'my-project' } },
+    });
+    expect(create['eventTrigger']).toBeUndefined();
+    const orders = google.calls[11]?.body as Record<string, any>;
+    expect(orders).toMatchObject({
+      buildConfig: { entryPoint: 'orders' },
+      serviceConfig: { availableMemory: '512M', timeoutSeconds: 120 },
+      // The REST transport sends enums as numbers (`$alt=json;enum-encoding=int`): 2 is RETRY_POLICY_RETRY.
+      eventTrigger: { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', pubsubTopic: 'projects/my-project/topics/orders', retryPolicy: 2 },
+    });
+    const policy = google.calls[7]?.body as { policy: { etag: string; bindings: unknown[] } };
+    expect(policy.policy.etag).toBe('BwE=');
+    expect(policy.policy.bindings).toEqual([{ role: 'roles/run.admin', members: ['user:ops@example.com'] }, { role: 'roles/run.invoker', members: ['allUsers'] }]);
+    expect(result.functions).toEqual([
+      expect.objectContaining({ name: 'api', action: 'created', url: 'https://api.example.run.app', trigger: 'HTTP (public)' }),
+      expect.objectContaining({ name: 'orders', action: 'created', url: 'https://orders.example.run.app', trigger: 'Pub/Sub projects/my-project/topics/orders' }),
+    ]);
+    expect(progress.some((l) => l.includes('api: created at https://api.example.run.app'))).toBe(true);
+    expect(progress.join('\n')).not.toContain('fake-token');
+  });
+
+  it('updates an existing function with an update mask', async () => {
+    google.existing.add('projects/my-project/locations/europe-west1/functions/orders');
+    const result = await deploy({ ...base(), maxInstances: 3 });
+    const patch = google.calls.find((c) => c.method === 'PATCH');
+    expect(patch?.path).toBe('/v2/projects/my-project/locations/europe-west1/functions/orders');
+    expect(patch?.query['updateMask']?.split(',')).toEqual(expect.arrayContaining(['buildConfig.source', 'serviceConfig.timeoutSeconds', 'serviceConfig.maxInstanceCount', 'eventTrigger']));
+    expect((patch?.body as Record<string, any>)['serviceConfig']['maxInstanceCount']).toBe(3);
+    expect(result.functions.map((f) => f.action)).toEqual(['created', 'updated']);
+  });
+
+  it('surfaces the API error message', async () => {
+    google.failCreate = 'Build failed: runtime nodejs22 is not allowed here';
+    await expect(deploy(base())).rejects.toThrow(/createFunction failed: .*runtime nodejs22 is not allowed here/);
+  });
+
+  it('storage gets Eventarc triggers for both changes; schedules a Cloud Scheduler job', async () => {
+    google.existing.add('job');
+    await deploy({ ...base(), entry: scheduled, serviceAccount: 'fn@my-project.iam.gserviceaccount.com' });
+    const creates = google.calls.filter((c) => c.method === 'POST' && c.query['functionId']).map((c) => c.body as Record<string, any>);
+    expect(creates.find((b) => b['buildConfig'].entryPoint === 'uploads')?.['eventTrigger']).toEqual({
+      eventType: 'google.cloud.storage.object.v1.finalized',
+      eventFilters: [{ attribute: 'bucket', value: 'my-uploads' }],
+      retryPolicy: 2,
+      serviceAccountEmail: 'fn@my-project.iam.gserviceaccount.com',
+    });
+    const trigger = google.calls.find((c) => c.path.endsWith('/triggers'));
+    expect(trigger?.query['triggerId']).toBe('uploads-deleted');
+    expect(trigger?.body).toMatchObject({ eventFilters: [{ attribute: 'type', value: 'google.cloud.storage.object.v1.deleted' }, { attribute: 'bucket', value: 'my-uploads' }], destination: { cloudRun: { service: 'uploads', region: 'europe-west1' } } });
+    const job = google.calls.find((c) => c.method === 'POST' && c.path.endsWith('/jobs'));
+    expect(job?.body).toEqual({
+      name: 'projects/my-project/locations/europe-west1/jobs/nightly',
+      schedule: '30 2 * * MON-FRI',
+      timeZone: 'Europe/Paris',
+      httpTarget: { uri: 'https://nightly.example.run.app', httpMethod: 'POST', oidcToken: { serviceAccountEmail: 'fn@my-project.iam.gserviceaccount.com', audience: 'https://nightly.example.run.app' } },
+    });
+    const patch = google.calls.find((c) => c.method === 'PATCH' && c.path.includes('/jobs/'));
+    expect(patch?.query['updateMask']).toBe('schedule,timeZone,httpTarget');
+  });
+
+  it('plan mode makes no call and needs no credentials', async () => {
+    const lines: string[] = [];
+    const result = await deploy({ ...base(), auth: undefined, dryRun: true, onProgress: (l) => lines.push(l) });
+    expect(google.calls).toEqual([]);
+    expect(result.functions.map((f) => [f.name, f.action])).toEqual([['api', 'planned'], ['orders', 'planned']]);
+    expect(lines.some((l) => l.startsWith('plan: orders (message) nodejs22, 512M, 120s, Pub/Sub projects/my-project/topics/orders'))).toBe(true);
+  });
+
+  it.each([
+    [{ project: 'X' }, 'project'],
+    [{ region: 'mars' }, 'region'],
+    [{ runtime: 'nodejs18' }, 'runtime'],
+    [{ memory: 64 }, 'memory'],
+    [{ timeout: 4000 }, 'timeout'],
+    [{ maxInstances: 0 }, 'maxInstances'],
+    [{ regoin: 'x' }, 'regoin'],
+    [{ serviceAccount: 'nope' }, 'serviceAccount'],
+    [{ endpoints: { functions: 'not a url' } }, 'endpoints.functions'],
+  ] as Array<[Record<string, unknown>, string]>)('rejects %o before any call, naming %s', async (bad, option) => {
+    const error = await deploy({ ...base(), ...bad } as DeployOptions).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployOptionError);
+    expect((error as DeployOptionError).option).toBe(option);
+    expect(google.calls).toEqual([]);
+  });
+
+  it('a schedule without a service account is refused before any call', async () => {
+    const error = await deploy({ ...base(), entry: scheduled }).catch((e: unknown) => e);
+    expect((error as DeployOptionError).option).toBe('serviceAccount');
+    expect(google.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake Google APIs received. */
+export interface Call {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  auth: string | undefined;
+  contentType: string | undefined;
+  body: unknown;
+  bytes: number;
+}
+
+export interface FakeGoogle {
+  url: string;
+  calls: Call[];
+  /** Function names that exist already (for update). */
+  existing: Set<string>;
+  /** Polls before an operation reports done. */
+  pollsBeforeDone: number;
+  /** When set, createFunction fails with this message. */
+  failCreate: string | undefined;
+  close(): Promise<void>;
+}
+
+function read(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/**
+ * Plays Cloud Functions v2 (REST), the signed upload URL, Cloud Run IAM, Cloud Scheduler and Eventarc
+ * on one loopback server, recording every call.
+ */
+export async function fakeGoogle(): Promise<FakeGoogle> {
+  const state: Omit<FakeGoogle, 'url' | 'close'> = { calls: [], existing: new Set(), pollsBeforeDone: 1, failCreate: undefined };
+  const ops = new Map<string, { polls: number; fn: Record<string, unknown> }>();
+  let opCount = 0;
+  let url = '';
+  const server: Server = createServer(async (req, res) => {
+    const raw = await read(req);
+    const u = new URL(req.url ?? '/', 'http://x');
+    const type = req.headers['content-type'];
+    let body: unknown = undefined;
+    if (raw.length && type?.includes('json')) body = JSON.parse(raw.toString());
+    state.calls.push({ method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), auth: req.headers.authorization, contentType: type, body, bytes: raw.length });
+    const send = (status: number, data: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(data));
+    };
+    const p = u.pathname;
+    let m: RegExpExecArray | null;
+    if (req.method === 'POST' && p.endsWith('/functions:generateUploadUrl')) return send(200, { uploadUrl: `${url}/upload/signed?sig=abc`, storageSource: { bucket: 'gcf-v2-uploads', object: `src-${state.calls.length}.zip` } });
+    if (req.method === 'PUT' && p === '/upload/signed') return send(200, {});
+    if (req.method === 'GET' && (m = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/functions\/[^/]+)$/.exec(p))) {
+      return state.existing.has(m[1] as string) ? send(200, { name: m[1] }) : send(404, { error: { code: 404, message: `Resource '${m[1]}' was not found`, status: 'NOT_FOUND' } });
+    }
+    const startOp = (fn: Record<string, unknown>): void => {
+      const name = `projects/p/locations/r/operations/op-${++opCount}`;
+      const id = String(fn['name']).split('/').pop() as string;
+      ops.set(name, { polls: 0, fn: { ...fn, state: 'ACTIVE', url: `https://${id}.example.run.app`, serviceConfig: { ...(fn['serviceConfig'] as object), uri: `https://${id}.example.run.app`, service: `${String(fn['name']).replace(/functions\/.*/, '')}services/${id.toLowerCase()}` } } });
+      send(200, { name, done: false, metadata: { '@type': 'type.googleapis.com/google.cloud.functions.v2.OperationMetadata', target: fn['name'] } });
+    };
+    if (req.method === 'POST' && /\/functions$/.test(p)) {
+      if (state.failCreate) return send(400, { error: { code: 400, message: state.failCreate, status: 'INVALID_ARGUMENT' } });
+      return startOp(body as Record<string, unknown>);
+    }
+    if (req.method === 'PATCH' && /\/functions\/[^/]+$/.test(p)) return startOp(body as Record<string, unknown>);
+    if (req.method === 'GET' && (m = /^\/v2\/(projects\/.*\/operations\/.*)$/.exec(p))) {
+      const op = ops.get(m[1] as string);
+      if (!op) return send(404, { error: { code: 404, message: 'no such operation' } });
+      op.polls++;
+      if (op.polls <= state.pollsBeforeDone) return send(200, { name: m[1], done: false });
+      return send(200, { name: m[1], done: true, response: { '@type': 'type.googleapis.com/google.cloud.functions.v2.Function', ...op.fn } });
+    }
+    if (req.method === 'GET' && p.endsWith(':getIamPolicy')) return send(200, { etag: 'BwE=', bindings: [{ role: 'roles/run.admin', members: ['user:ops@example.com'] }] });
+    if (req.method === 'POST' && p.endsWith(':setIamPolicy')) return send(200, (body as { policy: unknown }).policy);
+    if (req.method === 'POST' && p.endsWith('/jobs')) return state.existing.has('job') ? send(409, { error: { code: 409, message: 'Job already exists', status: 'ALREADY_EXISTS' } }) : send(200, body);
+    if (req.method === 'PATCH' && p.includes('/jobs/')) return send(200, body);
+    if (req.method === 'POST' && p.endsWith('/triggers')) return send(200, { name: 'projects/p/locations/r/operations/t1', done: false });
+    send(404, { error: { code: 404, message: `fake: no route for ${req.method} ${p}` } });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    url,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  }) as FakeGoogle;
+}
