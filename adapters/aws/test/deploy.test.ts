@@ -109,7 +109,7 @@ describe('deploy against a loopback AWS', () => {
     expect(aws.calls.find((c) => c.op === 'CreateEventSourceMapping')!.input).toMatchObject({
       EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:orders', FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:orders:live', FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(aws.calls.find((c) => c.op === 'PutRule')!.input).toMatchObject({ Name: 'onefn-nightly', ScheduleExpression: 'cron(30 2 ? * 2-6 *)', State: 'ENABLED' });
+    expect(aws.calls.find((c) => c.op === 'PutRule')!.input).toMatchObject({ Name: 'onefn-nightly', ScheduleExpression: 'cron(30 2 ? * MON,TUE,WED,THU,FRI *)', State: 'ENABLED' });
     expect(aws.calls.find((c) => c.op === 'PutTargets')!.input).toMatchObject({ Rule: 'onefn-nightly', Targets: [{ Id: 'onefn', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:nightly:live' }] });
     expect(aws.calls.find((c) => c.op === 'AddPermission' && c.input['FunctionName'] === 'nightly')!.input).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: 'arn:aws:events:us-east-1:123456789012:rule/onefn-nightly' });
     aws.calls.length = 0;
