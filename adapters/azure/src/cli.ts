@@ -52,4 +52,39 @@ const build: ProviderCommand = async (args, io) => {
   return 0;
 };
 
-export const cli: ProviderCli = { provider: 'azure', commands: { invoke: guarded(invoke), build: guarded(build) } };
+/**
+ * `onefn deploy azure <entry> --subscription <id> --resource-group <rg> --location <region> --app <name>
+ * [--storage-account <name>] [--plan flex|consumption] [--node 20|22] [--function-timeout <s>]
+ * [--messaging storageQueue|serviceBus] [--dry-run] [--json]`. The subscription may come from
+ * AZURE_SUBSCRIPTION_ID. Progress goes to stderr; the result (no secrets) to stdout.
+ */
+const deploy: ProviderCommand = async (args, io) => {
+  const entry = args.positionals[0];
+  if (!entry) throw new Error('onefn deploy azure needs an entry module');
+  const { deployFunctionApp } = await import('./deploy/deploy.js');
+  const timeout = option(args, 'function-timeout');
+  const messaging = option(args, 'messaging');
+  const json = args.options['json'] === true;
+  const result = await deployFunctionApp({
+    entry: resolve(io.cwd, entry),
+    subscriptionId: option(args, 'subscription') ?? io.env['AZURE_SUBSCRIPTION_ID'] ?? '',
+    resourceGroup: option(args, 'resource-group') ?? '',
+    location: option(args, 'location') ?? '',
+    app: option(args, 'app') ?? '',
+    ...(option(args, 'storage-account') ? { storageAccount: option(args, 'storage-account') } : {}),
+    plan: (option(args, 'plan') ?? 'flex') as 'flex',
+    nodeVersion: (option(args, 'node') ?? '20') as '20',
+    ...(timeout === undefined ? {} : { functionTimeout: Number(timeout) }),
+    ...(messaging ? { adapter: { messaging: messaging as 'serviceBus' } } : {}),
+    dryRun: args.options['dry-run'] === true,
+    progress: (line) => io.stderr(`${line}\n`),
+  });
+  if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+  else {
+    io.stdout(`${result.dryRun ? 'Planned' : 'Deployed'} ${result.app} (${result.plan}):\n`);
+    for (const f of result.functions) io.stdout(`  ${f.name} (${f.trigger})${f.url ? ` ${f.url}` : ''}\n`);
+  }
+  return 0;
+};
+
+export const cli: ProviderCli = { provider: 'azure', commands: { invoke: guarded(invoke), build: guarded(build), deploy: guarded(deploy) } };

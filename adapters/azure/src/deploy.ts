@@ -8,3 +8,5 @@
  * const pkg = await buildFunctionApp({ entry: 'src/api.ts' })
  */
 export { buildFunctionApp, writeFunctionApp, type AzurePlan, type BuildOptions, type FunctionAppPackage } from './deploy/build.js';
+export { AzureDeployError, deployFunctionApp, type DeployResult } from './deploy/deploy.js';
+export { validateDeployOptions, type DeployOptions } from './deploy/options.js';

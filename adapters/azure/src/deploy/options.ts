@@ -1,0 +1,93 @@
+import type { TokenCredential } from '@azure/identity';
+import { DefinitionError } from 'onefn';
+import type { AzureOptions } from '../options.js';
+import type { AzurePlan } from './build.js';
+
+export interface DeployOptions {
+  /** The module whose definitions become the app's functions. */
+  entry: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Azure region, e.g. `westeurope`. */
+  location: string;
+  /** The function app's name: 2-60 letters, digits and hyphens; its host is `<app>.azurewebsites.net`. */
+  app: string;
+  /** Default: the app name without hyphens, lower-cased, cut to 24 characters. */
+  storageAccount?: string;
+  /** Default `flex` (Flex Consumption); `consumption` is the Linux Consumption plan. */
+  plan?: AzurePlan;
+  /** Node.js major version. Default `20`. */
+  nodeVersion?: '20' | '22';
+  /** Seconds; see `buildFunctionApp`. */
+  functionTimeout?: number;
+  /** Extra app settings (a Service Bus connection string, say). Values are never printed. */
+  appSettings?: Readonly<Record<string, string>>;
+  adapter?: Omit<AzureOptions, 'functionTimeout'>;
+  /** Plan only: build, validate and list the steps without calling Azure. */
+  dryRun?: boolean;
+  /** Default: DefaultAzureCredential. */
+  credential?: TokenCredential;
+  /** ARM endpoint. Default `https://management.azure.com`. */
+  armEndpoint?: string;
+  /** The Kudu (SCM) base URL. Default `https://<app>.scm.azurewebsites.net`. */
+  scmEndpoint?: string;
+  /** Lets tests use http:// loopback endpoints. */
+  allowInsecureConnection?: boolean;
+  /** Deployment status polling interval in ms. Default 2000. */
+  pollIntervalMs?: number;
+  /** Gives up polling after this many ms. Default 600 000. */
+  pollTimeoutMs?: number;
+  progress?: (line: string) => void;
+}
+
+const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
+
+function need(option: string, value: unknown, pattern: RegExp, what: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw new DefinitionError(option, `must be ${what}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Checks every option before any call; each error names its option. */
+export function validateDeployOptions(options: DeployOptions): Required<Pick<DeployOptions, 'storageAccount' | 'plan' | 'nodeVersion' | 'armEndpoint' | 'scmEndpoint' | 'pollIntervalMs' | 'pollTimeoutMs'>> {
+  if (typeof options !== 'object' || options === null) throw new DefinitionError('options', 'must be an object');
+  for (const key of Object.keys(options)) if (!KEYS.includes(key)) throw new DefinitionError(key, `unknown deploy option; known options: ${KEYS.join(', ')}`);
+  need('entry', options.entry, /./, 'a module path');
+  need('subscriptionId', options.subscriptionId, /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id (a GUID)');
+  need('resourceGroup', options.resourceGroup, /^[-\w._()]{1,90}$/, 'a resource group name (1-90 letters, digits, -_.())');
+  need('location', options.location, /^[a-z0-9]+$/, 'a region name such as westeurope');
+  const app = need('app', options.app, /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$/, 'an app name (2-60 letters, digits and hyphens)');
+  const storageAccount = options.storageAccount ?? app.replace(/-/g, '').toLowerCase().slice(0, 24).padEnd(3, '0');
+  need('storageAccount', storageAccount, /^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)');
+  const plan = options.plan ?? 'flex';
+  if (plan !== 'flex' && plan !== 'consumption') throw new DefinitionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
+  const nodeVersion = options.nodeVersion ?? '20';
+  if (nodeVersion !== '20' && nodeVersion !== '22') throw new DefinitionError('nodeVersion', `must be "20" or "22", got ${JSON.stringify(nodeVersion)}`);
+  for (const [k, v] of Object.entries(options.appSettings ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(k) || typeof v !== 'string') throw new DefinitionError('appSettings', `setting ${JSON.stringify(k)} must be a name with a string value`);
+  }
+  const url = (option: string, value: string | undefined, fallback: string): string => {
+    const text = value ?? fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      throw new DefinitionError(option, `must be a URL, got ${JSON.stringify(text)}`);
+    }
+    if (parsed.protocol !== 'https:' && !options.allowInsecureConnection) throw new DefinitionError(option, 'must use https (set allowInsecureConnection for a local test server)');
+    return text.replace(/\/+$/, '');
+  };
+  const positive = (option: string, value: number | undefined, fallback: number): number => {
+    const n = value ?? fallback;
+    if (!Number.isFinite(n) || n < 0) throw new DefinitionError(option, `must be a non-negative number of milliseconds, got ${JSON.stringify(value)}`);
+    return n;
+  };
+  return {
+    storageAccount,
+    plan,
+    nodeVersion,
+    armEndpoint: url('armEndpoint', options.armEndpoint, 'https://management.azure.com'),
+    scmEndpoint: url('scmEndpoint', options.scmEndpoint, `https://${app.toLowerCase()}.scm.azurewebsites.net`),
+    pollIntervalMs: positive('pollIntervalMs', options.pollIntervalMs, 2000),
+    pollTimeoutMs: positive('pollTimeoutMs', options.pollTimeoutMs, 600_000),
+  };
+}
