@@ -102,3 +102,45 @@ describe('the dev server for events, several cookies, big bodies and reloads', (
     expect(await (await fetch(`${dev.url}/hi`, { method: 'POST' })).json()).toEqual({ greeting: 'bonjour' });
   });
 });
+
+describe('the built onefn binary', () => {
+  const bin = join(repo, 'dist/cli/main.js');
+
+  it('serves the hello example, reloads on a change beside the entry, and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(repo, 'node_modules/.cache/onefn-bin-'));
+    const entry = join(dir, 'app.ts');
+    const source = (word: string) => `import { defineHttp, text } from 'onefn';\nexport const hi = defineHttp({ route: '/hi', handler: () => text('${word}') });\n`;
+    writeFileSync(entry, source('one'));
+    const child = spawn(process.execPath, [bin, 'dev', entry, '--port', '0'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      let output = '';
+      const url = await new Promise<string>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`no URL printed: ${output}`)), 20_000);
+        child.stderr.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const m = /on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*\(hi\)/.exec(output);
+          if (m) {
+            clearTimeout(timer);
+            ok(m[1] as string);
+          }
+        });
+      });
+      expect(output).toMatch(/ANY\s+http:\/\/127\.0\.0\.1:\d+\/hi\s+\(hi\)/);
+      expect(await (await fetch(`${url}/hi`)).text()).toBe('one');
+      writeFileSync(entry, source('two'));
+      let answer = '';
+      for (let i = 0; i < 100 && answer !== 'two'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        answer = await (await fetch(`${url}/hi`)).text();
+      }
+      expect(answer).toBe('two');
+      const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
