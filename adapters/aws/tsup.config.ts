@@ -11,5 +11,7 @@ export default defineConfig({
   platform: 'node',
   splitting: true,
   sourcemap: false,
+  // import.meta.url (used to find the runtime entry when bundling) in the CommonJS build too.
+  shims: true,
   external: ['onefn', /^onefn\//, /^@aws-sdk\//, /^@smithy\//, 'esbuild'],
 });

@@ -23,14 +23,14 @@ export const lambdaLogSink: LogSink = (entry: LogEntry) => {
 };
 
 /** The portable context for one invocation: request id, function name, and the deadline Lambda gives. */
-export function fromLambdaContext(native: Native, context: LambdaContext | undefined): Context {
+export function fromLambdaContext(native: Native, context: LambdaContext | undefined, logSink: LogSink = lambdaLogSink): Context {
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
   return createContext({
     requestId: typeof context?.awsRequestId === 'string' ? context.awsRequestId : undefined,
     functionName: typeof context?.functionName === 'string' ? context.functionName : process.env['AWS_LAMBDA_FUNCTION_NAME'],
     provider: 'aws',
     deadline: typeof remaining === 'number' && Number.isFinite(remaining) ? Date.now() + remaining : undefined,
-    logSink: lambdaLogSink,
+    logSink,
     native,
   });
 }

@@ -13,6 +13,13 @@ import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
 import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
 import type { LambdaContext, LambdaEvent, LambdaHandler, SqsBatchResponse } from './lambda-types.js';
+import type { LogSink } from 'onefn';
+
+/** Wrap-time options. */
+export interface HandlerOptions {
+  /** Where log entries go. Default: Lambda JSON lines on stdout. */
+  logSink?: LogSink;
+}
 import { toAlb, toHttpV1, toHttpV2 } from './to-http.js';
 
 const nativeOf = (event: unknown, context: LambdaContext | undefined): Native => ({ provider: 'aws', event: event as LambdaEvent, context });
@@ -20,24 +27,25 @@ const nativeOf = (event: unknown, context: LambdaContext | undefined): Native =>
 const HTTP_SOURCES = 'HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)';
 
 /** One routed handler for HTTP definitions; the router is built once, here, not per request. */
-export function httpHandler(definitions: readonly HttpDefinition[]): LambdaHandler {
+export function httpHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler {
   const router = createRouter(definitions);
+  const sink = options.logSink;
   return async (event, context) => {
     // v2 first: HTTP APIs and Function URLs are the common case.
     if (isHttpV2Event(event)) {
       const native = nativeOf(event, context);
       const request = createRequest(fromHttpV2(event, native));
-      return toHttpV2(await router.handle(request, fromLambdaContext(native, context)));
+      return toHttpV2(await router.handle(request, fromLambdaContext(native, context, sink)));
     }
     if (isAlbEvent(event)) {
       const native = nativeOf(event, context);
       const { init, multi } = fromAlb(event, native);
-      return toAlb(await router.handle(createRequest(init), fromLambdaContext(native, context)), multi);
+      return toAlb(await router.handle(createRequest(init), fromLambdaContext(native, context, sink)), multi);
     }
     if (isHttpV1Event(event)) {
       const native = nativeOf(event, context);
       const request = createRequest(fromHttpV1(event, native));
-      return toHttpV1(await router.handle(request, fromLambdaContext(native, context)));
+      return toHttpV1(await router.handle(request, fromLambdaContext(native, context, sink)));
     }
     throw new UnsupportedEventError(describeEvent(event), HTTP_SOURCES);
   };
@@ -97,12 +105,13 @@ function failure(result: BatchResult): OnefnError {
  * messages are retried (FIFO batches stop at the first failure and report it and every later message);
  * other sources are invoked asynchronously, so a failure is thrown for Lambda to retry.
  */
-export function eventHandler(def: EventDefinition): LambdaHandler<SqsBatchResponse | undefined> {
+export function eventHandler(def: EventDefinition, options: HandlerOptions = {}): LambdaHandler<SqsBatchResponse | undefined> {
+  const sink = options.logSink;
   return async (event: unknown, context: LambdaContext) => {
     const native = nativeOf(event, context);
     const items = itemsFor(def, event, native);
     if (!items) throw new UnsupportedEventError(describeEvent(event), EXPECTED[def.kind]);
-    const ctx: Context = fromLambdaContext(native, context);
+    const ctx: Context = fromLambdaContext(native, context, sink);
     if (def.kind === 'message' && isSqsEvent(event)) {
       const ordered = def.trigger.ordered || isFifoBatch(event);
       const result = await runEvents(def, items, ctx, { ordered });

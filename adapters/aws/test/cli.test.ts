@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '@onefn/aws/cli';
+import { httpApiEvent, sqsEvent } from '@onefn/aws/testing';
+import { fixture } from './fixtures.js';
+
+const ENTRY = fileURLToPath(new URL('./app/index.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'onefn-aws-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), cwd: dir, env: {} } };
+}
+
+function eventFile(name: string, event: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof event === 'string' ? event : JSON.stringify(event));
+  return path;
+}
+
+describe('onefn invoke aws', () => {
+  it('routes an HTTP event among the module HTTP definitions and prints the Lambda result', async () => {
+    const t = io();
+    const code = await cli.commands['invoke']!({ positionals: [ENTRY], options: { event: eventFile('v2.json', httpApiEvent({ method: 'POST', path: '/hello/Ada', json: {} })) } }, t.io);
+    expect(t.err.filter((l) => !l.includes('"greeting"'))).toEqual([]);
+    expect(code).toBe(0);
+    const result = JSON.parse(t.out.join('')) as { statusCode: number; cookies: string[]; body: string };
+    expect(result.statusCode).toBe(201);
+    expect(result.cookies).toEqual(['seen=1', 'theme=dark']);
+    expect(JSON.parse(result.body)).toMatchObject({ message: 'Hello, Ada!' });
+  });
+
+  it('exits 0 with a 404 result: the adapter answered', async () => {
+    const t = io();
+    expect(await cli.commands['invoke']!({ positionals: [ENTRY], options: { event: eventFile('miss.json', fixture('apigateway-rest/rest-proxy-no-auth.json')) } }, t.io)).toBe(0);
+    expect(JSON.parse(t.out.join(''))).toMatchObject({ statusCode: 404 });
+  });
+
+  it('picks the one definition that serves an SQS event', async () => {
+    const t = io();
+    const event = sqsEvent([{ id: 'a', body: {} }, { id: 'b', body: { fail: true } }]);
+    expect(await cli.commands['invoke']!({ positionals: [ENTRY], options: { event: eventFile('sqs.json', event) } }, t.io)).toBe(0);
+    expect(JSON.parse(t.out.join(''))).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+  });
+
+  it.each([
+    ['an event no function serves', { event: 'kinesis' }, /^Unsupported event: received a Kinesis stream event, this function serves the module's functions \(http, orders\)\n$/],
+    ['a malformed event', { event: 'malformed' }, /^Malformed event: rawPath must be a string\n$/],
+    ['an unreadable file', { event: 'missing' }, /^cannot read the event .*missing\.json/],
+    ['an unknown --function', { event: 'sqs', function: 'nope' }, /^no function "nope"; the module plans into http, orders\n$/],
+  ])('exits 1 with one line for %s', async (_name, options, message) => {
+    const files: Record<string, string> = {
+      kinesis: eventFile('kinesis.json', fixture('kinesis/kinesis-stream-two-records.json')),
+      malformed: eventFile('bad.json', { ...httpApiEvent(), rawPath: 7 }),
+      missing: join(dir, 'missing.json'),
+      sqs: eventFile('sqs2.json', sqsEvent([{ body: 1 }])),
+    };
+    const t = io();
+    const code = await cli.commands['invoke']!({ positionals: [ENTRY], options: { ...options, event: files[options.event]! } }, t.io);
+    expect(code).toBe(1);
+    expect(t.err).toHaveLength(1);
+    expect(t.err[0]).toMatch(message);
+    expect(t.out).toEqual([]);
+  });
+});
+
+describe('onefn build aws', () => {
+  it('writes one deterministic zip per function', async () => {
+    const first = io();
+    expect(await cli.commands['build']!({ positionals: [ENTRY], options: { out: join(dir, 'a'), json: true } }, first.io)).toBe(0);
+    const second = io();
+    expect(await cli.commands['build']!({ positionals: [ENTRY], options: { out: join(dir, 'b'), json: true } }, second.io)).toBe(0);
+    const a = JSON.parse(first.out.join('')) as Array<{ name: string; zip: string; codeSha256: string; handler: string }>;
+    const b = JSON.parse(second.out.join('')) as typeof a;
+    expect(a.map((x) => [x.name, x.handler])).toEqual([['http', 'index.handler'], ['orders', 'index.handler']]);
+    expect(a.map((x) => x.codeSha256)).toEqual(b.map((x) => x.codeSha256));
+    expect(readFileSync(a[0]!.zip).equals(readFileSync(b[0]!.zip))).toBe(true);
+    expect(a[0]!.codeSha256).not.toBe(a[1]!.codeSha256);
+  });
+
+  it('deploy --dry-run prints the plan without calls, and bad options exit 1 naming the option', async () => {
+    const t = io();
+    expect(await cli.commands['deploy']!({ positionals: [ENTRY], options: { region: 'us-east-1', 'create-role': true, 'dry-run': true, json: true } }, t.io)).toBe(0);
+    expect(JSON.parse(t.out.join(''))).toMatchObject({ dryRun: true, functions: [{ name: 'http', action: 'planned' }, { name: 'orders', action: 'planned' }] });
+    const bad = io();
+    expect(await cli.commands['deploy']!({ positionals: [ENTRY], options: { region: 'us-east-1', 'create-role': true, timeout: '901' } }, bad.io)).toBe(1);
+    expect(bad.err).toEqual(['Invalid option "timeout": must be a whole number of seconds from 1 to 900 on Lambda, got 901\n']);
+  });
+});
