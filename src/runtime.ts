@@ -13,6 +13,7 @@ export {
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
 } from './events.js';
 export { createRequest, fromWebResponse, isBinaryBody, PortableRequest, toResponseData, type HttpRequestInit, type ResponseData } from './http.js';
+export { describeValue } from './errors.js';
 export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
 export { createRouter, runEvents, runHttpDefinition, type BatchResult, type InputOf, type Outcome, type Router } from './pipeline.js';
 export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';

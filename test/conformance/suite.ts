@@ -157,8 +157,8 @@ export function conformance(harness: ConformanceHarness): void {
       const missing = await harness.http(api, { method: 'GET', path: '/nowhere' });
       expect(missing.status).toBe(404);
       const wrong = await harness.http(api, { method: 'DELETE', path: '/items/1' });
-      expect(wrong.status).toBe(harness.hostRoutes ? expect.any(Number) : 405);
-      expect([404, 405]).toContain(wrong.status);
+      if (harness.hostRoutes) expect([404, 405]).toContain(wrong.status);
+      else expect(wrong.status).toBe(405);
     });
 
     it('hands back exactly the failed messages for redelivery', async () => {
