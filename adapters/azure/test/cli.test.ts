@@ -34,11 +34,11 @@ describe('onefn invoke azure', () => {
     expect(JSON.parse(t.out.join(''))).toMatchObject({ function: 'hello', status: 'ok', result: { status: 200, body: '{"message":"Hello, Ada!"}' } });
   });
 
-  it('runs a queue message and exits 1 when it fails', async () => {
+  it('runs a queue message and reports its failure as a result (exit 0), as invoke aws does', async () => {
     const ok = io();
     expect(await cli.commands['invoke']!({ positionals: [app], options: { event: eventFile('q.json', { queue: { body: { fail: false } } }) } }, ok.io)).toBe(0);
     const bad = io();
-    expect(await cli.commands['invoke']!({ positionals: [app], options: { event: eventFile('q2.json', { queue: { body: { fail: true }, id: 'm-7' } }) } }, bad.io)).toBe(1);
+    expect(await cli.commands['invoke']!({ positionals: [app], options: { event: eventFile('q2.json', { queue: { body: { fail: true }, id: 'm-7' } }) } }, bad.io)).toBe(0);
     expect(JSON.parse(bad.out.join(''))).toMatchObject({ status: 'failed', error: { code: 'EVENT_FAILED' } });
   });
 

@@ -103,7 +103,13 @@ export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   for (const log of result.logs) if (log.category === 'user') io.stderr(`[${log.level}] ${log.message}\n`);
   if (result.status === 'failure') {
     const error = result.error as { code?: string; message?: string };
-    io.stdout(JSON.stringify({ function: spec.name, status: 'failed', error: { code: error.code, message: error.message } }, null, 2) + '\n');
+    // A handler that failed is a result (the host would retry the message), as a 5xx is for HTTP:
+    // exit 0 with the outcome printed. Input the adapter could not read is the caller's error: exit 1.
+    if (error.code === 'EVENT_FAILED') {
+      io.stdout(JSON.stringify({ function: spec.name, status: 'failed', error: { code: error.code, message: error.message } }, null, 2) + '\n');
+      return 0;
+    }
+    io.stderr(`onefn: ${error.message ?? String(result.error)}\n`);
     return 1;
   }
   const ret = result.response.returnValue;
