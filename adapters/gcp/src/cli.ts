@@ -140,8 +140,10 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
     else if (TEXTUAL.test(type)) out['body'] = bytes.toString('utf8');
     else out['bodyBase64'] = bytes.toString('base64');
     io.stdout(JSON.stringify(out, null, 2) + '\n');
-    if (request.isEvent && (res.status < 200 || res.status > 299)) {
-      io.stderr(`onefn gcp: the event was not processed (status ${res.status})\n`);
+    // As for `invoke aws`: a handler's failure (500, which Pub/Sub would redeliver) is a result, exit 0;
+    // an event the adapter could not read (400) or does not serve (422) is the caller's error, exit 1.
+    if (request.isEvent && (res.status === 400 || res.status === 422)) {
+      io.stderr(`onefn gcp: the event was refused (status ${res.status})\n`);
       return 1;
     }
     return 0;

@@ -40,6 +40,14 @@ describe('onefn invoke gcp', () => {
     expect(JSON.parse(r.stderr.trim().split('\n').pop() as string)).toMatchObject({ severity: 'INFO', message: 'order', id: 'aaaaaa-1111-bbbb-2222-cccccccccccc' });
   });
 
+  it('a handler failure is a result: prints the 500 Pub/Sub would redeliver on, and exits 0', async () => {
+    const ce = JSON.parse(fixtureText('gcp/cloudevent-structured/pubsub-message-published.json')) as { data: { message: { attributes?: Record<string, string> } } };
+    ce.data.message.attributes = { ...ce.data.message.attributes, fail: 'yes' };
+    const r = await run('invoke', [app], { event: file('fail.json', JSON.stringify(ce)) });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).status).toBe(500);
+  });
+
   it('a refused event prints the 422 and exits 1', async () => {
     const r = await run('invoke', [app], { event: file('bad.json', JSON.stringify({ specversion: '1.0', id: '1', source: '/s', type: 'com.example.other' })) });
     expect(r.code).toBe(1);
