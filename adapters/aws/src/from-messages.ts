@@ -47,6 +47,9 @@ export function isFifoBatch(event: SqsEvent): boolean {
 
 /** SQS records, in order. A record without a message id cannot be reported, so it fails the whole batch. */
 export function fromSqs(event: SqsEvent, native: Native): Message[] {
+  // A batch comes from one queue: name it once, not per record.
+  let lastArn: unknown;
+  let lastName: string | undefined;
   return records(event, 'SQS').map((r, i) => {
     const id = r['messageId'];
     if (typeof id !== 'string' || !id) throw new MalformedEventError(`SQS Records[${i}] has no messageId`);
@@ -54,15 +57,17 @@ export function fromSqs(event: SqsEvent, native: Native): Message[] {
     if (typeof body !== 'string') throw new MalformedEventError(`SQS message ${id} has no string body`);
     const attributes = isObj(r['attributes']) ? r['attributes'] : {};
     const receiveCount = Number(attributes['ApproximateReceiveCount']);
-    const sent = attributes['SentTimestamp'];
+    const sent = Number(attributes['SentTimestamp']);
+    const arn = r['eventSourceARN'];
+    if (arn !== lastArn) [lastArn, lastName] = [arn, arnName(arn)];
     const group = attributes['MessageGroupId'];
     return createMessage({
       id,
       body: { data: body },
       attributes: stringAttributes(r['messageAttributes'], ['stringValue', 'binaryValue']),
       attempt: Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1,
-      publishedAt: typeof sent === 'string' && /^\d+$/.test(sent) ? Number(sent) : undefined,
-      source: arnName(r['eventSourceARN']),
+      publishedAt: sent > 0 ? sent : undefined,
+      source: lastName,
       orderingKey: typeof group === 'string' ? group : undefined,
       native,
     });

@@ -40,13 +40,14 @@ export interface BuildOptions {
  * `src/index.ts` when running from source. The bundle uses this copy so that the handler and the
  * deploy helper that planned it always agree.
  */
-function runtimeEntry(): string {
+function runtimeEntry(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of ['index.js', '../index.ts', 'index.ts']) {
+  for (const candidate of ['index.js', '../index.ts']) {
     const path = resolve(here, candidate);
     if (existsSync(path)) return path;
   }
-  throw new Error(`@onefn/aws: cannot find the runtime entry near ${here}`);
+  // Bundled into something else: let esbuild find @onefn/aws from the user's project.
+  return undefined;
 }
 
 function adapterPlugin(): Plugin {
@@ -56,7 +57,8 @@ function adapterPlugin(): Plugin {
       // Error classes name themselves from the constructor (new.target.name); without keepNames the
       // minifier renames them and Lambda would report errorType "w" instead of "UnsupportedEventError".
       build.initialOptions.keepNames = true;
-      build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: runtimeEntry() }));
+      const entry = runtimeEntry();
+      if (entry) build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: entry }));
     },
   };
 }

@@ -1,0 +1,169 @@
+// `npm run bench` for @onefn/aws: onefn on Lambda against a hand-written handler and the peers users
+// would pick instead, on the same fresh events; plus an SQS batch and the hello bundle's gzip size.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import { ApiGatewayV2Envelope } from '@aws-lambda-powertools/parser/envelopes/api-gatewayv2';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { Hono } from 'hono';
+import { setCookie as honoSetCookie } from 'hono/cookie';
+import { handle } from 'hono/aws-lambda';
+import { z } from 'zod';
+import { defineHttp, defineQueue, json, setCookie } from 'onefn';
+import { planFunctions } from 'onefn/runtime';
+import { loadModule } from 'onefn/build';
+import { lambdaHandler } from '@onefn/aws';
+import { buildFunction } from '@onefn/aws/deploy';
+import { httpApiEvent, lambdaContext, sqsEvent } from '@onefn/aws/testing';
+import { compare, table, type BenchCase } from './harness.js';
+
+// The repository root: this file runs bundled from node_modules/.cache, so walk up to onefn's package.json.
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(`${dir}/package.json`) || (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { name?: string }).name !== 'onefn') {
+    const up = dirname(dir);
+    if (up === dir) return `${process.cwd()}/`;
+    dir = up;
+  }
+  return `${dir}/`;
+}
+const root = findRoot();
+const version = (name: string): string => (JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP API v2, a ~200 B JSON body, answered with JSON, a header and a cookie.
+
+const payload = { orderId: 'ord-000123', customer: { id: 'cus-42', email: 'ada@example.com' }, items: [{ sku: 'sku-1', qty: 2, price: 12.5 }, { sku: 'sku-2', qty: 1, price: 99 }], currency: 'EUR', note: 'leave at the door' };
+const template = httpApiEvent({ method: 'POST', path: '/orders', json: payload, headers: { 'x-request-id': 'r-1' } });
+const bodyText = template.body as string;
+const context = lambdaContext({ functionName: 'bench' });
+// A fresh event per call (handlers may cache on or mutate the event); the copy costs every case alike.
+const fresh = () => ({ ...template, headers: { ...template.headers } });
+const answer = (body: { orderId: string; items: Array<{ qty: number; price: number }> }) => ({
+  orderId: body.orderId,
+  total: body.items.reduce((n, i) => n + i.qty * i.price, 0),
+});
+const COOKIE = 'session=abc123; Path=/; HttpOnly';
+const Order = z.object({
+  orderId: z.string(),
+  customer: z.object({ id: z.string(), email: z.string() }),
+  items: z.array(z.object({ sku: z.string(), qty: z.number().int().positive(), price: z.number() })),
+  currency: z.string().length(3),
+  note: z.string().optional(),
+});
+
+const native = async (event: typeof template) => {
+  const body = JSON.parse(event.body as string) as typeof payload;
+  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
+};
+
+const plain = lambdaHandler(defineHttp({
+  method: 'POST', route: '/orders',
+  handler: (req) => {
+    const body = req.body as typeof payload;
+    return json(answer(body), { headers: { 'x-order': body.orderId }, cookies: [setCookie('session', 'abc123', { path: '/', httpOnly: true })] });
+  },
+}));
+const withZod = lambdaHandler(defineHttp({
+  method: 'POST', route: '/orders', body: Order,
+  handler: (req) => json(answer(req.body), { headers: { 'x-order': req.body.orderId }, cookies: [setCookie('session', 'abc123', { path: '/', httpOnly: true })] }),
+}));
+const middyHandler = middy(async (event: { body: unknown }) => {
+  const body = event.body as typeof payload;
+  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
+}).use(httpJsonBodyParser());
+const powertools = async (event: unknown) => {
+  const body = ApiGatewayV2Envelope.parse(event, JSONStringified(Order));
+  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
+};
+const app = new Hono();
+app.post('/orders', async (c) => {
+  const body = await c.req.json<typeof payload>();
+  honoSetCookie(c, 'session', 'abc123', { path: '/', httpOnly: true });
+  c.header('x-order', body.orderId);
+  return c.json(answer(body));
+});
+const hono = handle(app);
+
+const expected = JSON.stringify(answer(payload));
+function checkHttp(result: unknown): string | undefined {
+  const r = result as { statusCode?: number; body?: string; headers?: Record<string, string>; cookies?: string[]; multiValueHeaders?: Record<string, string[]> };
+  if (r?.statusCode !== 200) return `status ${String(r?.statusCode)}`;
+  if (r.body !== expected) return `body ${String(r.body).slice(0, 80)}`;
+  if (r.headers?.['x-order'] !== 'ord-000123') return 'no x-order header';
+  const cookies = r.cookies ?? r.multiValueHeaders?.['set-cookie'] ?? (r.headers?.['set-cookie'] ? [r.headers['set-cookie']] : []);
+  if (!cookies.some((c) => c.startsWith('session=abc123'))) return 'no session cookie';
+  return undefined;
+}
+const http = (name: string, run: () => unknown): BenchCase => ({ name, run, check: checkHttp });
+
+const httpRows = await compare(
+  http('native handler', () => native(fresh())),
+  [
+    http('onefn, no schema', () => plain(fresh(), context)),
+    http('onefn, zod body schema', () => withZod(fresh(), context)),
+    http(`Middy ${version('@middy/core')} + http-json-body-parser`, () => middyHandler(fresh() as never, context as never)),
+    http(`Powertools parser ${version('@aws-lambda-powertools/parser')} (zod)`, () => powertools(fresh())),
+    http(`Hono ${version('hono')} hono/aws-lambda`, () => hono(fresh() as never, context as never)),
+  ],
+  { targets: { 'onefn, no schema': 1.5, 'onefn, zod body schema': 2.0 } },
+);
+
+// ---------------------------------------------------------------------------------------------------
+// An SQS batch of 10.
+
+const batchTemplate = sqsEvent(Array.from({ length: 10 }, (_, i) => ({ id: `m-${i}`, body: { orderId: `ord-${i}`, qty: i } })), { queue: 'orders' });
+const freshBatch = () => ({ Records: batchTemplate.Records.map((r) => ({ ...r })) });
+let processed = 0;
+const nativeBatch = async (event: typeof batchTemplate) => {
+  const failures: Array<{ itemIdentifier: string }> = [];
+  for (const record of event.Records) {
+    try {
+      const body = JSON.parse(record.body) as { qty: number };
+      processed += body.qty;
+    } catch {
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
+};
+const onefnBatch = lambdaHandler(defineQueue({ queue: 'orders', handler: (m) => void (processed += (m.body as { qty: number }).qty) }));
+const checkBatch = (r: unknown): string | undefined => (JSON.stringify(r) === '{"batchItemFailures":[]}' ? undefined : `answered ${JSON.stringify(r)}`);
+const sqsRows = await compare(
+  { name: 'native batch handler', run: () => nativeBatch(freshBatch()), check: checkBatch },
+  [{ name: 'onefn queue', run: () => onefnBatch(freshBatch(), context), check: checkBatch }],
+  { targets: { 'onefn queue': 1.5 } },
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Bundle weight: the hello example as deployed (index.mjs, minified), gzipped.
+
+const helloEntry = `${root}examples/hello/index.ts`;
+const [helloPlan] = planFunctions(await loadModule(helloEntry));
+const hello = helloPlan ? await buildFunction({ entry: helloEntry, plan: helloPlan }) : undefined;
+const gzipKb = (code: string): string => (gzipSync(code, { level: 9 }).byteLength / 1024).toFixed(1);
+// The same function without its zod schemas, to show what onefn itself weighs.
+const bare = `${root}node_modules/.cache/onefn-bench/hello-bare.ts`;
+const { writeFileSync, mkdirSync } = await import('node:fs');
+mkdirSync(`${root}node_modules/.cache/onefn-bench`, { recursive: true });
+writeFileSync(bare, `import { defineHttp, json } from 'onefn';\nexport const sayHello = defineHttp({ method: 'GET', route: '/hello', public: true, handler: (req) => json({ message: 'Hello, ' + String(req.query['name'] ?? 'world') + '!' }) });\n`);
+const [barePlan] = planFunctions(await loadModule(bare));
+const bareBuild = barePlan ? await buildFunction({ entry: bare, plan: barePlan }) : undefined;
+
+const lines = [
+  table('HTTP API v2: ~200 B JSON body, JSON answer with a header and a cookie', httpRows),
+  table('SQS batch of 10', sqsRows),
+  '### Bundle weight (index.mjs, minified, gzip -9)',
+  '',
+  '| function | bytes | gzip KB | target |',
+  '|---|---:|---:|---|',
+  hello ? `| examples/hello (with zod ${version('zod')}) | ${hello.code.length} | ${gzipKb(hello.code)} | ≤ 10 KB ${Number(gzipKb(hello.code)) <= 10 ? 'met' : 'MISSED'} |` : '| examples/hello | not found | | |',
+  bareBuild ? `| the same GET /hello without zod | ${bareBuild.code.length} | ${gzipKb(bareBuild.code)} | ≤ 10 KB ${Number(gzipKb(bareBuild.code)) <= 10 ? 'met' : 'MISSED'} |` : '',
+  '',
+  `Node ${process.version}; processed ${processed > 0 ? 'ok' : 'nothing'}.`,
+  '',
+];
+process.stdout.write(lines.join('\n'));
