@@ -15,7 +15,8 @@ mkdirSync(out, { recursive: true });
 const sections = [];
 for (const file of files) {
   const outfile = join(out, file.replace(/\.ts$/, '.mjs'));
-  await build({ entryPoints: [join(here, file)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+  // tsconfigRaw: no paths, so that packages resolve by name to their built dist, as users get them.
+  await build({ entryPoints: [join(here, file)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error', tsconfigRaw: '{}' });
   process.stdout.write(`\n## ${file}\n`);
   const text = execFileSync(process.execPath, [outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1e8 });
   process.stdout.write(text);

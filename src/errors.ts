@@ -11,7 +11,9 @@ export class OnefnError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // Named explicitly, not from the constructor: minifiers rename classes, and a bundled Lambda would
+    // then report errorType "w" instead of "UnsupportedEventError".
+    this.name = 'OnefnError';
     this.code = code;
   }
 }
@@ -35,6 +37,7 @@ export class HttpError extends OnefnError {
       throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
     }
     super(options?.code ?? 'HTTP_ERROR', message, options);
+    this.name = 'HttpError';
     this.status = status;
     this.headers = options?.headers ?? {};
   }
@@ -50,6 +53,7 @@ export class ValidationError extends HttpError {
     const first = issues[0];
     const where = first ? `${first.location}${first.path.length ? '.' + first.path.join('.') : ''}` : 'input';
     super(400, `Invalid ${where}: ${first?.message ?? 'validation failed'}`, { code: 'VALIDATION_FAILED' });
+    this.name = 'ValidationError';
     this.issues = issues;
   }
 }
@@ -59,6 +63,7 @@ export class DefinitionError extends OnefnError {
   readonly option: string;
   constructor(option: string, message: string) {
     super('INVALID_DEFINITION', `Invalid option "${option}": ${message}`);
+    this.name = 'DefinitionError';
     this.option = option;
   }
 }
@@ -71,6 +76,7 @@ export class UnsupportedEventError extends OnefnError {
   readonly received: string;
   constructor(received: string, expected: string, options?: { cause?: unknown }) {
     super('UNSUPPORTED_EVENT', `Unsupported event: received ${received}, this function serves ${expected}`, options);
+    this.name = 'UnsupportedEventError';
     this.received = received;
   }
 }
@@ -79,6 +85,7 @@ export class UnsupportedEventError extends OnefnError {
 export class MalformedEventError extends OnefnError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('MALFORMED_EVENT', `Malformed event: ${message}`, options);
+    this.name = 'MalformedEventError';
   }
 }
 

@@ -23,7 +23,8 @@ export interface MessageInit {
   id: string;
   /** The payload as delivered; `base64: true` when the provider base64-encodes it (Pub/Sub). */
   body: RawBody;
-  attributes?: Readonly<Record<string, string>>;
+  /** The attributes, or a function that reads them off the native event when first asked for. */
+  attributes?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   /** 1 for the first delivery. */
   attempt?: number;
   publishedAt?: Date | string | number;
@@ -58,27 +59,49 @@ export interface Message<Body = unknown> {
   readonly native: Native;
 }
 
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
 export class PortableMessage implements Message<unknown> {
   readonly id: string;
-  readonly attributes: Readonly<Record<string, string>>;
   readonly attempt: number;
-  readonly publishedAt: Date | undefined;
   readonly source: string | undefined;
   readonly orderingKey: string | undefined;
   readonly native: Native;
   private readonly raw: RawBody;
+  private publishedRaw: Date | string | number | undefined;
+  private attributesValue: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  private publishedValue: Date | undefined;
   private bodyValue: unknown = UNSET;
   private textValue: string | undefined;
 
   constructor(init: MessageInit) {
     this.id = init.id;
     this.raw = init.body;
-    this.attributes = init.attributes ?? {};
+    this.attributesValue = init.attributes ?? NO_ATTRIBUTES;
     this.attempt = init.attempt ?? 1;
-    this.publishedAt = toDate(init.publishedAt, 'publishedAt');
+    // Checked now, so a bad time is a malformed event; made a Date only when read (most handlers never do).
+    const published = init.publishedAt;
+    if (typeof published === 'number') {
+      if (!Number.isFinite(published)) throw new MalformedEventError(`publishedAt is not a valid time: ${published}`);
+      this.publishedRaw = published;
+    } else this.publishedValue = toDate(published, 'publishedAt');
     this.source = init.source;
     this.orderingKey = init.orderingKey || undefined;
     this.native = init.native ?? localNative(init);
+  }
+
+  get attributes(): Readonly<Record<string, string>> {
+    const value = this.attributesValue;
+    if (typeof value !== 'function') return value;
+    return (this.attributesValue = value());
+  }
+
+  get publishedAt(): Date | undefined {
+    if (this.publishedRaw !== undefined) {
+      this.publishedValue = new Date(this.publishedRaw);
+      this.publishedRaw = undefined;
+    }
+    return this.publishedValue;
   }
 
   get body(): unknown {

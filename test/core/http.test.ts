@@ -122,3 +122,15 @@ describe('results', () => {
     expect(bin.body).toEqual(new Uint8Array([9, 8]));
   });
 });
+
+describe('error names survive minification', () => {
+  it('names every error class explicitly', async () => {
+    const errors = await import('onefn');
+    expect(new errors.OnefnError('X', 'm').name).toBe('OnefnError');
+    expect(new errors.HttpError(404, 'm').name).toBe('HttpError');
+    expect(new errors.ValidationError([]).name).toBe('ValidationError');
+    expect(new errors.DefinitionError('o', 'm').name).toBe('DefinitionError');
+    expect(new errors.UnsupportedEventError('a', 'b').name).toBe('UnsupportedEventError');
+    expect(new errors.MalformedEventError('m').name).toBe('MalformedEventError');
+  });
+});

@@ -64,7 +64,8 @@ export function fromSqs(event: SqsEvent, native: Native): Message[] {
     return createMessage({
       id,
       body: { data: body },
-      attributes: stringAttributes(r['messageAttributes'], ['stringValue', 'binaryValue']),
+      // Read off the record only if the handler asks: most never do.
+      attributes: () => stringAttributes(r['messageAttributes'], ['stringValue', 'binaryValue']),
       attempt: Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1,
       publishedAt: sent > 0 ? sent : undefined,
       source: lastName,

@@ -9,7 +9,7 @@
  * import * as api from './api.js'
  * export const handler = toLambda(api)
  */
-import { DefinitionError, isDefinition, type Definition, type HttpDefinition } from 'onefn';
+import { DefinitionError, isDefinition, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
 import { eventHandler, httpHandler } from './handler.js';
 import type { LambdaHandler } from './lambda-types.js';
@@ -63,4 +63,33 @@ export function toLambda(
     throw new DefinitionError('function', options.function === undefined ? why : `no function "${options.function}"; ${why}`);
   }
   return plan.kind === 'http' ? httpHandler(plan.definitions) : eventHandler(plan.definition);
+}
+
+/**
+ * A Lambda handler for HTTP definitions only, routed by method and path. What `onefn build aws`
+ * generates for a routed function: referencing only the HTTP path lets the bundler drop every event
+ * converter, which keeps the function small.
+ *
+ * @example
+ * import { getUser, createUser } from './api.js'
+ * export const handler = lambdaHttpHandler([getUser, createUser])
+ */
+export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): LambdaHandler {
+  if (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http')) {
+    throw new DefinitionError('definitions', 'lambdaHttpHandler needs HTTP definitions only');
+  }
+  return httpHandler(definitions);
+}
+
+/**
+ * A Lambda handler for one event definition (queue, topic, storage, schedule, CloudEvent). What
+ * `onefn build aws` generates for an event function.
+ *
+ * @example
+ * import { orders } from './worker.js'
+ * export const handler = lambdaEventHandler(orders)   // SQS: answers { batchItemFailures }
+ */
+export function lambdaEventHandler(definition: EventDefinition): LambdaHandler {
+  if (!isDefinition(definition) || (definition as Definition).kind === 'http') throw new DefinitionError('definition', 'lambdaEventHandler needs an event definition');
+  return eventHandler(definition);
 }

@@ -54,21 +54,24 @@ function adapterPlugin(): Plugin {
   return {
     name: 'onefn-aws-runtime',
     setup(build) {
-      // Error classes name themselves from the constructor (new.target.name); without keepNames the
-      // minifier renames them and Lambda would report errorType "w" instead of "UnsupportedEventError".
-      build.initialOptions.keepNames = true;
       const entry = runtimeEntry();
       if (entry) build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: entry }));
     },
   };
 }
 
-/** The generated handler module: the user's module, planned and wrapped once at cold start. */
-export function handlerModule(entry: string, functionName: string): string {
+/**
+ * The generated handler module: the planned function's definitions, referenced by export name and
+ * wrapped once at cold start. Naming them (rather than planning the module again at run time) lets the
+ * bundler drop the planner and every converter the function does not use.
+ */
+export function handlerModule(entry: string, plan: FunctionPlan): string {
+  const refs = plan.exportNames.map((name) => `mod[${JSON.stringify(name)}]`);
+  const wrap = plan.kind === 'http' ? `lambdaHttpHandler([${refs.join(', ')}])` : `lambdaEventHandler(${refs[0]})`;
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
-    `import { toLambda } from '@onefn/aws';`,
-    `export const handler = toLambda(mod, { function: ${JSON.stringify(functionName)} });`,
+    `import { ${plan.kind === 'http' ? 'lambdaHttpHandler' : 'lambdaEventHandler'} } from '@onefn/aws';`,
+    `export const handler = ${wrap};`,
     '',
   ].join('\n');
 }
@@ -86,7 +89,7 @@ export async function buildFunction(options: BuildOptions): Promise<LambdaArtifa
   const runtime = options.runtime ?? 'nodejs22.x';
   const entry = resolve(options.entry);
   const { code } = await bundle({
-    entry: { contents: handlerModule(entry, options.plan.name), resolveDir: dirname(entry), sourcefile: 'onefn-lambda-entry.ts' },
+    entry: { contents: handlerModule(entry, options.plan), resolveDir: dirname(entry), sourcefile: 'onefn-lambda-entry.ts' },
     format: 'esm',
     target: runtime === 'nodejs20.x' ? 'node20' : 'node22',
     external: options.externalAwsSdk === false ? [] : ['@aws-sdk/*'],

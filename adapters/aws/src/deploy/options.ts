@@ -7,6 +7,7 @@ export class DeployOptionError extends OnefnError {
   readonly option: string;
   constructor(option: string, message: string) {
     super('INVALID_DEPLOY_OPTION', `Invalid option "${option}": ${message}`);
+    this.name = 'DeployOptionError';
     this.option = option;
   }
 }

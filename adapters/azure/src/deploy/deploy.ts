@@ -20,6 +20,7 @@ export class AzureDeployError extends OnefnError {
   constructor(step: string, error: unknown) {
     const e = error as { message?: string; statusCode?: number; code?: string };
     super('AZURE_DEPLOY_FAILED', `${step} failed${e?.statusCode ? ` (${e.statusCode}${e.code ? ` ${e.code}` : ''})` : ''}: ${e?.message ?? String(error)}`, { cause: error });
+    this.name = 'AzureDeployError';
   }
 }
 
