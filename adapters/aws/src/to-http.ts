@@ -26,17 +26,33 @@ function allCookies(res: ResponseData): string[] {
 
 /** API Gateway v2 and Function URLs: headers are single strings; cookies leave in `cookies`. */
 export function toHttpV2(res: ResponseData): LambdaV2Result {
-  const headers: Record<string, string> = {};
-  let cookies: string[] | undefined = res.cookies.length ? (res.cookies as string[]) : undefined;
+  // The core's headers object is already a fresh copy: it goes out as it is unless a value is a list
+  // or a Set-Cookie header needs moving to `cookies` (the common case copies nothing).
+  let plain = true;
   for (const name in res.headers) {
-    const value = res.headers[name] as string | readonly string[];
-    if (isSetCookie(name)) {
-      cookies = allCookies(res);
-      continue;
+    if (typeof res.headers[name] !== 'string' || isSetCookie(name)) {
+      plain = false;
+      break;
     }
-    headers[name] = typeof value === 'string' ? value : value.join(', ');
   }
-  const out: LambdaV2Result = { statusCode: res.status, headers, ...encodeBody(res.body) };
+  let headers = res.headers as Record<string, string>;
+  let cookies: string[] | undefined = res.cookies.length ? (res.cookies as string[]) : undefined;
+  if (!plain) {
+    headers = {};
+    for (const name in res.headers) {
+      const value = res.headers[name] as string | readonly string[];
+      if (isSetCookie(name)) {
+        cookies = allCookies(res);
+        continue;
+      }
+      headers[name] = typeof value === 'string' ? value : value.join(', ');
+    }
+  }
+  const body = res.body;
+  const out: LambdaV2Result =
+    typeof body === 'string'
+      ? { statusCode: res.status, headers, body, isBase64Encoded: false }
+      : { statusCode: res.status, headers, body: bytesBase64(body), isBase64Encoded: true };
   if (cookies) out.cookies = cookies;
   return out;
 }
