@@ -95,6 +95,12 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
       io.stdout(`${JSON.stringify(result ?? null, null, 2)}\n`);
       return 0;
     } catch (error) {
+      // A handler's failure is the invocation's answer (Lambda would retry it), printed as Lambda's error
+      // shape, exit 0, as for a batch with failures; an event that could not be read is exit 1.
+      if (error instanceof OnefnError && error.code === 'EVENT_FAILED') {
+        io.stdout(`${JSON.stringify({ errorType: error.code, errorMessage: error.message }, null, 2)}\n`);
+        return 0;
+      }
       if (error instanceof UnsupportedEventError || error instanceof MalformedEventError || error instanceof OnefnError) throw error;
       throw new Error(`the handler failed: ${(error as Error).message}`);
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '@onefn/aws/cli';
-import { httpApiEvent, sqsEvent } from '@onefn/aws/testing';
+import { httpApiEvent, snsEvent, sqsEvent } from '@onefn/aws/testing';
 import { fixture } from './fixtures.js';
 
 const ENTRY = fileURLToPath(new URL('./app/index.ts', import.meta.url));
@@ -46,6 +46,12 @@ describe('onefn invoke aws', () => {
     const event = sqsEvent([{ id: 'a', body: {} }, { id: 'b', body: { fail: true } }]);
     expect(await cli.commands['invoke']!({ positionals: [ENTRY], options: { event: eventFile('sqs.json', event) } }, t.io)).toBe(0);
     expect(JSON.parse(t.out.join(''))).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+  });
+
+  it('prints a failed SNS message as Lambda\'s error answer and exits 0: the adapter answered', async () => {
+    const t = io();
+    expect(await cli.commands['invoke']!({ positionals: [ENTRY], options: { event: eventFile('sns.json', snsEvent({ id: 's-1', body: { fail: true } })) } }, t.io)).toBe(0);
+    expect(JSON.parse(t.out.join(''))).toMatchObject({ errorType: 'EVENT_FAILED', errorMessage: expect.stringContaining('s-1') });
   });
 
   it.each([
