@@ -6,6 +6,10 @@
 // written as functions, so that the deployed function stays small (see bench/RESULTS.md).
 import { defineHttp, json } from 'onefn';
 import * as z from 'zod/mini';
+import { en } from 'zod/locales';
+
+// zod/mini carries no messages until a locale is chosen; English costs about 1 KB gzip.
+z.config(en());
 
 const Name = z.string().check(z.minLength(1), z.maxLength(100));
 const greet = (name: string | undefined): { message: string } => ({ message: `Hello, ${name ?? 'world'}!` });

@@ -37,8 +37,10 @@ describe('onefn dev serves the hello example over real HTTP', () => {
     const res = await fetch(`${dev.url}/hello`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const problem = (await res.json()) as { issues: Array<{ location: string; path: string[] }> };
+    const problem = (await res.json()) as { issues: Array<{ location: string; path: string[]; message: string }> };
     expect(problem.issues[0]).toMatchObject({ location: 'body', path: ['name'] });
+    // zod/mini says only "Invalid input" until a locale is configured; the example configures English.
+    expect(problem.issues[0]?.message).toMatch(/expected|Too (small|big)/);
   });
 
   it('answers malformed JSON with 400, other methods with 405, other paths with 404', async () => {
