@@ -51,8 +51,12 @@ export interface ContextInit {
   requestId?: string;
   functionName?: string;
   provider?: Provider;
-  /** Milliseconds since the epoch. Default: now plus `timeoutMs`. */
-  deadline?: number;
+  /**
+   * Milliseconds since the epoch, or a function giving it, called when the deadline is first needed
+   * (most invocations never ask, and reading a provider's clock costs a little on every call).
+   * Default: now plus `timeoutMs`.
+   */
+  deadline?: number | (() => number | undefined);
   /** Used when `deadline` is not given. Default 60 000. */
   timeoutMs?: number;
   /** How long before the deadline `signal` aborts. Default: 500 ms, or a tenth of the time left if less. */
@@ -80,9 +84,10 @@ class InvocationContext implements Context {
   readonly requestId: string;
   readonly functionName: string;
   readonly provider: Provider;
-  readonly deadline: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly native: Native;
+  private deadlineValue: number | (() => number | undefined);
+  private readonly timeoutMs: number;
   private readonly margin: number | undefined;
   private readonly outer: AbortSignal | undefined;
   private logger: Logger | undefined;
@@ -94,13 +99,21 @@ class InvocationContext implements Context {
     this.requestId = init.requestId ?? localId();
     this.functionName = init.functionName ?? 'local';
     this.provider = init.provider ?? 'local';
-    this.deadline = init.deadline ?? Date.now() + (init.timeoutMs ?? 60_000);
+    this.timeoutMs = init.timeoutMs ?? 60_000;
+    this.deadlineValue = init.deadline ?? Date.now() + this.timeoutMs;
     this.env = init.env ?? process.env;
     this.native = init.native ?? { provider: 'local', event: undefined, context: undefined };
     this.margin = init.abortMarginMs;
     this.outer = init.signal;
     this.logger = init.log;
     this.sink = init.logSink;
+  }
+
+  get deadline(): number {
+    const value = this.deadlineValue;
+    if (typeof value === 'number') return value;
+    const computed = value();
+    return (this.deadlineValue = typeof computed === 'number' && Number.isFinite(computed) ? computed : Date.now() + this.timeoutMs);
   }
 
   remainingMs(): number {

@@ -25,9 +25,10 @@ export interface MessageInit {
   body: RawBody;
   /** The attributes, or a function that reads them off the native event when first asked for. */
   attributes?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
-  /** 1 for the first delivery. */
-  attempt?: number;
-  publishedAt?: Date | string | number;
+  /** 1 for the first delivery; or a function reading it off the native event when first asked for. */
+  attempt?: number | (() => number | undefined);
+  /** Or a function reading it when first asked for (an unreadable time then gives undefined). */
+  publishedAt?: Date | string | number | (() => Date | string | number | undefined);
   /** The queue or topic the message came from. */
   source?: string;
   orderingKey?: string;
@@ -63,12 +64,12 @@ const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
 export class PortableMessage implements Message<unknown> {
   readonly id: string;
-  readonly attempt: number;
   readonly source: string | undefined;
   readonly orderingKey: string | undefined;
   readonly native: Native;
   private readonly raw: RawBody;
-  private publishedRaw: Date | string | number | undefined;
+  private publishedRaw: Date | string | number | (() => Date | string | number | undefined) | undefined;
+  private attemptValue: number | (() => number | undefined);
   private attributesValue: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   private publishedValue: Date | undefined;
   private bodyValue: unknown = UNSET;
@@ -78,10 +79,11 @@ export class PortableMessage implements Message<unknown> {
     this.id = init.id;
     this.raw = init.body;
     this.attributesValue = init.attributes ?? NO_ATTRIBUTES;
-    this.attempt = init.attempt ?? 1;
+    this.attemptValue = init.attempt ?? 1;
     // Checked now, so a bad time is a malformed event; made a Date only when read (most handlers never do).
     const published = init.publishedAt;
-    if (typeof published === 'number') {
+    if (typeof published === 'function') this.publishedRaw = published;
+    else if (typeof published === 'number') {
       if (!Number.isFinite(published)) throw new MalformedEventError(`publishedAt is not a valid time: ${published}`);
       this.publishedRaw = published;
     } else this.publishedValue = toDate(published, 'publishedAt');
@@ -96,10 +98,20 @@ export class PortableMessage implements Message<unknown> {
     return (this.attributesValue = value());
   }
 
+  get attempt(): number {
+    const value = this.attemptValue;
+    if (typeof value === 'number') return value;
+    const read = value();
+    return (this.attemptValue = typeof read === 'number' && Number.isInteger(read) && read > 0 ? read : 1);
+  }
+
   get publishedAt(): Date | undefined {
-    if (this.publishedRaw !== undefined) {
-      this.publishedValue = new Date(this.publishedRaw);
+    const raw = this.publishedRaw;
+    if (raw !== undefined) {
       this.publishedRaw = undefined;
+      const value = typeof raw === 'function' ? raw() : raw;
+      const date = value === undefined ? undefined : value instanceof Date ? value : new Date(value);
+      this.publishedValue = date && !Number.isNaN(date.getTime()) ? date : undefined;
     }
     return this.publishedValue;
   }

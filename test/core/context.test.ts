@@ -48,6 +48,18 @@ describe('context', () => {
     expect((signal.reason as Error).message).toBe('client gone');
   });
 
+  it('reads a deadline given as a function once, when first needed', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    let reads = 0;
+    const ctx = createContext({ deadline: () => (++reads, 9_000) });
+    expect(reads).toBe(0);
+    expect(ctx.deadline).toBe(9_000);
+    expect(ctx.remainingMs()).toBe(8_000);
+    expect(reads).toBe(1);
+    const fallback = createContext({ deadline: () => undefined, timeoutMs: 5_000 });
+    expect(fallback.deadline).toBe(6_000);
+  });
+
   it('stops its deadline timer when disposed', () => {
     vi.useFakeTimers({ now: 0 });
     const ctx = createContext({ deadline: 5_000 });

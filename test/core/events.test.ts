@@ -66,6 +66,22 @@ describe('messages', () => {
     expect(body).toBe('plain words');
   });
 
+  it('reads attempt, time and attributes given as functions once, when first asked for', () => {
+    let reads = 0;
+    const msg = createMessage({
+      id: 'x',
+      body: { data: '{}' },
+      attempt: () => (++reads, 3),
+      publishedAt: () => (++reads, 1_700_000_000_000),
+      attributes: () => (++reads, { k: 'v' }),
+    });
+    expect(reads).toBe(0);
+    expect([msg.attempt, msg.attempt, msg.publishedAt?.getTime(), msg.attributes, msg.attributes]).toEqual([3, 3, 1_700_000_000_000, { k: 'v' }, { k: 'v' }]);
+    expect(reads).toBe(3);
+    const unreadable = createMessage({ id: 'y', body: { data: '' }, attempt: () => Number('x'), publishedAt: () => 'not a time' });
+    expect([unreadable.attempt, unreadable.publishedAt]).toEqual([1, undefined]);
+  });
+
   it('rejects a bad publish time as malformed', () => {
     expect(() => createMessage({ id: 'x', body: { data: '' }, publishedAt: 'yesterday' })).toThrow(MalformedEventError);
   });

@@ -50,29 +50,39 @@ export function fromSqs(event: SqsEvent, native: Native): Message[] {
   // A batch comes from one queue: name it once, not per record.
   let lastArn: unknown;
   let lastName: string | undefined;
-  return records(event, 'SQS').map((r, i) => {
+  const list: unknown = event.Records;
+  if (!Array.isArray(list)) throw new MalformedEventError('SQS Records must be a list');
+  const out: Message[] = new Array<Message>(list.length);
+  // One pass: check each record and make its message (a batch is on the hot path).
+  for (let i = 0; i < list.length; i++) {
+    const r: unknown = list[i];
+    if (!isObj(r)) throw new MalformedEventError(`SQS Records[${i}] must be an object`);
     const id = r['messageId'];
     if (typeof id !== 'string' || !id) throw new MalformedEventError(`SQS Records[${i}] has no messageId`);
     const body = r['body'];
     if (typeof body !== 'string') throw new MalformedEventError(`SQS message ${id} has no string body`);
     const attributes = isObj(r['attributes']) ? r['attributes'] : {};
-    const receiveCount = Number(attributes['ApproximateReceiveCount']);
-    const sent = Number(attributes['SentTimestamp']);
     const arn = r['eventSourceARN'];
     if (arn !== lastArn) [lastArn, lastName] = [arn, arnName(arn)];
     const group = attributes['MessageGroupId'];
-    return createMessage({
+    const messageAttributes = r['messageAttributes'];
+    out[i] = createMessage({
       id,
       body: { data: body },
       // Read off the record only if the handler asks: most never do.
-      attributes: () => stringAttributes(r['messageAttributes'], ['stringValue', 'binaryValue']),
-      attempt: Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1,
-      publishedAt: sent > 0 ? sent : undefined,
+      attributes: isObj(messageAttributes) ? () => stringAttributes(messageAttributes, ['stringValue', 'binaryValue']) : undefined,
+      // Read when asked for, like the attributes: converting two strings per record adds up on a batch.
+      attempt: () => Number(attributes['ApproximateReceiveCount']),
+      publishedAt: () => {
+        const sent = Number(attributes['SentTimestamp']);
+        return sent > 0 ? sent : undefined;
+      },
       source: lastName,
       orderingKey: typeof group === 'string' ? group : undefined,
       native,
     });
-  });
+  }
+  return out;
 }
 
 /** SNS records (Lambda receives one per invocation). */
