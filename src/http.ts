@@ -74,6 +74,7 @@ const UNSET = Symbol('unset');
 
 function isJsonType(contentType: string | undefined): boolean {
   if (!contentType) return false;
+  if (contentType === 'application/json' || contentType.startsWith('application/json;')) return true;
   const semi = contentType.indexOf(';');
   const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
   return type === 'application/json' || type.endsWith('+json');

@@ -8,7 +8,7 @@ import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from './events.
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type PortableRequest, type ResponseData, toResponseData } from './http.js';
 import { problem, problemFromError } from './problem.js';
 import { BadPathError, matchRoute, routeRank } from './route.js';
-import { validate, type IssueLocation, type StandardSchemaV1, type Validated } from './schema.js';
+import { toIssue, validate, type IssueLocation, type StandardSchemaV1, type Validated } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------------
 // HTTP
@@ -49,26 +49,51 @@ function bodyInput(req: PortableRequest): unknown {
   throw new HttpError(415, `Expected a JSON or form body, got content type ${type}`, { code: 'UNSUPPORTED_MEDIA_TYPE' });
 }
 
+type RequestPart = 'params' | 'query' | 'headers' | 'body';
+
+function partInput(req: PortableRequest, part: RequestPart): unknown {
+  switch (part) {
+    case 'params':
+      return req.params;
+    case 'query':
+      return req.query;
+    case 'headers':
+      return req.headers.toObject();
+    case 'body':
+      return bodyInput(req);
+  }
+}
+
+function applyResult(req: PortableRequest, part: RequestPart, result: StandardSchemaV1.Result<unknown>): void {
+  if (result.issues) throw new ValidationError(result.issues.map((issue) => toIssue(part, issue)));
+  if (part === 'headers') req.validHeaders = result.value;
+  else req[part] = result.value;
+}
+
+/** Validates one part; a promise only when the validator answers with one (or an earlier one did). */
+function validatePart(before: Promise<void> | undefined, schema: StandardSchemaV1, req: PortableRequest, part: RequestPart): Promise<void> | undefined {
+  if (before) return before.then(() => validatePart(undefined, schema, req, part));
+  const result = schema['~standard'].validate(partInput(req, part));
+  if (result instanceof Promise) return result.then((r) => applyResult(req, part, r));
+  applyResult(req, part, result);
+  return undefined;
+}
+
 /**
  * Validates every schema'd part of the request, in the order a client would fix them. Synchronous
- * while the validators are (zod's are, without async refinements); returns a promise only when one
- * of them answers with a promise.
+ * (and free of per-call closures) while the validators are; zod's are, without async refinements.
  */
 function validateRequest(def: HttpDefinition, req: PortableRequest): Promise<void> | undefined {
   const { schemas, bodyLimit } = def.trigger;
   if (req.bodyExceeds(bodyLimit)) {
     throw new HttpError(413, `The body is ${req.size} bytes; this function accepts at most ${bodyLimit}`, { code: 'BODY_TOO_LARGE' });
   }
-  let chain: Promise<void> | undefined;
-  const step = (validation: () => Promise<void> | undefined): void => {
-    chain = chain ? chain.then(validation) : validation();
-  };
-  const { params, query, headers, body } = schemas;
-  if (params) step(() => runValidation(params, 'params', req.params, (v) => (req.params = v)));
-  if (query) step(() => runValidation(query, 'query', req.query, (v) => (req.query = v)));
-  if (headers) step(() => runValidation(headers, 'headers', req.headers.toObject(), (v) => (req.validHeaders = v)));
-  if (body) step(() => runValidation(body, 'body', bodyInput(req), (v) => (req.body = v)));
-  return chain;
+  let pending: Promise<void> | undefined;
+  if (schemas.params) pending = validatePart(pending, schemas.params, req, 'params');
+  if (schemas.query) pending = validatePart(pending, schemas.query, req, 'query');
+  if (schemas.headers) pending = validatePart(pending, schemas.headers, req, 'headers');
+  if (schemas.body) pending = validatePart(pending, schemas.body, req, 'body');
+  return pending;
 }
 
 function finishResult(result: HttpHandlerResult): ResponseData | Promise<ResponseData> {
@@ -90,13 +115,11 @@ function finishResult(result: HttpHandlerResult): ResponseData | Promise<Respons
 export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx: Context): ResponseData | Promise<ResponseData> {
   try {
     const { schemas, bodyLimit } = def.trigger;
-    const call = (): ResponseData | Promise<ResponseData> => {
-      const result = def.handler(req, ctx);
-      return result instanceof Promise ? result.then(finishResult) : finishResult(result);
-    };
-    const validating =
-      schemas.body || schemas.query || schemas.params || schemas.headers || req.bodyExceeds(bodyLimit) ? validateRequest(def, req) : undefined;
-    const pending = validating ? validating.then(call) : call();
+    let pending: ResponseData | Promise<ResponseData>;
+    if (schemas.body || schemas.query || schemas.params || schemas.headers || req.bodyExceeds(bodyLimit)) {
+      const validating = validateRequest(def, req);
+      pending = validating ? validating.then(() => callHandler(def, req, ctx)) : callHandler(def, req, ctx);
+    } else pending = callHandler(def, req, ctx);
     if (pending instanceof Promise) {
       return pending.then(
         (response) => {
@@ -115,6 +138,11 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
     disposeContext(ctx);
     return errorResponse(error, ctx);
   }
+}
+
+function callHandler(def: HttpDefinition, req: PortableRequest, ctx: Context): ResponseData | Promise<ResponseData> {
+  const result = def.handler(req, ctx);
+  return result instanceof Promise ? result.then(finishResult) : finishResult(result);
 }
 
 function methodMatches(def: HttpDefinition, method: string): boolean {

@@ -62,7 +62,8 @@ export function isSchema(value: unknown): value is StandardSchemaV1 {
   );
 }
 
-function toIssue(location: IssueLocation, issue: StandardSchemaV1.Issue): ValidationIssue {
+/** A Standard Schema issue with the location it came from and a plain path. */
+export function toIssue(location: IssueLocation, issue: StandardSchemaV1.Issue): ValidationIssue {
   const path: Array<string | number> = [];
   for (const seg of issue.path ?? []) {
     const key = typeof seg === 'object' && seg !== null ? seg.key : seg;
