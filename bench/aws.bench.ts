@@ -39,7 +39,6 @@ const version = (name: string): string => (JSON.parse(readFileSync(`${root}node_
 
 const payload = { orderId: 'ord-000123', customer: { id: 'cus-42', email: 'ada@example.com' }, items: [{ sku: 'sku-1', qty: 2, price: 12.5 }, { sku: 'sku-2', qty: 1, price: 99 }], currency: 'EUR', note: 'leave at the door' };
 const template = httpApiEvent({ method: 'POST', path: '/orders', json: payload, headers: { 'x-request-id': 'r-1' } });
-const bodyText = template.body as string;
 const context = lambdaContext({ functionName: 'bench' });
 // A fresh event per call (handlers may cache on or mutate the event); the copy costs every case alike.
 const fresh = () => ({ ...template, headers: { ...template.headers } });

@@ -7,11 +7,11 @@
  * onefn deploy aws src/api.ts --region eu-west-1 --create-role [--dry-run] [--json]
  * onefn rollback aws --function api --region eu-west-1
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { collectDefinitions, planFunctions, type FunctionPlan } from 'onefn/runtime';
 import { MalformedEventError, OnefnError, UnsupportedEventError, type Definition, type HttpDefinition } from 'onefn';
-import type { CliArgs, CliIO, ProviderCli } from 'onefn/cli';
+import { readEventFile, UsageError, type CliArgs, type CliIO, type ProviderCli } from 'onefn/cli';
 import { describeEvent } from './detect.js';
 import { eventHandler, httpHandler, serves } from './handler.js';
 import type { LambdaHandler } from './lambda-types.js';
@@ -45,7 +45,7 @@ async function guarded(io: CliIO, body: () => Promise<number>): Promise<number> 
     return await body();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`${error instanceof Usage || error instanceof OnefnError ? '' : 'error: '}${message.split('\n')[0]}\n`);
+    io.stderr(`${error instanceof Usage || error instanceof UsageError || error instanceof OnefnError ? '' : 'error: '}${message.split('\n')[0]}\n`);
     return 1;
   }
 }
@@ -80,14 +80,7 @@ function pickHandler(mod: Record<string, unknown>, plans: FunctionPlan[], event:
 async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   return guarded(io, async () => {
     const entry = entryOf(args, io, 'invoke');
-    const file = str(args, 'event');
-    if (!file) throw new Usage('--event <file.json> is required');
-    let event: unknown;
-    try {
-      event = JSON.parse(readFileSync(resolve(io.cwd, file), 'utf8'));
-    } catch (error) {
-      throw new Usage(`cannot read the event ${file}: ${(error as Error).message}`);
-    }
+    const event = await readEventFile(args, io);
     const { mod, plans } = await loadPlans(entry);
     const handler = pickHandler(mod, plans, event, str(args, 'function'), io);
     try {

@@ -57,7 +57,7 @@ describe('onefn invoke aws', () => {
   it.each([
     ['an event no function serves', { event: 'kinesis' }, /^Unsupported event: received a Kinesis stream event, this function serves the module's functions \(http, orders\)\n$/],
     ['a malformed event', { event: 'malformed' }, /^Malformed event: rawPath must be a string\n$/],
-    ['an unreadable file', { event: 'missing' }, /^cannot read the event .*missing\.json/],
+    ['an unreadable file', { event: 'missing' }, /^cannot read .*missing\.json: ENOENT\n$/],
     ['an unknown --function', { event: 'sqs', function: 'nope' }, /^no function "nope"; the module plans into http, orders\n$/],
   ])('exits 1 with one line for %s', async (_name, options, message) => {
     const files: Record<string, string> = {

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { OnefnError } from 'onefn';
-import type { CliArgs, CliIO, ProviderCli, ProviderCommand } from 'onefn/cli';
+import type { CliArgs, ProviderCli, ProviderCommand } from 'onefn/cli';
 
 function option(args: CliArgs, name: string): string | undefined {
   const v = args.options[name];

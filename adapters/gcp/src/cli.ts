@@ -6,11 +6,11 @@
  * onefn build gcp src/api.ts --out dist/gcp
  * onefn deploy gcp src/api.ts --project my-project --region europe-west1
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import type { CliArgs, CliIO, ProviderCli } from 'onefn/cli';
+import { readEventFile, type CliArgs, type CliIO, type ProviderCli } from 'onefn/cli';
 import { loadModule } from 'onefn/build';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
@@ -95,20 +95,8 @@ const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-f
  */
 async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const entry = entryOf(args, io);
-  const file = option(args, 'event');
-  if (!file) throw new CliInputError('--event <file.json> is required');
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    throw new CliInputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CliInputError(`${file} is not JSON: ${(error as Error).message}`);
-  }
+  const parsed = await readEventFile(args, io);
+  const file = String(args.options['event']);
   const request = requestOf(parsed, file);
   const plans = register(await loadModule(entry), { env: io.env, write: (line) => io.stderr(line + '\n'), routedName: option(args, 'routed-name') ?? 'http' });
   const wanted = option(args, 'function');

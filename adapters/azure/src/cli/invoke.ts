@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MalformedEventError } from 'onefn';
 import { loadModule } from 'onefn/build';
-import type { CliArgs, CliIO } from 'onefn/cli';
+import { readEventFile, type CliArgs, type CliIO } from 'onefn/cli';
 import type { AzureTriggerKind } from '../bindings.js';
 import { register } from '../index.js';
 import {
@@ -67,26 +66,13 @@ function option(args: CliArgs, name: string): string | undefined {
 /**
  * `onefn invoke azure <entry> --event <file.json> [--function <name>]`: registers the module's
  * functions with @azure/functions (through the test host that plays the worker), invokes the one the
- * event fits, and prints the result as JSON. Exit 0 when the invocation succeeded (any HTTP status),
- * 1 when it failed (the host would retry it) or the input was bad.
+ * event fits, and prints the result as JSON. Exit 0 when the adapter gave a result (any HTTP status,
+ * or a handler's failure, which the host would retry), 1 when the input was bad.
  */
 export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const entry = args.positionals[0];
-  const file = option(args, 'event');
   if (!entry) throw new InvokeUsageError('onefn invoke azure needs an entry module');
-  if (!file) throw new InvokeUsageError('--event <file.json> is required');
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    throw new InvokeUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new InvokeUsageError(`${file} is not JSON: ${(error as Error).message}`);
-  }
+  const json = await readEventFile(args, io);
   const { trigger, kinds } = parseAzureEvent(json);
   const host = azureHost();
   host.reset();
