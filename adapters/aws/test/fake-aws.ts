@@ -1,11 +1,14 @@
 /**
  * A loopback server that plays the parts of the AWS APIs the deploy helper calls: Lambda (REST-JSON),
- * SQS (JSON 1.0) and EventBridge (JSON 1.1), with just enough state to answer consistently. It records
- * every call as an operation name, so tests assert the exact sequence.
+ * SQS (JSON 1.0), EventBridge (JSON 1.1), and in fake-aws-xml.ts SNS and IAM (query protocol, XML) and
+ * S3 (REST-XML), with just enough state to answer consistently. It records every call as an operation
+ * name, so tests assert the exact sequence. Requests are told apart by the service their SigV4
+ * signature names, as one endpoint serves them all.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ACCOUNT, AwsError, FakeIam, FakeS3, FakeSns, queryError, queryResponse, REGION, s3Error } from './fake-aws-xml.js';
 
 export interface Call {
   op: string;
@@ -23,21 +26,16 @@ interface Fn {
   busy: number;
 }
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-
-class AwsError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
-    super(message);
-  }
-}
-
 export class FakeAws {
   readonly calls: Call[] = [];
   readonly functions = new Map<string, Fn>();
   readonly mappings: Array<Record<string, unknown>> = [];
   readonly rules = new Map<string, Record<string, unknown>>();
   readonly targets = new Map<string, Array<Record<string, unknown>>>();
+  readonly sns = new FakeSns();
+  readonly iam = new FakeIam();
+  // Functions the fake does not hold (a test's pre-existing entries) count as valid destinations.
+  readonly s3 = new FakeS3((arn, bucket) => !this.functions.has(arn.split(':')[6] ?? '') || this.allows(arn, 's3.amazonaws.com', `arn:aws:s3:::${bucket}`));
   /** Operation name -> errors to answer with before behaving normally. */
   readonly failures = new Map<string, AwsError[]>();
   private server: Server | undefined;
@@ -76,11 +74,27 @@ export class FakeAws {
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
     const target = req.headers['x-amz-target'];
+    // Credential=AKID/20240101/us-east-1/sns/aws4_request
+    const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(req.headers['authorization'] ?? ''))?.[1] ?? '';
+    let protocol: 'json' | 'rest-json' | 'query' | 'rest-xml' = 'rest-json';
     try {
       let op: string;
       let run: () => unknown;
       let input: Record<string, unknown>;
-      if (typeof target === 'string') {
+      if (service === 'sns' || service === 'iam') {
+        protocol = 'query';
+        const form = Object.fromEntries(new URLSearchParams(text));
+        const { Action = '', Version: _v, ...params } = form;
+        op = Action;
+        input = params;
+        run = () => queryResponse(service, op, (service === 'sns' ? this.sns : this.iam).handle(op, params));
+      } else if (service === 's3') {
+        protocol = 'rest-xml';
+        const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+        if (!url.searchParams.has('notification')) throw new AwsError(501, 'NotImplemented', `no fake for ${req.method ?? ''} ${url.pathname}${url.search}`);
+        ({ op, input, run } = this.s3.handle(req.method ?? 'GET', bucket, text));
+      } else if (typeof target === 'string') {
+        protocol = 'json';
         op = target.split('.')[1] ?? target;
         input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
         run = () => this.json(op, input);
@@ -94,14 +108,32 @@ export class FakeAws {
       const failure = this.failures.get(op)?.shift();
       if (failure) throw failure;
       const body = run();
+      if (protocol === 'query' || protocol === 'rest-xml') {
+        res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': 'EXAMPLE' });
+        res.end(body);
+        return;
+      }
       const status = op.startsWith('Create') || op === 'PublishVersion' || op === 'AddPermission' ? 201 : 200;
-      res.writeHead(status, { 'content-type': typeof target === 'string' ? 'application/x-amz-json-1.1' : 'application/json' });
+      res.writeHead(status, { 'content-type': protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json' });
       res.end(JSON.stringify(body ?? {}));
     } catch (error) {
       const e = error instanceof AwsError ? error : new AwsError(500, 'ServiceException', (error as Error).message);
+      if (protocol === 'query' || protocol === 'rest-xml') {
+        res.writeHead(e.status, { 'content-type': 'text/xml' });
+        res.end(protocol === 'query' ? queryError(service as 'sns' | 'iam', e) : s3Error(e));
+        return;
+      }
       res.writeHead(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.type });
       res.end(JSON.stringify({ __type: e.type, Type: 'User', message: e.message }));
     }
+  }
+
+  /** Whether the function's resource policy (on the ARN's qualifier) lets `principal` invoke it from `sourceArn`. */
+  allows(functionArn: string, principal: string, sourceArn: string): boolean {
+    const parts = functionArn.split(':');
+    const fn = this.functions.get(parts[6] ?? '');
+    const statements = fn?.policy.get(parts[7] ?? '') ?? [];
+    return statements.some((s) => s['Principal'] === principal && s['SourceArn'] === sourceArn && s['Action'] === 'lambda:InvokeFunction');
   }
 
   private lambdaRoute(method: string, path: string): { op: string; params: Record<string, string> } {
@@ -134,6 +166,8 @@ export class FakeAws {
       case 'CreateFunction': {
         const name = String(input['FunctionName']);
         if (this.functions.has(name)) throw new AwsError(409, 'ResourceConflictException', `Function already exist: ${name}`);
+        // A role IAM has just created is not assumable for a few seconds.
+        if (this.iam.settling.delete(String(input['Role']))) throw new AwsError(400, 'InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
         const { Code, Publish: _p, PackageType: _t, ...settings } = input;
         const zip = Buffer.from(String((Code as { ZipFile: string }).ZipFile), 'base64');
         const config = { ...settings, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`, CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length, State: 'Pending', LastUpdateStatus: 'Successful', Version: '$LATEST' };
@@ -206,6 +240,10 @@ export class FakeAws {
       }
       case 'AddPermission': {
         const fn = this.fn(input['FunctionName']);
+        const sid = String(input['StatementId']);
+        if (!/^[a-zA-Z0-9-_]{1,100}$/.test(sid)) {
+          throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`);
+        }
         const list = fn.policy.get(String(input['Qualifier'])) ?? [];
         if (list.some((s) => s['StatementId'] === input['StatementId'])) throw new AwsError(409, 'ResourceConflictException', 'The statement id provided already exists.');
         list.push(input);

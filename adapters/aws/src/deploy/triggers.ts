@@ -4,7 +4,7 @@ import {
   ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionUrlConfigCommand, type AddPermissionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, type LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
-import { ListSubscriptionsByTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, SubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { EventDefinition } from 'onefn';
 import { toAwsSchedule, type FunctionPlan } from 'onefn/runtime';
@@ -38,6 +38,12 @@ export function describeTrigger(plan: FunctionPlan): string {
       return `EventBridge rule on ${def.trigger.source ?? 'any source'}${def.trigger.types.length ? ` (${def.trigger.types.join(', ')})` : ''}`;
   }
 }
+
+/**
+ * A statement id Lambda accepts (`[a-zA-Z0-9-_]{1,100}`). Bucket names may hold dots but never
+ * underscores, so mapping "." to "_" keeps distinct buckets distinct.
+ */
+export const statementId = (text: string): string => text.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 100);
 
 async function statementIds(clients: AwsClients, t: Target): Promise<Set<string>> {
   try {
@@ -109,23 +115,45 @@ async function wireQueue(clients: AwsClients, t: Target, queue: string): Promise
   return queueArn;
 }
 
+/** Whether the alias already subscribes to the topic; SNS lists subscriptions 100 per page. */
+async function isSubscribed(clients: AwsClients, topicArn: string, endpoint: string): Promise<boolean> {
+  const ours = (s: Subscription): boolean => s.Protocol === 'lambda' && s.Endpoint === endpoint;
+  let NextToken: string | undefined;
+  do {
+    const page = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+    if ((page.Subscriptions ?? []).some(ours)) return true;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return false;
+}
+
 /** Topic: permission for SNS to invoke, and a subscription. */
 async function wireTopic(clients: AwsClients, t: Target, topic: string): Promise<string> {
   const topicArn = `arn:aws:sns:${t.region}:${t.account}:${topic}`;
-  await ensurePermissions(clients, t, [{ StatementId: `onefn-sns-${topic}`.slice(0, 100), Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topicArn }]);
-  const { Subscriptions = [] } = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
-  if (!Subscriptions.some((s) => s.Protocol === 'lambda' && s.Endpoint === t.arn)) {
+  await ensurePermissions(clients, t, [{ StatementId: statementId(`onefn-sns-${topic}`), Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topicArn }]);
+  if (!(await isSubscribed(clients, topicArn, t.arn))) {
     await clients.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'lambda', Endpoint: t.arn, ReturnSubscriptionArn: true }));
     t.progress(`${t.name}: subscribed to ${topicArn}`);
   }
   return topicArn;
 }
 
+/**
+ * Whether two Lambda notification entries say the same. S3 answers filter rule names capitalized
+ * ("Prefix") whatever was put, and the SDK orders fields its own way, so compare by meaning.
+ */
+function sameNotification(a: LambdaFunctionConfiguration, b: LambdaFunctionConfiguration): boolean {
+  const events = (c: LambdaFunctionConfiguration): string => [...(c.Events ?? [])].sort().join(',');
+  const rules = (c: LambdaFunctionConfiguration): string =>
+    (c.Filter?.Key?.FilterRules ?? []).map((r) => `${(r.Name ?? '').toLowerCase()}=${r.Value ?? ''}`).sort().join('\n');
+  return a.LambdaFunctionArn === b.LambdaFunctionArn && events(a) === events(b) && rules(a) === rules(b);
+}
+
 /** Storage: permission for S3, then this function's entry in the bucket's notification configuration. */
 async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefinition, { kind: 'storage' }>): Promise<string> {
   const { bucket, changes, prefix, suffix } = def.trigger;
   await ensurePermissions(clients, t, [
-    { StatementId: `onefn-s3-${bucket}`.slice(0, 100), Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}`, SourceAccount: t.account },
+    { StatementId: statementId(`onefn-s3-${bucket}`), Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}`, SourceAccount: t.account },
   ]);
   const current = await clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
   const id = `onefn-${t.name}`;
@@ -138,7 +166,7 @@ async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefi
   };
   const others = (current.LambdaFunctionConfigurations ?? []).filter((c) => c.Id !== id);
   const mine = (current.LambdaFunctionConfigurations ?? []).find((c) => c.Id === id);
-  if (mine && JSON.stringify({ ...mine, Filter: mine.Filter ?? undefined }) === JSON.stringify(wanted)) return `arn:aws:s3:::${bucket}`;
+  if (mine && sameNotification(mine, wanted)) return `arn:aws:s3:::${bucket}`;
   await clients.s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucket,
@@ -169,7 +197,7 @@ async function wireRule(clients: AwsClients, t: Target, rule: { ScheduleExpressi
     ruleArn = (await clients.events.send(new PutRuleCommand({ Name, State: 'ENABLED', ...rule }))).RuleArn;
     t.progress(`${t.name}: rule ${Name} ${rule.ScheduleExpression ?? rule.EventPattern ?? ''}`);
   }
-  await ensurePermissions(clients, t, [{ StatementId: `onefn-events-${Name}`.slice(0, 100), Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }]);
+  await ensurePermissions(clients, t, [{ StatementId: statementId(`onefn-events-${Name}`), Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }]);
   const { Targets = [] } = await clients.events.send(new ListTargetsByRuleCommand({ Rule: Name }));
   if (!Targets.some((x) => x.Arn === t.arn)) {
     await clients.events.send(new PutTargetsCommand({ Rule: Name, Targets: [{ Id: 'onefn', Arn: t.arn }] }));

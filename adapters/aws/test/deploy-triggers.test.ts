@@ -1,0 +1,125 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deploy, type DeployOptions } from '@onefn/aws/deploy';
+import { FakeAws } from './fake-aws.js';
+
+const app = (name: string): string => fileURLToPath(new URL(`./app/${name}.ts`, import.meta.url));
+const ROLE = 'arn:aws:iam::123456789012:role/onefn-test';
+const ACCOUNT = '123456789012';
+const aliasArn = (fn: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn}:live`;
+const FIRST_DEPLOY = ['GetFunction', 'CreateFunction', 'GetFunctionConfiguration', 'GetFunctionConfiguration', 'GetAlias', 'PublishVersion', 'CreateAlias'];
+
+describe('deploy wires SNS, S3 and IAM against a loopback AWS', () => {
+  let aws: FakeAws;
+  let lines: string[];
+  const run = (overrides: Partial<DeployOptions> = {}) =>
+    deploy({
+      entry: app('deploy-triggers'),
+      region: 'us-east-1',
+      role: ROLE,
+      endpoint: aws.endpoint,
+      credentials: { accessKeyId: 'AKIAFAKEFAKEFAKE', secretAccessKey: 'fake-secret' },
+      pacing: { retryDelayMs: 1, pollMs: 1 },
+      onProgress: (line) => lines.push(line),
+      env: {},
+      ...overrides,
+    });
+  const input = (op: string) => aws.calls.find((c) => c.op === op)!.input;
+
+  beforeEach(async () => {
+    aws = await new FakeAws().start();
+    lines = [];
+  });
+  afterEach(async () => {
+    await aws.stop();
+  });
+
+  describe('a topic', () => {
+    it('allows SNS to invoke the alias, then subscribes the alias', async () => {
+      const topic = aws.sns.createTopic('audit');
+      const result = await run({ function: 'audit' });
+      expect(aws.ops()).toEqual([...FIRST_DEPLOY, 'GetPolicy', 'AddPermission', 'ListSubscriptionsByTopic', 'Subscribe']);
+      expect(input('AddPermission')).toMatchObject({ FunctionName: 'audit', Qualifier: 'live', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topic });
+      expect(input('Subscribe')).toMatchObject({ TopicArn: topic, Protocol: 'lambda', Endpoint: aliasArn('audit') });
+      expect(aws.sns.topics.get(topic)).toEqual([expect.objectContaining({ Protocol: 'lambda', Endpoint: aliasArn('audit') })]);
+      expect(result.functions).toEqual([expect.objectContaining({ name: 'audit', endpoint: topic, trigger: 'SNS topic audit' })]);
+    });
+
+    it('does not subscribe twice, even when the subscription is past the first page', async () => {
+      const topic = aws.sns.createTopic('audit');
+      await run({ function: 'audit' });
+      const subscriptions = aws.sns.topics.get(topic)!;
+      // 150 others ahead of ours: SNS answers 100 per page.
+      subscriptions.unshift(...Array.from({ length: 150 }, (_, i) => ({ SubscriptionArn: `${topic}:other-${i}`, Owner: ACCOUNT, Protocol: 'https', Endpoint: `https://example.com/${i}`, TopicArn: topic })));
+      aws.calls.length = 0;
+      await run({ function: 'audit' });
+      expect(aws.ops()).toEqual(['GetFunction', 'GetAlias', 'GetPolicy', 'ListSubscriptionsByTopic', 'ListSubscriptionsByTopic']);
+      expect(aws.calls.filter((c) => c.op === 'ListSubscriptionsByTopic').map((c) => c.input['NextToken'])).toEqual([undefined, '100']);
+      expect(subscriptions.filter((s) => s.Protocol === 'lambda')).toHaveLength(1);
+    });
+
+    it('surfaces an SNS error with its message', async () => {
+      // No topic created: SNS answers NotFound.
+      await expect(run({ function: 'audit' })).rejects.toMatchObject({ name: 'NotFoundException', message: 'Topic does not exist' });
+      aws.sns.createTopic('audit');
+      aws.failNext('Subscribe', 403, 'AuthorizationError', 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: SNS:Subscribe');
+      await expect(run({ function: 'audit' })).rejects.toMatchObject({ message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: SNS:Subscribe' });
+    });
+  });
+
+  describe('a bucket', () => {
+    const others = {
+      topics: [{ Id: 'to-topic', Target: `arn:aws:sns:us-east-1:${ACCOUNT}:uploads`, Events: ['s3:ObjectCreated:Put'], Rules: [{ Name: 'prefix', Value: 'docs/' }] }],
+      queues: [{ Id: 'to-queue', Target: `arn:aws:sqs:us-east-1:${ACCOUNT}:ingest`, Events: ['s3:ObjectRemoved:Delete'], Rules: [] }],
+      lambdas: [{ Id: 'someone-else', Target: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:indexer`, Events: ['s3:ObjectCreated:*'], Rules: [{ Name: 'suffix', Value: '.pdf' }] }],
+      eventBridge: true,
+    };
+
+    it('allows S3 to invoke the alias, then adds its entry to the bucket configuration, keeping the others', async () => {
+      aws.s3.createBucket('acme.uploads', structuredClone(others));
+      const result = await run({ function: 'thumbnails' });
+      expect(aws.ops()).toEqual([...FIRST_DEPLOY, 'GetPolicy', 'AddPermission', 'GetBucketNotificationConfiguration', 'PutBucketNotificationConfiguration']);
+      expect(input('AddPermission')).toMatchObject({
+        FunctionName: 'thumbnails', Qualifier: 'live', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::acme.uploads', SourceAccount: ACCOUNT,
+      });
+      expect(input('AddPermission')['StatementId']).toMatch(/^[a-zA-Z0-9-_]{1,100}$/);
+      const bucket = aws.s3.buckets.get('acme.uploads')!;
+      expect(bucket.topics).toEqual(others.topics.map((t) => ({ ...t, Rules: [{ Name: 'Prefix', Value: 'docs/' }] })));
+      expect(bucket.queues).toEqual(others.queues);
+      expect(bucket.eventBridge).toBe(true);
+      expect(bucket.lambdas).toEqual([
+        { ...others.lambdas[0], Rules: [{ Name: 'Suffix', Value: '.pdf' }] },
+        { Id: 'onefn-thumbnails', Target: aliasArn('thumbnails'), Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'], Rules: [{ Name: 'prefix', Value: 'images/' }, { Name: 'suffix', Value: '.png' }] },
+      ]);
+      expect(result.functions).toEqual([expect.objectContaining({ name: 'thumbnails', endpoint: 'arn:aws:s3:::acme.uploads' })]);
+    });
+
+    it.each([
+      ['thumbnails', 'acme.uploads', ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'], [{ Name: 'prefix', Value: 'images/' }, { Name: 'suffix', Value: '.png' }]],
+      ['cleanup', 'acme-archive', ['s3:ObjectRemoved:*'], []],
+    ])('%s: subscribes to the changes asked for, with its filter; a second deploy changes nothing', async (fn, bucket, events, rules) => {
+      aws.s3.createBucket(bucket);
+      await run({ function: fn });
+      expect(aws.s3.buckets.get(bucket)!.lambdas).toEqual([{ Id: `onefn-${fn}`, Target: aliasArn(fn), Events: events, Rules: rules }]);
+      aws.calls.length = 0;
+      await run({ function: fn });
+      expect(aws.ops()).toEqual(['GetFunction', 'GetAlias', 'GetPolicy', 'GetBucketNotificationConfiguration']);
+    });
+
+    it('replaces its own entry when the definition changed, rather than adding a second', async () => {
+      aws.s3.createBucket('acme.uploads', { lambdas: [{ Id: 'onefn-thumbnails', Target: aliasArn('thumbnails'), Events: ['s3:ObjectCreated:*'], Rules: [{ Name: 'prefix', Value: 'old/' }] }] });
+      await run({ function: 'thumbnails' });
+      expect(aws.s3.buckets.get('acme.uploads')!.lambdas).toEqual([
+        { Id: 'onefn-thumbnails', Target: aliasArn('thumbnails'), Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'], Rules: [{ Name: 'prefix', Value: 'images/' }, { Name: 'suffix', Value: '.png' }] },
+      ]);
+    });
+
+    it('surfaces an S3 error with its message', async () => {
+      await expect(run({ function: 'cleanup' })).rejects.toMatchObject({ name: 'NoSuchBucket', message: 'The specified bucket does not exist' });
+      expect(aws.writes().slice(-1)).toEqual(['AddPermission']);
+      aws.s3.createBucket('acme-archive');
+      aws.failNext('PutBucketNotificationConfiguration', 400, 'InvalidArgument', 'Unable to validate the following destination configurations');
+      await expect(run({ function: 'cleanup' })).rejects.toMatchObject({ name: 'InvalidArgument', message: 'Unable to validate the following destination configurations' });
+    });
+  });
+});
