@@ -7,6 +7,8 @@ const app = (name: string): string => fileURLToPath(new URL(`./app/${name}.ts`, 
 const ROLE = 'arn:aws:iam::123456789012:role/onefn-test';
 const ACCOUNT = '123456789012';
 const aliasArn = (fn: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn}:live`;
+const BASIC = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+const IAM_OPS = new Set(['GetRole', 'CreateRole', 'AttachRolePolicy', 'PutRolePolicy']);
 const FIRST_DEPLOY = ['GetFunction', 'CreateFunction', 'GetFunctionConfiguration', 'GetFunctionConfiguration', 'GetAlias', 'PublishVersion', 'CreateAlias'];
 
 describe('deploy wires SNS, S3 and IAM against a loopback AWS', () => {
@@ -120,6 +122,64 @@ describe('deploy wires SNS, S3 and IAM against a loopback AWS', () => {
       aws.s3.createBucket('acme-archive');
       aws.failNext('PutBucketNotificationConfiguration', 400, 'InvalidArgument', 'Unable to validate the following destination configurations');
       await expect(run({ function: 'cleanup' })).rejects.toMatchObject({ name: 'InvalidArgument', message: 'Unable to validate the following destination configurations' });
+    });
+  });
+
+  describe('an execution role (createRole)', () => {
+    const withRole = (overrides: Partial<DeployOptions>) => run({ role: undefined, createRole: true, ...overrides });
+    const iamCalls = () => aws.calls.filter((c) => IAM_OPS.has(c.op)).map((c) => [c.op, c.input['RoleName']]);
+
+    it('creates the role with the Lambda trust policy before the function, which waits for it to become assumable', async () => {
+      await withRole({ entry: app('deploy-events'), function: 'orders' });
+      expect(aws.ops().slice(0, 7)).toEqual(['GetFunction', 'GetRole', 'CreateRole', 'AttachRolePolicy', 'PutRolePolicy', 'CreateFunction', 'CreateFunction']);
+      expect(JSON.parse(String(input('CreateRole')['AssumeRolePolicyDocument']))).toEqual({
+        Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+      expect(input('CreateRole')['RoleName']).toBe('onefn-orders');
+      expect(aws.functions.get('orders')!.config['Role']).toBe(`arn:aws:iam::${ACCOUNT}:role/onefn-orders`);
+      // IAM is eventually consistent: the first CreateFunction is refused and retried.
+      expect(lines).toContain('  orders: InvalidParameterValueException, retrying in 1 ms');
+    });
+
+    it.each([
+      ['deploy-events', 'orders', { 'onefn-queue': { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:orders` }] } }],
+      ['deploy-events', 'nightly', {}],
+      ['deploy-triggers', 'audit', {}],
+      ['deploy-triggers', 'cleanup', {}],
+    ])('%s/%s: grants logs, and only what its trigger needs', async (entry, fn, inline) => {
+      aws.sns.createTopic('audit');
+      aws.s3.createBucket('acme-archive');
+      await withRole({ entry: app(entry), function: fn });
+      const role = aws.iam.roles.get(`onefn-${fn}`)!;
+      expect(role.attached).toEqual([BASIC]);
+      expect(Object.fromEntries([...role.inline].map(([name, doc]) => [name, JSON.parse(doc) as unknown]))).toEqual(inline);
+    });
+
+    it('reuses the role on a second deploy, with no IAM call', async () => {
+      await withRole({ entry: app('deploy-events'), function: 'orders' });
+      aws.calls.length = 0;
+      await withRole({ entry: app('deploy-events'), function: 'orders' });
+      expect(iamCalls()).toEqual([]);
+      expect(aws.writes()).toEqual([]);
+      expect(aws.iam.roles.size).toBe(1);
+    });
+
+    it('reuses a role left without its policies by an interrupted deploy, and gives it them', async () => {
+      aws.iam.handle('CreateRole', { RoleName: 'onefn-orders', AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' });
+      aws.iam.settling.clear();
+      await withRole({ entry: app('deploy-events'), function: 'orders' });
+      expect(iamCalls()).toEqual([['GetRole', 'onefn-orders'], ['AttachRolePolicy', 'onefn-orders'], ['PutRolePolicy', 'onefn-orders']]);
+      expect(aws.iam.roles.get('onefn-orders')!.inline.has('onefn-queue')).toBe(true);
+      expect(input('CreateFunction')['Role']).toBe(`arn:aws:iam::${ACCOUNT}:role/onefn-orders`);
+    });
+
+    it('surfaces an IAM error with its message, before creating the function', async () => {
+      const message = 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/onefn-orders';
+      aws.failNext('CreateRole', 403, 'AccessDenied', message);
+      await expect(withRole({ entry: app('deploy-events'), function: 'orders' })).rejects.toMatchObject({ name: 'AccessDenied', message });
+      expect(aws.writes()).toEqual(['CreateRole']);
+      aws.failNext('GetRole', 403, 'AccessDenied', 'not authorized to perform: iam:GetRole');
+      await expect(withRole({ entry: app('deploy-events'), function: 'orders' })).rejects.toMatchObject({ message: 'not authorized to perform: iam:GetRole' });
     });
   });
 });

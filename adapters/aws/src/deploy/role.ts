@@ -11,34 +11,40 @@ const BASIC = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'
 /** The role name a created execution role gets. */
 export const roleName = (fn: string): string => `onefn-${fn}`.slice(0, 64);
 
+/** The inline policy a queue consumer needs: what Lambda's SQS poller calls, on that one queue. */
+function queuePolicy(plan: FunctionPlan, region: string, account: string): string | undefined {
+  if (plan.kind !== 'message' || plan.definition.kind !== 'message' || plan.definition.trigger.type !== 'queue') return undefined;
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      // The actions of AWS's AWSLambdaSQSQueueExecutionRole, limited to the queue.
+      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: `arn:aws:sqs:${region}:${account}:${plan.definition.trigger.name}` },
+    ],
+  });
+}
+
 /**
- * A least-privilege execution role: CloudWatch Logs only, plus reading and deleting messages on the
- * one queue a queue consumer needs. Reused when it exists.
+ * A least-privilege execution role: CloudWatch Logs only, plus receiving and deleting messages on the
+ * one queue a queue consumer reads. SNS, S3, EventBridge and Function URLs invoke through the
+ * function's resource policy and need nothing here. A role of that name is reused; its policies are put
+ * again (both calls are idempotent), since a deploy interrupted after CreateRole leaves it without them.
  */
 export async function ensureRole(iam: IAMClient, plan: FunctionPlan, region: string, progress: (line: string) => void): Promise<string> {
   const RoleName = roleName(plan.name);
+  let arn: string | undefined;
   try {
-    const { Role } = await iam.send(new GetRoleCommand({ RoleName }));
-    if (Role?.Arn) return Role.Arn;
+    arn = (await iam.send(new GetRoleCommand({ RoleName }))).Role?.Arn;
   } catch (error) {
     if (errorName(error) !== 'NoSuchEntityException' && errorName(error) !== 'NoSuchEntity') throw error;
   }
-  const { Role } = await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST, Description: `onefn execution role for ${plan.name}` }));
-  await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: BASIC }));
-  if (plan.kind === 'message' && plan.definition.kind === 'message' && plan.definition.trigger.type === 'queue') {
-    const queue = plan.definition.trigger.name;
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName,
-        PolicyName: 'onefn-queue',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: `arn:aws:sqs:${region}:*:${queue}` }],
-        }),
-      }),
-    );
+  const created = !arn;
+  if (!arn) {
+    arn = (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST, Description: `onefn execution role for ${plan.name}` }))).Role?.Arn;
+    if (!arn) throw new Error(`IAM returned no ARN for role ${RoleName}`);
   }
-  progress(`${plan.name}: created execution role ${RoleName}`);
-  if (!Role?.Arn) throw new Error(`IAM returned no ARN for role ${RoleName}`);
-  return Role.Arn;
+  await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: BASIC }));
+  const policy = queuePolicy(plan, region, arn.split(':')[4] ?? '*');
+  if (policy) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'onefn-queue', PolicyDocument: policy }));
+  progress(`${plan.name}: ${created ? 'created' : 'reusing'} execution role ${RoleName}`);
+  return arn;
 }
