@@ -21,6 +21,11 @@ export type Native =
   | { [P in keyof NativeRegistry & string]: { readonly provider: P } & NativeRegistry[P] }[keyof NativeRegistry & string]
   | { readonly provider: 'local'; readonly event: unknown; readonly context: unknown };
 
+/** The native view of an input made locally (tests, the dev server, the CLI). */
+export function localNative(event: unknown): Native {
+  return { provider: 'local', event, context: undefined };
+}
+
 /**
  * What every handler receives, the same on every provider.
  *

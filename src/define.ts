@@ -1,77 +1,19 @@
 import type { Context } from './context.js';
+import {
+  type CloudEventDefinition, type CloudEventTrigger, type CorsOptions, type FunctionSettings, type HttpDefinition,
+  type HttpTrigger, type MessageDefinition, type MessageTrigger, type ScheduleDefinition, type ScheduleTrigger,
+  type StorageDefinition, type StorageTrigger,
+} from './definition.js';
 import { DefinitionError } from './errors.js';
-import type { CloudEvent, Message, ScheduleEvent, StorageChange, StorageEvent } from './events.js';
-import { STORAGE_CHANGES } from './events.js';
-import { HTTP_METHODS, type HttpHandlerResult, type HttpMethod, type HttpRequest, type QueryRecord } from './http.js';
-import { compileRoute, type CompiledRoute, type RouteParams } from './route.js';
-import { parseSchedule, type ParsedSchedule } from './schedule.js';
-import { isSchema, type OutputOf, type StandardSchemaV1 } from './schema.js';
-
-/** The kinds of definition, one per trigger family. */
-export const DEFINITION_KINDS = ['http', 'message', 'storage', 'schedule', 'cloudevent'] as const;
-export type DefinitionKind = (typeof DEFINITION_KINDS)[number];
-
-/** Deployment settings every definition may carry. Providers check their own limits when deploying. */
-export interface FunctionSettings {
-  /** The deployed function's name. Default: the export's name. Letters, digits, "-" and "_", 1-63. */
-  name?: string;
-  /** Memory in MB (128-32768). */
-  memory?: number;
-  /** Timeout in seconds (1-3600). */
-  timeout?: number;
-  /** Environment variables set on the deployed function. */
-  env?: Readonly<Record<string, string>>;
-}
-
-interface DefinitionBase<K extends DefinitionKind> {
-  /** Marks a onefn definition; checked by string so that two copies of onefn still agree. */
-  readonly '~onefn': 'definition';
-  readonly kind: K;
-  readonly settings: Readonly<FunctionSettings>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// HTTP
-
-/** Cross-origin settings. `true` means any origin, no credentials. */
-export interface CorsOptions {
-  origins: '*' | readonly string[];
-  methods?: readonly HttpMethod[];
-  /** Request headers allowed in preflight. Default: whatever the preflight asks for. */
-  allowHeaders?: readonly string[];
-  exposeHeaders?: readonly string[];
-  credentials?: boolean;
-  /** Seconds a preflight may be cached. */
-  maxAge?: number;
-}
-
-export interface HttpTrigger {
-  readonly type: 'http';
-  /** The methods served; `'ANY'` when the definition did not restrict them. */
-  readonly methods: readonly HttpMethod[] | 'ANY';
-  readonly route: CompiledRoute | undefined;
-  readonly schemas: {
-    readonly body?: StandardSchemaV1 | undefined;
-    readonly query?: StandardSchemaV1 | undefined;
-    readonly params?: StandardSchemaV1 | undefined;
-    readonly headers?: StandardSchemaV1 | undefined;
-  };
-  readonly public: boolean;
-  readonly cors: CorsOptions | undefined;
-  /** Largest accepted body in bytes; larger gets a 413. */
-  readonly bodyLimit: number;
-  /** Deploy as a function of its own instead of joining the module's routed function. */
-  readonly standalone: boolean;
-}
-
-/**
- * An HTTP definition. The handler is declared as a method so that definitions with specific request
- * types still fit in a `HttpDefinition[]` (method parameters are compared bivariantly).
- */
-export interface HttpDefinition<Req = HttpRequest<unknown, unknown, unknown, unknown>> extends DefinitionBase<'http'> {
-  readonly trigger: HttpTrigger;
-  handler(req: Req, ctx: Context): HttpHandlerResult | Promise<HttpHandlerResult>;
-}
+import { type CloudEvent, type Message, type ScheduleEvent, STORAGE_CHANGES, type StorageChange, type StorageEvent } from './events.js';
+import type { HttpMethod, HttpRequest, QueryRecord } from './http.js';
+import {
+  checkBoolean, checkCors, checkInt, checkKeys, checkMethods, checkName, checkSchema, SETTINGS_KEYS, settingsOf,
+} from './options.js';
+import type { HttpHandlerResult } from './response.js';
+import { compileRoute, type RouteParams } from './route.js';
+import { parseSchedule } from './schedule.js';
+import type { OutputOf, StandardSchemaV1 } from './schema.js';
 
 type Sch = StandardSchemaV1 | undefined;
 
@@ -101,159 +43,6 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
   bodyLimit?: number;
   standalone?: boolean;
   handler: (req: RequestOf<R, B, Q, P, H>, ctx: Context) => HttpHandlerResult | Promise<HttpHandlerResult>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Messages, storage, schedules, CloudEvents
-
-export interface MessageTrigger {
-  readonly type: 'queue' | 'topic';
-  /** The queue or topic name. */
-  readonly name: string;
-  readonly schema: StandardSchemaV1 | undefined;
-  /** Messages must be handled in order: a failure fails every later message of the batch too. */
-  readonly ordered: boolean;
-}
-
-export interface MessageDefinition<M = Message<unknown>> extends DefinitionBase<'message'> {
-  readonly trigger: MessageTrigger;
-  handler(message: M, ctx: Context): void | Promise<void>;
-}
-
-export interface StorageTrigger {
-  readonly type: 'storage';
-  readonly bucket: string;
-  readonly changes: readonly StorageChange[];
-  readonly prefix: string | undefined;
-  readonly suffix: string | undefined;
-}
-
-export interface StorageDefinition extends DefinitionBase<'storage'> {
-  readonly trigger: StorageTrigger;
-  handler(event: StorageEvent, ctx: Context): void | Promise<void>;
-}
-
-export interface ScheduleTrigger {
-  readonly type: 'schedule';
-  readonly schedule: ParsedSchedule;
-  /** IANA time zone; default UTC. */
-  readonly timeZone: string;
-}
-
-export interface ScheduleDefinition extends DefinitionBase<'schedule'> {
-  readonly trigger: ScheduleTrigger;
-  handler(event: ScheduleEvent, ctx: Context): void | Promise<void>;
-}
-
-export interface CloudEventTrigger {
-  readonly type: 'cloudevent';
-  /** Event types served; empty means every type. */
-  readonly types: readonly string[];
-  readonly source: string | undefined;
-  readonly schema: StandardSchemaV1 | undefined;
-}
-
-export interface CloudEventDefinition<E = CloudEvent<unknown>> extends DefinitionBase<'cloudevent'> {
-  readonly trigger: CloudEventTrigger;
-  handler(event: E, ctx: Context): void | Promise<void>;
-}
-
-/** Any definition. */
-export type Definition = HttpDefinition | MessageDefinition | StorageDefinition | ScheduleDefinition | CloudEventDefinition;
-/** A definition that handles background events rather than HTTP requests. */
-export type EventDefinition = Exclude<Definition, HttpDefinition>;
-
-// ---------------------------------------------------------------------------------------------------
-// Option checks: a typo must fail loudly, when the definition is made.
-
-const SETTINGS_KEYS = ['name', 'memory', 'timeout', 'env'] as const;
-const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-
-function checkKeys(options: object, allowed: readonly string[], what: string): void {
-  if (typeof options !== 'object' || options === null) throw new DefinitionError(what, 'options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new DefinitionError(key, `unknown option for ${what}; known options: ${allowed.join(', ')}`);
-    }
-  }
-  if (typeof (options as { handler?: unknown }).handler !== 'function') throw new DefinitionError('handler', 'must be a function');
-}
-
-function checkInt(option: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new DefinitionError(option, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-}
-
-function checkSchema(option: string, value: unknown): StandardSchemaV1 | undefined {
-  if (value === undefined) return undefined;
-  if (!isSchema(value)) throw new DefinitionError(option, 'must be a Standard Schema (a zod schema, for example)');
-  return value;
-}
-
-function checkName(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !value.trim()) throw new DefinitionError(option, 'must be a non-empty string');
-  return value;
-}
-
-function settingsOf(options: FunctionSettings): FunctionSettings {
-  if (options.name !== undefined && (typeof options.name !== 'string' || !NAME.test(options.name))) {
-    throw new DefinitionError('name', `must be 1-63 letters, digits, "-" or "_", starting with a letter; got ${JSON.stringify(options.name)}`);
-  }
-  checkInt('memory', options.memory, 128, 32768);
-  checkInt('timeout', options.timeout, 1, 3600);
-  if (options.env !== undefined) {
-    if (typeof options.env !== 'object' || options.env === null) throw new DefinitionError('env', 'must be an object of strings');
-    for (const [key, value] of Object.entries(options.env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new DefinitionError('env', `bad variable name ${JSON.stringify(key)}`);
-      if (typeof value !== 'string') throw new DefinitionError('env', `${key} must be a string`);
-    }
-  }
-  const out: FunctionSettings = {};
-  for (const key of SETTINGS_KEYS) if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
-  return Object.freeze(out);
-}
-
-function checkMethods(value: unknown): readonly HttpMethod[] | 'ANY' {
-  if (value === undefined) return 'ANY';
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) throw new DefinitionError('method', 'must be a method or a non-empty list of methods');
-  return list.map((m: unknown) => {
-    const upper = typeof m === 'string' ? m.toUpperCase() : m;
-    if (!(HTTP_METHODS as readonly unknown[]).includes(upper)) {
-      throw new DefinitionError('method', `${JSON.stringify(m)} is not one of ${HTTP_METHODS.join(', ')}`);
-    }
-    return upper as HttpMethod;
-  });
-}
-
-function checkCors(value: unknown): CorsOptions | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return { origins: '*' };
-  checkKeysOnly(value, ['origins', 'methods', 'allowHeaders', 'exposeHeaders', 'credentials', 'maxAge'], 'cors');
-  const cors = value as CorsOptions;
-  if (cors.origins !== '*' && (!Array.isArray(cors.origins) || cors.origins.some((o) => typeof o !== 'string'))) {
-    throw new DefinitionError('cors.origins', 'must be "*" or a list of origins');
-  }
-  if (cors.credentials && cors.origins === '*') {
-    throw new DefinitionError('cors.credentials', 'browsers refuse credentials with origin "*"; list the origins');
-  }
-  checkInt('cors.maxAge', cors.maxAge, 0, 86400);
-  return Object.freeze({ ...cors });
-}
-
-function checkKeysOnly(value: unknown, allowed: readonly string[], what: string): void {
-  if (typeof value !== 'object' || value === null) throw new DefinitionError(what, 'must be an object');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new DefinitionError(`${what}.${key}`, `unknown option; known: ${allowed.join(', ')}`);
-  }
-}
-
-function checkBoolean(option: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new DefinitionError(option, `must be true or false, got ${JSON.stringify(value)}`);
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -466,14 +255,4 @@ export function defineCloudEvent<S extends Sch = undefined>(options: CloudEventO
     schema: checkSchema('schema', options.schema),
   });
   return Object.freeze({ '~onefn': 'definition', kind: 'cloudevent', trigger, settings: settingsOf(options), handler: options.handler });
-}
-
-/** True for any onefn definition, made by this copy of onefn or another. */
-export function isDefinition(value: unknown): value is Definition {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { '~onefn'?: unknown })['~onefn'] === 'definition' &&
-    (DEFINITION_KINDS as readonly unknown[]).includes((value as { kind?: unknown }).kind)
-  );
 }

@@ -8,14 +8,16 @@
  * export const hello = defineHttp({ method: 'GET', route: '/hello', handler: () => json({ message: 'Hello!' }) })
  */
 export {
-  defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, isDefinition,
-  DEFINITION_KINDS, DEFAULT_BODY_LIMIT,
-  type CloudEventDefinition, type CloudEventOptions, type CloudEventTrigger, type CorsOptions, type Definition,
-  type DefinitionKind, type EventDefinition, type FunctionSettings, type HttpDefinition, type HttpOptions,
-  type HttpTrigger, type MessageDefinition, type MessageTrigger, type QueueOptions, type RequestOf,
-  type ScheduleDefinition, type ScheduleOptions, type ScheduleTrigger, type StorageDefinition, type StorageOptions,
-  type StorageTrigger, type TopicOptions,
+  defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, DEFAULT_BODY_LIMIT,
+  type CloudEventOptions, type HttpOptions, type QueueOptions, type RequestOf, type ScheduleOptions, type StorageOptions,
+  type TopicOptions,
 } from './define.js';
+export {
+  isDefinition, DEFINITION_KINDS,
+  type CloudEventDefinition, type CloudEventTrigger, type CorsOptions, type Definition, type DefinitionKind,
+  type EventDefinition, type FunctionSettings, type HttpDefinition, type HttpTrigger, type MessageDefinition,
+  type MessageTrigger, type ScheduleDefinition, type ScheduleTrigger, type StorageDefinition, type StorageTrigger,
+} from './definition.js';
 export { PROVIDERS, DeadlineError, type Context, type Native, type NativeRegistry, type Provider } from './context.js';
 export {
   DefinitionError, HttpError, MalformedEventError, OnefnError, UnsupportedEventError, ValidationError,
@@ -24,12 +26,13 @@ export {
   STORAGE_CHANGES,
   type CloudEvent, type Message, type ScheduleEvent, type StorageChange, type StorageEvent,
 } from './events.js';
+export { HTTP_METHODS, HttpHeaders, type HttpMethod, type HttpRequest, type QueryRecord } from './http.js';
+export { setCookie, type CookieOptions } from './cookies.js';
 export {
-  HTTP_METHODS, HttpHeaders, bytes, html, json, noContent, redirect, setCookie, status, text,
-  type CookieOptions, type HttpHandlerResult, type HttpMethod, type HttpRequest, type HttpResult, type JsonValue,
-  type QueryRecord, type ResponseData, type ResultHeaders,
-} from './http.js';
+  bytes, html, json, noContent, redirect, status, text,
+  type HttpHandlerResult, type HttpResult, type JsonValue, type ResponseData, type ResultHeaders,
+} from './response.js';
 export { LOG_LEVELS, type LogEntry, type LogFields, type Logger, type LogLevel, type LogSink } from './logger.js';
 export type { RouteParams } from './route.js';
 export type { IssueLocation, OutputOf, Schema, StandardSchemaV1, ValidationIssue } from './schema.js';
-export type { BatchResult, Outcome } from './pipeline.js';
+export type { BatchResult, Outcome } from './run-events.js';

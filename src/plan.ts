@@ -1,6 +1,4 @@
-import {
-  type Definition, type EventDefinition, type FunctionSettings, type HttpDefinition, isDefinition,
-} from './define.js';
+import { type Definition, type EventDefinition, type FunctionSettings, type HttpDefinition, isDefinition } from './definition.js';
 import { DefinitionError } from './errors.js';
 
 /** One deployable function: a routed group of HTTP definitions, or one event definition. */

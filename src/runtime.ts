@@ -12,10 +12,13 @@ export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
 } from './events.js';
-export { createRequest, fromWebResponse, isBinaryBody, PortableRequest, toResponseData, type HttpRequestInit, type ResponseData } from './http.js';
+export { createRequest, PortableRequest, type HttpRequestInit } from './http.js';
+export { fromWebResponse, isBinaryBody, toResponseData, type ResponseData } from './response.js';
 export { describeValue } from './errors.js';
 export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
-export { createRouter, runEvents, runHttpDefinition, type BatchResult, type InputOf, type Outcome, type Router } from './pipeline.js';
+export { createRouter, type Router } from './router.js';
+export { runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
+export { runHttpDefinition } from './run-http.js';
 export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
 export { problem, problemFromError, statusTitle } from './problem.js';
 export { parseQueryString, formatQuery } from './query.js';

@@ -10,14 +10,16 @@
  */
 import { utf8Text } from './bytes.js';
 import { type Context, type ContextInit, createContext as createBaseContext } from './context.js';
-import type { Definition, EventDefinition, HttpDefinition } from './define.js';
+import type { Definition, EventDefinition, HttpDefinition } from './definition.js';
 import {
   type CloudEvent, type CloudEventInit, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type Message, type MessageInit, type ScheduleEvent, type ScheduleEventInit, type StorageEvent, type StorageEventInit,
 } from './events.js';
-import { createRequest, type HeadersInit, type PortableRequest, type ResponseData } from './http.js';
+import { createRequest, type HeadersInit, type PortableRequest } from './http.js';
+import type { ResponseData } from './response.js';
 import type { LogEntry, LogLevel } from './logger.js';
-import { type BatchResult, createRouter, runEvents } from './pipeline.js';
+import { createRouter } from './router.js';
+import { runEvents, type BatchResult } from './run-events.js';
 
 export interface HttpRequestOptions {
   method?: string;

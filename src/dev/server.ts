@@ -5,11 +5,13 @@ import { dirname, resolve } from 'node:path';
 import { loadModule } from '../build/bundle.js';
 import { parsePortableInput } from '../cli/portable-input.js';
 import { createContext } from '../context.js';
-import type { EventDefinition, HttpDefinition } from '../define.js';
+import type { EventDefinition, HttpDefinition } from '../definition.js';
 import { MalformedEventError, OnefnError } from '../errors.js';
-import { createRequest, type ResponseData } from '../http.js';
+import { createRequest } from '../http.js';
+import type { ResponseData } from '../response.js';
 import type { LogEntry } from '../logger.js';
-import { createRouter, runEvents, type Router } from '../pipeline.js';
+import { createRouter, type Router } from '../router.js';
+import { runEvents } from '../run-events.js';
 import { planFunctions, type FunctionPlan } from '../plan.js';
 import { problem } from '../problem.js';
 

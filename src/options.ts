@@ -1,0 +1,97 @@
+import type { CorsOptions, FunctionSettings } from './definition.js';
+import { DefinitionError } from './errors.js';
+import { HTTP_METHODS, type HttpMethod } from './http.js';
+import { isSchema, type StandardSchemaV1 } from './schema.js';
+
+// Option checks for the define* functions: a typo must fail loudly, when the definition is made,
+// with a DefinitionError naming the option.
+
+export const SETTINGS_KEYS = ['name', 'memory', 'timeout', 'env'] as const;
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+
+export function checkKeys(options: object, allowed: readonly string[], what: string): void {
+  if (typeof options !== 'object' || options === null) throw new DefinitionError(what, 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new DefinitionError(key, `unknown option for ${what}; known options: ${allowed.join(', ')}`);
+    }
+  }
+  if (typeof (options as { handler?: unknown }).handler !== 'function') throw new DefinitionError('handler', 'must be a function');
+}
+
+export function checkInt(option: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new DefinitionError(option, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+}
+
+export function checkSchema(option: string, value: unknown): StandardSchemaV1 | undefined {
+  if (value === undefined) return undefined;
+  if (!isSchema(value)) throw new DefinitionError(option, 'must be a Standard Schema (a zod schema, for example)');
+  return value;
+}
+
+export function checkName(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.trim()) throw new DefinitionError(option, 'must be a non-empty string');
+  return value;
+}
+
+export function settingsOf(options: FunctionSettings): FunctionSettings {
+  if (options.name !== undefined && (typeof options.name !== 'string' || !NAME.test(options.name))) {
+    throw new DefinitionError('name', `must be 1-63 letters, digits, "-" or "_", starting with a letter; got ${JSON.stringify(options.name)}`);
+  }
+  checkInt('memory', options.memory, 128, 32768);
+  checkInt('timeout', options.timeout, 1, 3600);
+  if (options.env !== undefined) {
+    if (typeof options.env !== 'object' || options.env === null) throw new DefinitionError('env', 'must be an object of strings');
+    for (const [key, value] of Object.entries(options.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new DefinitionError('env', `bad variable name ${JSON.stringify(key)}`);
+      if (typeof value !== 'string') throw new DefinitionError('env', `${key} must be a string`);
+    }
+  }
+  const out: FunctionSettings = {};
+  for (const key of SETTINGS_KEYS) if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
+  return Object.freeze(out);
+}
+
+export function checkMethods(value: unknown): readonly HttpMethod[] | 'ANY' {
+  if (value === undefined) return 'ANY';
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) throw new DefinitionError('method', 'must be a method or a non-empty list of methods');
+  return list.map((m: unknown) => {
+    const upper = typeof m === 'string' ? m.toUpperCase() : m;
+    if (!(HTTP_METHODS as readonly unknown[]).includes(upper)) {
+      throw new DefinitionError('method', `${JSON.stringify(m)} is not one of ${HTTP_METHODS.join(', ')}`);
+    }
+    return upper as HttpMethod;
+  });
+}
+
+export function checkCors(value: unknown): CorsOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { origins: '*' };
+  checkKeysOnly(value, ['origins', 'methods', 'allowHeaders', 'exposeHeaders', 'credentials', 'maxAge'], 'cors');
+  const cors = value as CorsOptions;
+  if (cors.origins !== '*' && (!Array.isArray(cors.origins) || cors.origins.some((o) => typeof o !== 'string'))) {
+    throw new DefinitionError('cors.origins', 'must be "*" or a list of origins');
+  }
+  if (cors.credentials && cors.origins === '*') {
+    throw new DefinitionError('cors.credentials', 'browsers refuse credentials with origin "*"; list the origins');
+  }
+  checkInt('cors.maxAge', cors.maxAge, 0, 86400);
+  return Object.freeze({ ...cors });
+}
+
+function checkKeysOnly(value: unknown, allowed: readonly string[], what: string): void {
+  if (typeof value !== 'object' || value === null) throw new DefinitionError(what, 'must be an object');
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new DefinitionError(`${what}.${key}`, `unknown option; known: ${allowed.join(', ')}`);
+  }
+}
+
+export function checkBoolean(option: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new DefinitionError(option, `must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}

@@ -1,0 +1,172 @@
+// What HTTP handlers return, the helpers that build it, and the data adapters send.
+/** A JSON-serializable value. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
+
+/** Response headers; arrays send the header once per value. */
+export type ResultHeaders = Readonly<Record<string, string | number | readonly string[]>>;
+
+/**
+ * What an HTTP handler returns: every field optional. A string body is sent as text, bytes as
+ * `application/octet-stream`, anything else as JSON, unless `headers` set a content type.
+ *
+ * @example
+ * return { status: 201, headers: { location: `/users/${id}` }, body: { id } }
+ */
+export interface HttpResult {
+  status?: number;
+  headers?: ResultHeaders;
+  /** Set-Cookie values, one per cookie (see `setCookie`). */
+  cookies?: readonly string[];
+  body?: string | Uint8Array | ArrayBuffer | JsonValue | object | null;
+}
+
+/** A result ready for an adapter: status set, body serialized, content type decided. */
+export interface ResponseData {
+  status: number;
+  /** Header names as the handler wrote them; content-type always present when there is a body. */
+  headers: Record<string, string | readonly string[]>;
+  cookies: readonly string[];
+  /** Text, or bytes for a binary body (adapters base64-encode it where their provider needs). */
+  body: string | Uint8Array;
+}
+
+export type HttpHandlerResult = HttpResult | Response;
+
+type Init = Omit<HttpResult, 'body'>;
+
+/**
+ * A JSON response.
+ *
+ * @example
+ * return json({ message: 'Hello' })            // 200
+ * return json({ id }, { status: 201 })
+ */
+export function json(data: unknown, init?: Init): HttpResult {
+  return {
+    status: init?.status,
+    headers: init?.headers ? { 'content-type': 'application/json', ...init.headers } : JSON_HEADERS,
+    cookies: init?.cookies,
+    body: JSON.stringify(data) ?? 'null',
+  };
+}
+
+// Shared by every json() without headers of its own; frozen, and copied by toResponseData.
+const JSON_HEADERS: ResultHeaders = Object.freeze({ 'content-type': 'application/json' });
+
+/**
+ * A plain-text response.
+ *
+ * @example
+ * return text('pong')
+ */
+export function text(body: string, init: Init = {}): HttpResult {
+  return { ...init, headers: { 'content-type': 'text/plain; charset=utf-8', ...init.headers }, body };
+}
+
+/**
+ * An HTML response.
+ *
+ * @example
+ * return html('<h1>Hi</h1>')
+ */
+export function html(body: string, init: Init = {}): HttpResult {
+  return { ...init, headers: { 'content-type': 'text/html; charset=utf-8', ...init.headers }, body };
+}
+
+/**
+ * A binary response.
+ *
+ * @example
+ * return bytes(png, 'image/png')
+ */
+export function bytes(body: Uint8Array | ArrayBuffer, contentType = 'application/octet-stream', init: Init = {}): HttpResult {
+  return { ...init, headers: { 'content-type': contentType, ...init.headers }, body: body instanceof Uint8Array ? body : new Uint8Array(body) };
+}
+
+/**
+ * A redirect (302 by default).
+ *
+ * @example
+ * return redirect('/login', 303)
+ */
+export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302, init: Init = {}): HttpResult {
+  return { ...init, status, headers: { ...init.headers, location } };
+}
+
+/**
+ * An empty 204 response.
+ *
+ * @example
+ * return noContent()
+ */
+export function noContent(init: Init = {}): HttpResult {
+  return { ...init, status: 204 };
+}
+
+/**
+ * An empty response with a status.
+ *
+ * @example
+ * return status(202)
+ */
+export function status(code: number, init: Init = {}): HttpResult {
+  return { ...init, status: code };
+}
+
+/**
+ * Turns what a handler returned into data an adapter can send. One pass over the headers: it copies
+ * them (a handler may reuse a constant) and notes whether a content type was set.
+ */
+export function toResponseData(result: HttpResult): ResponseData {
+  const headers: Record<string, string | readonly string[]> = {};
+  let typed = false;
+  const given = result.headers;
+  if (given) {
+    for (const name in given) {
+      const value = given[name];
+      if (value === undefined) continue;
+      headers[name] = typeof value === 'number' ? String(value) : value;
+      if (name.length === 12 && !typed && name.toLowerCase() === 'content-type') typed = true;
+    }
+  }
+  const raw = result.body;
+  let body: string | Uint8Array;
+  let defaultType: string | undefined;
+  if (raw === undefined || raw === null) body = '';
+  else if (typeof raw === 'string') {
+    body = raw;
+    defaultType = 'text/plain; charset=utf-8';
+  } else if (raw instanceof Uint8Array) {
+    body = raw;
+    defaultType = 'application/octet-stream';
+  } else if (raw instanceof ArrayBuffer) {
+    body = new Uint8Array(raw);
+    defaultType = 'application/octet-stream';
+  } else {
+    body = JSON.stringify(raw);
+    defaultType = 'application/json';
+  }
+  if (defaultType && !typed) headers['content-type'] = defaultType;
+  return { status: result.status ?? (defaultType ? 200 : 204), headers, cookies: result.cookies ?? NO_COOKIES, body };
+}
+
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+
+const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+
+/** Converts a web-standard Response, keeping every Set-Cookie value apart. */
+export async function fromWebResponse(response: Response): Promise<ResponseData> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const type = response.headers.get('content-type') ?? '';
+  const buffer = new Uint8Array(await response.arrayBuffer());
+  const body = buffer.byteLength === 0 ? '' : TEXTUAL.test(type) ? new TextDecoder().decode(buffer) : buffer;
+  return { status: response.status, headers, cookies: response.headers.getSetCookie(), body };
+}
+
+/** True when a body must travel base64-encoded through a text-only channel. */
+export function isBinaryBody(body: string | Uint8Array): body is Uint8Array {
+  return typeof body !== 'string';
+}
