@@ -1,6 +1,6 @@
 // The conformance suite on AWS: HTTP through a Function URL event (payload v2), messages as one SQS batch.
 import { lambdaHandler, type LambdaV2Result, type SqsBatchResponse } from '@onefn/aws';
-import { functionUrlEvent, lambdaContext, sqsEvent } from '@onefn/aws/testing';
+import { functionUrlEvent, lambdaContext, s3Event, scheduledEvent, sqsEvent } from '@onefn/aws/testing';
 import { conformance } from './suite.js';
 
 conformance({
@@ -25,4 +25,20 @@ conformance({
     const result = (await lambdaHandler(definition)(sqsEvent(messages.map((m) => ({ id: m.id, body: m.body }))), lambdaContext())) as SqsBatchResponse;
     return { redelivered: result.batchItemFailures.map((f) => f.itemIdentifier) };
   },
+  async storage(definition, change) {
+    return settle(lambdaHandler(definition)(s3Event({ bucket: change.bucket, key: change.key, change: change.change, size: change.size }), lambdaContext()));
+  },
+  async tick(definition, at) {
+    return settle(lambdaHandler(definition)(scheduledEvent({ time: at }), lambdaContext()));
+  },
 });
+
+// Asynchronous invocations (S3, EventBridge) report a failure by throwing, so that Lambda retries.
+async function settle(invocation: unknown): Promise<{ failed: boolean }> {
+  try {
+    await invocation;
+    return { failed: false };
+  } catch {
+    return { failed: true };
+  }
+}

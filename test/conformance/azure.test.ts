@@ -3,7 +3,7 @@
 // messages as one Storage queue invocation each (a failed invocation is retried by the host).
 import { beforeEach } from 'vitest';
 import { register } from '@onefn/azure';
-import { azureHost, httpResult, rpcHttp, rpcQueueMessage } from '@onefn/azure/testing';
+import { azureHost, blobEvent, httpResult, rpcEventGrid, rpcHttp, rpcQueueMessage, rpcTimer, timerInfo } from '@onefn/azure/testing';
 import { conformance } from './suite.js';
 
 const host = azureHost();
@@ -34,5 +34,17 @@ conformance({
       if (result.status === 'failure') redelivered.push(m.id);
     }
     return { redelivered };
+  },
+  async storage(definition, change) {
+    host.reset();
+    register({ store: definition });
+    const event = blobEvent({ container: change.bucket, name: change.key, change: change.change, size: change.size });
+    return { failed: (await host.invoke('store', rpcEventGrid(event))).status === 'failure' };
+  },
+  async tick(definition, at) {
+    host.reset();
+    register({ nightly: definition });
+    // The timer's scheduleStatus.next is the occurrence that fired this run.
+    return { failed: (await host.invoke('nightly', rpcTimer(timerInfo({ next: at.toISOString() })))).status === 'failure' };
   },
 });

@@ -2,7 +2,7 @@
 // 127.0.0.1; HTTP as real requests, messages as Pub/Sub CloudEvents in binary mode, one push each
 // (a non-2xx answer makes Pub/Sub redeliver).
 import { register } from '@onefn/gcp';
-import { httpRequest, pubsubEvent, startServer } from '@onefn/gcp/testing';
+import { httpRequest, pubsubEvent, startServer, storageCloudEvent, type GcpTestRequest } from '@onefn/gcp/testing';
 import { conformance } from './suite.js';
 
 let round = 0;
@@ -50,4 +50,26 @@ conformance({
       await server.close();
     }
   },
+  async storage(definition, change) {
+    return once({ [`store${++round}`]: definition }, storageCloudEvent({ bucket: change.bucket, name: change.key, change: change.change, size: change.size }));
+  },
+  async tick(definition, at) {
+    // A Cloud Scheduler job with an HTTP target: a POST carrying the job name and the due time.
+    const headers = { 'x-cloudscheduler-jobname': 'nightly', 'x-cloudscheduler-scheduletime': at.toISOString() };
+    return once({ [`tick${++round}`]: definition }, httpRequest({ method: 'POST', path: '/', headers }));
+  },
 });
+
+/** Registers one event function, sends it one request, and reads a 2xx as success. */
+async function once(module: Record<string, unknown>, request: GcpTestRequest): Promise<{ failed: boolean }> {
+  const [target] = Object.keys(module);
+  register(module);
+  const server = await startServer(target as string);
+  try {
+    const res = await server.send(request);
+    await res.arrayBuffer();
+    return { failed: res.status < 200 || res.status > 299 };
+  } finally {
+    await server.close();
+  }
+}

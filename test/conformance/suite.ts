@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { bytes, defineHttp, defineQueue, HttpError, json, type HttpDefinition, type MessageDefinition, type Provider } from 'onefn';
+import {
+  bytes, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json, type HttpDefinition, type MessageDefinition,
+  type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
+} from 'onefn';
 
 export interface HttpProbe {
   method: string;
@@ -33,6 +36,10 @@ export interface ConformanceHarness {
    * otherwise) and returns the ids the provider would deliver again.
    */
   deliver(definition: MessageDefinition, messages: ReadonlyArray<{ id: string; body: string }>): Promise<{ redelivered: string[] }>;
+  /** Delivers one object change as the provider's storage trigger does; `failed` when the provider would retry. */
+  storage(definition: StorageDefinition, change: { bucket: string; key: string; change: StorageChange; size: number }): Promise<{ failed: boolean }>;
+  /** Delivers one schedule tick due at `at`, as the provider's scheduler does. */
+  tick(definition: ScheduleDefinition, at: Date): Promise<{ failed: boolean }>;
   /** Whether the provider routes HTTP itself (Azure) and so may answer unknown paths without the function. */
   readonly hostRoutes?: boolean;
   /**
@@ -180,6 +187,41 @@ export function conformance(harness: ConformanceHarness): void {
       ]);
       expect(result.redelivered.sort()).toEqual(['m2', 'm3', 'm4']);
       expect((await harness.deliver(orders, [{ id: 'ok', body: '{"id":"9"}' }])).redelivered).toEqual([]);
+    });
+
+    it('gives storage handlers the same object change, key decoded, and skips what the filters exclude', async () => {
+      const seen: unknown[] = [];
+      const uploads = defineStorage({
+        bucket: 'uploads',
+        changes: ['created'],
+        prefix: 'images/',
+        handler: (event) => {
+          if (event.key.endsWith('fail.png')) throw new Error('thumbnail failed');
+          seen.push({ bucket: event.bucket, key: event.key, change: event.change, size: event.size, time: event.time instanceof Date });
+        },
+      });
+      const created = { bucket: 'uploads', change: 'created' as const, size: 42 };
+      expect(await harness.storage(uploads, { ...created, key: 'images/a b+c.png' })).toEqual({ failed: false });
+      expect(seen).toEqual([{ bucket: 'uploads', key: 'images/a b+c.png', change: 'created', size: 42, time: true }]);
+      expect(await harness.storage(uploads, { ...created, key: 'docs/readme.txt' })).toEqual({ failed: false });
+      expect(await harness.storage(uploads, { ...created, key: 'images/old.png', change: 'deleted' })).toEqual({ failed: false });
+      expect(seen).toHaveLength(1);
+      expect(await harness.storage(uploads, { ...created, key: 'images/fail.png' })).toEqual({ failed: true });
+    });
+
+    it('gives schedule handlers the time the tick was due', async () => {
+      const ticks: number[] = [];
+      const nightly = defineSchedule({
+        schedule: '30 2 * * *',
+        handler: (tick) => {
+          if (ticks.length === 1) throw new Error('second run fails');
+          ticks.push(tick.scheduledTime.getTime());
+        },
+      });
+      const at = new Date('2026-03-01T02:30:00.000Z');
+      expect(await harness.tick(nightly, at)).toEqual({ failed: false });
+      expect(ticks).toEqual([at.getTime()]);
+      expect(await harness.tick(nightly, at)).toEqual({ failed: true });
     });
   });
 }
