@@ -12,7 +12,7 @@ import { fromCloudEventJson, fromEventBridge, fromScheduledEvent } from './from-
 import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
 import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
-import type { LambdaContext, LambdaEvent, LambdaHandler, SqsBatchResponse } from './lambda-types.js';
+import type { LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, SqsBatchResponse } from './lambda-types.js';
 import type { LogSink } from 'onefn';
 
 /** Wrap-time options. */
@@ -27,7 +27,7 @@ const nativeOf = (event: unknown, context: LambdaContext | undefined): Native =>
 const HTTP_SOURCES = 'HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)';
 
 /** One routed handler for HTTP definitions; the router is built once, here, not per request. */
-export function httpHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler {
+export function httpHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler<LambdaHttpResult> {
   const router = createRouter(definitions);
   const sink = options.logSink;
   return async (event, context) => {

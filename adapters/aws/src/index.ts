@@ -9,14 +9,17 @@
  * import * as api from './api.js'
  * export const handler = toLambda(api)
  */
-import { DefinitionError, isDefinition, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
+import {
+  DefinitionError, isDefinition, type CloudEventDefinition, type Definition, type EventDefinition, type HttpDefinition, type MessageDefinition,
+  type ScheduleDefinition, type StorageDefinition,
+} from 'onefn';
 import { planFunctions } from 'onefn/runtime';
 import { eventHandler, httpHandler } from './handler.js';
-import type { LambdaHandler } from './lambda-types.js';
+import type { LambdaHandler, LambdaHttpResult, LambdaResult, SqsBatchResponse } from './lambda-types.js';
 
 export type {
-  AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler,
-  LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
+  AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult,
+  LambdaResult, LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
 } from './lambda-types.js';
 export { lambdaLogSink } from './from-context.js';
 export { describeEvent } from './detect.js';
@@ -29,7 +32,12 @@ export { describeEvent } from './detect.js';
  * export const handler = lambdaHandler(orders)          // SQS: answers { batchItemFailures }
  * export const api = lambdaHandler([getUser, createUser])
  */
-export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler {
+export function lambdaHandler(definition: HttpDefinition | readonly HttpDefinition[]): LambdaHandler<LambdaHttpResult>;
+/** SQS answers `{ batchItemFailures }`; SNS answers nothing (a failure is thrown). */
+export function lambdaHandler(definition: MessageDefinition): LambdaHandler<SqsBatchResponse | undefined>;
+export function lambdaHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition): LambdaHandler<undefined>;
+export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler<LambdaResult>;
+export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler<LambdaResult> {
   if (Array.isArray(definition)) {
     if (definition.length === 0 || !definition.every((d) => isDefinition(d) && d.kind === 'http')) {
       throw new DefinitionError('definitions', 'a list given to lambdaHandler must hold HTTP definitions only');
@@ -41,6 +49,11 @@ export function lambdaHandler(definition: Definition | readonly HttpDefinition[]
   return def.kind === 'http' ? httpHandler([def]) : eventHandler(def);
 }
 
+export interface ToLambdaOptions {
+  /** Which of the module's planned functions this handler is; needed when it plans into several. */
+  function?: string;
+}
+
 /**
  * A Lambda handler for a module's definitions, planned as `onefn deploy` plans them: the HTTP
  * definitions as one routed function, each event definition as a function of its own. A module that
@@ -50,10 +63,12 @@ export function lambdaHandler(definition: Definition | readonly HttpDefinition[]
  * import * as app from './app.js'
  * export const handler = toLambda(app, { function: 'orders' })
  */
-export function toLambda(
-  target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[],
-  options: { function?: string } = {},
-): LambdaHandler {
+export function toLambda(target: HttpDefinition | readonly HttpDefinition[], options?: ToLambdaOptions): LambdaHandler<LambdaHttpResult>;
+export function toLambda(target: MessageDefinition, options?: ToLambdaOptions): LambdaHandler<SqsBatchResponse | undefined>;
+export function toLambda(target: StorageDefinition | ScheduleDefinition | CloudEventDefinition, options?: ToLambdaOptions): LambdaHandler<undefined>;
+/** A module: which function it is known only at run time, so the answer is any of them. */
+export function toLambda(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options?: ToLambdaOptions): LambdaHandler<LambdaResult>;
+export function toLambda(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: ToLambdaOptions = {}): LambdaHandler<LambdaResult> {
   if (Array.isArray(target) || isDefinition(target)) return lambdaHandler(target as Definition | readonly HttpDefinition[]);
   const plans = planFunctions(target as Readonly<Record<string, unknown>>);
   const names = plans.map((p) => p.name);
@@ -74,7 +89,7 @@ export function toLambda(
  * import { getUser, createUser } from './api.js'
  * export const handler = lambdaHttpHandler([getUser, createUser])
  */
-export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): LambdaHandler {
+export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaHttpResult> {
   if (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http')) {
     throw new DefinitionError('definitions', 'lambdaHttpHandler needs HTTP definitions only');
   }
@@ -89,7 +104,10 @@ export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): Lambd
  * import { orders } from './worker.js'
  * export const handler = lambdaEventHandler(orders)   // SQS: answers { batchItemFailures }
  */
-export function lambdaEventHandler(definition: EventDefinition): LambdaHandler {
+export function lambdaEventHandler(definition: MessageDefinition): LambdaHandler<SqsBatchResponse | undefined>;
+export function lambdaEventHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition): LambdaHandler<undefined>;
+export function lambdaEventHandler(definition: EventDefinition): LambdaHandler<SqsBatchResponse | undefined>;
+export function lambdaEventHandler(definition: EventDefinition): LambdaHandler<SqsBatchResponse | undefined> {
   if (!isDefinition(definition) || (definition as Definition).kind === 'http') throw new DefinitionError('definition', 'lambdaEventHandler needs an event definition');
   return eventHandler(definition);
 }

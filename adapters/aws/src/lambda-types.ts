@@ -157,6 +157,12 @@ export interface SqsBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
 
+/** What an HTTP function answers, in the shape of the event that came in. */
+export type LambdaHttpResult = LambdaV1Result | LambdaV2Result;
+
+/** What any onefn Lambda handler answers: HTTP results, an SQS batch response, or nothing. */
+export type LambdaResult = LambdaHttpResult | SqsBatchResponse | undefined;
+
 /** A Lambda handler as the Node.js runtime calls it. */
 export type LambdaHandler<R = unknown> = (event: unknown, context: LambdaContext) => Promise<R>;
 
