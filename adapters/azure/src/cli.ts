@@ -65,9 +65,12 @@ const deploy: ProviderCommand = async (args, io) => {
   const timeout = option(args, 'function-timeout');
   const messaging = option(args, 'messaging');
   const json = args.options['json'] === true;
+  const subscriptionId = option(args, 'subscription') ?? io.env['AZURE_SUBSCRIPTION_ID'];
+  // Named by its flag here; the deploy helper's own check names the API option.
+  if (!subscriptionId) throw new Error('--subscription <id> is required (or set AZURE_SUBSCRIPTION_ID)');
   const result = await deployFunctionApp({
     entry: resolve(io.cwd, entry),
-    subscriptionId: option(args, 'subscription') ?? io.env['AZURE_SUBSCRIPTION_ID'] ?? '',
+    subscriptionId,
     resourceGroup: option(args, 'resource-group') ?? '',
     location: option(args, 'location') ?? '',
     app: option(args, 'app') ?? '',
