@@ -9,11 +9,8 @@ import { checkOptions, DeployOptionError, functionConfig, type DeployOptionsInpu
 import { ensureRole } from './role.js';
 import { describeTrigger, wireTrigger } from './triggers.js';
 
-export interface DeployOptions extends DeployOptionsInput {
-  /** The user's module. */
-  entry: string;
-  /** Deploy only this planned function. Default: every function the module plans into. */
-  function?: string | undefined;
+/** How a deploy or rollback talks to AWS and reports, shared by both. */
+export interface CallOptions {
   /** Print what would change; make no AWS call. */
   dryRun?: boolean | undefined;
   /** A line per step. */
@@ -24,6 +21,13 @@ export interface DeployOptions extends DeployOptionsInput {
   endpoint?: string | undefined;
   credentials?: ClientOptions['credentials'];
   pacing?: Partial<Pacing> | undefined;
+}
+
+export interface DeployOptions extends DeployOptionsInput, CallOptions {
+  /** The user's module. */
+  entry: string;
+  /** Deploy only this planned function. Default: every function the module plans into. */
+  function?: string | undefined;
 }
 
 export interface DeployedFunction {
@@ -116,19 +120,13 @@ async function deployOne(
   return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, version, alias: o.alias, trigger: describeTrigger(plan), endpoint };
 }
 
-export interface RollbackOptions {
+export interface RollbackOptions extends CallOptions {
   /** The function to roll back. */
   function: string;
   region?: string | undefined;
   alias?: string | undefined;
   /** The version to move the alias to. Default: the highest published version below the current one. */
   to?: string | undefined;
-  dryRun?: boolean | undefined;
-  onProgress?: ((line: string) => void) | undefined;
-  env?: Readonly<Record<string, string | undefined>> | undefined;
-  endpoint?: string | undefined;
-  credentials?: ClientOptions['credentials'];
-  pacing?: Partial<Pacing> | undefined;
 }
 
 /**

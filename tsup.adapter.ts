@@ -1,0 +1,22 @@
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * The build every adapter package shares: one entry per subpath in its package.json "exports"
+ * (runtime, testing, deploy, cli), ESM and CommonJS with declarations. The runtime entry must stay free
+ * of deploy code and provider API clients; `external` keeps those (and onefn) as imports.
+ */
+export function adapterConfig(external: NonNullable<Options['external']>): ReturnType<typeof defineConfig> {
+  return defineConfig({
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', deploy: 'src/deploy.ts', cli: 'src/cli.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    target: 'node20',
+    platform: 'node',
+    splitting: true,
+    sourcemap: false,
+    // The deploy code finds the runtime entry beside itself through import.meta.url, in CommonJS too.
+    shims: true,
+    external: ['onefn', /^onefn\//, ...external],
+  });
+}
