@@ -69,6 +69,22 @@ export class DefinitionError extends OnefnError {
 }
 
 /**
+ * A deploy helper was given an invalid option. Raised before any call to the provider, naming the
+ * option, by every adapter's deploy helper.
+ *
+ * @example
+ * if (memory > 10240) throw new DeployOptionError('memory', `must be at most 10240 MB, got ${memory}`)
+ */
+export class DeployOptionError extends OnefnError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_DEPLOY_OPTION', `Invalid option "${option}": ${message}`);
+    this.name = 'DeployOptionError';
+    this.option = option;
+  }
+}
+
+/**
  * An adapter received an event the definition does not serve (or no event kind it knows). Raised before
  * any user code runs; `received` names what arrived.
  */

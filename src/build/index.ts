@@ -10,3 +10,4 @@
 export { bundle, loadModule, type BundleOptions, type BundleOutput } from './bundle.js';
 export { zipFiles, type ArchiveFiles } from './zip.js';
 export { sha256Base64 } from './hash.js';
+export { DeployOptionError } from '../errors.js';

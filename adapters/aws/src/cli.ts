@@ -17,25 +17,23 @@ import { eventHandler, httpHandler, serves } from './handler.js';
 import type { LambdaHandler } from './lambda-types.js';
 import { lambdaContext } from './testing.js';
 
-class Usage extends Error {}
-
 function str(args: CliArgs, name: string): string | undefined {
   const value = args.options[name];
   if (value === undefined) return undefined;
-  if (value === true) throw new Usage(`--${name} needs a value`);
+  if (value === true) throw new UsageError(`--${name} needs a value`);
   return value as string;
 }
 
 function int(args: CliArgs, name: string): number | undefined {
   const value = str(args, name);
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new Usage(`--${name} must be a whole number, got ${value}`);
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got ${value}`);
   return Number(value);
 }
 
 function entryOf(args: CliArgs, io: CliIO, command: string): string {
   const entry = args.positionals[0];
-  if (!entry) throw new Usage(`usage: onefn ${command} aws <entry> ...`);
+  if (!entry) throw new UsageError(`usage: onefn ${command} aws <entry> ...`);
   return resolve(io.cwd, entry);
 }
 
@@ -45,7 +43,7 @@ async function guarded(io: CliIO, body: () => Promise<number>): Promise<number> 
     return await body();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`${error instanceof Usage || error instanceof UsageError || error instanceof OnefnError ? '' : 'error: '}${message.split('\n')[0]}\n`);
+    io.stderr(`${error instanceof UsageError || error instanceof OnefnError ? '' : 'error: '}${message.split('\n')[0]}\n`);
     return 1;
   }
 }
@@ -62,7 +60,7 @@ function pickHandler(mod: Record<string, unknown>, plans: FunctionPlan[], event:
     io.stderr(`${JSON.stringify({ level: entry.level.toUpperCase(), message: entry.message, ...entry.fields })}\n`);
   if (name !== undefined) {
     const plan = plans.find((p) => p.name === name);
-    if (!plan) throw new Usage(`no function "${name}"; the module plans into ${plans.map((p) => p.name).join(', ') || 'nothing'}`);
+    if (!plan) throw new UsageError(`no function "${name}"; the module plans into ${plans.map((p) => p.name).join(', ') || 'nothing'}`);
     return plan.kind === 'http' ? httpHandler(plan.definitions, { logSink }) : eventHandler(plan.definition, { logSink });
   }
   const defs = collectDefinitions(mod).map((d) => d.definition);
@@ -72,7 +70,7 @@ function pickHandler(mod: Record<string, unknown>, plans: FunctionPlan[], event:
   const candidates = plans.filter((p): p is EventPlan => p.kind !== 'http').filter((p) => serves(p.definition, event));
   const [only] = candidates;
   if (only && candidates.length === 1) return eventHandler(only.definition, { logSink });
-  if (candidates.length > 1) throw new Usage(`several functions serve ${describeEvent(event)}: ${candidates.map((p) => p.name).join(', ')}; pass --function`);
+  if (candidates.length > 1) throw new UsageError(`several functions serve ${describeEvent(event)}: ${candidates.map((p) => p.name).join(', ')}; pass --function`);
   throw new UnsupportedEventError(describeEvent(event), `the module's functions (${plans.map((p) => p.name).join(', ') || 'none'})`);
 }
 
@@ -107,11 +105,11 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
     const out = resolve(io.cwd, str(args, 'out') ?? 'dist/aws');
     const runtime = str(args, 'runtime') ?? 'nodejs22.x';
     const { buildFunction, LAMBDA_RUNTIMES } = await import('./deploy/build.js');
-    if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new Usage(`--runtime must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
+    if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new UsageError(`--runtime must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
     const { plans } = await loadPlans(entry);
     const only = str(args, 'function');
     const selected = only === undefined ? plans : plans.filter((p) => p.name === only);
-    if (selected.length === 0) throw new Usage(only ? `no function "${only}"` : 'the module exports no onefn definitions');
+    if (selected.length === 0) throw new UsageError(only ? `no function "${only}"` : 'the module exports no onefn definitions');
     mkdirSync(out, { recursive: true });
     const built = [];
     for (const plan of selected) {
@@ -157,7 +155,7 @@ async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
 async function rollbackCommand(args: CliArgs, io: CliIO): Promise<number> {
   return guarded(io, async () => {
     const name = str(args, 'function') ?? args.positionals[0];
-    if (!name) throw new Usage('usage: onefn rollback aws --function <name>');
+    if (!name) throw new UsageError('usage: onefn rollback aws --function <name>');
     const { rollback } = await import('./deploy/deploy.js');
     const json = !!args.options['json'];
     const result = await rollback({

@@ -10,25 +10,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { readEventFile, type CliArgs, type CliIO, type ProviderCli } from 'onefn/cli';
+import { readEventFile, UsageError, type CliArgs, type CliIO, type ProviderCli } from 'onefn/cli';
 import { loadModule } from 'onefn/build';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
 
-/** Bad input: one line on stderr, exit code 1. */
-export class CliInputError extends Error {}
-
 export function option(args: CliArgs, name: string): string | undefined {
   const value = args.options[name];
   if (value === undefined) return undefined;
-  if (value === true) throw new CliInputError(`--${name} needs a value`);
+  if (value === true) throw new UsageError(`--${name} needs a value`);
   return String(value);
 }
 
 function entryOf(args: CliArgs, io: CliIO): string {
   const entry = args.positionals[0];
-  if (!entry) throw new CliInputError('an entry module is required, e.g. onefn invoke gcp src/api.ts --event event.json');
+  if (!entry) throw new UsageError('an entry module is required, e.g. onefn invoke gcp src/api.ts --event event.json');
   return resolve(io.cwd, entry);
 }
 
@@ -59,19 +56,19 @@ interface Request {
  * body is sent as JSON); any other JSON object (a push envelope, a legacy event) is posted as JSON.
  */
 function requestOf(value: unknown, file: string): Request {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliInputError(`${file} must hold a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${file} must hold a JSON object`);
   const o = value as Record<string, unknown>;
   if ('specversion' in o) return { method: 'POST', path: '/', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(o), isEvent: true };
   if (!('method' in o) && !('path' in o)) return { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: JSON.stringify(o), isEvent: true };
   const path = o['path'] ?? '/';
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new CliInputError(`"path" in ${file} must be a string starting with "/"`);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new UsageError(`"path" in ${file} must be a string starting with "/"`);
   const method = o['method'] ?? 'GET';
-  if (typeof method !== 'string') throw new CliInputError(`"method" in ${file} must be a string`);
+  if (typeof method !== 'string') throw new UsageError(`"method" in ${file} must be a string`);
   const headers: Record<string, string> = {};
   if (o['headers'] !== undefined) {
-    if (typeof o['headers'] !== 'object' || o['headers'] === null) throw new CliInputError(`"headers" in ${file} must be an object of strings`);
+    if (typeof o['headers'] !== 'object' || o['headers'] === null) throw new UsageError(`"headers" in ${file} must be an object of strings`);
     for (const [k, v] of Object.entries(o['headers'] as Record<string, unknown>)) {
-      if (typeof v !== 'string') throw new CliInputError(`header "${k}" in ${file} must be a string`);
+      if (typeof v !== 'string') throw new UsageError(`header "${k}" in ${file} must be a string`);
       headers[k.toLowerCase()] = v;
     }
   }
@@ -103,7 +100,7 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const candidates = wanted ? plans.filter((p) => p.name === wanted || p.exportNames.includes(wanted)) : plans.filter((p) => (p.kind === 'http') !== request.isEvent);
   if (candidates.length !== 1) {
     const names = plans.map((p) => p.name).join(', ');
-    throw new CliInputError(
+    throw new UsageError(
       wanted ? `no function "${wanted}" in ${args.positionals[0]}; it has ${names}` : candidates.length ? `several functions could take this input (${candidates.map((p) => p.name).join(', ')}); choose one with --function` : `no function in ${args.positionals[0]} takes ${request.isEvent ? 'events' : 'HTTP requests'}; it has ${names}`,
     );
   }

@@ -40,7 +40,9 @@ export function toHttpFunction(definitions: HttpDefinition | readonly HttpDefini
       writeResponse(res, await router.handle(portable, ctx), portable.method === 'HEAD');
     } catch (error) {
       // Only a broken request stream or a failing write gets here; the details go to the logs.
-      ctx?.log.error('Request failed outside the handler', { error });
+      if (ctx) ctx.log.error('Request failed outside the handler', { error });
+      // Before the context exists (a broken body stream), still leave a Cloud Logging line.
+      else process.stderr.write(JSON.stringify({ severity: 'ERROR', message: 'Request failed outside the handler', error: String(error) }) + '\n');
       writeResponse(res, problem(500, 'The function failed. See its logs for details.'), false);
     }
   };

@@ -88,6 +88,6 @@ describe('onefn build gcp / deploy gcp --dry-run', () => {
   it('names a bad option in one line', async () => {
     const r = await run('deploy', [app], { project: 'my-project', region: 'us-central1', runtime: 'nodejs16', 'dry-run': true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^onefn gcp: Invalid deploy option "runtime"/);
+    expect(r.stderr).toMatch(/^onefn gcp: Invalid option "runtime"/);
   });
 });

@@ -1,16 +1,8 @@
-import { OnefnError } from 'onefn';
+import { DeployOptionError } from 'onefn/build';
 import type { FunctionPlan } from 'onefn/runtime';
 import { LAMBDA_RUNTIMES, type LambdaRuntime } from './build.js';
 
-/** A deploy option is invalid; raised before any AWS call, naming the option. */
-export class DeployOptionError extends OnefnError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_DEPLOY_OPTION', `Invalid option "${option}": ${message}`);
-    this.name = 'DeployOptionError';
-    this.option = option;
-  }
-}
+export { DeployOptionError };
 
 // Limits from the Lambda quotas page: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,16 +1,13 @@
 import { resolve } from 'node:path';
 import { MalformedEventError } from 'onefn';
 import { loadModule } from 'onefn/build';
-import { readEventFile, type CliArgs, type CliIO } from 'onefn/cli';
+import { readEventFile, UsageError, type CliArgs, type CliIO } from 'onefn/cli';
 import type { AzureTriggerKind } from '../bindings.js';
 import { register } from '../index.js';
 import {
   azureHost, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcHttp, rpcQueueMessage, rpcServiceBusMessage, rpcTimer,
   type RpcBlobOptions, type RpcHttpOptions, type RpcQueueOptions, type RpcServiceBusOptions, type RpcTrigger,
 } from '../testing.js';
-
-/** A one-line error for bad input (exit code 1). */
-export class InvokeUsageError extends Error {}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -71,7 +68,7 @@ function option(args: CliArgs, name: string): string | undefined {
  */
 export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const entry = args.positionals[0];
-  if (!entry) throw new InvokeUsageError('onefn invoke azure needs an entry module');
+  if (!entry) throw new UsageError('onefn invoke azure needs an entry module');
   const json = await readEventFile(args, io);
   const { trigger, kinds } = parseAzureEvent(json);
   const host = azureHost();
@@ -80,7 +77,7 @@ export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const name = option(args, 'function');
   const candidates = specs.filter((s) => (name ? s.name === name : kinds.includes(s.trigger.kind)));
   if (candidates.length !== 1) {
-    throw new InvokeUsageError(
+    throw new UsageError(
       name ? `no function named "${name}"; functions: ${specs.map((s) => s.name).join(', ')}` : candidates.length ? `several functions take this event (${candidates.map((s) => s.name).join(', ')}); choose one with --function` : `no function takes this event; functions: ${specs.map((s) => `${s.name} (${s.trigger.kind})`).join(', ')}`,
     );
   }

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefinitionError } from 'onefn';
-import { bundle, loadModule, sha256Base64, zipFiles } from 'onefn/build';
+import { bundle, DeployOptionError, loadModule, sha256Base64, zipFiles } from 'onefn/build';
 import { planFunctions } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, resolveOptions } from '../options.js';
@@ -66,20 +65,20 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
  */
 export async function buildFunctionApp(options: BuildOptions): Promise<FunctionAppPackage> {
   const plan = options.plan ?? 'flex';
-  if (plan !== 'flex' && plan !== 'consumption') throw new DefinitionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
+  if (plan !== 'flex' && plan !== 'consumption') throw new DeployOptionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
   const entry = resolve(options.entry);
-  if (!existsSync(entry)) throw new DefinitionError('entry', `no such module: ${options.entry}`);
+  if (!existsSync(entry)) throw new DeployOptionError('entry', `no such module: ${options.entry}`);
   const plans = planFunctions(await loadModule(entry), { routedName: options.adapter?.routedName });
   const longest = Math.max(0, ...plans.map((p) => p.settings.timeout ?? 0));
   const limits = TIMEOUTS[plan];
   const functionTimeout = options.functionTimeout ?? (longest || limits.default);
   if (!Number.isInteger(functionTimeout) || functionTimeout < 1 || functionTimeout > limits.max) {
-    throw new DefinitionError('functionTimeout', `must be whole seconds from 1 to ${limits.max} on the ${plan} plan, got ${JSON.stringify(functionTimeout)}`);
+    throw new DeployOptionError('functionTimeout', `must be whole seconds from 1 to ${limits.max} on the ${plan} plan, got ${JSON.stringify(functionTimeout)}`);
   }
   const adapter: AzureOptions = { ...options.adapter, functionTimeout };
   const resolved = resolveOptions(adapter);
   const functions = functionSpecs(plans, resolved);
-  if (!functions.length) throw new DefinitionError('entry', `${options.entry} exports no onefn definitions`);
+  if (!functions.length) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const runtime = runtimeEntry();
   const source = [
     `import { register } from '@onefn/azure';`,

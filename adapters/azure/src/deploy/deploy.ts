@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
-import { DefinitionError, OnefnError } from 'onefn';
+import { OnefnError } from 'onefn';
+import { DeployOptionError } from 'onefn/build';
 import type { AzureFunctionSpec } from '../bindings.js';
 import { buildFunctionApp } from './build.js';
 import { type DeployOptions, validateDeployOptions } from './options.js';
@@ -62,10 +63,10 @@ export async function deployFunctionApp(options: DeployOptions): Promise<DeployR
   for (const spec of pkg.functions) {
     const t = spec.trigger;
     if ((t.kind === 'serviceBusQueue' || t.kind === 'serviceBusTopic') && !settings[t.connection]) {
-      throw new DefinitionError('appSettings', `${spec.name} reads Service Bus through the app setting ${t.connection}; pass its connection string in appSettings`);
+      throw new DeployOptionError('appSettings', `${spec.name} reads Service Bus through the app setting ${t.connection}; pass its connection string in appSettings`);
     }
     if (spec.plan.kind === 'schedule' && spec.plan.definition.kind === 'schedule' && spec.plan.definition.trigger.timeZone !== 'UTC') {
-      throw new DefinitionError('timeZone', `${spec.name}: Linux Consumption and Flex Consumption run timers in UTC only (WEBSITE_TIME_ZONE is not supported there); write the schedule in UTC`);
+      throw new DeployOptionError('timeZone', `${spec.name}: Linux Consumption and Flex Consumption run timers in UTC only (WEBSITE_TIME_ZONE is not supported there); write the schedule in UTC`);
     }
   }
   const queues = [...new Set(pkg.functions.flatMap((s) => (s.trigger.kind === 'storageQueue' ? [s.trigger.queueName] : [])))];

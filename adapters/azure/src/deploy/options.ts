@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { DefinitionError } from 'onefn';
+import { DeployOptionError } from 'onefn/build';
 import type { AzureOptions } from '../options.js';
 import type { AzurePlan } from './build.js';
 
@@ -43,14 +43,14 @@ export interface DeployOptions {
 const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
 
 function need(option: string, value: unknown, pattern: RegExp, what: string): string {
-  if (typeof value !== 'string' || !pattern.test(value)) throw new DefinitionError(option, `must be ${what}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !pattern.test(value)) throw new DeployOptionError(option, `must be ${what}, got ${JSON.stringify(value)}`);
   return value;
 }
 
 /** Checks every option before any call; each error names its option. */
 export function validateDeployOptions(options: DeployOptions): Required<Pick<DeployOptions, 'storageAccount' | 'plan' | 'nodeVersion' | 'armEndpoint' | 'scmEndpoint' | 'pollIntervalMs' | 'pollTimeoutMs'>> {
-  if (typeof options !== 'object' || options === null) throw new DefinitionError('options', 'must be an object');
-  for (const key of Object.keys(options)) if (!KEYS.includes(key)) throw new DefinitionError(key, `unknown deploy option; known options: ${KEYS.join(', ')}`);
+  if (typeof options !== 'object' || options === null) throw new DeployOptionError('options', 'must be an object');
+  for (const key of Object.keys(options)) if (!KEYS.includes(key)) throw new DeployOptionError(key, `unknown deploy option; known options: ${KEYS.join(', ')}`);
   need('entry', options.entry, /./, 'a module path');
   need('subscriptionId', options.subscriptionId, /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id (a GUID)');
   need('resourceGroup', options.resourceGroup, /^[-\w._()]{1,90}$/, 'a resource group name (1-90 letters, digits, -_.())');
@@ -59,11 +59,11 @@ export function validateDeployOptions(options: DeployOptions): Required<Pick<Dep
   const storageAccount = options.storageAccount ?? app.replace(/-/g, '').toLowerCase().slice(0, 24).padEnd(3, '0');
   need('storageAccount', storageAccount, /^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)');
   const plan = options.plan ?? 'flex';
-  if (plan !== 'flex' && plan !== 'consumption') throw new DefinitionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
+  if (plan !== 'flex' && plan !== 'consumption') throw new DeployOptionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
   const nodeVersion = options.nodeVersion ?? '20';
-  if (nodeVersion !== '20' && nodeVersion !== '22') throw new DefinitionError('nodeVersion', `must be "20" or "22", got ${JSON.stringify(nodeVersion)}`);
+  if (nodeVersion !== '20' && nodeVersion !== '22') throw new DeployOptionError('nodeVersion', `must be "20" or "22", got ${JSON.stringify(nodeVersion)}`);
   for (const [k, v] of Object.entries(options.appSettings ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(k) || typeof v !== 'string') throw new DefinitionError('appSettings', `setting ${JSON.stringify(k)} must be a name with a string value`);
+    if (!/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(k) || typeof v !== 'string') throw new DeployOptionError('appSettings', `setting ${JSON.stringify(k)} must be a name with a string value`);
   }
   const url = (option: string, value: string | undefined, fallback: string): string => {
     const text = value ?? fallback;
@@ -71,14 +71,14 @@ export function validateDeployOptions(options: DeployOptions): Required<Pick<Dep
     try {
       parsed = new URL(text);
     } catch {
-      throw new DefinitionError(option, `must be a URL, got ${JSON.stringify(text)}`);
+      throw new DeployOptionError(option, `must be a URL, got ${JSON.stringify(text)}`);
     }
-    if (parsed.protocol !== 'https:' && !options.allowInsecureConnection) throw new DefinitionError(option, 'must use https (set allowInsecureConnection for a local test server)');
+    if (parsed.protocol !== 'https:' && !options.allowInsecureConnection) throw new DeployOptionError(option, 'must use https (set allowInsecureConnection for a local test server)');
     return text.replace(/\/+$/, '');
   };
   const positive = (option: string, value: number | undefined, fallback: number): number => {
     const n = value ?? fallback;
-    if (!Number.isFinite(n) || n < 0) throw new DefinitionError(option, `must be a non-negative number of milliseconds, got ${JSON.stringify(value)}`);
+    if (!Number.isFinite(n) || n < 0) throw new DeployOptionError(option, `must be a non-negative number of milliseconds, got ${JSON.stringify(value)}`);
     return n;
   };
   return {

@@ -1,3 +1,4 @@
+import { DeployOptionError } from 'onefn/build';
 /** Cloud Functions (2nd gen) Node.js runtimes onefn deploys to (both run Node >= 20). */
 export const RUNTIMES = ['nodejs20', 'nodejs22'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -49,16 +50,7 @@ export interface DeployOptions {
 
 const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
 
-/** A bad deploy option, named; raised before any call. */
-export class DeployOptionError extends Error {
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`Invalid deploy option "${option}": ${message}`);
-    this.name = 'DeployOptionError';
-  }
-}
+export { DeployOptionError };
 
 // Project ids: 6-30 lowercase letters, digits, hyphens, starting with a letter
 // (https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin).
