@@ -5,11 +5,22 @@ import { isSchema, type StandardSchemaV1 } from './schema.js';
 
 // Option checks for the define* functions: a typo must fail loudly, when the definition is made,
 // with a DefinitionError naming the option.
+//
+// Checks and deploy bundles: the deploy helpers load the user's module while planning, which makes
+// (and so checks) every definition before anything is bundled. Their bundles define
+// `__ONEFN_CHECKED__` as `true` (`bundle({ checkedDefinitions: true })` in `onefn/build`), so every
+// guard `typeof __ONEFN_CHECKED__ === 'undefined'` folds to false and the bundler drops the check and
+// its message: the deployed function keeps only the code that normalizes the options. The guard is
+// written out at each site, because a constant holding it is not inlined across the modules of a
+// built package. Files that guard declare the name for themselves, so that it never becomes a global
+// in users' types.
+declare const __ONEFN_CHECKED__: true | undefined;
 
 export const SETTINGS_KEYS = ['name', 'memory', 'timeout', 'env'] as const;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
 export function checkKeys(options: object, allowed: readonly string[], what: string): void {
+  if (typeof __ONEFN_CHECKED__ !== 'undefined') return;
   if (typeof options !== 'object' || options === null) throw new DefinitionError(what, 'options must be an object');
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
@@ -20,24 +31,25 @@ export function checkKeys(options: object, allowed: readonly string[], what: str
 }
 
 export function checkInt(option: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
+  if (typeof __ONEFN_CHECKED__ !== 'undefined' || value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new DefinitionError(option, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
 }
 
 export function checkSchema(option: string, value: unknown): StandardSchemaV1 | undefined {
-  if (value === undefined) return undefined;
-  if (!isSchema(value)) throw new DefinitionError(option, 'must be a Standard Schema (a zod schema, for example)');
-  return value;
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && value !== undefined && !isSchema(value)) {
+    throw new DefinitionError(option, 'must be a Standard Schema (a zod schema, for example)');
+  }
+  return value as StandardSchemaV1 | undefined;
 }
 
 export function checkName(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !value.trim()) throw new DefinitionError(option, 'must be a non-empty string');
-  return value;
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && (typeof value !== 'string' || !value.trim())) throw new DefinitionError(option, 'must be a non-empty string');
+  return value as string;
 }
 
-export function settingsOf(options: FunctionSettings): FunctionSettings {
+function checkSettings(options: FunctionSettings): void {
   if (options.name !== undefined && (typeof options.name !== 'string' || !NAME.test(options.name))) {
     throw new DefinitionError('name', `must be 1-63 letters, digits, "-" or "_", starting with a letter; got ${JSON.stringify(options.name)}`);
   }
@@ -50,6 +62,10 @@ export function settingsOf(options: FunctionSettings): FunctionSettings {
       if (typeof value !== 'string') throw new DefinitionError('env', `${key} must be a string`);
     }
   }
+}
+
+export function settingsOf(options: FunctionSettings): FunctionSettings {
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkSettings(options);
   const out: FunctionSettings = {};
   for (const key of SETTINGS_KEYS) if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
   return Object.freeze(out);
@@ -58,19 +74,19 @@ export function settingsOf(options: FunctionSettings): FunctionSettings {
 export function checkMethods(value: unknown): readonly HttpMethod[] | 'ANY' {
   if (value === undefined) return 'ANY';
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) throw new DefinitionError('method', 'must be a method or a non-empty list of methods');
-  return list.map((m: unknown) => {
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && (!Array.isArray(list) || list.length === 0)) {
+    throw new DefinitionError('method', 'must be a method or a non-empty list of methods');
+  }
+  return (list as unknown[]).map((m: unknown) => {
     const upper = typeof m === 'string' ? m.toUpperCase() : m;
-    if (!(HTTP_METHODS as readonly unknown[]).includes(upper)) {
+    if (typeof __ONEFN_CHECKED__ === 'undefined' && !(HTTP_METHODS as readonly unknown[]).includes(upper)) {
       throw new DefinitionError('method', `${JSON.stringify(m)} is not one of ${HTTP_METHODS.join(', ')}`);
     }
     return upper as HttpMethod;
   });
 }
 
-export function checkCors(value: unknown): CorsOptions | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return { origins: '*' };
+function checkCorsOptions(value: unknown): void {
   checkKeysOnly(value, ['origins', 'methods', 'allowHeaders', 'exposeHeaders', 'credentials', 'maxAge'], 'cors');
   const cors = value as CorsOptions;
   if (cors.origins !== '*' && (!Array.isArray(cors.origins) || cors.origins.some((o) => typeof o !== 'string'))) {
@@ -80,7 +96,13 @@ export function checkCors(value: unknown): CorsOptions | undefined {
     throw new DefinitionError('cors.credentials', 'browsers refuse credentials with origin "*"; list the origins');
   }
   checkInt('cors.maxAge', cors.maxAge, 0, 86400);
-  return Object.freeze({ ...cors });
+}
+
+export function checkCors(value: unknown): CorsOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { origins: '*' };
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkCorsOptions(value);
+  return Object.freeze({ ...(value as CorsOptions) });
 }
 
 function checkKeysOnly(value: unknown, allowed: readonly string[], what: string): void {
@@ -91,7 +113,8 @@ function checkKeysOnly(value: unknown, allowed: readonly string[], what: string)
 }
 
 export function checkBoolean(option: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new DefinitionError(option, `must be true or false, got ${JSON.stringify(value)}`);
-  return value;
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && value !== undefined && typeof value !== 'boolean') {
+    throw new DefinitionError(option, `must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value === true;
 }

@@ -26,38 +26,44 @@ export interface CompiledRoute {
   readonly paramNames: readonly string[];
 }
 
-const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
+// Guards checks that deploy bundles leave out; see options.ts.
+declare const __ONEFN_CHECKED__: true | undefined;
+
+const PARAM = /^:[A-Za-z_][A-Za-z0-9_]*$/;
 const STATIC = /^[A-Za-z0-9._~!$&'()+,;=@-]+$/;
+
+function fail(why: string): never {
+  throw new DefinitionError('route', why);
+}
 
 /**
  * Checks a route: it starts with "/", segments are literals, `:name` parameters or a final `*`.
  * Throws a DefinitionError naming the `route` option otherwise.
  */
 export function compileRoute(pattern: string): CompiledRoute {
-  if (typeof pattern !== 'string' || !pattern.startsWith('/')) {
-    throw new DefinitionError('route', `must be a string starting with "/", got ${JSON.stringify(pattern)}`);
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && (typeof pattern !== 'string' || !pattern.startsWith('/'))) {
+    fail(`must be a string starting with "/", got ${JSON.stringify(pattern)}`);
   }
   const parts = pattern === '/' ? [] : pattern.slice(1).replace(/\/$/, '').split('/');
   const segments: Segment[] = [];
   const names = new Set<string>();
   parts.forEach((part, i) => {
     if (part === '*') {
-      if (i !== parts.length - 1) throw new DefinitionError('route', `"*" may only end a route: ${pattern}`);
+      if (typeof __ONEFN_CHECKED__ === 'undefined' && i !== parts.length - 1) fail(`"*" may only end a route: ${pattern}`);
       segments.push({ kind: 'rest' });
       names.add('*');
-      return;
-    }
-    if (part.startsWith(':')) {
-      const m = PARAM.exec(part);
-      if (!m) throw new DefinitionError('route', `bad parameter "${part}" in ${pattern}: use :name with letters, digits and _`);
-      const name = m[1] as string;
-      if (names.has(name)) throw new DefinitionError('route', `parameter :${name} appears twice in ${pattern}`);
+    } else if (part.startsWith(':')) {
+      const name = part.slice(1);
+      if (typeof __ONEFN_CHECKED__ === 'undefined') {
+        if (!PARAM.test(part)) fail(`bad parameter "${part}" in ${pattern}: use :name with letters, digits and _`);
+        if (names.has(name)) fail(`parameter :${name} appears twice in ${pattern}`);
+      }
       names.add(name);
       segments.push({ kind: 'param', name });
-      return;
+    } else {
+      if (typeof __ONEFN_CHECKED__ === 'undefined' && !STATIC.test(part)) fail(`bad segment "${part}" in ${pattern}`);
+      segments.push({ kind: 'static', value: part });
     }
-    if (!STATIC.test(part)) throw new DefinitionError('route', `bad segment "${part}" in ${pattern}`);
-    segments.push({ kind: 'static', value: part });
   });
   return { pattern, segments, isStatic: segments.every((s) => s.kind === 'static'), paramNames: [...names] };
 }

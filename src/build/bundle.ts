@@ -17,6 +17,12 @@ export interface BundleOptions {
   packagesExternal?: boolean;
   sourcemap?: boolean;
   plugins?: Plugin[];
+  /**
+   * The entry's definitions were already made, and so checked, in this process (the deploy helpers
+   * plan by loading the module before they bundle it). The bundle then leaves out onefn's definition
+   * checks and their messages, and keeps only the code that normalizes options. Default false.
+   */
+  checkedDefinitions?: boolean;
 }
 
 /** A bundle in memory: the code and, when asked, its source map. */
@@ -53,6 +59,7 @@ export async function bundle(options: BundleOptions): Promise<BundleOutput> {
     sourcemap: options.sourcemap ? 'external' : false,
     outfile: 'index.js',
     plugins: options.plugins,
+    define: options.checkedDefinitions ? { __ONEFN_CHECKED__: 'true' } : undefined,
     banner: format === 'esm' ? { js: ESM_REQUIRE_BANNER } : undefined,
     mainFields: format === 'esm' ? ['module', 'main'] : ['main', 'module'],
     conditions: format === 'esm' ? ['import', 'node'] : ['require', 'node'],

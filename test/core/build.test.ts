@@ -27,3 +27,31 @@ describe('deterministic artifacts', () => {
     expect(first.code).not.toContain(new URL('../../', import.meta.url).pathname);
   });
 });
+
+describe('bundles of checked definitions', () => {
+  // A module whose definitions need normalizing: a lower-case method list, a route with a parameter,
+  // a CORS object, settings.
+  const source = [
+    "import { defineHttp, json } from 'onefn';",
+    "export const item = defineHttp({ method: ['get', 'put'], route: '/items/:id', cors: { origins: ['https://a.example'] }, memory: 256, handler: (req) => json({ id: req.params.id }) });",
+  ].join('\n');
+  const entry = { contents: source, resolveDir: new URL('../../examples/hello', import.meta.url).pathname, sourcefile: 'checked.ts' };
+
+  it('leaves out the definition checks and their messages, and keeps the normalizing code', async () => {
+    const checked = await bundle({ entry, checkedDefinitions: true, packagesExternal: false });
+    const full = await bundle({ entry, packagesExternal: false });
+    for (const message of ['unknown option for', 'must be a whole number', 'bad parameter', 'is not one of']) {
+      expect(full.code).toContain(message);
+      expect(checked.code).not.toContain(message);
+    }
+    expect(checked.code.length).toBeLessThan(full.code.length);
+
+    const load = async (code: string): Promise<Record<string, { trigger: Record<string, unknown>; settings: unknown }>> =>
+      (await import(`data:text/javascript;base64,${Buffer.from(code.replace(/^import \{ createRequire[^;]*;[^;]*;/, '')).toString('base64')}`)) as never;
+    const a = (await load(checked.code))['item'];
+    const b = (await load(full.code))['item'];
+    expect(a?.trigger['methods']).toEqual(['GET', 'PUT']);
+    expect(JSON.stringify(a?.trigger)).toBe(JSON.stringify(b?.trigger));
+    expect(a?.settings).toEqual({ memory: 256 });
+  });
+});

@@ -17,6 +17,10 @@ import { planFunctions } from 'onefn/runtime';
 import { eventHandler, httpHandler } from './handler.js';
 import type { LambdaHandler, LambdaHttpResult, LambdaResult, SqsBatchResponse } from './lambda-types.js';
 
+// The generated entry of a deploy bundle calls the handlers below with definitions the build has
+// already checked; that bundle defines this as true, which drops the checks (see onefn's options.ts).
+declare const __ONEFN_CHECKED__: true | undefined;
+
 export type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult,
   LambdaResult, LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
@@ -90,7 +94,7 @@ export function toLambda(target: Readonly<Record<string, unknown>> | Definition 
  * export const handler = lambdaHttpHandler([getUser, createUser])
  */
 export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaHttpResult> {
-  if (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http')) {
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http'))) {
     throw new DefinitionError('definitions', 'lambdaHttpHandler needs HTTP definitions only');
   }
   return httpHandler(definitions);
@@ -108,6 +112,6 @@ export function lambdaEventHandler(definition: MessageDefinition): LambdaHandler
 export function lambdaEventHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition): LambdaHandler<undefined>;
 export function lambdaEventHandler(definition: EventDefinition): LambdaHandler<SqsBatchResponse | undefined>;
 export function lambdaEventHandler(definition: EventDefinition): LambdaHandler<SqsBatchResponse | undefined> {
-  if (!isDefinition(definition) || (definition as Definition).kind === 'http') throw new DefinitionError('definition', 'lambdaEventHandler needs an event definition');
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && (!isDefinition(definition) || (definition as Definition).kind === 'http')) throw new DefinitionError('definition', 'lambdaEventHandler needs an event definition');
   return eventHandler(definition);
 }

@@ -94,6 +94,8 @@ export async function buildFunction(options: BuildOptions): Promise<LambdaArtifa
     target: runtime === 'nodejs20.x' ? 'node20' : 'node22',
     external: options.externalAwsSdk === false ? [] : ['@aws-sdk/*'],
     plugins: [adapterPlugin()],
+    // Planning (above, or by the caller) made every definition, so onefn's checks have run.
+    checkedDefinitions: true,
   });
   const zip = zipFiles({ 'index.mjs': code });
   return { name: options.plan.name, plan: options.plan, runtime, handler: 'index.handler', zip, codeSha256: sha256Base64(zip), code };

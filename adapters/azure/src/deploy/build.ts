@@ -90,6 +90,8 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
     entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'azure-entry.ts' },
     format: 'esm',
     external: ['@azure/functions-core'],
+    // Planning (above) made every definition, so onefn's checks have run.
+    checkedDefinitions: true,
     plugins: [
       {
         name: 'onefn-azure-runtime',

@@ -83,6 +83,8 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     format: 'esm',
     external: ['@google-cloud/functions-framework'],
     plugins: sourceAliases(),
+    // Planning (above, or by the caller) made every definition, so onefn's checks have run.
+    checkedDefinitions: true,
   });
   const pkg = {
     name: 'onefn-function',
