@@ -98,14 +98,16 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   });
 }
 
-/** `onefn build aws <entry> --out <dir> [--function <name>] [--runtime nodejs22.x] [--json]`: writes one zip per function. */
+/** `onefn build aws <entry> --out <dir> [--function <name>] [--runtime nodejs22.x] [--http-events v2|all] [--json]`: writes one zip per function. */
 async function build(args: CliArgs, io: CliIO): Promise<number> {
   return guarded(io, async () => {
     const entry = entryOf(args, io, 'build');
     const out = resolve(io.cwd, str(args, 'out') ?? 'dist/aws');
     const runtime = str(args, 'runtime') ?? 'nodejs22.x';
-    const { buildFunction, LAMBDA_RUNTIMES } = await import('./deploy/build.js');
+    const httpEvents = str(args, 'http-events') ?? 'v2';
+    const { buildFunction, HTTP_EVENTS, LAMBDA_RUNTIMES } = await import('./deploy/build.js');
     if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new UsageError(`--runtime must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
+    if (!(HTTP_EVENTS as readonly string[]).includes(httpEvents)) throw new UsageError(`--http-events must be one of ${HTTP_EVENTS.join(', ')}`);
     const { plans } = await loadPlans(entry);
     const only = str(args, 'function');
     const selected = only === undefined ? plans : plans.filter((p) => p.name === only);
@@ -113,7 +115,7 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
     mkdirSync(out, { recursive: true });
     const built = [];
     for (const plan of selected) {
-      const artifact = await buildFunction({ entry, plan, runtime: runtime as 'nodejs22.x' });
+      const artifact = await buildFunction({ entry, plan, runtime: runtime as 'nodejs22.x', httpEvents: httpEvents as 'v2' | 'all' });
       const zip = join(out, `${plan.name}.zip`);
       writeFileSync(zip, artifact.zip);
       built.push({ name: plan.name, kind: plan.kind, zip, bytes: artifact.zip.byteLength, codeSha256: artifact.codeSha256, handler: artifact.handler, runtime: artifact.runtime });
@@ -124,7 +126,7 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
   });
 }
 
-/** `onefn deploy aws <entry> [--region r] [--role arn | --create-role] [--function n] [--memory mb] [--timeout s] [--alias live] [--dry-run] [--json]` */
+/** `onefn deploy aws <entry> [--region r] [--role arn | --create-role] [--function n] [--memory mb] [--timeout s] [--alias live] [--http-events v2|all] [--dry-run] [--json]` */
 async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
   return guarded(io, async () => {
     const entry = entryOf(args, io, 'deploy');
@@ -140,6 +142,7 @@ async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
       timeout: int(args, 'timeout'),
       runtime: str(args, 'runtime'),
       alias: str(args, 'alias'),
+      httpEvents: str(args, 'http-events'),
       dryRun: !!args.options['dry-run'],
       endpoint: str(args, 'endpoint-url'),
       env: io.env,

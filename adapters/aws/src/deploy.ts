@@ -7,7 +7,7 @@
  * await deploy({ entry: 'src/api.ts', region: 'eu-west-1', createRole: true, onProgress: console.log })
  * await rollback({ function: 'api', region: 'eu-west-1' })
  */
-export { buildFunction, handlerModule, LAMBDA_RUNTIMES, type BuildOptions, type LambdaArtifact, type LambdaRuntime } from './deploy/build.js';
+export { buildFunction, handlerModule, HTTP_EVENTS, LAMBDA_RUNTIMES, type BuildOptions, type HttpEvents, type LambdaArtifact, type LambdaRuntime } from './deploy/build.js';
 export { deploy, rollback, type DeployedFunction, type DeployOptions, type DeployResult, type RollbackOptions } from './deploy/deploy.js';
 export { DeployOptionError, ENV_BYTES, MEMORY_MB, TIMEOUT_S } from './deploy/options.js';
 export type { Pacing } from './deploy/lambda-ops.js';

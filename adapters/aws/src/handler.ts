@@ -2,7 +2,7 @@ import {
   OnefnError, UnsupportedEventError, type CloudEvent, type Context, type Definition, type EventDefinition, type HttpDefinition,
   type Message, type Native, type ScheduleEvent, type StorageEvent,
 } from 'onefn';
-import { createRequest, createRouter, runEvents, type BatchResult } from 'onefn/runtime';
+import { createRequest, createRouter, runEvents, type BatchResult, type Router } from 'onefn/runtime';
 import {
   describeEvent, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
   isS3EventBridgeEvent, isScheduledEvent, isSnsEvent, isSqsEvent,
@@ -12,7 +12,7 @@ import { fromCloudEventJson, fromEventBridge, fromScheduledEvent } from './from-
 import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
 import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
-import type { LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, SqsBatchResponse } from './lambda-types.js';
+import type { ApiGatewayV2Event, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
 import type { LogSink } from 'onefn';
 
 /** Wrap-time options. */
@@ -25,6 +25,30 @@ import { toAlb, toHttpV1, toHttpV2 } from './to-http.js';
 const nativeOf = (event: unknown, context: LambdaContext | undefined): Native => ({ provider: 'aws', event: event as LambdaEvent, context });
 
 const HTTP_SOURCES = 'HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)';
+const V2_SOURCES = "HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)";
+
+/** Answers a payload 2.0 event (HTTP APIs and Function URLs). */
+async function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaContext, sink: LogSink | undefined): Promise<LambdaV2Result> {
+  const native = nativeOf(event, context);
+  const request = createRequest(fromHttpV2(event, native));
+  // The router answers synchronously when the handler did; awaiting only a promise saves a tick.
+  const response = router.handle(request, fromLambdaContext(native, context, sink));
+  return toHttpV2(response instanceof Promise ? await response : response);
+}
+
+/**
+ * One routed handler for HTTP definitions, for payload 2.0 only: what a Function URL (the trigger the
+ * deploy helper wires) and an HTTP API send. It carries none of the REST and ALB converters, which
+ * keeps a deployed function small; any other event is an UnsupportedEventError naming it.
+ */
+export function httpV2Handler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler<LambdaV2Result> {
+  const router = createRouter(definitions);
+  const sink = options.logSink;
+  return async (event, context) => {
+    if (isHttpV2Event(event)) return answerV2(router, event, context, sink);
+    throw new UnsupportedEventError(describeEvent(event), V2_SOURCES);
+  };
+}
 
 /** One routed handler for HTTP definitions; the router is built once, here, not per request. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler<LambdaHttpResult> {
@@ -32,13 +56,7 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Han
   const sink = options.logSink;
   return async (event, context) => {
     // v2 first: HTTP APIs and Function URLs are the common case.
-    if (isHttpV2Event(event)) {
-      const native = nativeOf(event, context);
-      const request = createRequest(fromHttpV2(event, native));
-      // The router answers synchronously when the handler did; awaiting only a promise saves a tick.
-      const response = router.handle(request, fromLambdaContext(native, context, sink));
-      return toHttpV2(response instanceof Promise ? await response : response);
-    }
+    if (isHttpV2Event(event)) return answerV2(router, event, context, sink);
     if (isAlbEvent(event)) {
       const native = nativeOf(event, context);
       const { init, multi } = fromAlb(event, native);

@@ -14,8 +14,8 @@ import {
   type ScheduleDefinition, type StorageDefinition,
 } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
-import { eventHandler, httpHandler } from './handler.js';
-import type { LambdaHandler, LambdaHttpResult, LambdaResult, SqsBatchResponse } from './lambda-types.js';
+import { eventHandler, httpHandler, httpV2Handler } from './handler.js';
+import type { LambdaHandler, LambdaHttpResult, LambdaResult, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
 
 // The generated entry of a deploy bundle calls the handlers below with definitions the build has
 // already checked; that bundle defines this as true, which drops the checks (see onefn's options.ts).
@@ -98,6 +98,22 @@ export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): Lambd
     throw new DefinitionError('definitions', 'lambdaHttpHandler needs HTTP definitions only');
   }
   return httpHandler(definitions);
+}
+
+/**
+ * Like `lambdaHttpHandler`, for payload 2.0 only: the events Function URLs (which `onefn deploy aws`
+ * wires) and HTTP APIs send. It leaves the REST (v1) and ALB converters out of the bundle; any other
+ * event is rejected with an `UnsupportedEventError` naming it. What `onefn build aws` generates unless
+ * built with `--http-events all`.
+ *
+ * @example
+ * export const handler = lambdaHttpV2Handler([getUser, createUser])
+ */
+export function lambdaHttpV2Handler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaV2Result> {
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http'))) {
+    throw new DefinitionError('definitions', 'lambdaHttpV2Handler needs HTTP definitions only');
+  }
+  return httpV2Handler(definitions);
 }
 
 /**

@@ -89,6 +89,28 @@ describe('onefn build aws', () => {
     expect(a[0]!.codeSha256).not.toBe(a[1]!.codeSha256);
   });
 
+  it('builds an HTTP function for payload 2.0 by default, and for every HTTP source with --http-events all', async () => {
+    const read = async (options: Record<string, string | boolean>): Promise<string> => {
+      const t = io();
+      expect(await cli.commands['build']!({ positionals: [ENTRY], options: { function: 'http', json: true, ...options } }, t.io)).toBe(0);
+      const [built] = JSON.parse(t.out.join('')) as Array<{ zip: string }>;
+      const { unzipSync } = await import('fflate');
+      return new TextDecoder().decode(unzipSync(readFileSync(built!.zip))['index.mjs']);
+    };
+    const v2 = await read({ out: join(dir, 'v2') });
+    const all = await read({ out: join(dir, 'all'), 'http-events': 'all' });
+    // ALB answers carry a statusDescription, and REST answers multiValueHeaders: only `all` has them.
+    expect(v2).not.toContain('statusDescription');
+    expect(v2).not.toContain('multiValueHeaders');
+    expect(all).toContain('statusDescription');
+    expect(all).toContain('multiValueHeaders');
+    expect(v2.length).toBeLessThan(all.length);
+
+    const bad = io();
+    expect(await cli.commands['build']!({ positionals: [ENTRY], options: { out: join(dir, 'x'), 'http-events': 'rest' } }, bad.io)).toBe(1);
+    expect(bad.err.join('')).toContain('--http-events must be one of v2, all');
+  });
+
   it('deploy --dry-run prints the plan without calls, and bad options exit 1 naming the option', async () => {
     const t = io();
     expect(await cli.commands['deploy']!({ positionals: [ENTRY], options: { region: 'us-east-1', 'create-role': true, 'dry-run': true, json: true } }, t.io)).toBe(0);

@@ -133,6 +133,7 @@ describe('deploy against a loopback AWS', () => {
     [{ role: 'admin' }, 'role', 'not an IAM role ARN'],
     [{ role: undefined }, 'role', 'pass a role ARN'],
     [{ runtime: 'nodejs16.x' }, 'runtime', 'must be one of'],
+    [{ httpEvents: 'rest' }, 'http-events', 'must be one of v2, all'],
     [{ function: 'nope' }, 'function', 'no function "nope"'],
   ] as Array<[Partial<DeployOptions>, string, string]>)('rejects %j before any call', async (overrides, option, text) => {
     const error = await run(overrides).catch((e: unknown) => e);

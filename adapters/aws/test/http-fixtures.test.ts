@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytes, defineHttp, json, setCookie, type HttpRequest } from 'onefn';
-import { lambdaHandler } from '@onefn/aws';
+import { lambdaHandler, lambdaHttpV2Handler } from '@onefn/aws';
+import { UnsupportedEventError } from 'onefn';
 import { allFixtures, fixture, lambdaContext } from './fixtures.js';
 
 // Echoes what the portable request holds, and answers with two cookies, so each fixture checks both
@@ -81,6 +82,28 @@ describe('HTTP fixtures', () => {
       expect(new Set(setCookies.map(([k]) => k)).size).toBe(2);
       expect(setCookies.map(([, v]) => v)).toEqual(cookies);
     }
+  });
+});
+
+describe('the payload 2.0 handler that deploy bundles use', () => {
+  const v2Only = lambdaHttpV2Handler([echo]);
+
+  it.each(Object.entries(CASES))('%s', async (file, expected) => {
+    if (expected.kind === 'v2') {
+      const result = await v2Only(fixture(file), lambdaContext());
+      expect(result.statusCode).toBe(200);
+      expect(result.cookies).toEqual(['a=1', 'b=2; Path=/']);
+      expect(JSON.parse(result.body)).toMatchObject({ method: expected.method, path: expected.path, provider: 'aws' });
+      // The same answer as the handler that serves every source.
+      expect(result).toEqual(await handler(fixture(file), lambdaContext()));
+      return;
+    }
+    const refused = v2Only(fixture(file), lambdaContext());
+    await expect(refused).rejects.toBeInstanceOf(UnsupportedEventError);
+    const named = expected.kind === 'v1' ? 'an API Gateway REST API (v1) request' : 'an ALB request';
+    await expect(v2Only(fixture(file), lambdaContext())).rejects.toThrow(
+      `Unsupported event: received ${named}, this function serves HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)`,
+    );
   });
 });
 

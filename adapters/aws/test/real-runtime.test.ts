@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFunctions } from 'onefn/runtime';
-import { buildFunction } from '@onefn/aws/deploy';
-import { httpApiEvent, sqsEvent } from '@onefn/aws/testing';
+import { buildFunction, type HttpEvents } from '@onefn/aws/deploy';
+import { albEvent, httpApiEvent, restApiEvent, sqsEvent } from '@onefn/aws/testing';
 import * as app from './app/index.js';
 
 const ENTRY = fileURLToPath(new URL('./app/index.ts', import.meta.url));
@@ -98,10 +98,10 @@ class RuntimeApi {
 }
 
 /** Builds the named function, unzips it into a task root, and starts the RIC on it. */
-async function startFunction(name: string, api: string, dirs: string[], logs: string[]): Promise<ChildProcess> {
+async function startFunction(name: string, api: string, dirs: string[], logs: string[], httpEvents?: HttpEvents): Promise<ChildProcess> {
   const plan = planFunctions(app).find((p) => p.name === name);
   if (!plan) throw new Error(`no plan ${name}`);
-  const artifact = await buildFunction({ entry: ENTRY, plan, runtime: 'nodejs20.x' });
+  const artifact = await buildFunction({ entry: ENTRY, plan, runtime: 'nodejs20.x', httpEvents });
   const root = mkdtempSync(join(tmpdir(), `onefn-aws-${name}-`));
   dirs.push(root);
   for (const [path, data] of Object.entries(unzipSync(artifact.zip))) {
@@ -133,15 +133,18 @@ describe('a built zip under aws-lambda-ric', () => {
   // One Runtime API per function: each runtime polls its own /next, as on Lambda.
   const api = new RuntimeApi();
   const sqsApi = new RuntimeApi();
+  const allApi = new RuntimeApi();
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
   const logs: string[] = [];
   let address = '';
   let sqsAddress = '';
+  let allAddress = '';
 
   beforeAll(async () => {
     address = await api.start();
     sqsAddress = await sqsApi.start();
+    allAddress = await allApi.start();
   });
 
   afterAll(async () => {
@@ -155,6 +158,7 @@ describe('a built zip under aws-lambda-ric', () => {
     );
     await api.stop();
     await sqsApi.stop();
+    await allApi.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -177,8 +181,12 @@ describe('a built zip under aws-lambda-ric', () => {
     expect(unknown.kind).toBe('error');
     expect((unknown.body as { errorType: string }).errorType).toBe('UnsupportedEventError');
     expect((unknown.body as { errorMessage: string }).errorMessage).toBe(
-      'Unsupported event: received an unknown event with keys hello, this function serves HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)',
+      'Unsupported event: received an unknown event with keys hello, this function serves HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)',
     );
+    // Built for what its Function URL sends (the default): a REST API event is named and refused.
+    const rest = await api.invoke(restApiEvent({ path: '/health' }));
+    expect(rest.kind).toBe('error');
+    expect((rest.body as { errorMessage: string }).errorMessage).toMatch(/^Unsupported event: received an API Gateway REST API \(v1\) request, .*--http-events all/);
     const malformed = await api.invoke({ ...event, rawPath: 42 });
     expect(malformed.kind).toBe('error');
     expect((malformed.body as { errorType: string }).errorType).toBe('MalformedEventError');
@@ -188,6 +196,17 @@ describe('a built zip under aws-lambda-ric', () => {
     const again = await api.invoke(httpApiEvent({ path: '/health' }));
     expect(JSON.parse((again.body as { body: string }).body)).toEqual({ ok: true });
     expect(api.initErrors).toEqual([]);
+  });
+
+  it('built with httpEvents "all", answers REST API and ALB events as well as payload 2.0', async () => {
+    children.push(await startFunction('http', allAddress, dirs, logs, 'all'));
+    const rest = await allApi.invoke(restApiEvent({ path: '/health' }));
+    expect(rest).toMatchObject({ kind: 'response', body: { statusCode: 200, multiValueHeaders: {} } });
+    expect(JSON.parse((rest.body as { body: string }).body)).toEqual({ ok: true });
+    const alb = await allApi.invoke(albEvent({ path: '/health' }));
+    expect(alb).toMatchObject({ kind: 'response', body: { statusCode: 200, statusDescription: '200 OK' } });
+    const v2 = await allApi.invoke(httpApiEvent({ path: '/health' }));
+    expect(JSON.parse((v2.body as { body: string }).body)).toEqual({ ok: true });
   });
 
   it('answers an SQS batch with exactly the failed message in batchItemFailures', async () => {

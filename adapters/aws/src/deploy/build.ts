@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { bundle, sha256Base64, zipFiles } from 'onefn/build';
+import { bundle, DeployOptionError, sha256Base64, zipFiles } from 'onefn/build';
 import type { FunctionPlan } from 'onefn/runtime';
 
 /** The Node.js runtimes a build targets. */
@@ -33,7 +33,17 @@ export interface BuildOptions {
   runtime?: LambdaRuntime;
   /** Leave `@aws-sdk/*` imports to the SDK the Lambda Node.js runtime ships. Default true. */
   externalAwsSdk?: boolean;
+  /**
+   * Which HTTP events an HTTP function is built to serve. `v2` (default): payload 2.0, what Function
+   * URLs (the trigger `deploy` wires) and HTTP APIs send; the REST and ALB converters stay out of the
+   * bundle. `all`: also API Gateway REST APIs (payload 1.0) and ALB, for a zip you put behind those.
+   */
+  httpEvents?: HttpEvents;
 }
+
+/** The HTTP events a built HTTP function serves; see `BuildOptions.httpEvents`. */
+export const HTTP_EVENTS = ['v2', 'all'] as const;
+export type HttpEvents = (typeof HTTP_EVENTS)[number];
 
 /**
  * Where this package's runtime entry is: `dist/index.js` beside the built deploy code, or
@@ -65,13 +75,14 @@ function adapterPlugin(): Plugin {
  * wrapped once at cold start. Naming them (rather than planning the module again at run time) lets the
  * bundler drop the planner and every converter the function does not use.
  */
-export function handlerModule(entry: string, plan: FunctionPlan): string {
+export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: HttpEvents = 'v2'): string {
   const refs = plan.exportNames.map((name) => `mod[${JSON.stringify(name)}]`);
-  const wrap = plan.kind === 'http' ? `lambdaHttpHandler([${refs.join(', ')}])` : `lambdaEventHandler(${refs[0]})`;
+  const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : 'lambdaHttpV2Handler';
+  const args = plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
-    `import { ${plan.kind === 'http' ? 'lambdaHttpHandler' : 'lambdaEventHandler'} } from '@onefn/aws';`,
-    `export const handler = ${wrap};`,
+    `import { ${wrapper} } from '@onefn/aws';`,
+    `export const handler = ${wrapper}(${args});`,
     '',
   ].join('\n');
 }
@@ -87,9 +98,11 @@ export function handlerModule(entry: string, plan: FunctionPlan): string {
  */
 export async function buildFunction(options: BuildOptions): Promise<LambdaArtifact> {
   const runtime = options.runtime ?? 'nodejs22.x';
+  const httpEvents = options.httpEvents ?? 'v2';
+  if (!(HTTP_EVENTS as readonly string[]).includes(httpEvents)) throw new DeployOptionError('httpEvents', `must be one of ${HTTP_EVENTS.join(', ')}, got ${JSON.stringify(httpEvents)}`);
   const entry = resolve(options.entry);
   const { code } = await bundle({
-    entry: { contents: handlerModule(entry, options.plan), resolveDir: dirname(entry), sourcefile: 'onefn-lambda-entry.ts' },
+    entry: { contents: handlerModule(entry, options.plan, httpEvents), resolveDir: dirname(entry), sourcefile: 'onefn-lambda-entry.ts' },
     format: 'esm',
     target: runtime === 'nodejs20.x' ? 'node20' : 'node22',
     external: options.externalAwsSdk === false ? [] : ['@aws-sdk/*'],

@@ -71,7 +71,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   if (plans.length === 0) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const configs = plans.map((plan) => functionConfig(plan, options));
   const artifacts: LambdaArtifact[] = [];
-  for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime }));
+  for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime, httpEvents: checked.httpEvents }));
 
   if (options.dryRun) {
     const functions = plans.map((plan, i): DeployedFunction => {

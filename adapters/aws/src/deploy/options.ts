@@ -1,6 +1,6 @@
 import { DeployOptionError } from 'onefn/build';
 import type { FunctionPlan } from 'onefn/runtime';
-import { LAMBDA_RUNTIMES, type LambdaRuntime } from './build.js';
+import { HTTP_EVENTS, LAMBDA_RUNTIMES, type HttpEvents, type LambdaRuntime } from './build.js';
 
 export { DeployOptionError };
 
@@ -22,6 +22,8 @@ export interface DeployOptionsInput {
   alias?: string | undefined;
   memory?: number | undefined;
   timeout?: number | undefined;
+  /** The HTTP events an HTTP function serves: `v2` (default; what the Function URL sends) or `all`. */
+  httpEvents?: string | undefined;
 }
 
 export interface CheckedOptions {
@@ -30,6 +32,7 @@ export interface CheckedOptions {
   createRole: boolean;
   runtime: LambdaRuntime;
   alias: string;
+  httpEvents: HttpEvents;
 }
 
 /** What one function deploys with, after the definition's settings and the command's overrides. */
@@ -61,7 +64,9 @@ export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<str
   if (!ALIAS_NAME.test(alias)) throw new DeployOptionError('alias', `${JSON.stringify(alias)} is not a valid alias name`);
   checkRange('memory', input.memory, MEMORY_MB, 'MB');
   checkRange('timeout', input.timeout, TIMEOUT_S, 'seconds');
-  return { region, role: input.role, createRole: !!input.createRole, runtime: runtime as LambdaRuntime, alias };
+  const httpEvents = input.httpEvents ?? 'v2';
+  if (!(HTTP_EVENTS as readonly string[]).includes(httpEvents)) throw new DeployOptionError('http-events', `must be one of ${HTTP_EVENTS.join(', ')}, got ${JSON.stringify(httpEvents)}`);
+  return { region, role: input.role, createRole: !!input.createRole, runtime: runtime as LambdaRuntime, alias, httpEvents: httpEvents as HttpEvents };
 }
 
 /** The settings one planned function deploys with, checked against Lambda's limits. */
