@@ -27,13 +27,15 @@ const nativeOf = (event: unknown, context: LambdaContext | undefined): Native =>
 const HTTP_SOURCES = 'HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)';
 const V2_SOURCES = "HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)";
 
-/** Answers a payload 2.0 event (HTTP APIs and Function URLs). */
-async function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaContext, sink: LogSink | undefined): Promise<LambdaV2Result> {
+/**
+ * Answers a payload 2.0 event (HTTP APIs and Function URLs): synchronously when the router did, since
+ * each promise between the handler and Lambda costs ticks on every call.
+ */
+function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaContext, sink: LogSink | undefined): LambdaV2Result | Promise<LambdaV2Result> {
   const native = nativeOf(event, context);
   const request = createRequest(fromHttpV2(event, native));
-  // The router answers synchronously when the handler did; awaiting only a promise saves a tick.
   const response = router.handle(request, fromLambdaContext(native, context, sink));
-  return toHttpV2(response instanceof Promise ? await response : response);
+  return response instanceof Promise ? response.then(toHttpV2) : toHttpV2(response);
 }
 
 /**
@@ -45,8 +47,9 @@ export function httpV2Handler(definitions: readonly HttpDefinition[], options: H
   const router = createRouter(definitions);
   const sink = options.logSink;
   return async (event, context) => {
-    if (isHttpV2Event(event)) return answerV2(router, event, context, sink);
-    throw new UnsupportedEventError(describeEvent(event), V2_SOURCES);
+    if (!isHttpV2Event(event)) throw new UnsupportedEventError(describeEvent(event), V2_SOURCES);
+    const answer = answerV2(router, event, context, sink);
+    return answer instanceof Promise ? await answer : answer;
   };
 }
 
@@ -56,7 +59,10 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Han
   const sink = options.logSink;
   return async (event, context) => {
     // v2 first: HTTP APIs and Function URLs are the common case.
-    if (isHttpV2Event(event)) return answerV2(router, event, context, sink);
+    if (isHttpV2Event(event)) {
+      const answer = answerV2(router, event, context, sink);
+      return answer instanceof Promise ? await answer : answer;
+    }
     if (isAlbEvent(event)) {
       const native = nativeOf(event, context);
       const { init, multi } = fromAlb(event, native);
