@@ -1,0 +1,24 @@
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadModule } from 'onefn/build';
+import { planFunctions } from 'onefn/runtime';
+import { buildFunction } from '@onefn/aws/deploy';
+
+// The bundle-weight target, checked on every test run: sizes are deterministic (the same esbuild, the
+// same sources), unlike timings, which only `npm run bench` measures.
+const HELLO = fileURLToPath(new URL('../../../bench/hello.ts', import.meta.url));
+
+describe('the deployed hello function', () => {
+  it('is at most 10 KB gzip, and carries no AWS SDK, deploy code or definition checks', async () => {
+    const [plan] = planFunctions(await loadModule(HELLO));
+    const { code } = await buildFunction({ entry: HELLO, plan: plan! });
+    const gzip = gzipSync(code, { level: 9 }).byteLength;
+    expect(gzip).toBeLessThanOrEqual(10 * 1024);
+    for (const absent of ['@aws-sdk', 'CreateFunctionCommand', 'esbuild', 'unknown option for', 'statusDescription']) {
+      expect(code).not.toContain(absent);
+    }
+    // What it must still carry: the v2 answer, problem documents, and the named refusal.
+    for (const present of ['application/problem+json', 'Unsupported event', 'a Function URL request']) expect(code).toContain(present);
+  });
+});
