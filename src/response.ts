@@ -42,12 +42,15 @@ type Init = Omit<HttpResult, 'body'>;
  * return json({ id }, { status: 201 })
  */
 export function json(data: unknown, init?: Init): HttpResult {
-  return {
-    status: init?.status,
-    headers: init?.headers ? { 'content-type': 'application/json', ...init.headers } : JSON_HEADERS,
-    cookies: init?.cookies,
-    body: JSON.stringify(data) ?? 'null',
-  };
+  const given = init?.headers;
+  let headers = JSON_HEADERS;
+  if (given) {
+    // A loop, not a spread: this runs on every JSON answer, and the loop is the faster copy in V8.
+    const own: Record<string, string | number | readonly string[]> = { 'content-type': 'application/json' };
+    for (const name in given) own[name] = given[name] as string | number | readonly string[];
+    headers = own;
+  }
+  return { status: init?.status, headers, cookies: init?.cookies, body: JSON.stringify(data) ?? 'null' };
 }
 
 // Shared by every json() without headers of its own; frozen, and copied by toResponseData.
