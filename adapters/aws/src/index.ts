@@ -21,6 +21,11 @@ import type { LambdaHandler, LambdaHttpResult, LambdaResult, LambdaV2Result, Sqs
 // already checked; that bundle defines this as true, which drops the checks (see onefn's options.ts).
 declare const __ONEFN_CHECKED__: true | undefined;
 
+/** What a routed HTTP handler takes: a non-empty list of HTTP definitions. */
+function isHttpList(value: unknown): value is readonly HttpDefinition[] {
+  return Array.isArray(value) && value.length > 0 && value.every((d) => isDefinition(d) && d.kind === 'http');
+}
+
 export type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult,
   LambdaResult, LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
@@ -43,7 +48,7 @@ export function lambdaHandler(definition: StorageDefinition | ScheduleDefinition
 export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler<LambdaResult>;
 export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler<LambdaResult> {
   if (Array.isArray(definition)) {
-    if (definition.length === 0 || !definition.every((d) => isDefinition(d) && d.kind === 'http')) {
+    if (!isHttpList(definition)) {
       throw new DefinitionError('definitions', 'a list given to lambdaHandler must hold HTTP definitions only');
     }
     return httpHandler(definition);
@@ -94,7 +99,7 @@ export function toLambda(target: Readonly<Record<string, unknown>> | Definition 
  * export const handler = lambdaHttpHandler([getUser, createUser])
  */
 export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaHttpResult> {
-  if (typeof __ONEFN_CHECKED__ === 'undefined' && (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http'))) {
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && !isHttpList(definitions)) {
     throw new DefinitionError('definitions', 'lambdaHttpHandler needs HTTP definitions only');
   }
   return httpHandler(definitions);
@@ -110,7 +115,7 @@ export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): Lambd
  * export const handler = lambdaHttpV2Handler([getUser, createUser])
  */
 export function lambdaHttpV2Handler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaV2Result> {
-  if (typeof __ONEFN_CHECKED__ === 'undefined' && (definitions.length === 0 || !definitions.every((d) => isDefinition(d) && d.kind === 'http'))) {
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && !isHttpList(definitions)) {
     throw new DefinitionError('definitions', 'lambdaHttpV2Handler needs HTTP definitions only');
   }
   return httpV2Handler(definitions);
