@@ -70,6 +70,8 @@ export interface HttpRequest<Body = unknown, Query = QueryRecord, Params = Recor
 }
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+// Providers send methods upper-case; only other spellings pay for toUpperCase, which is measurable per call.
+const UPPER_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 const UNSET = Symbol('unset');
 
 function isJsonType(contentType: string | undefined): boolean {
@@ -108,7 +110,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
 
   constructor(init: HttpRequestInit) {
     this.init = init;
-    this.method = init.method.toUpperCase();
+    this.method = UPPER_METHODS.has(init.method) ? init.method : init.method.toUpperCase();
     this.path = init.path || '/';
     this.ip = init.ip;
     this.native = init.native ?? { provider: 'local', event: init, context: undefined };

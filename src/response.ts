@@ -129,7 +129,8 @@ export function toResponseData(result: HttpResult): ResponseData {
       const value = given[name];
       if (value === undefined) continue;
       headers[name] = typeof value === 'number' ? String(value) : value;
-      if (name.length === 12 && !typed && name.toLowerCase() === 'content-type') typed = true;
+      // The exact spelling first: lower-casing every 12-letter name is measurable per call.
+      if (!typed && (name === 'content-type' || (name.length === 12 && name.toLowerCase() === 'content-type'))) typed = true;
     }
   }
   const raw = result.body;
