@@ -183,3 +183,35 @@ describe('deploy wires SNS, S3 and IAM against a loopback AWS', () => {
     });
   });
 });
+
+describe('deploy in another partition (China, aws-cn)', () => {
+  // Every ARN the helper writes takes its partition from the ARNs AWS answers with (the role's, the
+  // function's); one written as arn:aws: would be refused there.
+  let aws: FakeAws;
+  beforeEach(async () => {
+    aws = await new FakeAws({ partition: 'aws-cn', region: 'cn-north-1' }).start();
+  });
+  afterEach(async () => {
+    await aws.stop();
+  });
+  const run = (entry: string, fn: string) =>
+    deploy({
+      entry: app(entry), function: fn, region: 'cn-north-1', createRole: true, endpoint: aws.endpoint,
+      credentials: { accessKeyId: 'AKIAFAKEFAKEFAKE', secretAccessKey: 'fake-secret' }, pacing: { retryDelayMs: 1, pollMs: 1 }, env: {},
+    });
+  const inputs = (op: string) => aws.calls.filter((c) => c.op === op).map((c) => c.input);
+
+  it('writes role, queue, topic and bucket ARNs in the function\'s partition', async () => {
+    const topic = aws.sns.createTopic('audit');
+    expect(topic).toBe(`arn:aws-cn:sns:cn-north-1:${ACCOUNT}:audit`);
+    aws.s3.createBucket('acme-archive');
+    await run('deploy-events', 'orders');
+    await run('deploy-triggers', 'audit');
+    await run('deploy-triggers', 'cleanup');
+    expect(inputs('AttachRolePolicy').map((i) => i['PolicyArn'])).toEqual(Array(3).fill('arn:aws-cn:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'));
+    expect(JSON.parse(String(inputs('PutRolePolicy')[0]?.['PolicyDocument']))).toMatchObject({ Statement: [{ Resource: `arn:aws-cn:sqs:cn-north-1:${ACCOUNT}:orders` }] });
+    expect(inputs('AddPermission').map((i) => i['SourceArn'])).toEqual([topic, 'arn:aws-cn:s3:::acme-archive']);
+    expect(inputs('Subscribe')).toEqual([expect.objectContaining({ TopicArn: topic, Endpoint: `arn:aws-cn:lambda:cn-north-1:${ACCOUNT}:function:audit:live` })]);
+    expect(aws.s3.buckets.get('acme-archive')?.lambdas).toEqual([expect.objectContaining({ Target: `arn:aws-cn:lambda:cn-north-1:${ACCOUNT}:function:cleanup:live` })]);
+  });
+});

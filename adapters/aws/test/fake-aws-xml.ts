@@ -11,6 +11,13 @@ import { child, childrenNamed, parseXml, textOf, toXml, type XmlNode, type XmlOb
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 
+/** Where the fake stands: the ARN partition and the region it names in ARNs and URLs. */
+export interface Place {
+  partition: string;
+  region: string;
+}
+export const DEFAULT_PLACE: Place = { partition: 'aws', region: REGION };
+
 export class AwsError extends Error {
   constructor(readonly status: number, readonly type: string, message: string) {
     super(message);
@@ -50,8 +57,10 @@ export class FakeSns {
   /** Topic ARN -> subscriptions. A topic must exist to be subscribed to. */
   readonly topics = new Map<string, Subscription[]>();
 
+  constructor(private readonly place: Place = DEFAULT_PLACE) {}
+
   createTopic(name: string): string {
-    const arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+    const arn = `arn:${this.place.partition}:sns:${this.place.region}:${ACCOUNT}:${name}`;
     this.topics.set(arn, this.topics.get(arn) ?? []);
     return arn;
   }
@@ -77,7 +86,7 @@ export class FakeSns {
         if (!['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose'].includes(Protocol)) {
           throw new AwsError(400, 'InvalidParameter', 'Invalid parameter: Protocol');
         }
-        if (Protocol === 'lambda' && !/^arn:aws:lambda:/.test(Endpoint)) throw new AwsError(400, 'InvalidParameter', 'Invalid parameter: Lambda endpoint ARN');
+        if (Protocol === 'lambda' && !Endpoint.startsWith(`arn:${this.place.partition}:lambda:`)) throw new AwsError(400, 'InvalidParameter', 'Invalid parameter: Lambda endpoint ARN');
         // Subscribing the same endpoint again answers the existing subscription.
         const existing = subscriptions.find((s) => s.Protocol === Protocol && s.Endpoint === Endpoint);
         const sub = existing ?? { SubscriptionArn: `${TopicArn}:${String(subscriptions.length + 1).padStart(8, '0')}-0000-4000-8000-000000000000`, Owner: ACCOUNT, Protocol, Endpoint, TopicArn };
@@ -103,6 +112,9 @@ export interface Role {
 /** IAM: roles with their attached (managed) and inline policies. */
 export class FakeIam {
   readonly roles = new Map<string, Role>();
+
+  constructor(private readonly place: Place = DEFAULT_PLACE) {}
+
   /** Roles created but not yet assumable by Lambda (IAM is eventually consistent). */
   readonly settling = new Set<string>();
 
@@ -135,7 +147,7 @@ export class FakeIam {
         if (this.roles.has(name)) throw new AwsError(409, 'EntityAlreadyExists', `Role with name ${name} already exists.`);
         this.policyDocument(input['AssumeRolePolicyDocument'], 'AssumeRolePolicyDocument');
         const role: Role = {
-          RoleName: name, Arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, RoleId: `AROA${String(this.roles.size + 1).padStart(17, '0')}`,
+          RoleName: name, Arn: `arn:${this.place.partition}:iam::${ACCOUNT}:role/${name}`, RoleId: `AROA${String(this.roles.size + 1).padStart(17, '0')}`,
           AssumeRolePolicyDocument: input['AssumeRolePolicyDocument'] ?? '', Description: input['Description'], attached: [], inline: new Map(),
         };
         this.roles.set(name, role);
@@ -145,7 +157,7 @@ export class FakeIam {
       case 'AttachRolePolicy': {
         const role = this.role(input['RoleName']);
         const arn = input['PolicyArn'] ?? '';
-        if (!/^arn:aws:iam::(aws|\d{12}):policy\//.test(arn)) throw new AwsError(400, 'InvalidInput', `ARN ${arn} is not valid.`);
+        if (!new RegExp(`^arn:${this.place.partition}:iam::(aws|\\d{12}):policy/`).test(arn)) throw new AwsError(400, 'InvalidInput', `ARN ${arn} is not valid.`);
         if (!role.attached.includes(arn)) role.attached.push(arn);
         return undefined;
       }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ACCOUNT, AwsError, FakeIam, FakeS3, FakeSns, queryError, queryResponse, REGION, s3Error } from './fake-aws-xml.js';
+import { ACCOUNT, AwsError, DEFAULT_PLACE, FakeIam, FakeS3, FakeSns, queryError, queryResponse, s3Error, type Place } from './fake-aws-xml.js';
 
 export interface Call {
   op: string;
@@ -32,14 +32,20 @@ export class FakeAws {
   readonly mappings: Array<Record<string, unknown>> = [];
   readonly rules = new Map<string, Record<string, unknown>>();
   readonly targets = new Map<string, Array<Record<string, unknown>>>();
-  readonly sns = new FakeSns();
-  readonly iam = new FakeIam();
+  readonly sns: FakeSns;
+  readonly iam: FakeIam;
   // Functions the fake does not hold (a test's pre-existing entries) count as valid destinations.
-  readonly s3 = new FakeS3((arn, bucket) => !this.functions.has(arn.split(':')[6] ?? '') || this.allows(arn, 's3.amazonaws.com', `arn:aws:s3:::${bucket}`));
+  readonly s3 = new FakeS3((arn, bucket) => !this.functions.has(arn.split(':')[6] ?? '') || this.allows(arn, 's3.amazonaws.com', `arn:${this.place.partition}:s3:::${bucket}`));
   /** Operation name -> errors to answer with before behaving normally. */
   readonly failures = new Map<string, AwsError[]>();
   private server: Server | undefined;
   endpoint = '';
+
+  /** `place` sets the partition and region the fake names in its ARNs (China and GovCloud use their own). */
+  constructor(readonly place: Place = DEFAULT_PLACE) {
+    this.sns = new FakeSns(place);
+    this.iam = new FakeIam(place);
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -170,7 +176,7 @@ export class FakeAws {
         if (this.iam.settling.delete(String(input['Role']))) throw new AwsError(400, 'InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
         const { Code, Publish: _p, PackageType: _t, ...settings } = input;
         const zip = Buffer.from(String((Code as { ZipFile: string }).ZipFile), 'base64');
-        const config = { ...settings, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`, CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length, State: 'Pending', LastUpdateStatus: 'Successful', Version: '$LATEST' };
+        const config = { ...settings, FunctionArn: `arn:${this.place.partition}:lambda:${this.place.region}:${ACCOUNT}:function:${name}`, CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length, State: 'Pending', LastUpdateStatus: 'Successful', Version: '$LATEST' };
         this.functions.set(name, { config, versions: [], aliases: new Map(), urls: new Map(), policy: new Map(), busy: 1 });
         return config;
       }
@@ -229,7 +235,7 @@ export class FakeAws {
       }
       case 'CreateFunctionUrlConfig':
       case 'UpdateFunctionUrlConfig': {
-        const url = { AuthType: String(input['AuthType']), FunctionUrl: `https://${String(input['FunctionName'])}.lambda-url.${REGION}.on.aws/` };
+        const url = { AuthType: String(input['AuthType']), FunctionUrl: `https://${String(input['FunctionName'])}.lambda-url.${this.place.region}.on.aws/` };
         this.fn(input['FunctionName']).urls.set(String(input['Qualifier']), url);
         return url;
       }
@@ -265,16 +271,16 @@ export class FakeAws {
   private json(op: string, input: Record<string, unknown>): unknown {
     switch (op) {
       case 'GetQueueUrl':
-        return { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${String(input['QueueName'])}` };
+        return { QueueUrl: `https://sqs.${this.place.region}.amazonaws.com/${ACCOUNT}/${String(input['QueueName'])}` };
       case 'GetQueueAttributes':
-        return { Attributes: { QueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(input['QueueUrl']).split('/').pop() ?? ''}` } };
+        return { Attributes: { QueueArn: `arn:${this.place.partition}:sqs:${this.place.region}:${ACCOUNT}:${String(input['QueueUrl']).split('/').pop() ?? ''}` } };
       case 'DescribeRule': {
         const rule = this.rules.get(String(input['Name']));
         if (!rule) throw new AwsError(400, 'ResourceNotFoundException', `Rule ${String(input['Name'])} does not exist.`);
         return rule;
       }
       case 'PutRule': {
-        const rule = { ...input, Arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${String(input['Name'])}` };
+        const rule = { ...input, Arn: `arn:${this.place.partition}:events:${this.place.region}:${ACCOUNT}:rule/${String(input['Name'])}` };
         this.rules.set(String(input['Name']), rule);
         return { RuleArn: rule.Arn };
       }

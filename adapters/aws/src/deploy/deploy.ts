@@ -113,10 +113,12 @@ async function deployOne(
     version = await publish(clients.lambda, plan.name, artifact.codeSha256, o);
     await moveAlias(clients.lambda, plan.name, o.alias, version, current, o);
   }
+  // arn:<partition>:lambda:<region>:<account>:function:<name>
   const arnParts = change.arn.split(':');
+  const partition = arnParts[1] || 'aws';
   const account = arnParts[4] ?? '';
   const aliasArn = `${arnParts.slice(0, 7).join(':')}:${o.alias}`;
-  const endpoint = await wireTrigger(clients, plan, { name: plan.name, alias: o.alias, arn: aliasArn, region: o.region, account, pacing: o.pacing, progress: o.progress });
+  const endpoint = await wireTrigger(clients, plan, { name: plan.name, alias: o.alias, arn: aliasArn, region: o.region, account, partition, pacing: o.pacing, progress: o.progress });
   return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, version, alias: o.alias, trigger: describeTrigger(plan), endpoint };
 }
 

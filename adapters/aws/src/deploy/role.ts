@@ -6,19 +6,20 @@ const TRUST = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
-const BASIC = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+/** AWS's managed policy for CloudWatch Logs, in the role's partition (`aws`, `aws-cn`, `aws-us-gov`). */
+const basicPolicy = (partition: string): string => `arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;
 
 /** The role name a created execution role gets. */
 export const roleName = (fn: string): string => `onefn-${fn}`.slice(0, 64);
 
 /** The inline policy a queue consumer needs: what Lambda's SQS poller calls, on that one queue. */
-function queuePolicy(plan: FunctionPlan, region: string, account: string): string | undefined {
+function queuePolicy(plan: FunctionPlan, partition: string, region: string, account: string): string | undefined {
   if (plan.kind !== 'message' || plan.definition.kind !== 'message' || plan.definition.trigger.type !== 'queue') return undefined;
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       // The actions of AWS's AWSLambdaSQSQueueExecutionRole, limited to the queue.
-      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: `arn:aws:sqs:${region}:${account}:${plan.definition.trigger.name}` },
+      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: `arn:${partition}:sqs:${region}:${account}:${plan.definition.trigger.name}` },
     ],
   });
 }
@@ -42,8 +43,10 @@ export async function ensureRole(iam: IAMClient, plan: FunctionPlan, region: str
     arn = (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST, Description: `onefn execution role for ${plan.name}` }))).Role?.Arn;
     if (!arn) throw new Error(`IAM returned no ARN for role ${RoleName}`);
   }
-  await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: BASIC }));
-  const policy = queuePolicy(plan, region, arn.split(':')[4] ?? '*');
+  // arn:<partition>:iam::<account>:role/<name>: the partition and account come from IAM's own answer.
+  const [, partition = 'aws', , , account = '*'] = arn.split(':');
+  await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: basicPolicy(partition) }));
+  const policy = queuePolicy(plan, partition, region, account);
   if (policy) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'onefn-queue', PolicyDocument: policy }));
   progress(`${plan.name}: ${created ? 'created' : 'reusing'} execution role ${RoleName}`);
   return arn;

@@ -19,6 +19,8 @@ export interface Target {
   arn: string;
   region: string;
   account: string;
+  /** The ARN partition (`aws`, `aws-cn`, `aws-us-gov`), read off the function's own ARN. */
+  partition: string;
   pacing: Pacing;
   progress: (line: string) => void;
 }
@@ -129,7 +131,7 @@ async function isSubscribed(clients: AwsClients, topicArn: string, endpoint: str
 
 /** Topic: permission for SNS to invoke, and a subscription. */
 async function wireTopic(clients: AwsClients, t: Target, topic: string): Promise<string> {
-  const topicArn = `arn:aws:sns:${t.region}:${t.account}:${topic}`;
+  const topicArn = `arn:${t.partition}:sns:${t.region}:${t.account}:${topic}`;
   await ensurePermissions(clients, t, [{ StatementId: statementId(`onefn-sns-${topic}`), Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topicArn }]);
   if (!(await isSubscribed(clients, topicArn, t.arn))) {
     await clients.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'lambda', Endpoint: t.arn, ReturnSubscriptionArn: true }));
@@ -152,8 +154,9 @@ function sameNotification(a: LambdaFunctionConfiguration, b: LambdaFunctionConfi
 /** Storage: permission for S3, then this function's entry in the bucket's notification configuration. */
 async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefinition, { kind: 'storage' }>): Promise<string> {
   const { bucket, changes, prefix, suffix } = def.trigger;
+  const bucketArn = `arn:${t.partition}:s3:::${bucket}`;
   await ensurePermissions(clients, t, [
-    { StatementId: statementId(`onefn-s3-${bucket}`), Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}`, SourceAccount: t.account },
+    { StatementId: statementId(`onefn-s3-${bucket}`), Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: bucketArn, SourceAccount: t.account },
   ]);
   const current = await clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
   const id = `onefn-${t.name}`;
@@ -166,7 +169,7 @@ async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefi
   };
   const others = (current.LambdaFunctionConfigurations ?? []).filter((c) => c.Id !== id);
   const mine = (current.LambdaFunctionConfigurations ?? []).find((c) => c.Id === id);
-  if (mine && sameNotification(mine, wanted)) return `arn:aws:s3:::${bucket}`;
+  if (mine && sameNotification(mine, wanted)) return bucketArn;
   await clients.s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucket,
@@ -179,7 +182,7 @@ async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefi
     }),
   );
   t.progress(`${t.name}: notified by bucket ${bucket}`);
-  return `arn:aws:s3:::${bucket}`;
+  return bucketArn;
 }
 
 /** Schedule and CloudEvent: an EventBridge rule targeting the alias. */
