@@ -14,11 +14,16 @@ export interface MessageInit {
   /** The payload as delivered; `base64: true` when the provider base64-encodes it (Pub/Sub). */
   body: RawBody;
   /** The attributes, or a function that reads them off the native event when first asked for. */
-  attributes?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  attributes?: Readonly<Record<string, string>> | ((from: unknown) => Readonly<Record<string, string>>);
   /** 1 for the first delivery; or a function reading it off the native event when first asked for. */
-  attempt?: number | (() => number | undefined);
+  attempt?: number | ((from: unknown) => number | undefined);
   /** Or a function reading it when first asked for (an unreadable time then gives undefined). */
-  publishedAt?: Date | string | number | (() => Date | string | number | undefined);
+  publishedAt?: Date | string | number | ((from: unknown) => Date | string | number | undefined);
+  /**
+   * What the reading functions above are called with: the native record, say. An adapter can then pass
+   * the same functions for every message of a batch instead of making closures for each message.
+   */
+  readFrom?: unknown;
   /** The queue or topic the message came from. */
   source?: string;
   orderingKey?: string;
@@ -58,9 +63,10 @@ export class PortableMessage implements Message<unknown> {
   readonly orderingKey: string | undefined;
   readonly native: Native;
   private readonly raw: RawBody;
-  private publishedRaw: Date | string | number | (() => Date | string | number | undefined) | undefined;
-  private attemptValue: number | (() => number | undefined);
-  private attributesValue: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  private publishedRaw: Date | string | number | ((from: unknown) => Date | string | number | undefined) | undefined;
+  private attemptValue: number | ((from: unknown) => number | undefined);
+  private attributesValue: Readonly<Record<string, string>> | ((from: unknown) => Readonly<Record<string, string>>);
+  private readonly readFrom: unknown;
   private publishedValue: Date | undefined;
   private bodyValue: unknown = UNSET;
   private textValue: string | undefined;
@@ -70,6 +76,7 @@ export class PortableMessage implements Message<unknown> {
     this.raw = init.body;
     this.attributesValue = init.attributes ?? NO_ATTRIBUTES;
     this.attemptValue = init.attempt ?? 1;
+    this.readFrom = init.readFrom;
     // Checked now, so a bad time is a malformed event; made a Date only when read (most handlers never do).
     const published = init.publishedAt;
     if (typeof published === 'function') this.publishedRaw = published;
@@ -85,13 +92,13 @@ export class PortableMessage implements Message<unknown> {
   get attributes(): Readonly<Record<string, string>> {
     const value = this.attributesValue;
     if (typeof value !== 'function') return value;
-    return (this.attributesValue = value());
+    return (this.attributesValue = value(this.readFrom));
   }
 
   get attempt(): number {
     const value = this.attemptValue;
     if (typeof value === 'number') return value;
-    const read = value();
+    const read = value(this.readFrom);
     return (this.attemptValue = typeof read === 'number' && Number.isInteger(read) && read > 0 ? read : 1);
   }
 
@@ -99,7 +106,7 @@ export class PortableMessage implements Message<unknown> {
     const raw = this.publishedRaw;
     if (raw !== undefined) {
       this.publishedRaw = undefined;
-      const value = typeof raw === 'function' ? raw() : raw;
+      const value = typeof raw === 'function' ? raw(this.readFrom) : raw;
       const date = value === undefined ? undefined : value instanceof Date ? value : new Date(value);
       this.publishedValue = date && !Number.isNaN(date.getTime()) ? date : undefined;
     }

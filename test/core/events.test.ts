@@ -82,6 +82,18 @@ describe('messages', () => {
     expect([unreadable.attempt, unreadable.publishedAt]).toEqual([1, undefined]);
   });
 
+  it('calls shared reading functions with readFrom, so a batch needs no closure per message', () => {
+    const records = [{ n: 2, at: 1_700_000_000_000 }, { n: 5, at: 1_800_000_000_000 }];
+    const attempt = (from: unknown): number => (from as { n: number }).n;
+    const publishedAt = (from: unknown): number => (from as { at: number }).at;
+    const attributes = (from: unknown): Record<string, string> => ({ n: String((from as { n: number }).n) });
+    const msgs = records.map((r, i) => createMessage({ id: `m${i}`, body: { data: '' }, attempt, publishedAt, attributes, readFrom: r }));
+    expect(msgs.map((m) => [m.attempt, m.publishedAt?.getTime(), m.attributes])).toEqual([
+      [2, 1_700_000_000_000, { n: '2' }],
+      [5, 1_800_000_000_000, { n: '5' }],
+    ]);
+  });
+
   it('rejects a bad publish time as malformed', () => {
     expect(() => createMessage({ id: 'x', body: { data: '' }, publishedAt: 'yesterday' })).toThrow(MalformedEventError);
   });

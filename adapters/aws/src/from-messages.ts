@@ -39,6 +39,19 @@ function records(event: { Records: unknown }, what: string): Obj[] {
   });
 }
 
+// Readers of an SQS record's lazy fields, shared by every message (a closure per message adds up on a
+// batch); the message calls them with its record when a handler first asks.
+const sqsAttributesOf = (record: unknown): Obj => {
+  const attributes = (record as Obj)['attributes'];
+  return isObj(attributes) ? attributes : {};
+};
+const readSqsAttributes = (record: unknown): Record<string, string> => stringAttributes((record as Obj)['messageAttributes'], ['stringValue', 'binaryValue']);
+const readSqsAttempt = (record: unknown): number => Number(sqsAttributesOf(record)['ApproximateReceiveCount']);
+const readSqsSent = (record: unknown): number | undefined => {
+  const sent = Number(sqsAttributesOf(record)['SentTimestamp']);
+  return sent > 0 ? sent : undefined;
+};
+
 /** True when the batch comes from a FIFO queue, whose ARN ends in `.fifo`. */
 export function isFifoBatch(event: SqsEvent): boolean {
   const arn = event.Records[0]?.eventSourceARN;
@@ -61,22 +74,18 @@ export function fromSqs(event: SqsEvent, native: Native): Message[] {
     if (typeof id !== 'string' || !id) throw new MalformedEventError(`SQS Records[${i}] has no messageId`);
     const body = r['body'];
     if (typeof body !== 'string') throw new MalformedEventError(`SQS message ${id} has no string body`);
-    const attributes = isObj(r['attributes']) ? r['attributes'] : {};
     const arn = r['eventSourceARN'];
     if (arn !== lastArn) [lastArn, lastName] = [arn, arnName(arn)];
-    const group = attributes['MessageGroupId'];
-    const messageAttributes = r['messageAttributes'];
+    const group = sqsAttributesOf(r)['MessageGroupId'];
     out[i] = createMessage({
       id,
       body: { data: body },
-      // Read off the record only if the handler asks: most never do.
-      attributes: isObj(messageAttributes) ? () => stringAttributes(messageAttributes, ['stringValue', 'binaryValue']) : undefined,
-      // Read when asked for, like the attributes: converting two strings per record adds up on a batch.
-      attempt: () => Number(attributes['ApproximateReceiveCount']),
-      publishedAt: () => {
-        const sent = Number(attributes['SentTimestamp']);
-        return sent > 0 ? sent : undefined;
-      },
+      // Read off the record only if the handler asks: most never do, and converting them per record
+      // adds up on a batch.
+      attributes: isObj(r['messageAttributes']) ? readSqsAttributes : undefined,
+      attempt: readSqsAttempt,
+      publishedAt: readSqsSent,
+      readFrom: r,
       source: lastName,
       orderingKey: typeof group === 'string' ? group : undefined,
       native,
