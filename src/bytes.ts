@@ -1,3 +1,5 @@
+import { MalformedEventError } from './errors.js';
+
 // Byte/text conversions shared by the request and message models. Buffer is used when present (Node,
 // where every provider runs) because it is several times faster than TextEncoder/atob for these sizes.
 const encoder = new TextEncoder();
@@ -13,20 +15,72 @@ export function utf8Text(bytes: Uint8Array): string {
     : decoder.decode(bytes);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
-
-/** True for standard or URL-safe base64 (Buffer.from would silently skip anything else). */
-export function isBase64(text: string): boolean {
-  return BASE64.test(text) || BASE64URL.test(text);
+/** The value of one base64 character (either alphabet), or -1. */
+function sextet(c: number): number {
+  if (c >= 65 && c <= 90) return c - 65; // A-Z
+  if (c >= 97 && c <= 122) return c - 71; // a-z
+  if (c >= 48 && c <= 57) return c + 4; // 0-9
+  if (c === 43 || c === 45) return 62; // + -
+  if (c === 47 || c === 95) return 63; // / _
+  return -1;
 }
 
-export function base64Bytes(base64: string): Uint8Array {
-  if (typeof Buffer === 'function') return Buffer.from(base64, 'base64');
-  const bin = atob(base64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+function lenientDecode(text: string): Uint8Array | undefined {
+  if (typeof Buffer === 'function') return Buffer.from(text, 'base64');
+  try {
+    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decodes base64 strictly: the standard (RFC 4648 §4) or URL-safe (§5) alphabet, padding optional but
+ * exact when present, nothing else (no whitespace, no stray `=`), and no bits set past the last byte
+ * (§3.5), so that one text decodes to one byte string and back. Returns undefined for anything else.
+ * Buffer.from and atob skip what they cannot read and would hand a handler other bytes than were sent.
+ *
+ * @example
+ * decodeBase64('aGk=')   // Uint8Array [104, 105]
+ * decodeBase64('aGk=!')  // undefined
+ */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const length = text.length;
+  let end = length;
+  if (end > 0 && text.charCodeAt(end - 1) === 61) {
+    if (length % 4 !== 0) return undefined;
+    end -= text.charCodeAt(end - 2) === 61 ? 2 : 1;
+  }
+  const tail = end % 4;
+  if (tail === 1) return undefined;
+  if (tail !== 0) {
+    const last = sextet(text.charCodeAt(end - 1));
+    if (last < 0 || (last & (tail === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  }
+  const bytes = lenientDecode(text);
+  // The lenient decoder skips (or stops at) any character outside the alphabet, so every character
+  // was read exactly when the length is the one `end` characters give.
+  return bytes && bytes.byteLength === Math.floor((end * 3) / 4) ? bytes : undefined;
+}
+
+/** True for strict base64 (see decodeBase64). Decode with decodeBase64 instead of checking first. */
+export function isBase64(text: string): boolean {
+  return decodeBase64(text) !== undefined;
+}
+
+/** Builds the error for base64 that does not decode: it names the field, never the input. */
+export type Base64Refusal = () => Error;
+
+const refuseData: Base64Refusal = () => new MalformedEventError('"data" is not valid base64');
+
+/** Decodes strict base64 (see decodeBase64), or throws what `refuse` makes. */
+export function base64Bytes(base64: string, refuse: Base64Refusal = refuseData): Uint8Array {
+  const bytes = decodeBase64(base64);
+  if (!bytes) throw refuse();
+  return bytes;
 }
 
 export function bytesBase64(bytes: Uint8Array): string {
@@ -36,7 +90,10 @@ export function bytesBase64(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-/** A body as it arrives from a provider: text, bytes, or text that is base64 of the bytes. */
+/**
+ * A body as it arrives from a provider: text, bytes, or text that is base64 of the bytes. Base64 is
+ * decoded when first read, strictly; the reader's `refuse` names the field when it does not decode.
+ */
 export interface RawBody {
   readonly data: string | Uint8Array;
   readonly base64?: boolean;
@@ -51,16 +108,16 @@ export function rawBodySize(body: RawBody | undefined): number {
   return typeof Buffer === 'function' ? Buffer.byteLength(data, 'utf8') : encoder.encode(data).byteLength;
 }
 
-export function rawBodyBytes(body: RawBody | undefined): Uint8Array {
+export function rawBodyBytes(body: RawBody | undefined, refuse: Base64Refusal = refuseData): Uint8Array {
   if (!body) return new Uint8Array(0);
   const { data } = body;
   if (typeof data !== 'string') return data;
-  return body.base64 ? base64Bytes(data) : utf8Bytes(data);
+  return body.base64 ? base64Bytes(data, refuse) : utf8Bytes(data);
 }
 
-export function rawBodyText(body: RawBody | undefined): string {
+export function rawBodyText(body: RawBody | undefined, refuse: Base64Refusal = refuseData): string {
   if (!body) return '';
   const { data } = body;
   if (typeof data === 'string' && !body.base64) return data;
-  return utf8Text(rawBodyBytes(body));
+  return utf8Text(rawBodyBytes(body, refuse));
 }

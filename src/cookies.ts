@@ -1,10 +1,16 @@
-/** Parses a Cookie header ("a=1; b=2") into a record; the first value of a repeated name wins (RFC 6265 §5.4). */
-export function parseCookieHeader(header: string, into: Record<string, string> = {}): Record<string, string> {
+import { inputRecord } from './record.js';
+
+/**
+ * Parses a Cookie header ("a=1; b=2") into a prototype-free record (see record.ts), so that a cookie
+ * named `constructor` or `__proto__` is kept; the first value of a repeated name wins (RFC 6265 §5.4).
+ * `into` must be such a record too.
+ */
+export function parseCookieHeader(header: string, into: Record<string, string> = inputRecord()): Record<string, string> {
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq === -1) continue;
     const name = part.slice(0, eq).trim();
-    if (!name || name in into) continue;
+    if (!name || Object.hasOwn(into, name)) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
     try {

@@ -1,6 +1,7 @@
-import { isBase64, rawBodyBytes } from './bytes.js';
+import { decodeBase64 } from './bytes.js';
 import { localNative, type Native } from './context.js';
 import { MalformedEventError } from './errors.js';
+import { inputRecord } from './record.js';
 import { toDate } from './time.js';
 
 export { createMessage, PortableMessage, type Message, type MessageInit } from './message.js';
@@ -163,14 +164,15 @@ export function createCloudEvent(init: CloudEventInit): CloudEvent {
     datacontenttype: init.datacontenttype,
     dataschema: init.dataschema,
     data: init.data,
-    extensions: init.extensions ?? {},
+    extensions: init.extensions ?? inputRecord(),
     native: init.native ?? localNative(init),
   };
 }
 
 /**
  * Reads a CloudEvent in the JSON format (structured mode): attributes at the top level, `data` or
- * `data_base64`, every other string attribute an extension.
+ * `data_base64` (strict base64: anything else is a MalformedEventError naming the field), every other
+ * string attribute an extension, in a prototype-free record (see record.ts).
  */
 export function cloudEventFromJson(value: unknown, native?: Native): CloudEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -181,7 +183,7 @@ export function cloudEventFromJson(value: unknown, native?: Native): CloudEvent 
   if (str('specversion') !== undefined && !str('specversion')?.startsWith('1.')) {
     throw new MalformedEventError(`unsupported CloudEvents specversion ${JSON.stringify(v['specversion'])}`);
   }
-  const extensions: Record<string, string> = {};
+  const extensions = inputRecord<string>();
   for (const key of Object.keys(v)) {
     if (CE_ATTRIBUTES.has(key)) continue;
     const x = v[key];
@@ -189,9 +191,9 @@ export function cloudEventFromJson(value: unknown, native?: Native): CloudEvent 
   }
   let data: unknown = v['data'];
   const b64 = str('data_base64');
-  if (data === undefined && b64 !== undefined) {
-    if (!isBase64(b64)) throw new MalformedEventError(`data_base64 of CloudEvent ${JSON.stringify(v['id'])} is not base64`);
-    data = rawBodyBytes({ data: b64, base64: true });
+  if (data === undefined && v['data_base64'] !== undefined) {
+    data = b64 === undefined ? undefined : decodeBase64(b64);
+    if (data === undefined) throw new MalformedEventError('CloudEvent "data_base64" is not valid base64');
   }
   return createCloudEvent({
     specversion: str('specversion') ?? '1.0',

@@ -1,3 +1,5 @@
+import { inputRecord } from './record.js';
+
 /** Header values as providers and users give them: single, repeated, or absent. */
 export type HeadersInit = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -23,14 +25,16 @@ export class HttpHeaders implements Iterable<[string, string]> {
 
   private lookup(name: string): string | readonly string[] | undefined {
     const key = name.toLowerCase();
-    if (this.lowerCased) return this.raw[key];
+    // Own keys only: the provider's object inherits `constructor`, `toString`, `__proto__`, which are
+    // no headers (and are not strings, which crashed `get`).
+    if (this.lowerCased) return Object.hasOwn(this.raw, key) ? this.raw[key] : undefined;
     return this.build().get(key);
   }
 
   private build(): Map<string, string[]> {
     if (this.index) return this.index;
     const index = new Map<string, string[]>();
-    for (const name in this.raw) {
+    for (const name of Object.keys(this.raw)) {
       const value = this.raw[name];
       if (value === undefined) continue;
       const key = name.toLowerCase();
@@ -69,9 +73,12 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return this.entries();
   }
 
-  /** A plain object of lower-cased names to folded values (what a headers schema validates). */
+  /**
+   * A prototype-free record (see record.ts) of lower-cased names to folded values: what a headers
+   * schema validates.
+   */
   toObject(): Record<string, string> {
-    const out: Record<string, string> = {};
+    const out = inputRecord<string>();
     for (const [name, value] of this.entries()) out[name] = value;
     return out;
   }

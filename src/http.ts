@@ -1,9 +1,11 @@
-import { rawBodyBytes, rawBodySize, rawBodyText, type RawBody } from './bytes.js';
+import { rawBodyBytes, rawBodySize, rawBodyText, type Base64Refusal, type RawBody } from './bytes.js';
 import { parseCookieHeader } from './cookies.js';
 import type { Native } from './context.js';
 import { HttpError } from './errors.js';
 import { HttpHeaders, type HeadersInit } from './headers.js';
+import { jsonSyntaxDetail } from './json-syntax.js';
 import { parseQueryString, queryMapToRecord, queryRecordToMap, type QueryRecord } from './query.js';
+import { EMPTY_RECORD, inputRecord } from './record.js';
 
 export { HttpHeaders };
 export type { HeadersInit, QueryRecord, RawBody };
@@ -61,6 +63,7 @@ export interface HttpRequest<Body = unknown, Query = QueryRecord, Params = Recor
   text(): string;
   /** The body parsed as JSON; a malformed body throws a 400 HttpError. */
   json(): unknown;
+  /** The body's form fields (`application/x-www-form-urlencoded`), every value in order. */
   form(): URLSearchParams;
   /** The client's IP address where the provider tells it. */
   readonly ip: string | undefined;
@@ -69,7 +72,10 @@ export interface HttpRequest<Body = unknown, Query = QueryRecord, Params = Recor
   readonly native: Native;
 }
 
-const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_PARAMS: Readonly<Record<string, string>> = EMPTY_RECORD;
+// A body the provider marks base64-encoded that is not: the client's error, named without echoing it.
+const refuseBody: Base64Refusal = () =>
+  new HttpError(400, 'Malformed body: it is marked base64-encoded but is not valid base64', { code: 'MALFORMED_BASE64' });
 // Providers send methods upper-case; only other spellings pay for toUpperCase, which is measurable per call.
 const UPPER_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 const UNSET = Symbol('unset');
@@ -140,7 +146,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
 
   get cookies(): Readonly<Record<string, string>> {
     if (this.cookieValue) return this.cookieValue;
-    const out: Record<string, string> = {};
+    const out = inputRecord<string>();
     for (const pair of this.init.cookies ?? []) parseCookieHeader(pair, out);
     for (const header of this.headers.getAll('cookie')) parseCookieHeader(header, out);
     return (this.cookieValue = out);
@@ -170,7 +176,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
     if (!this.hasBody) return (this.bodyValue = undefined);
     const type = this.headers.get('content-type');
     if (isJsonType(type)) return (this.bodyValue = this.json());
-    if (isFormType(type)) return (this.bodyValue = Object.fromEntries(this.form()));
+    if (isFormType(type)) return (this.bodyValue = this.formRecord());
     if (isTextType(type)) return (this.bodyValue = this.text());
     return (this.bodyValue = this.bytes());
   }
@@ -179,11 +185,11 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
   }
 
   bytes(): Uint8Array {
-    return rawBodyBytes(this.init.body);
+    return rawBodyBytes(this.init.body, refuseBody);
   }
 
   text(): string {
-    return (this.textValue ??= rawBodyText(this.init.body));
+    return (this.textValue ??= rawBodyText(this.init.body, refuseBody));
   }
 
   json(): unknown {
@@ -191,12 +197,20 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new HttpError(400, `Malformed JSON body: ${(error as Error).message}`, { code: 'MALFORMED_JSON', cause: error });
+      throw new HttpError(400, `Malformed JSON body: ${jsonSyntaxDetail(error)}`, { code: 'MALFORMED_JSON', cause: error });
     }
   }
 
   form(): URLSearchParams {
     return new URLSearchParams(this.text());
+  }
+
+  /**
+   * The form fields as a prototype-free record (see record.ts), decoded as the query is: a repeated
+   * name gives an array in the order sent, so nothing is dropped.
+   */
+  formRecord(): Record<string, string | readonly string[]> {
+    return queryMapToRecord(parseQueryString(this.text())) as Record<string, string | readonly string[]>;
   }
 
   get isJson(): boolean {

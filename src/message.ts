@@ -1,6 +1,8 @@
-import { rawBodyBytes, rawBodyText, type RawBody } from './bytes.js';
+import { rawBodyBytes, rawBodyText, type Base64Refusal, type RawBody } from './bytes.js';
 import { localNative, type Native } from './context.js';
 import { MalformedEventError } from './errors.js';
+import { jsonSyntaxDetail } from './json-syntax.js';
+import { EMPTY_RECORD } from './record.js';
 import { toDate } from './time.js';
 
 const UNSET = Symbol('unset');
@@ -55,7 +57,8 @@ export interface Message<Body = unknown> {
   readonly native: Native;
 }
 
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = EMPTY_RECORD;
+const refuseBody: Base64Refusal = () => new MalformedEventError('the message body is not valid base64');
 
 export class PortableMessage implements Message<unknown> {
   readonly id: string;
@@ -127,16 +130,17 @@ export class PortableMessage implements Message<unknown> {
   }
 
   bytes(): Uint8Array {
-    return rawBodyBytes(this.raw);
+    return rawBodyBytes(this.raw, refuseBody);
   }
   text(): string {
-    return (this.textValue ??= rawBodyText(this.raw));
+    return (this.textValue ??= rawBodyText(this.raw, refuseBody));
   }
   json(): unknown {
+    const text = this.text();
     try {
-      return JSON.parse(this.text());
+      return JSON.parse(text);
     } catch (error) {
-      throw new MalformedEventError(`message ${this.id} is not JSON: ${(error as Error).message}`, { cause: error });
+      throw new MalformedEventError(`message ${this.id}: the body is ${jsonSyntaxDetail(error)}`, { cause: error });
     }
   }
 }

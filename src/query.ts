@@ -1,3 +1,5 @@
+import { inputRecord } from './record.js';
+
 /** Decoded query parameters: a repeated name gives an array, in the order sent. */
 export type QueryRecord = Readonly<Record<string, string | readonly string[]>>;
 
@@ -28,15 +30,16 @@ export function parseQueryString(raw: string): Map<string, string[]> {
   return out;
 }
 
+/** The parameters as a prototype-free record (see record.ts): `?__proto__=x` is a key like any other. */
 export function queryMapToRecord(map: ReadonlyMap<string, readonly string[]>): QueryRecord {
-  const out: Record<string, string | readonly string[]> = {};
+  const out = inputRecord<string | readonly string[]>();
   for (const [name, values] of map) out[name] = values.length === 1 ? (values[0] as string) : values;
   return out;
 }
 
 export function queryRecordToMap(record: Readonly<Record<string, string | readonly string[] | undefined>>): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const name in record) {
+  for (const name of Object.keys(record)) {
     const value = record[name];
     if (value === undefined) continue;
     out.set(name, typeof value === 'string' ? [value] : [...value]);

@@ -1,4 +1,5 @@
 import { DefinitionError } from './errors.js';
+import { EMPTY_RECORD, inputRecord } from './record.js';
 
 /**
  * The parameters named in a route pattern, as a type.
@@ -76,18 +77,22 @@ function splitPath(path: string): string[] {
 /** Decoding a malformed escape ("%E0%A4%A") is the client's error, not ours. */
 export class BadPathError extends Error {}
 
-function decodeSegment(segment: string): string {
+function decodeSegment(segment: string, index: number): string {
   if (segment.indexOf('%') === -1) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new BadPathError(`Malformed percent-encoding in path segment "${segment}"`);
+    // Names the segment by position: a problem document never repeats what the client sent.
+    throw new BadPathError(`Malformed percent-encoding in path segment ${index + 1}`);
   }
 }
 
-const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_PARAMS = EMPTY_RECORD as Record<string, string>;
 
-/** Matches a path (as sent, percent-encoded) and returns decoded parameters, or undefined. */
+/**
+ * Matches a path (as sent, percent-encoded) and returns decoded parameters, or undefined. Parameters
+ * are a prototype-free record (see record.ts): a `:constructor` or `:__proto__` parameter is kept.
+ */
 export function matchRoute(route: CompiledRoute, path: string): Record<string, string> | undefined {
   // Static routes compare as strings; only an escaped path needs the segment-wise decoding below.
   if (route.isStatic && path.indexOf('%') === -1) {
@@ -99,20 +104,22 @@ export function matchRoute(route: CompiledRoute, path: string): Record<string, s
   }
   const parts = splitPath(path);
   const { segments } = route;
-  const params: Record<string, string> = {};
+  const params = inputRecord<string>();
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i] as Segment;
     if (seg.kind === 'rest') {
-      params['*'] = parts.slice(i).map(decodeSegment).join('/');
+      let rest = '';
+      for (let j = i; j < parts.length; j++) rest += (j === i ? '' : '/') + decodeSegment(parts[j] as string, j);
+      params['*'] = rest;
       return params;
     }
     const part = parts[i];
     if (part === undefined) return undefined;
     if (seg.kind === 'static') {
-      if (decodeSegment(part) !== seg.value) return undefined;
+      if (decodeSegment(part, i) !== seg.value) return undefined;
     } else {
       if (part === '') return undefined;
-      params[seg.name] = decodeSegment(part);
+      params[seg.name] = decodeSegment(part, i);
     }
   }
   return parts.length === segments.length ? params : undefined;

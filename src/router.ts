@@ -3,6 +3,7 @@ import type { CorsOptions, HttpDefinition } from './definition.js';
 import type { PortableRequest } from './http.js';
 import type { ResponseData } from './response.js';
 import { problem } from './problem.js';
+import { EMPTY_RECORD } from './record.js';
 import { matchRoute, routeRank } from './route.js';
 import { errorResponse, runHttpDefinition } from './run-http.js';
 
@@ -103,7 +104,7 @@ export function createRouter(definitions: readonly HttpDefinition[]): Router {
     try {
       for (const def of defs) {
         const route = def.trigger.route;
-        const params = route ? matchRoute(route, req.path) : {};
+        const params = route ? matchRoute(route, req.path) : EMPTY_RECORD;
         if (!params) continue;
         if (methodMatches(def, req.method)) {
           req.params = params;

@@ -5,7 +5,7 @@ import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
 import { problem, problemFromError } from './problem.js';
 import { BadPathError } from './route.js';
-import { toIssue, type StandardSchemaV1 } from './schema.js';
+import { toIssue, type StandardSchemaV1, type ValidationIssue } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------------
 // HTTP
@@ -25,12 +25,16 @@ export function errorResponse(error: unknown, ctx: Context): ResponseData {
 function bodyInput(req: PortableRequest): unknown {
   if (!req.hasBody) return undefined;
   if (req.isJson) return req.json();
-  if (req.isForm) return Object.fromEntries(req.form());
+  if (req.isForm) return req.formRecord();
   const type = req.headers.get('content-type') ?? 'none';
   throw new HttpError(415, `Expected a JSON or form body, got content type ${type}`, { code: 'UNSUPPORTED_MEDIA_TYPE' });
 }
 
 type RequestPart = 'params' | 'query' | 'headers' | 'body';
+type PartResult = StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+
+/** In the order a client would fix them, which is the order of the issues in the problem. */
+const PARTS: readonly RequestPart[] = ['params', 'query', 'headers', 'body'];
 
 function partInput(req: PortableRequest, part: RequestPart): unknown {
   switch (part) {
@@ -45,36 +49,64 @@ function partInput(req: PortableRequest, part: RequestPart): unknown {
   }
 }
 
-function applyResult(req: PortableRequest, part: RequestPart, result: StandardSchemaV1.Result<unknown>): void {
-  if (result.issues) throw new ValidationError(result.issues.map((issue) => toIssue(part, issue)));
+/** Applies one part's result: its value on the request, or its issues added to those found so far. */
+function applyResult(req: PortableRequest, part: RequestPart, result: StandardSchemaV1.Result<unknown>, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (result.issues) {
+    const found = issues ?? [];
+    for (const issue of result.issues) found.push(toIssue(part, issue));
+    return found;
+  }
   if (part === 'headers') req.validHeaders = result.value;
   else req[part] = result.value;
+  return issues;
 }
 
-/** Validates one part; a promise only when the validator answers with one (or an earlier one did). */
-function validatePart(before: Promise<void> | undefined, schema: StandardSchemaV1, req: PortableRequest, part: RequestPart): Promise<void> | undefined {
-  if (before) return before.then(() => validatePart(undefined, schema, req, part));
-  const result = schema['~standard'].validate(partInput(req, part));
-  if (result instanceof Promise) return result.then((r) => applyResult(req, part, r));
-  applyResult(req, part, result);
-  return undefined;
+// A promise left behind when a later part throws must not become an unhandled rejection.
+const ignore = (): void => undefined;
+
+/** Waits for the validators that answered with a promise, then applies their results in part order. */
+async function settleParts(req: PortableRequest, results: PartResult[], issues: ValidationIssue[] | undefined): Promise<void> {
+  const settled = await Promise.all(results);
+  for (let i = 0; i < PARTS.length; i++) {
+    const result = settled[i];
+    if (result !== undefined && results[i] instanceof Promise) issues = applyResult(req, PARTS[i] as RequestPart, result, issues);
+  }
+  // Synchronous parts were applied first; the (stable) sort puts every issue back in part order.
+  if (issues) throw new ValidationError(issues.sort(byPart));
 }
+
+const byPart = (a: ValidationIssue, b: ValidationIssue): number => PARTS.indexOf(a.location as RequestPart) - PARTS.indexOf(b.location as RequestPart);
 
 /**
- * Validates every schema'd part of the request, in the order a client would fix them. Synchronous
- * (and free of per-call closures) while the validators are; zod's are, without async refinements.
+ * Validates every schema'd part of the request and reports every part's issues in one
+ * ValidationError (params, query, headers, then body), whether the validators answer synchronously or
+ * not. Synchronous, and free of per-call closures, while the validators are (zod's are, without async
+ * refinements). A body that cannot be read (malformed, of another type) is thrown as its own error.
  */
 function validateRequest(def: HttpDefinition, req: PortableRequest): Promise<void> | undefined {
   const { schemas, bodyLimit } = def.trigger;
   if (req.bodyExceeds(bodyLimit)) {
     throw new HttpError(413, `The body is ${req.size} bytes; this function accepts at most ${bodyLimit}`, { code: 'BODY_TOO_LARGE' });
   }
-  let pending: Promise<void> | undefined;
-  if (schemas.params) pending = validatePart(pending, schemas.params, req, 'params');
-  if (schemas.query) pending = validatePart(pending, schemas.query, req, 'query');
-  if (schemas.headers) pending = validatePart(pending, schemas.headers, req, 'headers');
-  if (schemas.body) pending = validatePart(pending, schemas.body, req, 'body');
-  return pending;
+  let issues: ValidationIssue[] | undefined;
+  let results: PartResult[] | undefined;
+  for (let i = 0; i < PARTS.length; i++) {
+    const part = PARTS[i] as RequestPart;
+    const schema = schemas[part];
+    if (!schema) continue;
+    let result: PartResult;
+    try {
+      result = schema['~standard'].validate(partInput(req, part));
+    } catch (error) {
+      if (results) for (const r of results) if (r instanceof Promise) r.then(ignore, ignore);
+      throw error;
+    }
+    if (result instanceof Promise) (results ??= [])[i] = result;
+    else issues = applyResult(req, part, result, issues);
+  }
+  if (results) return settleParts(req, results, issues);
+  if (issues) throw new ValidationError(issues);
+  return undefined;
 }
 
 function finishResult(result: HttpHandlerResult): ResponseData | Promise<ResponseData> {

@@ -6,7 +6,12 @@
  * const router = createRouter(definitions)
  * const response = await router.handle(createRequest({ method, path, query, headers, body }), createContext({ provider: 'aws' }))
  */
-export { base64Bytes, bytesBase64, isBase64, rawBodyBytes, rawBodySize, rawBodyText, utf8Bytes, utf8Text, type RawBody } from './bytes.js';
+export {
+  base64Bytes, bytesBase64, decodeBase64, isBase64, rawBodyBytes, rawBodySize, rawBodyText, utf8Bytes, utf8Text,
+  type Base64Refusal, type RawBody,
+} from './bytes.js';
+export { jsonSyntaxDetail } from './json-syntax.js';
+export { EMPTY_RECORD, inputRecord } from './record.js';
 export { createContext, disposeContext, type ContextInit } from './context.js';
 export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,

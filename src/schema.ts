@@ -53,13 +53,16 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
+/**
+ * True for any value with valid Standard Schema v1 props: an object (zod, valibot) or a function
+ * (an ArkType type is callable), whose `~standard` has version 1 and a `validate` function.
+ */
 export function isSchema(value: unknown): value is StandardSchemaV1 {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    '~standard' in value &&
-    typeof (value as { '~standard': unknown })['~standard'] === 'object'
-  );
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const props: unknown = (value as { '~standard'?: unknown })['~standard'];
+  if (typeof props !== 'object' || props === null) return false;
+  const { version, validate } = props as { version?: unknown; validate?: unknown };
+  return version === 1 && typeof validate === 'function';
 }
 
 /** A Standard Schema issue with the location it came from and a plain path. */
