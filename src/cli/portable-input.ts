@@ -4,6 +4,7 @@ import {
   type ScheduleEvent, type StorageEvent, STORAGE_CHANGES, type StorageChange,
 } from '../events.js';
 import { createRequest, type PortableRequest } from '../http.js';
+import { inputRecord } from '../record.js';
 
 /**
  * Portable inputs written as JSON, for `onefn invoke local` files and the dev server's event endpoint.
@@ -41,7 +42,8 @@ function stringRecord(o: Obj, key: string): Record<string, string> | undefined {
   const v = o[key];
   if (v === undefined) return undefined;
   if (!isObj(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new MalformedEventError(`"${key}" must be an object of strings`);
-  return v as Record<string, string>;
+  // A prototype-free copy (see record.ts): the names are the input's, and inherit nothing.
+  return Object.assign(inputRecord<string>(), v as Record<string, string>);
 }
 
 function kindOf(o: Obj): PortableInput['kind'] {
@@ -61,7 +63,7 @@ function toRequest(o: Obj): PortableRequest {
   const rawPath = str(o, 'path') ?? '/';
   if (!rawPath.startsWith('/')) throw new MalformedEventError(`"path" must start with "/", got ${JSON.stringify(rawPath)}`);
   const q = rawPath.indexOf('?');
-  const headers: Record<string, string> = { ...stringRecord(o, 'headers') };
+  const headers = Object.assign(inputRecord<string>(), stringRecord(o, 'headers'));
   const body = o['body'];
   let data: string | undefined;
   if (typeof body === 'string') data = body;

@@ -8,6 +8,7 @@ import { createContext } from '../context.js';
 import type { EventDefinition, HttpDefinition } from '../definition.js';
 import { MalformedEventError, OnefnError } from '../errors.js';
 import { createRequest } from '../http.js';
+import { jsonSyntaxDetail } from '../json-syntax.js';
 import type { ResponseData } from '../response.js';
 import type { LogEntry } from '../logger.js';
 import { createRouter, type Router } from '../router.js';
@@ -157,7 +158,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       try {
         input = parsePortableInput(JSON.parse(Buffer.from(body).toString('utf8')));
       } catch (error) {
-        const detail = error instanceof MalformedEventError ? error.message : `Malformed JSON: ${(error as Error).message}`;
+        const detail = error instanceof MalformedEventError ? error.message : `Malformed JSON body: ${jsonSyntaxDetail(error)}`;
         return send(res, problem(400, detail), false);
       }
       if (input.kind !== def.kind) return send(res, problem(400, `"${name}" takes ${def.kind} events, got ${input.kind}`), false);

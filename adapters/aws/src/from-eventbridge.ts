@@ -1,5 +1,5 @@
 import { MalformedEventError, type CloudEvent, type Native, type ScheduleEvent } from 'onefn';
-import { cloudEventFromJson, createCloudEvent, createScheduleEvent } from 'onefn/runtime';
+import { cloudEventFromJson, createCloudEvent, createScheduleEvent, inputRecord } from 'onefn/runtime';
 import type { EventBridgeEvent } from './lambda-types.js';
 
 /** EventBridge events -> schedule ticks and CloudEvents. */
@@ -26,7 +26,7 @@ export function fromScheduledEvent(event: EventBridgeEvent, native: Native): Sch
 export function fromEventBridge(event: EventBridgeEvent, native: Native): CloudEvent {
   const id = optionalString(event.id);
   if (!id) throw new MalformedEventError('EventBridge event without an id');
-  const extensions: Record<string, string> = {};
+  const extensions = inputRecord<string>();
   const account = optionalString(event.account);
   const region = optionalString(event.region);
   if (account) extensions['awsaccount'] = account;

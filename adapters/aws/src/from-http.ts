@@ -1,5 +1,5 @@
 import { MalformedEventError, type Native } from 'onefn';
-import type { HttpRequestInit } from 'onefn/runtime';
+import { inputRecord, type HttpRequestInit } from 'onefn/runtime';
 import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event } from './lambda-types.js';
 
 /**
@@ -32,8 +32,10 @@ function checkHeaders(headers: unknown, field: string): { headers: HeaderMap | u
   return { headers: map as HeaderMap, lower };
 }
 
+// Prototype-free (see onefn's record.ts): on `{}`, a `__proto__` name with a list value became the
+// copy's prototype, and its items inherited query parameters.
 function withoutNulls(map: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = inputRecord<unknown>();
   for (const name in map) if (map[name] !== null) out[name] = map[name];
   return out;
 }

@@ -1,5 +1,5 @@
 import { MalformedEventError, type Message, type Native } from 'onefn';
-import { createMessage } from 'onefn/runtime';
+import { createMessage, inputRecord } from 'onefn/runtime';
 import type { SnsEvent, SqsEvent } from './lambda-types.js';
 
 /** SQS and SNS records -> portable messages. Every record is checked before any handler runs. */
@@ -13,8 +13,9 @@ export function arnName(arn: unknown): string | undefined {
   return arn.slice(arn.lastIndexOf(':') + 1) || undefined;
 }
 
+/** Attribute names are the sender's: the record is prototype-free (see onefn's record.ts). */
 function stringAttributes(attrs: unknown, valueKeys: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = inputRecord<string>();
   if (!isObj(attrs)) return out;
   for (const name in attrs) {
     const attr = attrs[name];

@@ -7,6 +7,7 @@
  * import { httpApiEvent, lambdaContext } from '@onefn/aws/testing'
  * const res = await lambdaHandler(hello)(httpApiEvent({ method: 'POST', path: '/hello', json: { name: 'Ada' } }), lambdaContext())
  */
+import { inputRecord } from 'onefn/runtime';
 import type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, S3Event, SnsEvent, SqsEvent,
 } from './lambda-types.js';
@@ -43,7 +44,8 @@ interface Parts {
 function parts(options: HttpEventOptions): Parts {
   const full = options.path ?? '/';
   const q = full.indexOf('?');
-  const headers: Record<string, string> = { host: 'example.com', 'user-agent': 'onefn-test', 'x-forwarded-proto': 'https' };
+  // Names are the test's input: a prototype-free record keeps `__proto__` and the like as sent.
+  const headers = Object.assign(inputRecord<string>(), { host: 'example.com', 'user-agent': 'onefn-test', 'x-forwarded-proto': 'https' });
   for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
   let body: string | undefined;
   let base64 = false;
@@ -71,16 +73,19 @@ function parts(options: HttpEventOptions): Parts {
   };
 }
 
+// Query records are prototype-free (onefn's record.ts): on `{}`, `out['__proto__'] ??= []` found
+// Object.prototype and `?__proto__=1` threw "out[k].push is not a function".
+
 /** Decoded parameters, as API Gateway gives them (repeated names: every value). */
 function decodedQuery(raw: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = inputRecord<string[]>();
   for (const [k, v] of new URLSearchParams(raw)) (out[k] ??= []).push(v);
   return out;
 }
 
 /** Parameters undecoded, as ALB passes them. */
 function rawQuery(raw: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = inputRecord<string[]>();
   for (const pair of raw ? raw.split('&') : []) {
     const eq = pair.indexOf('=');
     (out[eq === -1 ? pair : pair.slice(0, eq)] ??= []).push(eq === -1 ? '' : pair.slice(eq + 1));

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { type CloudEvent, MalformedEventError, type StorageEvent, UnsupportedEventError } from 'onefn';
-import { cloudEventFromJson, createCloudEvent, createStorageEvent } from 'onefn/runtime';
+import { cloudEventFromJson, createCloudEvent, createStorageEvent, inputRecord } from 'onefn/runtime';
 
 type Json = Record<string, unknown>;
 
@@ -57,7 +57,7 @@ export function toCloudEvent(event: Json, context: InvocationContext | undefined
   }
   const source = optionalString(event, 'topic');
   if (!source) throw new MalformedEventError(`Event Grid event ${String(event['id'])} has no topic`);
-  const extensions: Record<string, string> = {};
+  const extensions = inputRecord<string>();
   const metadataVersion = optionalString(event, 'metadataVersion');
   if (metadataVersion) extensions['metadataversion'] = metadataVersion;
   return createCloudEvent({

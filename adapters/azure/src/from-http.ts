@@ -1,6 +1,6 @@
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
 import { MalformedEventError } from 'onefn';
-import type { HttpRequestInit } from 'onefn/runtime';
+import { inputRecord, type HttpRequestInit } from 'onefn/runtime';
 
 /** True for the library's HttpRequest (or anything shaped like it): the one field set every request has. */
 export function isAzureHttpRequest(value: unknown): value is AzureHttpRequest {
@@ -27,7 +27,8 @@ export async function requestInit(request: AzureHttpRequest, context: Invocation
   try {
     url = new URL(request.url);
   } catch (error) {
-    throw new MalformedEventError(`the request URL ${JSON.stringify(request.url)} does not parse`, { cause: error });
+    // Its answer is a 400 problem, which never repeats the input.
+    throw new MalformedEventError('the request URL does not parse', { cause: error });
   }
   let path = url.pathname;
   if (prefix) {
@@ -35,7 +36,8 @@ export async function requestInit(request: AzureHttpRequest, context: Invocation
     if (path === head) path = '/';
     else if (path.startsWith(`${head}/`)) path = path.slice(head.length);
   }
-  const headers: Record<string, string | string[]> = {};
+  // `__proto__` is a valid header name: on `{}` it was dropped (see onefn's record.ts).
+  const headers = inputRecord<string | string[]>();
   request.headers.forEach((value, name) => {
     const seen = headers[name];
     if (seen === undefined) headers[name] = value;

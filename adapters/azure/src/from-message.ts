@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { MalformedEventError, type Message } from 'onefn';
-import { createMessage, type RawBody } from 'onefn/runtime';
+import { createMessage, inputRecord, type RawBody } from 'onefn/runtime';
 
 type Metadata = Readonly<Record<string, unknown>>;
 
@@ -37,8 +37,9 @@ function time(meta: Metadata, key: string): string | Date | undefined {
   return typeof v === 'string' && v ? v : undefined;
 }
 
+/** Property names are the sender's: the record is prototype-free (see onefn's record.ts). */
 function stringRecord(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = inputRecord<string>();
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
@@ -76,7 +77,7 @@ export function fromServiceBus(input: unknown, context: InvocationContext, entit
   const attributes = stringRecord(meta['applicationProperties'] ?? meta['userProperties']);
   for (const key of ['correlationId', 'contentType', 'subject', 'label', 'replyTo', 'to']) {
     const v = str(meta, key);
-    if (v && !(key in attributes)) attributes[key] = v;
+    if (v && !Object.hasOwn(attributes, key)) attributes[key] = v;
   }
   return createMessage({
     id,

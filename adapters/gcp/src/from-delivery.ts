@@ -1,5 +1,5 @@
 import { MalformedEventError } from 'onefn';
-import { rawBodyBytes, rawBodyText, type RawBody } from 'onefn/runtime';
+import { decodeBase64, inputRecord, jsonSyntaxDetail, rawBodyBytes, rawBodyText, type RawBody } from 'onefn/runtime';
 import type { GcpRequest } from './native.js';
 import { fromLegacy, isLegacyEvent } from './from-legacy.js';
 
@@ -59,7 +59,8 @@ function fromBinary(req: GcpRequest, body: RawBody | undefined): Delivery {
   if (missing.length) throw new MalformedEventError(`binary-mode CloudEvent without the ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}`);
   const specversion = str(h['ce-specversion']) as string;
   if (!specversion.startsWith('1.')) throw new MalformedEventError(`unsupported CloudEvents specversion ${JSON.stringify(specversion)}`);
-  const extensions: Record<string, string> = {};
+  // Extension names are the producer's: prototype-free (see onefn's record.ts).
+  const extensions = inputRecord<string>();
   for (const name in h) {
     if (!name.startsWith('ce-')) continue;
     const attr = name.slice(3);
@@ -92,7 +93,8 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new MalformedEventError(`${what} is not JSON: ${(error as Error).message}`, { cause: error });
+    // The parser's own message quotes the body; the answer names only where the JSON was.
+    throw new MalformedEventError(`${what} is ${jsonSyntaxDetail(error)}`, { cause: error });
   }
 }
 
@@ -102,7 +104,7 @@ export function fromStructured(value: Record<string, unknown>): Delivery {
   if (!specversion?.startsWith('1.')) throw new MalformedEventError(`unsupported CloudEvents specversion ${JSON.stringify(value['specversion'])}`);
   const missing = ['id', 'source', 'type'].filter((k) => !str(value[k]));
   if (missing.length) throw new MalformedEventError(`structured CloudEvent without ${missing.map((m) => `"${m}"`).join(', ')}`);
-  const extensions: Record<string, string> = {};
+  const extensions = inputRecord<string>();
   for (const key in value) {
     if (CORE.has(key)) continue;
     const x = value[key];
@@ -111,8 +113,8 @@ export function fromStructured(value: Record<string, unknown>): Delivery {
   let data: unknown = value['data'];
   const b64 = value['data_base64'];
   if (data === undefined && b64 !== undefined) {
-    if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64)) throw new MalformedEventError('data_base64 is not base64');
-    data = rawBodyBytes({ data: b64, base64: true });
+    data = typeof b64 === 'string' ? decodeBase64(b64) : undefined;
+    if (data === undefined) throw new MalformedEventError('CloudEvent "data_base64" is not valid base64');
   }
   return {
     format: 'structured',
@@ -151,7 +153,7 @@ function fromPushEnvelope(value: Record<string, unknown>): Delivery {
     datacontenttype: 'application/json',
     dataschema: undefined,
     data: value,
-    extensions: {},
+    extensions: inputRecord(),
   };
 }
 

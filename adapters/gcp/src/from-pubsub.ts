@@ -1,11 +1,12 @@
 import { MalformedEventError, type Message, type Native } from 'onefn';
-import { createMessage } from 'onefn/runtime';
+import { createMessage, decodeBase64, inputRecord } from 'onefn/runtime';
 import type { Delivery } from './from-delivery.js';
 
 /** The Pub/Sub message inside a messagePublished event (Eventarc `data`, or the push envelope). */
 export interface PubsubMessageData {
   readonly id: string;
-  readonly data: string;
+  /** `message.data`, decoded (strictly) from base64. */
+  readonly data: Uint8Array;
   readonly attributes: Record<string, string>;
   readonly publishTime: string | undefined;
   readonly orderingKey: string | undefined;
@@ -40,9 +41,12 @@ export function pubsubMessageOf(delivery: Delivery): PubsubMessageData {
   const data = jsonData(delivery);
   const message = isRecord(data) ? data['message'] : undefined;
   if (!isRecord(data) || !isRecord(message)) throw new MalformedEventError(`${delivery.type} event ${delivery.id} without a "message" object`);
-  const body = message['data'] ?? '';
-  if (typeof body !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new MalformedEventError(`Pub/Sub message ${delivery.id}: "data" is not base64`);
-  const attributes: Record<string, string> = {};
+  const encoded = message['data'] ?? '';
+  // Decoded now, strictly: a lenient decoder would hand the handler other bytes than were published.
+  const body = typeof encoded === 'string' ? decodeBase64(encoded) : undefined;
+  if (!body) throw new MalformedEventError('Pub/Sub "message.data" is not valid base64');
+  // Attribute names are the publisher's: prototype-free (see onefn's record.ts).
+  const attributes = inputRecord<string>();
   if (isRecord(message['attributes'])) {
     for (const [k, v] of Object.entries(message['attributes'])) if (typeof v === 'string') attributes[k] = v;
   }
@@ -70,7 +74,7 @@ export function messageFromDelivery(delivery: Delivery, native: Native): Message
   const m = pubsubMessageOf(delivery);
   return createMessage({
     id: m.id,
-    body: { data: m.data, base64: true },
+    body: { data: m.data },
     attributes: m.attributes,
     attempt: m.deliveryAttempt ?? 1,
     publishedAt: m.publishTime,

@@ -1,4 +1,8 @@
+import { inputRecord } from 'onefn/runtime';
 import type { HostInvocation, RpcHttpCookie, RpcHttpData, RpcTypedData } from './host.js';
+
+// Records keyed by the test's header, query and parameter names are prototype-free (onefn's
+// record.ts): on `{}`, `k in query` was true for `constructor` and `__proto__=x` was dropped.
 
 /** A trigger invocation as the host sends it: the trigger's data and the trigger metadata. */
 export interface RpcTrigger {
@@ -17,7 +21,7 @@ export function toTypedData(value: unknown): RpcTypedData {
 }
 
 function nullable(record: Readonly<Record<string, string>>): Record<string, { value: string }> {
-  const out: Record<string, { value: string }> = {};
+  const out = inputRecord<{ value: string }>();
   for (const [k, v] of Object.entries(record)) out[k] = { value: v };
   return out;
 }
@@ -43,12 +47,12 @@ export interface RpcHttpOptions {
  */
 export function rpcHttp(options: RpcHttpOptions = {}): RpcTrigger {
   const url = new URL(options.url ?? '/', 'http://localhost:7071');
-  const headers: Record<string, string> = {};
+  const headers = inputRecord<string>();
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name] = typeof value === 'string' ? value : value.join(',');
   if (!Object.keys(headers).some((h) => h.toLowerCase() === 'host')) headers['Host'] = url.host;
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-  const params = { ...options.params };
+  const query = inputRecord<string>();
+  for (const [k, v] of url.searchParams) query[k] = Object.hasOwn(query, k) ? `${query[k]},${v}` : v;
+  const params = Object.assign(inputRecord<string>(), options.params);
   const body = options.body === undefined ? undefined : typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body;
   const http: RpcHttpData = {
     method: (options.method ?? 'GET').toUpperCase(),
@@ -58,7 +62,7 @@ export function rpcHttp(options: RpcHttpOptions = {}): RpcTrigger {
     nullableParams: nullable(params),
     body: body ? { bytes: body } : undefined,
   };
-  const triggerMetadata: Record<string, RpcTypedData> = { Headers: { json: JSON.stringify(headers) }, Query: { json: JSON.stringify(query) } };
+  const triggerMetadata = Object.assign(inputRecord<RpcTypedData>(), { Headers: { json: JSON.stringify(headers) }, Query: { json: JSON.stringify(query) } });
   for (const [k, v] of Object.entries(params)) triggerMetadata[k] = { string: v };
   return { data: { http }, triggerMetadata };
 }
@@ -188,13 +192,13 @@ export function rpcFromHostPayload(payload: unknown): RpcTrigger {
   if (entries.length !== 1) throw new TypeError(`a host payload's Data must hold exactly one trigger value, got ${entries.length}`);
   const value = entries[0];
   if (isObject(value) && typeof value['Url'] === 'string' && typeof value['Method'] === 'string') {
-    const headers: Record<string, string | string[]> = {};
+    const headers = inputRecord<string | string[]>();
     if (isObject(value['Headers'])) for (const [k, v] of Object.entries(value['Headers'])) headers[k] = Array.isArray(v) ? v.map(String) : String(v);
-    const params: Record<string, string> = {};
+    const params = inputRecord<string>();
     if (isObject(value['Params'])) for (const [k, v] of Object.entries(value['Params'])) params[k] = String(v);
     return rpcHttp({ method: value['Method'], url: value['Url'], headers, params, body: typeof value['Body'] === 'string' ? value['Body'] : undefined });
   }
-  const triggerMetadata: Record<string, RpcTypedData> = {};
+  const triggerMetadata = inputRecord<RpcTypedData>();
   if (isObject(payload['Metadata'])) for (const [k, v] of Object.entries(payload['Metadata'])) triggerMetadata[k] = toTypedData(v);
   return { data: toTypedData(value), triggerMetadata };
 }
@@ -229,7 +233,7 @@ export function httpResult(invocation: HostInvocation): RpcHttpResult {
   const http = invocation.response.returnValue?.http;
   if (!http) throw new Error('the invocation returned no HTTP response');
   const body = bodyBytes(http.body);
-  const headers: Record<string, string> = {};
+  const headers = inputRecord<string>();
   for (const [k, v] of Object.entries(http.headers ?? {})) headers[k.toLowerCase()] = v;
   const text = (): string => new TextDecoder().decode(body);
   return { status: Number(http.statusCode ?? 200), headers, cookies: http.cookies ?? [], body, text, json: () => JSON.parse(text()) as unknown };

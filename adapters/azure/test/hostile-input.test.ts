@@ -1,0 +1,78 @@
+// Hostile input through @azure/functions' own pipeline: Object.prototype names in the query, cookies,
+// headers and message properties, and CloudEvent data that is not base64.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { defineCloudEvent, defineHttp, defineQueue, json, MalformedEventError, OnefnError, type Message } from 'onefn';
+import { register } from '@onefn/azure';
+import { requestInit } from '@onefn/azure/from-http';
+import { azureHost, cloudEventSchemaEvent, httpRequest, httpResult, invocationContext, rpcEventGrid, rpcHttp, rpcServiceBusMessage } from '@onefn/azure/testing';
+import { createRequest } from 'onefn/runtime';
+
+const host = azureHost();
+beforeEach(() => host.reset());
+
+// JSON.parse makes `__proto__` an own key; a literal's `__proto__:` would set the prototype instead.
+const own = (text: string): Record<string, string> => JSON.parse(text) as Record<string, string>;
+
+const echo = defineHttp({
+  handler: (req) =>
+    json({
+      query: Object.entries(req.query),
+      cookies: Object.entries(req.cookies),
+      inherited: req.headers.get('constructor') ?? null,
+    }),
+});
+
+describe('HTTP', () => {
+  it('hands the handler query, cookies and headers named like prototype members, as sent', async () => {
+    register({ echo }, { routedName: 'api' });
+    const headers = { cookie: 'constructor=abc; normal=ok; __proto__=p' };
+    const res = httpResult(await host.invoke('echo', rpcHttp({ url: '/api/x?__proto__=1&__proto__=2&constructor=c', headers })));
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({
+      query: [['__proto__', ['1', '2']], ['constructor', 'c']],
+      cookies: [['constructor', 'abc'], ['normal', 'ok'], ['__proto__', 'p']],
+      inherited: null,
+    });
+  });
+
+  // @azure/functions drops a `__proto__` header itself (fromNullableMapping copies into `{}`); a
+  // request shaped like the library's (web Headers, which take the name) keeps it through onefn.
+  it('keeps a header named __proto__ that a request carries', async () => {
+    const request = { url: 'http://localhost:7071/api/x', method: 'GET', headers: new Headers([['__proto__', 'h'], ['x-a', '1']]), body: null };
+    const init = await requestInit(request as unknown as Parameters<typeof requestInit>[0], invocationContext().context, 'api');
+    const headers = createRequest(init).headers;
+    expect(headers.get('__proto__')).toBe('h');
+    expect(Object.entries(headers.toObject()).filter(([k]) => k !== 'host')).toEqual([['__proto__', 'h'], ['x-a', '1']]);
+  });
+
+  it('answers a URL that does not parse with a 400 that does not repeat it', async () => {
+    const request = httpRequest({ url: '/api/x' });
+    Object.defineProperty(request, 'url', { value: 'not a url secret' });
+    await expect(requestInit(request, invocationContext().context, 'api')).rejects.toThrow(new MalformedEventError('the request URL does not parse'));
+  });
+});
+
+describe('events', () => {
+  it('refuses a CloudEvents-schema event whose data_base64 is not base64: a MalformedEventError echoing nothing', async () => {
+    let ran = false;
+    register({ ce: defineCloudEvent({ handler: () => void (ran = true) }) });
+    const result = await host.invoke('ce', rpcEventGrid(cloudEventSchemaEvent({ data_base64: 'secret!!' })));
+    expect(result.status).toBe('failure');
+    const error = (result as { error: unknown }).error;
+    expect(error).toBeInstanceOf(MalformedEventError);
+    expect((error as OnefnError).message).toBe('Malformed event: CloudEvent "data_base64" is not valid base64');
+    expect(ran).toBe(false);
+  });
+
+  // @azure/functions itself copies trigger metadata into `{}` (toCamelCaseValue), which drops a
+  // `__proto__` property before onefn sees it; what reaches onefn is kept, and nothing is inherited.
+  it('gives Service Bus attributes that inherit no names, keeping those sent', async () => {
+    let seen: Message | undefined;
+    register({ sb: defineQueue({ queue: 'q', handler: (m) => void (seen = m) }) }, { messaging: 'serviceBus', serviceBusConnection: 'SB' });
+    const result = await host.invoke('sb', rpcServiceBusMessage({ body: '{}', applicationProperties: own('{"constructor":"c"}') }));
+    expect(result.status).toBe('success');
+    const attributes = seen?.attributes as Record<string, unknown>;
+    expect(attributes['constructor']).toBe('c');
+    expect([attributes['toString'], attributes['valueOf'], attributes['hasOwnProperty']]).toEqual([undefined, undefined, undefined]);
+  });
+});
