@@ -1,7 +1,8 @@
 // The conformance suite on AWS: HTTP through a Function URL event (payload v2), messages as one SQS batch.
 import { lambdaHandler, type LambdaV2Result, type SqsBatchResponse } from '@onefn/aws';
 import { functionUrlEvent, lambdaContext, s3Event, scheduledEvent, sqsEvent } from '@onefn/aws/testing';
-import { conformance } from './suite.js';
+import { OnefnError } from 'onefn';
+import { conformance, type EventEnd } from './suite.js';
 
 conformance({
   provider: 'aws',
@@ -31,7 +32,21 @@ conformance({
   async tick(definition, at) {
     return settle(lambdaHandler(definition)(scheduledEvent({ time: at }), lambdaContext()));
   },
+  // A JSON CloudEvent invoked directly; a refused event rejects the invocation with the typed error.
+  async cloudEvent(definition, event) {
+    try {
+      await lambdaHandler(definition)(event as never, lambdaContext());
+      return { outcome: 'ok' };
+    } catch (error) {
+      return refusedOr(error);
+    }
+  },
 });
+
+function refusedOr(error: unknown): EventEnd {
+  if (error instanceof OnefnError && (error.code === 'MALFORMED_EVENT' || error.code === 'UNSUPPORTED_EVENT')) return { outcome: 'refused', code: error.code, message: error.message };
+  return { outcome: 'failed' };
+}
 
 // Asynchronous invocations (S3, EventBridge) report a failure by throwing, so that Lambda retries.
 async function settle(invocation: unknown): Promise<{ failed: boolean }> {

@@ -4,6 +4,7 @@
 import { beforeEach } from 'vitest';
 import { register } from '@onefn/azure';
 import { azureHost, blobEvent, httpResult, rpcEventGrid, rpcHttp, rpcQueueMessage, rpcTimer, timerInfo } from '@onefn/azure/testing';
+import { OnefnError } from 'onefn';
 import { conformance } from './suite.js';
 
 const host = azureHost();
@@ -46,5 +47,15 @@ conformance({
     register({ nightly: definition });
     // The timer's scheduleStatus.next is the occurrence that fired this run.
     return { failed: (await host.invoke('nightly', rpcTimer(timerInfo({ next: at.toISOString() })))).status === 'failure' };
+  },
+  // An Event Grid trigger in the CloudEvents schema; a refused event fails the invocation with the typed error.
+  async cloudEvent(definition, event) {
+    host.reset();
+    register({ events: definition });
+    const result = await host.invoke('events', rpcEventGrid(event));
+    if (result.status === 'success') return { outcome: 'ok' };
+    const error = result.error;
+    if (error instanceof OnefnError && (error.code === 'MALFORMED_EVENT' || error.code === 'UNSUPPORTED_EVENT')) return { outcome: 'refused', code: error.code, message: error.message };
+    return { outcome: 'failed' };
   },
 });

@@ -58,6 +58,24 @@ conformance({
     const headers = { 'x-cloudscheduler-jobname': 'nightly', 'x-cloudscheduler-scheduletime': at.toISOString() };
     return once({ [`tick${++round}`]: definition }, httpRequest({ method: 'POST', path: '/', headers }));
   },
+  // A CloudEvent in structured mode; a refused event is a 400/422 problem carrying the typed error.
+  async cloudEvent(definition, event) {
+    const target = `events${++round}`;
+    register({ [target]: definition });
+    const server = await startServer(target);
+    try {
+      const res = await server.send({ method: 'POST', path: '/', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event) });
+      const text = await res.text();
+      if (res.status >= 200 && res.status <= 299) return { outcome: 'ok' };
+      if (res.status === 400 || res.status === 422) {
+        const problem = JSON.parse(text) as { code: string; detail: string };
+        return { outcome: 'refused', code: problem.code, message: problem.detail };
+      }
+      return { outcome: 'failed' };
+    } finally {
+      await server.close();
+    }
+  },
 });
 
 /** Registers one event function, sends it one request, and reads a 2xx as success. */

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  bytes, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json, type HttpDefinition, type MessageDefinition,
-  type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
+  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json,
+  type HttpDefinition, type MessageDefinition, type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
 } from 'onefn';
 
 export interface HttpProbe {
@@ -47,7 +47,15 @@ export interface ConformanceHarness {
    * JSON itself (functions-framework's Express does): then only "a 400 without a stack" is asserted.
    */
   readonly frameworkParsesJson?: boolean;
+  /**
+   * Delivers one CloudEvent in the JSON format as the provider carries it and tells how it ended:
+   * `refused` (with the typed error's code and message) when it was refused before any handler ran.
+   */
+  cloudEvent(definition: CloudEventDefinition, event: Readonly<Record<string, unknown>>): Promise<EventEnd>;
 }
+
+/** How one delivered event ended. */
+export type EventEnd = { outcome: 'ok' | 'failed' } | { outcome: 'refused'; code: string; message: string };
 
 const text = (a: HttpAnswer): string => new TextDecoder().decode(a.body);
 const parsed = (a: HttpAnswer): unknown => JSON.parse(text(a));
@@ -222,6 +230,56 @@ export function conformance(harness: ConformanceHarness): void {
       expect(await harness.tick(nightly, at)).toEqual({ failed: false });
       expect(ticks).toEqual([at.getTime()]);
       expect(await harness.tick(nightly, at)).toEqual({ failed: true });
+    });
+  });
+  hostileInputConformance(harness);
+}
+
+// Hostile input: Object.prototype names in the query and cookies, and base64 that is not. The three
+// providers must give the same answer, and no answer may repeat the input.
+const INHERITED = ['valueOf', 'hasOwnProperty', 'isPrototypeOf'];
+
+const protoEcho = defineHttp({
+  method: 'GET',
+  route: '/proto',
+  handler: (req) =>
+    json({
+      query: Object.entries(req.query),
+      cookies: Object.entries(req.cookies),
+      // Names nobody sent: a record with a prototype would answer them.
+      inherited: INHERITED.map((name) => [typeof (req.query as Record<string, unknown>)[name], typeof req.cookies[name]]),
+    }),
+});
+
+/** Registers the hostile-input cases for one adapter. */
+export function hostileInputConformance(harness: ConformanceHarness): void {
+  describe(`conformance: ${harness.provider}, hostile input`, () => {
+    it('keeps query parameters and cookies named like prototype members, as sent', async () => {
+      const res = await harness.http([...api, protoEcho], {
+        method: 'GET',
+        path: '/proto?__proto__=a&__proto__=b&constructor=c&toString=t',
+        headers: { cookie: 'constructor=abc; normal=ok; __proto__=p' },
+      });
+      expect(res.status).toBe(200);
+      expect(parsed(res)).toEqual({
+        query: [['__proto__', ['a', 'b']], ['constructor', 'c'], ['toString', 't']],
+        cookies: [['constructor', 'abc'], ['normal', 'ok'], ['__proto__', 'p']],
+        inherited: INHERITED.map(() => ['undefined', 'undefined']),
+      });
+    });
+
+    it('refuses CloudEvent data_base64 that is not base64 with the same typed error, echoing nothing', async () => {
+      const seen: unknown[] = [];
+      const def = defineCloudEvent({ handler: (event) => void seen.push(Array.from(event.data as Uint8Array)) });
+      const event = { specversion: '1.0', id: 'e-1', source: '/conformance', type: 'com.example.test' };
+      expect(await harness.cloudEvent(def, { ...event, data_base64: 'c2VjcmV0a' })).toEqual({
+        outcome: 'refused',
+        code: 'MALFORMED_EVENT',
+        message: 'Malformed event: CloudEvent "data_base64" is not valid base64',
+      });
+      expect(seen).toEqual([]);
+      expect(await harness.cloudEvent(def, { ...event, id: 'e-2', data_base64: 'AP8=' })).toEqual({ outcome: 'ok' });
+      expect(seen).toEqual([[0, 255]]);
     });
   });
 }
