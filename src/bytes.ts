@@ -38,9 +38,9 @@ function lenientDecode(text: string): Uint8Array | undefined {
 }
 
 /**
- * Decodes base64 strictly: the standard (RFC 4648 §4) or URL-safe (§5) alphabet, padding optional but
- * exact when present, nothing else (no whitespace, no stray `=`), and no bits set past the last byte
- * (§3.5), so that one text decodes to one byte string and back. Returns undefined for anything else.
+ * Decodes base64 strictly: the standard (RFC 4648 §4) or the URL-safe (§5) alphabet, not both mixed;
+ * padding optional but exact when present; nothing else (no whitespace, no stray `=`); and no bits set
+ * past the last byte (§3.5): one text decodes to one byte string and back. Undefined for anything else.
  * Buffer.from and atob skip what they cannot read and would hand a handler other bytes than were sent.
  *
  * @example
@@ -60,6 +60,8 @@ export function decodeBase64(text: string): Uint8Array | undefined {
     const last = sextet(text.charCodeAt(end - 1));
     if (last < 0 || (last & (tail === 2 ? 0x0f : 0x03)) !== 0) return undefined;
   }
+  const urlSafe = text.indexOf('-') !== -1 || text.indexOf('_') !== -1;
+  if (urlSafe && (text.indexOf('+') !== -1 || text.indexOf('/') !== -1)) return undefined;
   const bytes = lenientDecode(text);
   // The lenient decoder skips (or stops at) any character outside the alphabet, so every character
   // was read exactly when the length is the one `end` characters give.

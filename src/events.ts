@@ -51,7 +51,7 @@ export function createStorageEvent(init: StorageEventInit): StorageEvent {
   if (!init.bucket) throw new MalformedEventError('storage event without a bucket');
   if (typeof init.key !== 'string' || !init.key) throw new MalformedEventError('storage event without an object key');
   const size = init.size === undefined ? undefined : Number(init.size);
-  if (size !== undefined && !Number.isFinite(size)) throw new MalformedEventError(`storage object size is not a number: ${String(init.size)}`);
+  if (size !== undefined && !Number.isFinite(size)) throw new MalformedEventError('storage object size is not a number');
   const time = toDate(init.time, 'time') ?? new Date();
   return {
     id: init.id ?? `${init.bucket}/${init.key}@${time.getTime()}`,
@@ -181,7 +181,7 @@ export function cloudEventFromJson(value: unknown, native?: Native): CloudEvent 
   const v = value as Record<string, unknown>;
   const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   if (str('specversion') !== undefined && !str('specversion')?.startsWith('1.')) {
-    throw new MalformedEventError(`unsupported CloudEvents specversion ${JSON.stringify(v['specversion'])}`);
+    throw new MalformedEventError('unsupported CloudEvents "specversion" (this reads 1.x)');
   }
   const extensions = inputRecord<string>();
   for (const key of Object.keys(v)) {

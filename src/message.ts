@@ -84,7 +84,7 @@ export class PortableMessage implements Message<unknown> {
     const published = init.publishedAt;
     if (typeof published === 'function') this.publishedRaw = published;
     else if (typeof published === 'number') {
-      if (!Number.isFinite(published)) throw new MalformedEventError(`publishedAt is not a valid time: ${published}`);
+      if (!Number.isFinite(published)) throw new MalformedEventError('publishedAt is not a valid time');
       this.publishedRaw = published;
     } else this.publishedValue = toDate(published, 'publishedAt');
     this.source = init.source;

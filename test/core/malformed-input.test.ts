@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineHttp, defineQueue, HttpError, json, MalformedEventError } from 'onefn';
-import { cloudEventFromJson, createMessage, createRequest, decodeBase64 } from 'onefn/runtime';
+import { cloudEventFromJson, createMessage, createRequest, createStorageEvent, decodeBase64 } from 'onefn/runtime';
 import { httpRequest, invoke } from 'onefn/testing';
 
 const bytesOf = (text: string): number[] | undefined => {
@@ -35,6 +35,7 @@ describe('decodeBase64', () => {
     ['a stray "=" after a full group', 'aGlh='],
     ['bits set after the last byte', 'aGl='],
     ['not base64 at all', 'not json'],
+    ['both alphabets mixed', '/+/-'],
   ])('refuses %s', (_name, text) => {
     expect(decodeBase64(text)).toBeUndefined();
   });
@@ -48,13 +49,15 @@ describe('decodeBase64', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.string({ maxLength: 24 }), (text) => {
+      // Few characters, so that padding, tails and mixed alphabets come up often.
+      fc.property(fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: fc.constantFrom(...'AQgw+/-_= '), maxLength: 12 })), (text) => {
         const bytes = decodeBase64(text);
         if (!bytes) return;
         // Whatever decodes is the canonical encoding of what it decodes to.
         const canonical = Buffer.from(bytes).toString(/[-_]/.test(text) ? 'base64url' : 'base64');
         expect(text.replace(/=+$/, '')).toBe(canonical.replace(/=+$/, ''));
       }),
+      { numRuns: 2000 },
     );
   });
 });
@@ -118,5 +121,17 @@ describe('base64 in events', () => {
   it('refuses a message body marked base64 that is not, as a malformed event', () => {
     const msg = createMessage({ id: 'm1', body: { data: 'secret!!', base64: true } });
     expect(() => msg.bytes()).toThrow(new MalformedEventError('the message body is not valid base64'));
+  });
+});
+
+describe('malformed event fields are named, never repeated', () => {
+  const base = { specversion: '1.0', id: 'e1', source: 's', type: 't' };
+  it.each([
+    ['a CloudEvent specversion', () => cloudEventFromJson({ ...base, specversion: '0.3-secret' }), 'unsupported CloudEvents "specversion" (this reads 1.x)'],
+    ['a CloudEvent time', () => cloudEventFromJson({ ...base, time: 'secret o clock' }), 'time is not a valid time'],
+    ['a storage size', () => createStorageEvent({ bucket: 'b', key: 'k', change: 'created', size: 'secret' }), 'storage object size is not a number'],
+    ['a message publish time', () => createMessage({ id: 'm', body: { data: '' }, publishedAt: 'secret o clock' }), 'publishedAt is not a valid time'],
+  ])('%s', (_name, make, message) => {
+    expect(make).toThrow(new MalformedEventError(message));
   });
 });

@@ -16,7 +16,7 @@ export function decodeS3Key(key: string): string {
   try {
     return decodeURIComponent(key.replace(/\+/g, ' '));
   } catch (error) {
-    throw new MalformedEventError(`S3 object key is not URL-encoded correctly: ${JSON.stringify(key.slice(0, 200))}`, { cause: error });
+    throw new MalformedEventError('S3 object key is not URL-encoded correctly', { cause: error });
   }
 }
 

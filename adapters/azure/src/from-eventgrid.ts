@@ -90,7 +90,7 @@ export function toStorageEvent(event: Json, context: InvocationContext | undefin
   const change = BLOB_CHANGES[ce.type];
   if (!change) throw new UnsupportedEventError(`event type ${JSON.stringify(ce.type)}`, 'Microsoft.Storage.BlobCreated and Microsoft.Storage.BlobDeleted events');
   const match = BLOB_SUBJECT.exec(ce.subject ?? '');
-  if (!match) throw new MalformedEventError(`blob event ${ce.id} has subject ${JSON.stringify(ce.subject)}, not /blobServices/default/containers/<container>/blobs/<name>`);
+  if (!match) throw new MalformedEventError(`blob event ${ce.id}: "subject" is not /blobServices/default/containers/<container>/blobs/<name>`);
   const data = isObject(ce.data) ? ce.data : {};
   const size = data['contentLength'];
   return createStorageEvent({

@@ -16,7 +16,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function fromTimer(input: unknown, context: InvocationContext, name: string): ScheduleEvent {
   if (!isObject(input)) throw new MalformedEventError('the timer trigger delivered no timer object');
   const pastDue = input['isPastDue'] ?? input['IsPastDue'];
-  if (pastDue !== undefined && typeof pastDue !== 'boolean') throw new MalformedEventError(`timer isPastDue is ${JSON.stringify(pastDue)}, not a boolean`);
+  if (pastDue !== undefined && typeof pastDue !== 'boolean') throw new MalformedEventError('timer isPastDue is not a boolean');
   const status = input['scheduleStatus'] ?? input['ScheduleStatus'];
   const next = isObject(status) ? (status['next'] ?? status['Next']) : undefined;
   if (next !== undefined && typeof next !== 'string') throw new MalformedEventError('timer scheduleStatus.next is not a time string');

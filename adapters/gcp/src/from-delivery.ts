@@ -58,7 +58,7 @@ function fromBinary(req: GcpRequest, body: RawBody | undefined): Delivery {
   const missing = ['ce-id', 'ce-source', 'ce-type'].filter((name) => !str(h[name]));
   if (missing.length) throw new MalformedEventError(`binary-mode CloudEvent without the ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}`);
   const specversion = str(h['ce-specversion']) as string;
-  if (!specversion.startsWith('1.')) throw new MalformedEventError(`unsupported CloudEvents specversion ${JSON.stringify(specversion)}`);
+  if (!specversion.startsWith('1.')) throw new MalformedEventError('unsupported CloudEvents specversion in the ce-specversion header (this reads 1.x)');
   // Extension names are the producer's: prototype-free (see onefn's record.ts).
   const extensions = inputRecord<string>();
   for (const name in h) {
@@ -101,7 +101,7 @@ function parseJson(text: string, what: string): unknown {
 /** Structured mode: the whole event is one JSON object (the CloudEvents JSON format). */
 export function fromStructured(value: Record<string, unknown>): Delivery {
   const specversion = str(value['specversion']);
-  if (!specversion?.startsWith('1.')) throw new MalformedEventError(`unsupported CloudEvents specversion ${JSON.stringify(value['specversion'])}`);
+  if (!specversion?.startsWith('1.')) throw new MalformedEventError('unsupported CloudEvents "specversion" (this reads 1.x)');
   const missing = ['id', 'source', 'type'].filter((k) => !str(value[k]));
   if (missing.length) throw new MalformedEventError(`structured CloudEvent without ${missing.map((m) => `"${m}"`).join(', ')}`);
   const extensions = inputRecord<string>();
