@@ -1,9 +1,9 @@
 // Hostile input on every Lambda HTTP source: names of Object.prototype members in the query and
 // cookies, and bodies marked base64-encoded that are not.
 import { describe, expect, it } from 'vitest';
-import { defineCloudEvent, defineHttp, defineQueue, json, MalformedEventError } from 'onefn';
+import { defineCloudEvent, defineHttp, defineQueue, defineStorage, json, MalformedEventError } from 'onefn';
 import { lambdaHandler, type LambdaHttpResult } from '@onefn/aws';
-import { albEvent, functionUrlEvent, httpApiEvent, lambdaContext, restApiEvent, sqsEvent } from '@onefn/aws/testing';
+import { albEvent, functionUrlEvent, httpApiEvent, lambdaContext, restApiEvent, s3Event, sqsEvent } from '@onefn/aws/testing';
 
 const echo = defineHttp({
   handler: (req) =>
@@ -101,5 +101,12 @@ describe('events', () => {
     const attributes = JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>;
     await lambdaHandler(def)(sqsEvent([{ id: 'm1', body: '{}', attributes }]), lambdaContext());
     expect(Object.entries(seen ?? {})).toEqual([['__proto__', 'p'], ['constructor', 'c']]);
+  });
+
+  it('refuses an S3 key that is not URL-encoded correctly without repeating it', async () => {
+    const event = s3Event({ bucket: 'b' });
+    (event.Records[0] as { s3: { object: { key: string } } }).s3.object.key = 'secret%E0%A4%A';
+    const error = await Promise.resolve(lambdaHandler(defineStorage({ bucket: 'b', handler: () => undefined }))(event, lambdaContext())).catch((e: unknown) => e);
+    expect(error).toEqual(new MalformedEventError('S3 object key is not URL-encoded correctly'));
   });
 });

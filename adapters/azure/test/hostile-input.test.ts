@@ -1,10 +1,10 @@
 // Hostile input through @azure/functions' own pipeline: Object.prototype names in the query, cookies,
 // headers and message properties, and CloudEvent data that is not base64.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defineCloudEvent, defineHttp, defineQueue, json, MalformedEventError, OnefnError, type Message } from 'onefn';
+import { defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, json, MalformedEventError, OnefnError, type Message } from 'onefn';
 import { register } from '@onefn/azure';
 import { requestInit } from '@onefn/azure/from-http';
-import { azureHost, cloudEventSchemaEvent, httpRequest, httpResult, invocationContext, rpcEventGrid, rpcHttp, rpcServiceBusMessage } from '@onefn/azure/testing';
+import { azureHost, blobEvent, cloudEventSchemaEvent, httpRequest, httpResult, invocationContext, rpcEventGrid, rpcHttp, rpcServiceBusMessage, rpcTimer } from '@onefn/azure/testing';
 import { createRequest } from 'onefn/runtime';
 
 const host = azureHost();
@@ -74,5 +74,23 @@ describe('events', () => {
     const attributes = seen?.attributes as Record<string, unknown>;
     expect(attributes['constructor']).toBe('c');
     expect([attributes['toString'], attributes['valueOf'], attributes['hasOwnProperty']]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it.each([
+    ['a blob event subject', () => {
+      register({ fn: defineStorage({ bucket: 'c', handler: () => undefined }) });
+      return rpcEventGrid({ ...blobEvent({ container: 'c', name: 'n' }), subject: '/secret/path' });
+    }, 'blob event'],
+    ['a timer isPastDue', () => {
+      register({ fn: defineSchedule({ schedule: '0 * * * *', handler: () => undefined }) });
+      return rpcTimer({ isPastDue: 'secret', schedule: {}, scheduleStatus: {} } as never);
+    }, 'timer isPastDue is not a boolean'],
+  ])('refuses %s without repeating it', async (_name, make, mention) => {
+    const result = await host.invoke('fn', make());
+    expect(result.status).toBe('failure');
+    const error = (result as { error: Error }).error;
+    expect(error).toBeInstanceOf(MalformedEventError);
+    expect(error.message).toContain(mention);
+    expect(error.message).not.toContain('secret');
   });
 });

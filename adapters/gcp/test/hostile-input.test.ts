@@ -95,6 +95,12 @@ describe('CloudEvents', () => {
     await expectRefused('hostileEvents', request, 'Malformed event: the request body is not valid JSON (at position 23)', /secret/);
   });
 
+  it('refuses a specversion it does not read without repeating it', async () => {
+    const request = binaryCloudEvent({ id: 'e3', json: {} });
+    const headers = { ...request.headers, 'ce-specversion': '0.3-secret' };
+    await expectRefused('hostileEvents', { ...request, headers }, 'Malformed event: unsupported CloudEvents specversion in the ce-specversion header (this reads 1.x)', /secret/);
+  });
+
   it('keeps binary-mode extension attributes named like prototype members', async () => {
     seen.events.length = 0;
     const res = await send('hostileEvents', binaryCloudEvent({ id: 'e2', json: {}, extensions: { constructor: 'c', tostring: 't' } }));
