@@ -1,0 +1,78 @@
+import { HeaderError } from './errors.js';
+
+// What Node's http module accepts, and so what every provider can put on the wire: a name is an RFC
+// 9110 token (Node's checkIsHttpToken), a value any character but CTLs other than HTAB, DEL, and
+// anything above U+00FF (Node's checkInvalidHeaderChar). https://www.rfc-editor.org/rfc/rfc9110#section-5.6.2
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
+// A Set-Cookie value: a token name, "=", then anything a header value may hold. A line without a
+// name would be sent by AWS and GCP but dropped by Azure's Cookie conversion; refused everywhere.
+const SET_COOKIE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+=[\t\x20-\x7e\x80-\xff]*$/;
+
+/** True when `text` is an HTTP token (a header name, a cookie name). */
+export function isToken(text: string): boolean {
+  return TOKEN.test(text);
+}
+
+/** True when `text` can be sent as a header value. */
+export function isHeaderValue(text: string): boolean {
+  return !FORBIDDEN.test(text);
+}
+
+/** A header name for a message: escaped, and short, since a bad name may carry a whole injected line. */
+function quote(name: string): string {
+  return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}...` : name);
+}
+
+function badValue(header: string, label: string, value: string): HeaderError {
+  const at = value.search(FORBIDDEN);
+  if (at === -1) return new HeaderError(header, `${label} is not a Set-Cookie value: it must start with a cookie name (an HTTP token) and "="`);
+  const code = value.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
+  return new HeaderError(header, `${label} has a character HTTP forbids in a header (U+${code} at index ${at}): CR, LF, another control character, or one above U+00FF`);
+}
+
+const isSetCookie = (name: string): boolean => name.length === 10 && name.toLowerCase() === 'set-cookie';
+
+function checkOne(name: string, value: unknown, label: string, cookie: boolean): void {
+  if (typeof value !== 'string') throw new HeaderError(name, `${label} must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (cookie ? !SET_COOKIE.test(value) : FORBIDDEN.test(value)) throw badValue(name, label, value);
+}
+
+/**
+ * The value of one response header as it goes on the wire (a number becomes its decimal string);
+ * throws a HeaderError naming the header when the name or a value could not be sent. One regular
+ * expression per name and per value, and nothing allocated when all is well: this runs for every
+ * header of every response.
+ */
+export function checkHeader(name: string, value: unknown): string | readonly string[] {
+  if (!TOKEN.test(name)) throw new HeaderError(name, `Response header name ${quote(name)} is not an HTTP token`);
+  if (typeof value === 'string') {
+    if (FORBIDDEN.test(value) || (isSetCookie(name) && !SET_COOKIE.test(value))) {
+      throw badValue(name, `Response header ${quote(name)}`, value);
+    }
+    return value;
+  }
+  // Any number prints as digits, "-", "+", ".", "e", "Infinity" or "NaN": always sendable.
+  if (typeof value === 'number') return String(value);
+  if (!Array.isArray(value)) {
+    throw new HeaderError(name, `Response header ${quote(name)} must be a string, a number or a list of strings, got ${value === null ? 'null' : typeof value}`);
+  }
+  const cookie = isSetCookie(name);
+  for (let i = 0; i < value.length; i++) checkOne(name, value[i], `Response header ${quote(name)}[${i}]`, cookie);
+  return value as readonly string[];
+}
+
+/** Checks a result's `cookies`: a list of Set-Cookie strings, each `name=...` and sendable. */
+export function checkCookies(cookies: unknown): readonly string[] {
+  if (!Array.isArray(cookies)) throw new HeaderError('set-cookie', `cookies must be a list of Set-Cookie strings, got ${cookies === null ? 'null' : typeof cookies}`);
+  for (let i = 0; i < cookies.length; i++) checkOne('set-cookie', cookies[i], `Set-Cookie value ${i + 1} of ${cookies.length}`, true);
+  return cookies as readonly string[];
+}
+
+/** Checks every header of a record built elsewhere (an HttpError's headers, a web Response's). */
+export function checkHeaderRecord(headers: Readonly<Record<string, unknown>>): void {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) checkHeader(name, value);
+  }
+}
