@@ -1,6 +1,6 @@
 // What HTTP handlers return, the helpers that build it, and the data adapters send.
 import { HeaderError, StatusError } from './errors.js';
-import { checkCookies, checkHeader, checkHeaderRecord } from './header-syntax.js';
+import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
 
 /** A JSON-serializable value. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
@@ -49,7 +49,7 @@ export function json(data: unknown, init?: Init): HttpResult {
   let headers = JSON_HEADERS;
   if (given) {
     // A loop, not a spread: this runs on every JSON answer, and the loop is the faster copy in V8.
-    const own: Record<string, string | number | readonly string[]> = { 'content-type': 'application/json' };
+    const own: Record<string, string | number | readonly string[]> = { 'content-type': JSON_TYPE };
     for (const name in given) own[name] = given[name] as string | number | readonly string[];
     headers = own;
   }
@@ -57,7 +57,7 @@ export function json(data: unknown, init?: Init): HttpResult {
 }
 
 // Shared by every json() without headers of its own; frozen, and copied by toResponseData.
-const JSON_HEADERS: ResultHeaders = Object.freeze({ 'content-type': 'application/json' });
+const JSON_HEADERS: ResultHeaders = Object.freeze({ 'content-type': JSON_TYPE });
 
 /**
  * A plain-text response.
@@ -134,7 +134,7 @@ export function toResponseData(result: HttpResult): ResponseData {
   const given = result.headers;
   if (given === JSON_HEADERS) {
     // json()'s own constant: known good, nothing to check.
-    headers['content-type'] = 'application/json';
+    headers['content-type'] = JSON_TYPE;
     typed = true;
   } else if (given) {
     if (typeof given !== 'object') throw new HeaderError('headers', `headers must be an object, got ${typeof given}`);
@@ -166,7 +166,7 @@ export function toResponseData(result: HttpResult): ResponseData {
   } else {
     // A function or a toJSON() giving undefined serializes to nothing; send JSON null, as json() does.
     body = JSON.stringify(raw) ?? 'null';
-    defaultType = 'application/json';
+    defaultType = JSON_TYPE;
   }
   if (defaultType && !typed) headers['content-type'] = defaultType;
   const cookies = result.cookies === undefined ? NO_COOKIES : checkCookies(result.cookies);
