@@ -126,6 +126,9 @@ export class CookieError extends OnefnError {
  * or a value (a Set-Cookie string too) with CR, LF or another character HTTP forbids. Raised before
  * the result leaves the pipeline; it is logged and the client gets the generic 500. It names the
  * header, never its value.
+ *
+ * @example
+ * return redirect(`/search?q=${q}`) // q with CR/LF: HeaderError (code INVALID_HEADER, header 'location'); encodeURIComponent(q) instead
  */
 export class HeaderError extends OnefnError {
   readonly header: string;
@@ -136,7 +139,13 @@ export class HeaderError extends OnefnError {
   }
 }
 
-/** An HTTP handler's result has a status that is not an integer from 200 to 599; logged, answered with the generic 500. */
+/**
+ * An HTTP handler's result has a status that is not an integer from 200 to 599; logged, answered with
+ * the generic 500.
+ *
+ * @example
+ * return { status: 1000 } // logged as StatusError (code INVALID_STATUS); the client gets the generic 500
+ */
 export class StatusError extends OnefnError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('INVALID_STATUS', message, options);
