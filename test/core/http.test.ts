@@ -132,5 +132,8 @@ describe('error names survive minification', () => {
     expect(new errors.DefinitionError('o', 'm').name).toBe('DefinitionError');
     expect(new errors.UnsupportedEventError('a', 'b').name).toBe('UnsupportedEventError');
     expect(new errors.MalformedEventError('m').name).toBe('MalformedEventError');
+    expect(new errors.CookieError('path', 'm').name).toBe('CookieError');
+    expect(new errors.HeaderError('x-a', 'm').name).toBe('HeaderError');
+    expect(new errors.StatusError('m').name).toBe('StatusError');
   });
 });
