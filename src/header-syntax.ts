@@ -7,19 +7,14 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
 // A Set-Cookie value: a token name, "=", then anything a header value may hold. A line without a
 // name would be sent by AWS and GCP but dropped by Azure's Cookie conversion; refused everywhere.
+const SET_COOKIE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+=[\t\x20-\x7e\x80-\xff]*$/;
+
 /** The content type `json()` sets. */
 export const JSON_TYPE = 'application/json';
-
-const SET_COOKIE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+=[\t\x20-\x7e\x80-\xff]*$/;
 
 /** True when `text` is an HTTP token (a header name, a cookie name). */
 export function isToken(text: string): boolean {
   return TOKEN.test(text);
-}
-
-/** True when `text` can be sent as a header value. */
-export function isHeaderValue(text: string): boolean {
-  return !FORBIDDEN.test(text);
 }
 
 /** A header name for a message: escaped, and short, since a bad name may carry a whole injected line. */
