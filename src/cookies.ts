@@ -1,3 +1,6 @@
+import { CookieError } from './errors.js';
+import { isToken } from './header-syntax.js';
+import { cookieAttributes } from './cookie-attributes.js';
 import { inputRecord } from './record.js';
 
 /**
@@ -22,35 +25,44 @@ export function parseCookieHeader(header: string, into: Record<string, string> =
   return into;
 }
 
+/**
+ * Set-Cookie attributes. Each is checked by `setCookie` against RFC 6265 (and RFC 6265bis where
+ * browsers follow it); an invalid one throws a CookieError instead of reaching a client.
+ */
 export interface CookieOptions {
+  /** Seconds until it expires: an integer (0 or less expires it at once). */
   maxAge?: number;
+  /** A valid Date from the year 1601 to 9999 (what a cookie date can say). */
   expires?: Date;
+  /** A domain name: letters, digits, hyphens and dots, optionally with a leading dot. */
   domain?: string;
+  /** Starts with "/"; printable ASCII without ";". */
   path?: string;
   secure?: boolean;
   httpOnly?: boolean;
+  /** `None` needs `secure: true` (browsers drop the cookie otherwise). */
   sameSite?: 'Strict' | 'Lax' | 'None';
+  /** Needs `secure: true`. */
   partitioned?: boolean;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /**
- * Serializes one Set-Cookie value. The value is percent-encoded.
+ * Serializes one Set-Cookie value. The value is percent-encoded; the name must be an HTTP token, and
+ * every attribute is checked (see CookieOptions). Anything invalid, or an option it does not know,
+ * throws a CookieError (code INVALID_COOKIE) here, at the call.
  *
  * @example
  * json({ ok: true }, { cookies: [setCookie('session', id, { httpOnly: true, secure: true, path: '/' })] })
  */
 export function setCookie(name: string, value: string, options: CookieOptions = {}): string {
-  if (!TOKEN.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}`);
-  let out = `${name}=${encodeURIComponent(value)}`;
-  if (options.maxAge !== undefined) out += `; Max-Age=${Math.floor(options.maxAge)}`;
-  if (options.expires) out += `; Expires=${options.expires.toUTCString()}`;
-  if (options.domain) out += `; Domain=${options.domain}`;
-  if (options.path) out += `; Path=${options.path}`;
-  if (options.secure) out += '; Secure';
-  if (options.httpOnly) out += '; HttpOnly';
-  if (options.sameSite) out += `; SameSite=${options.sameSite}`;
-  if (options.partitioned) out += '; Partitioned';
-  return out;
+  if (typeof name !== 'string' || !isToken(name)) throw new CookieError('name', 'Invalid cookie name: it must be an HTTP token (letters, digits and !#$%&\'*+-.^_`|~)');
+  if (typeof value !== 'string') throw new CookieError('value', `Invalid value for cookie "${name}": it must be a string, got ${value === null ? 'null' : typeof value}`);
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch (error) {
+    // A lone surrogate has no UTF-8 form.
+    throw new CookieError('value', `Invalid value for cookie "${name}": it is not well-formed Unicode (a lone surrogate)`, { cause: error });
+  }
+  return `${name}=${encoded}${cookieAttributes(name, options)}`;
 }

@@ -105,6 +105,54 @@ export class MalformedEventError extends OnefnError {
   }
 }
 
+/**
+ * `setCookie` was given an invalid name, value or attribute. Raised at the call, naming the attribute
+ * and the rule it broke but never the value (cookie values are often secrets).
+ *
+ * @example
+ * setCookie('sid', id, { path: '/; Domain=evil.example' }) // throws CookieError (code INVALID_COOKIE, attribute 'path')
+ */
+export class CookieError extends OnefnError {
+  readonly attribute: string;
+  constructor(attribute: string, message: string, options?: { cause?: unknown }) {
+    super('INVALID_COOKIE', message, options);
+    this.name = 'CookieError';
+    this.attribute = attribute;
+  }
+}
+
+/**
+ * An HTTP handler's result has a header that cannot go on the wire: a name that is not an HTTP token,
+ * or a value (a Set-Cookie string too) with CR, LF or another character HTTP forbids. Raised before
+ * the result leaves the pipeline; it is logged and the client gets the generic 500. It names the
+ * header, never its value.
+ *
+ * @example
+ * return redirect(`/search?q=${q}`) // q with CR/LF: HeaderError (code INVALID_HEADER, header 'location'); encodeURIComponent(q) instead
+ */
+export class HeaderError extends OnefnError {
+  readonly header: string;
+  constructor(header: string, message: string, options?: { cause?: unknown }) {
+    super('INVALID_HEADER', message, options);
+    this.name = 'HeaderError';
+    this.header = header;
+  }
+}
+
+/**
+ * An HTTP handler's result has a status that is not an integer from 200 to 599; logged, answered with
+ * the generic 500.
+ *
+ * @example
+ * return { status: 1000 } // logged as StatusError (code INVALID_STATUS); the client gets the generic 500
+ */
+export class StatusError extends OnefnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_STATUS', message, options);
+    this.name = 'StatusError';
+  }
+}
+
 /** Names a thrown value in one line, for errors and logs that must not leak a stack. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

@@ -22,6 +22,7 @@ export { PROVIDERS, DeadlineError, type Context, type Native, type NativeRegistr
 export {
   DefinitionError, HttpError, MalformedEventError, OnefnError, UnsupportedEventError, ValidationError,
 } from './errors.js';
+export { CookieError, HeaderError, StatusError } from './errors.js';
 export {
   STORAGE_CHANGES,
   type CloudEvent, type Message, type ScheduleEvent, type StorageChange, type StorageEvent,

@@ -1,5 +1,6 @@
 import type { CorsOptions, FunctionSettings } from './definition.js';
 import { DefinitionError } from './errors.js';
+import { isToken } from './header-syntax.js';
 import { HTTP_METHODS, type HttpMethod } from './http.js';
 import { isSchema, type StandardSchemaV1 } from './schema.js';
 
@@ -96,6 +97,27 @@ function checkCorsOptions(value: unknown): void {
     throw new DefinitionError('cors.credentials', 'browsers refuse credentials with origin "*"; list the origins');
   }
   checkInt('cors.maxAge', cors.maxAge, 0, 86400);
+  checkCorsLists(cors);
+}
+
+// An origin as browsers send it (scheme://host[:port], no path); anything else never matches, or
+// could not be sent back as a header.
+const ORIGIN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9.:[\]_~%!$&'()*+=-]+$/;
+
+function checkList(option: string, list: unknown, valid: (item: string) => boolean, what: string): void {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) throw new DefinitionError(option, `must be a list of ${what}`);
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'string' || !valid(item)) throw new DefinitionError(option, `must be a list of ${what}; got ${JSON.stringify(item)}`);
+  }
+}
+
+/** Every value CORS puts in a response header comes from here, so each is checked to be sendable. */
+function checkCorsLists(cors: CorsOptions): void {
+  if (cors.origins !== '*') checkList('cors.origins', cors.origins, (o) => ORIGIN.test(o), 'origins like "https://example.com" (scheme, host, optional port; no path)');
+  checkList('cors.methods', cors.methods, (m) => (HTTP_METHODS as readonly string[]).includes(m), `methods (${HTTP_METHODS.join(', ')})`);
+  checkList('cors.allowHeaders', cors.allowHeaders, (h) => h === '*' || isToken(h), 'header names');
+  checkList('cors.exposeHeaders', cors.exposeHeaders, (h) => h === '*' || isToken(h), 'header names');
 }
 
 export function checkCors(value: unknown): CorsOptions | undefined {

@@ -1,4 +1,7 @@
 // What HTTP handlers return, the helpers that build it, and the data adapters send.
+import { HeaderError, StatusError } from './errors.js';
+import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
+
 /** A JSON-serializable value. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
 
@@ -46,7 +49,7 @@ export function json(data: unknown, init?: Init): HttpResult {
   let headers = JSON_HEADERS;
   if (given) {
     // A loop, not a spread: this runs on every JSON answer, and the loop is the faster copy in V8.
-    const own: Record<string, string | number | readonly string[]> = { 'content-type': 'application/json' };
+    const own: Record<string, string | number | readonly string[]> = { 'content-type': JSON_TYPE };
     for (const name in given) own[name] = given[name] as string | number | readonly string[];
     headers = own;
   }
@@ -54,7 +57,7 @@ export function json(data: unknown, init?: Init): HttpResult {
 }
 
 // Shared by every json() without headers of its own; frozen, and copied by toResponseData.
-const JSON_HEADERS: ResultHeaders = Object.freeze({ 'content-type': 'application/json' });
+const JSON_HEADERS: ResultHeaders = Object.freeze({ 'content-type': JSON_TYPE });
 
 /**
  * A plain-text response.
@@ -87,12 +90,15 @@ export function bytes(body: Uint8Array | ArrayBuffer, contentType = 'application
 }
 
 /**
- * A redirect (302 by default).
+ * A redirect (302 by default). A target that cannot be a header value (CR, LF, other control
+ * characters, characters above U+00FF: percent-encode them) throws a HeaderError.
  *
  * @example
  * return redirect('/login', 303)
  */
 export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302, init: Init = {}): HttpResult {
+  // Refused here, where the stack shows the caller; a location with CR/LF would inject a header.
+  checkHeader('location', location);
   return { ...init, status, headers: { ...init.headers, location } };
 }
 
@@ -118,20 +124,31 @@ export function status(code: number, init: Init = {}): HttpResult {
 
 /**
  * Turns what a handler returned into data an adapter can send. One pass over the headers: it copies
- * them (a handler may reuse a constant) and notes whether a content type was set.
+ * them (a handler may reuse a constant), checks that each can go on the wire, and notes whether a
+ * content type was set. A result that cannot be sent throws a HeaderError or StatusError, which the
+ * pipeline logs and answers with the generic 500, the same on every provider.
  */
 export function toResponseData(result: HttpResult): ResponseData {
   const headers: Record<string, string | readonly string[]> = {};
   let typed = false;
   const given = result.headers;
-  if (given) {
+  if (given === JSON_HEADERS) {
+    // json()'s own constant: known good, nothing to check.
+    headers['content-type'] = JSON_TYPE;
+    typed = true;
+  } else if (given) {
+    if (typeof given !== 'object') throw new HeaderError('headers', `headers must be an object, got ${typeof given}`);
     for (const name in given) {
       const value = given[name];
       if (value === undefined) continue;
-      headers[name] = typeof value === 'number' ? String(value) : value;
+      headers[name] = checkHeader(name, value);
       // The exact spelling first: lower-casing every 12-letter name is measurable per call.
       if (!typed && (name === 'content-type' || (name.length === 12 && name.toLowerCase() === 'content-type'))) typed = true;
     }
+  }
+  const code = result.status;
+  if (code !== undefined && !(Number.isInteger(code) && code >= 200 && code <= 599)) {
+    throw new StatusError(`An HTTP result's status must be an integer from 200 to 599, got ${typeof code === 'number' ? String(code) : typeof code}`);
   }
   const raw = result.body;
   let body: string | Uint8Array;
@@ -147,27 +164,35 @@ export function toResponseData(result: HttpResult): ResponseData {
     body = new Uint8Array(raw);
     defaultType = 'application/octet-stream';
   } else {
-    body = JSON.stringify(raw);
-    defaultType = 'application/json';
+    // A function or a toJSON() giving undefined serializes to nothing; send JSON null, as json() does.
+    body = JSON.stringify(raw) ?? 'null';
+    defaultType = JSON_TYPE;
   }
   if (defaultType && !typed) headers['content-type'] = defaultType;
-  return { status: result.status ?? (defaultType ? 200 : 204), headers, cookies: result.cookies ?? NO_COOKIES, body };
+  const cookies = result.cookies === undefined ? NO_COOKIES : checkCookies(result.cookies);
+  return { status: code ?? (defaultType ? 200 : 204), headers, cookies, body };
 }
 
 const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 
-/** Converts a web-standard Response, keeping every Set-Cookie value apart. */
+/**
+ * Converts a web-standard Response, keeping every Set-Cookie value apart. `Headers` refuses CR, LF and
+ * NUL but lets other control characters through, which Node's http and the providers refuse: each
+ * value is checked as a handler's headers are.
+ */
 export async function fromWebResponse(response: Response): Promise<ResponseData> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers[name] = value;
   });
+  checkHeaderRecord(headers);
+  const cookies = checkCookies(response.headers.getSetCookie());
   const type = response.headers.get('content-type') ?? '';
   const buffer = new Uint8Array(await response.arrayBuffer());
   const body = buffer.byteLength === 0 ? '' : TEXTUAL.test(type) ? new TextDecoder().decode(buffer) : buffer;
-  return { status: response.status, headers, cookies: response.headers.getSetCookie(), body };
+  return { status: response.status, headers, cookies, body };
 }
 
 /** True when a body must travel base64-encoded through a text-only channel. */

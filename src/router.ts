@@ -41,6 +41,8 @@ function addCors(response: ResponseData, cors: CorsOptions, origin: string | und
   return { ...response, headers };
 }
 
+const HEADER_LIST = /^[\t ]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[\t ]*,[\t ]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*[\t ]*$/;
+
 function preflight(cors: CorsOptions, req: PortableRequest, allow: string): ResponseData {
   const origin = req.headers.get('origin');
   const allowOrigin = corsOrigin(cors, origin);
@@ -50,7 +52,9 @@ function preflight(cors: CorsOptions, req: PortableRequest, allow: string): Resp
     'access-control-allow-methods': cors.methods?.join(', ') ?? allow,
   };
   const requested = req.headers.get('access-control-request-headers');
-  const allowHeaders = cors.allowHeaders?.join(', ') ?? requested;
+  // Echoed back only when it is what a browser sends, a list of header names: anything else (CR/LF
+  // from a crafted event, say) must not reach a response header.
+  const allowHeaders = cors.allowHeaders?.join(', ') ?? (requested !== undefined && HEADER_LIST.test(requested) ? requested : undefined);
   if (allowHeaders) headers['access-control-allow-headers'] = allowHeaders;
   if (cors.credentials) headers['access-control-allow-credentials'] = 'true';
   if (cors.maxAge !== undefined) headers['access-control-max-age'] = String(cors.maxAge);

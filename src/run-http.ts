@@ -1,6 +1,7 @@
 import { type Context, disposeContext } from './context.js';
 import type { HttpDefinition } from './definition.js';
-import { HttpError, ValidationError } from './errors.js';
+import { HeaderError, HttpError, ValidationError } from './errors.js';
+import { checkHeaderRecord } from './header-syntax.js';
 import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
 import { problem, problemFromError } from './problem.js';
@@ -17,7 +18,16 @@ function unexpected(error: unknown, ctx: Context): ResponseData {
 }
 
 export function errorResponse(error: unknown, ctx: Context): ResponseData {
-  if (error instanceof HttpError) return problemFromError(error);
+  if (error instanceof HttpError) {
+    // Its headers go out with the problem, so they must be sendable like a result's.
+    try {
+      checkHeaderRecord(error.headers);
+    } catch (bad) {
+      const { header, message } = bad as HeaderError;
+      return unexpected(new HeaderError(header, `${message} (in the headers of an HttpError ${error.status})`, { cause: error }), ctx);
+    }
+    return problemFromError(error);
+  }
   if (error instanceof BadPathError) return problem(400, error.message);
   return unexpected(error, ctx);
 }

@@ -13,13 +13,15 @@ conformance({
     delete headers['cookie'];
     const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
     const event = functionUrlEvent({ method: request.method, path: request.path, headers, cookies, ...body });
-    const result = (await lambdaHandler([...definitions])(event, lambdaContext())) as LambdaV2Result;
+    const logs: string[] = [];
+    const result = (await captureStdout(logs, () => lambdaHandler([...definitions])(event, lambdaContext()))) as LambdaV2Result;
     const out = new Map(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     return {
       status: result.statusCode ?? 200,
       header: (name) => out.get(name.toLowerCase()),
       cookies: [...(result.cookies ?? [])],
       body: result.isBase64Encoded ? new Uint8Array(Buffer.from(result.body ?? '', 'base64')) : new TextEncoder().encode(result.body ?? ''),
+      logs,
     };
   },
   async deliver(definition, messages) {
@@ -55,5 +57,19 @@ async function settle(invocation: unknown): Promise<{ failed: boolean }> {
     return { failed: false };
   } catch {
     return { failed: true };
+  }
+}
+
+// The handler logs with its default sink, Lambda's JSON lines on stdout; they are kept while it runs.
+async function captureStdout<T>(into: string[], run: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    into.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await run();
+  } finally {
+    process.stdout.write = write;
   }
 }

@@ -18,12 +18,14 @@ conformance({
   async http(definitions, request) {
     host.reset();
     register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'api' });
-    const res = httpResult(await host.invoke('api', rpcHttp({ method: request.method, url: `/api${request.path}`, headers: request.headers, body: request.body })));
+    const invocation = await host.invoke('api', rpcHttp({ method: request.method, url: `/api${request.path}`, headers: request.headers, body: request.body }));
+    const res = httpResult(invocation);
     return {
       status: res.status,
       header: (name) => res.headers[name.toLowerCase()],
       cookies: res.cookies.map((c) => `${c.name}=${c.value}`),
       body: res.body,
+      logs: invocation.logs.map((l) => `${l.level} ${l.message}`),
     };
   },
   async deliver(definition, messages) {

@@ -14,7 +14,9 @@ conformance({
   frameworkParsesJson: true,
   async http(definitions, request) {
     const target = `api${++round}`;
-    register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: target });
+    const logs: string[] = [];
+    // The real Cloud Logging sink, writing its lines here instead of stderr.
+    register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
     const env = process.env['NODE_ENV'];
     process.env['NODE_ENV'] = 'production';
     const server = await startServer(target).finally(() => {
@@ -29,6 +31,7 @@ conformance({
         header: (name) => res.headers.get(name) ?? undefined,
         cookies: res.headers.getSetCookie(),
         body: new Uint8Array(await res.arrayBuffer()),
+        logs,
       };
     } finally {
       await server.close();

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json,
-  type HttpDefinition, type MessageDefinition, type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
+  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json, redirect, setCookie,
+  type HttpDefinition, type HttpResult, type MessageDefinition, type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
 } from 'onefn';
 
 export interface HttpProbe {
@@ -25,6 +25,8 @@ export interface HttpAnswer {
   /** Every Set-Cookie value, apart. */
   cookies: string[];
   body: Uint8Array;
+  /** What the function logged while answering, one line per entry, in the provider's own format. */
+  logs: string[];
 }
 
 export interface ConformanceHarness {
@@ -230,6 +232,40 @@ export function conformance(harness: ConformanceHarness): void {
       expect(await harness.tick(nightly, at)).toEqual({ failed: false });
       expect(ticks).toEqual([at.getTime()]);
       expect(await harness.tick(nightly, at)).toEqual({ failed: true });
+    });
+  });
+
+  // A result that cannot go on the wire (CR/LF or another byte Node's http refuses, a name that is not a
+  // token) is refused in the core: the client gets the generic 500 and the logs get a typed error that
+  // names the header but not the value. Before, AWS handed the raw CRLF to Lambda, GCP answered Node's
+  // failure and Azure's getResponse threw out of the invocation.
+  describe(`conformance: ${harness.provider}: a result that cannot be sent`, () => {
+    const INJECTED = 'x-injected: evil';
+    const badResults: ReadonlyArray<[string, () => HttpResult | Response, string]> = [
+      ['a header value with CRLF', () => ({ status: 200, headers: { 'x-note': `ok\r\n${INJECTED}` }, body: 'hi' }), 'INVALID_HEADER'],
+      ['a header name that is not a token', () => ({ headers: { 'x note: evil': '1' }, body: 'hi' }), 'INVALID_HEADER'],
+      ['a redirect to a CRLF target', () => redirect(`/next\r\n${INJECTED}`), 'INVALID_HEADER'],
+      ['a raw Set-Cookie string with CRLF', () => json({ ok: true }, { cookies: [`a=1\r\n${INJECTED}`] }), 'INVALID_HEADER'],
+      ['an HttpError whose headers carry CRLF', () => {
+        throw new HttpError(429, 'slow down', { headers: { 'retry-after': `1\r\n${INJECTED}` } });
+      }, 'INVALID_HEADER'],
+      ['a web Response with a control character in a header', () => new Response('hi', { headers: { 'x-note': 'evil\u0001' } }), 'INVALID_HEADER'],
+      ['setCookie given a path that injects an attribute', () => json({}, { cookies: [setCookie('sid', '1', { path: '/; Domain=evil.com' })] }), 'INVALID_COOKIE'],
+    ];
+
+    it.each(badResults)('answers %s with the generic 500 problem and logs the typed error', async (_name, make, code) => {
+      const def = defineHttp({ method: 'GET', route: '/bad', handler: make });
+      const res = await harness.http([...api, def], { method: 'GET', path: '/bad' });
+      expect(res.status).toBe(500);
+      expect(res.header('content-type')).toBe('application/problem+json');
+      expect(parsed(res)).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'The function failed. See its logs for details.' });
+      expect(res.cookies).toEqual([]);
+      for (const name of ['x-note', 'x-injected', 'location', 'retry-after']) expect(res.header(name)).toBeUndefined();
+      expect(text(res)).not.toContain('evil');
+      const logged = res.logs.join('\n');
+      expect(logged).toContain(code);
+      expect(logged).not.toContain('evil.com');
+      expect(logged).not.toContain(INJECTED);
     });
   });
   hostileInputConformance(harness);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, html, HttpError, json, noContent, redirect, setCookie, status, text } from 'onefn';
+import { bytes, CookieError, html, HttpError, json, noContent, redirect, setCookie, status, text } from 'onefn';
 import { createRequest, fromWebResponse, toResponseData } from 'onefn/runtime';
 
 describe('the portable request', () => {
@@ -109,7 +109,7 @@ describe('results', () => {
     const cookies = [setCookie('a', '1', { httpOnly: true, path: '/' }), setCookie('b', 'x y', { secure: true, sameSite: 'Lax', maxAge: 60 })];
     expect(cookies).toEqual(['a=1; Path=/; HttpOnly', 'b=x%20y; Max-Age=60; Secure; SameSite=Lax']);
     expect(toResponseData(json({}, { cookies })).cookies).toEqual(cookies);
-    expect(() => setCookie('bad name', 'x')).toThrow(TypeError);
+    expect(() => setCookie('bad name', 'x')).toThrow(CookieError);
   });
 
   it('converts a web Response, every Set-Cookie kept', async () => {
@@ -132,5 +132,8 @@ describe('error names survive minification', () => {
     expect(new errors.DefinitionError('o', 'm').name).toBe('DefinitionError');
     expect(new errors.UnsupportedEventError('a', 'b').name).toBe('UnsupportedEventError');
     expect(new errors.MalformedEventError('m').name).toBe('MalformedEventError');
+    expect(new errors.CookieError('path', 'm').name).toBe('CookieError');
+    expect(new errors.HeaderError('x-a', 'm').name).toBe('HeaderError');
+    expect(new errors.StatusError('m').name).toBe('StatusError');
   });
 });

@@ -1,0 +1,102 @@
+import type { CookieOptions } from './cookies.js';
+import { CookieError } from './errors.js';
+
+const KNOWN: ReadonlySet<string> = new Set(['maxAge', 'expires', 'domain', 'path', 'secure', 'httpOnly', 'sameSite', 'partitioned']);
+const SAME_SITE: ReadonlySet<unknown> = new Set(['Strict', 'Lax', 'None']);
+
+// RFC 6265 §4.1.1: path-value is any CHAR except CTLs or ";". It must also start with "/", since a user
+// agent replaces any other path with the default (§5.2.4), and not end in a space, which parsers trim.
+const PATH = /^\/(?:[\x20-\x3a\x3c-\x7e]*[\x21-\x3a\x3c-\x7e])?$/;
+// RFC 6265 §4.1.2.3: a domain name (RFC 1034 §3.5, RFC 1123 §2.1): labels of letters, digits and
+// hyphens, neither starting nor ending with a hyphen, at most 63 long, 253 in all; a leading dot is
+// allowed (and ignored by user agents, §5.2.3).
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const DOMAIN = new RegExp(`^\\.?${LABEL}(?:\\.${LABEL})*$`);
+// A cookie-date has a four-digit year, and user agents refuse years before 1601 (RFC 6265 §5.1.1).
+const FIRST_TIME = Date.UTC(1601, 0, 1);
+const LAST_TIME = Date.UTC(10000, 0, 1) - 1;
+
+function given(options: CookieOptions, key: keyof CookieOptions): boolean {
+  return options[key] !== undefined;
+}
+
+function flag(name: string, options: CookieOptions, key: 'secure' | 'httpOnly' | 'partitioned'): boolean {
+  const value = options[key];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new CookieError(key, `Invalid ${key} for cookie "${name}": it must be true or false, got ${typeof value}`);
+  return value;
+}
+
+/**
+ * The "; Attr=value" tail of a Set-Cookie value, every option checked first. Messages name the
+ * attribute and the rule, not the value.
+ */
+export function cookieAttributes(name: string, options: CookieOptions): string {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new CookieError('options', `Invalid options for cookie "${name}": expected an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new CookieError(key, `Unknown option "${key}" for cookie "${name}"; known: ${[...KNOWN].join(', ')}`);
+  }
+  const secure = flag(name, options, 'secure');
+  const httpOnly = flag(name, options, 'httpOnly');
+  const partitioned = flag(name, options, 'partitioned');
+  let out = '';
+  if (given(options, 'maxAge')) {
+    const maxAge = options.maxAge;
+    if (!Number.isSafeInteger(maxAge)) throw new CookieError('maxAge', `Invalid maxAge for cookie "${name}": it must be an integer number of seconds`);
+    out += `; Max-Age=${String(maxAge)}`;
+  }
+  if (given(options, 'expires')) {
+    const expires = options.expires;
+    const time = expires instanceof Date ? expires.getTime() : NaN;
+    if (!(time >= FIRST_TIME && time <= LAST_TIME)) {
+      throw new CookieError('expires', `Invalid expires for cookie "${name}": it must be a valid Date from the year 1601 to 9999`);
+    }
+    out += `; Expires=${(expires as Date).toUTCString()}`;
+  }
+  if (given(options, 'domain')) {
+    const domain = options.domain;
+    if (typeof domain !== 'string' || domain.length > 254 || !DOMAIN.test(domain)) {
+      throw new CookieError('domain', `Invalid domain for cookie "${name}": it must be a domain name (letters, digits, hyphens and dots, optionally a leading dot)`);
+    }
+    out += `; Domain=${domain}`;
+  }
+  if (given(options, 'path')) {
+    const path = options.path;
+    if (typeof path !== 'string' || !PATH.test(path)) {
+      throw new CookieError('path', `Invalid path for cookie "${name}": it must start with "/" and hold printable ASCII without ";"`);
+    }
+    out += `; Path=${path}`;
+  }
+  if (secure) out += '; Secure';
+  if (httpOnly) out += '; HttpOnly';
+  if (given(options, 'sameSite')) {
+    const sameSite = options.sameSite;
+    if (!SAME_SITE.has(sameSite)) throw new CookieError('sameSite', `Invalid sameSite for cookie "${name}": it must be "Strict", "Lax" or "None"`);
+    // RFC 6265bis (storage model): a user agent ignores a SameSite=None cookie without Secure.
+    if (sameSite === 'None' && !secure) throw new CookieError('sameSite', `Cookie "${name}" has sameSite "None" without secure: browsers drop it; add secure: true`);
+    out += `; SameSite=${sameSite as string}`;
+  }
+  if (partitioned) {
+    // CHIPS: browsers reject a Partitioned cookie without Secure (https://developer.chrome.com/docs/privacy-sandbox/chips).
+    if (!secure) throw new CookieError('partitioned', `Cookie "${name}" is partitioned without secure: browsers drop it; add secure: true`);
+    out += '; Partitioned';
+  }
+  checkPrefix(name, options, secure);
+  return out;
+}
+
+/**
+ * RFC 6265bis cookie prefixes: user agents ignore a "__Secure-" cookie without Secure, and a "__Host-"
+ * one unless it also has Path=/ and no Domain. Matched whatever the case, so no spelling slips through.
+ */
+function checkPrefix(name: string, options: CookieOptions, secure: boolean): void {
+  const lower = name.length > 8 && name.charCodeAt(0) === 95 ? name.toLowerCase() : '';
+  if (lower.startsWith('__secure-') && !secure) {
+    throw new CookieError('secure', `Cookie "${name}" has the __Secure- prefix: browsers drop it without secure: true`);
+  }
+  if (lower.startsWith('__host-') && (!secure || options.path !== '/' || options.domain !== undefined)) {
+    throw new CookieError(!secure ? 'secure' : options.domain !== undefined ? 'domain' : 'path', `Cookie "${name}" has the __Host- prefix: browsers drop it unless it has secure: true, path "/" and no domain`);
+  }
+}
