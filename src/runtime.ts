@@ -7,7 +7,7 @@
  * const response = await router.handle(createRequest({ method, path, query, headers, body }), createContext({ provider: 'aws' }))
  */
 export { base64Bytes, bytesBase64, isBase64, rawBodyBytes, rawBodySize, rawBodyText, utf8Bytes, utf8Text, type RawBody } from './bytes.js';
-export { createContext, disposeContext, type ContextInit } from './context.js';
+export { createContext, cutoffDelay, disposeContext, type ContextInit } from './context.js';
 export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
@@ -17,7 +17,7 @@ export { fromWebResponse, isBinaryBody, toResponseData, type ResponseData } from
 export { describeValue } from './errors.js';
 export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
 export { createRouter, type Router } from './router.js';
-export { runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
+export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
 export { runHttpDefinition } from './run-http.js';
 export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
 export { problem, problemFromError, statusTitle } from './problem.js';
