@@ -64,7 +64,11 @@ export interface ContextInit {
   deadline?: number | (() => number | undefined);
   /** Used when `deadline` is not given. Default 60 000. */
   timeoutMs?: number;
-  /** How long before the deadline `signal` aborts. Default: 500 ms, or a tenth of the time left if less. */
+  /**
+   * How long before the deadline `signal` aborts. Default: 500 ms, or a tenth of the time left if less.
+   * At half this margin before the deadline, the pipeline stops waiting for a handler still running and
+   * answers without it (a 504, or the unfinished events failed).
+   */
   abortMarginMs?: number;
   log?: Logger;
   /** Used to build `log` when none is given. Default: JSON lines on stdout. */
@@ -93,7 +97,7 @@ class InvocationContext implements Context {
   readonly native: Native;
   private deadlineValue: number | (() => number | undefined);
   private readonly timeoutMs: number;
-  private readonly margin: number | undefined;
+  private margin: number | undefined;
   private readonly outer: AbortSignal | undefined;
   private logger: Logger | undefined;
   private readonly sink: LogSink | undefined;
@@ -132,12 +136,20 @@ class InvocationContext implements Context {
     }));
   }
 
+  /**
+   * Fixed when first needed (by `signal` or the cutoff), so that the signal always fires before the
+   * cutoff, whichever was asked for first.
+   */
+  private abortMargin(): number {
+    return (this.margin ??= Math.min(500, Math.floor(this.remainingMs() / 10)));
+  }
+
   get signal(): AbortSignal {
     if (this.controller) return this.controller.signal;
     const controller = new AbortController();
     this.controller = controller;
     const left = this.remainingMs();
-    const margin = this.margin ?? Math.min(500, Math.floor(left / 10));
+    const margin = this.abortMargin();
     const abort = (): void => {
       controller.abort(new DeadlineError(this.deadline));
     };
@@ -154,10 +166,22 @@ class InvocationContext implements Context {
     return controller.signal;
   }
 
+  /** Milliseconds until the cutoff: half the abort margin before the deadline. */
+  cutoffIn(): number {
+    return this.deadline - Math.floor(this.abortMargin() / 2) - Date.now();
+  }
+
   /** Clears the deadline timer. The pipeline calls this when the invocation ends. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** At the cutoff: a handler still holding the signal is told to stop, whatever its timer said. */
+  cut(): void {
+    this.dispose();
+    const controller = this.controller;
+    if (controller && !controller.signal.aborted) controller.abort(new DeadlineError(this.deadline));
   }
 }
 
@@ -179,6 +203,23 @@ export class DeadlineError extends Error {
  */
 export function createContext(init: ContextInit = {}): Context {
   return new InvocationContext(init);
+}
+
+/**
+ * Milliseconds from now until the pipeline stops waiting for a handler: half the abort margin before
+ * the deadline, so after `ctx.signal` fires (a handler that listens can stop first) and before the
+ * platform stops the invocation (the answer still has to reach it). Any context works; one not made
+ * by `createContext` gets the default margin.
+ */
+export function cutoffDelay(ctx: Context): number {
+  if (ctx instanceof InvocationContext) return ctx.cutoffIn();
+  const left = ctx.remainingMs();
+  return left - Math.floor(Math.min(500, Math.floor(left / 10)) / 2);
+}
+
+/** Ends a context at the cutoff: its timer cleared, its signal (if a handler took it) aborted. */
+export function cutContext(ctx: Context): void {
+  if (ctx instanceof InvocationContext) ctx.cut();
 }
 
 /** Ends what a context started (its deadline timer). Safe on any context. */

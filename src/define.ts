@@ -170,7 +170,8 @@ export interface StorageOptions extends FunctionSettings {
 
 /**
  * Defines a handler for objects created or deleted in a bucket. Events outside `prefix`/`suffix` or
- * of other changes are skipped before the handler runs (some providers cannot filter at the source).
+ * of other changes are skipped (acknowledged) before the handler runs: some providers cannot filter at
+ * the source. An event of another bucket was misrouted, and is refused (never acknowledged).
  *
  * @example
  * export const thumbnails = defineStorage({
@@ -232,7 +233,10 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
 }
 
 export interface CloudEventOptions<S extends Sch> extends FunctionSettings {
-  /** Event types served. Default: every type. */
+  /**
+   * Event types served. Default: every type. An event of another type (or another `source`) is refused:
+   * not acknowledged, so the provider retries it and then dead-letters it.
+   */
   types?: readonly string[];
   source?: string;
   /** Validates `data`. */

@@ -58,6 +58,21 @@ export class ValidationError extends HttpError {
   }
 }
 
+/**
+ * A handler was still running when the invocation's deadline came near, so onefn answered without it:
+ * over HTTP a 504 problem, for events a failed outcome per unfinished item (retried like any failure).
+ * `unfinished` names the items that had not finished, for events.
+ */
+export class DeadlineExceededError extends HttpError {
+  readonly unfinished: readonly string[];
+  constructor(unfinished: readonly string[] = []) {
+    const which = unfinished.length ? `; unfinished: ${unfinished.join(', ')}` : '';
+    super(504, `The function did not finish before its deadline${which}`, { code: 'DEADLINE_EXCEEDED' });
+    this.name = 'DeadlineExceededError';
+    this.unfinished = unfinished;
+  }
+}
+
 /** A definition was made with invalid options. Raised when the definition is made, never later. */
 export class DefinitionError extends OnefnError {
   readonly option: string;

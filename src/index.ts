@@ -20,7 +20,7 @@ export {
 } from './definition.js';
 export { PROVIDERS, DeadlineError, type Context, type Native, type NativeRegistry, type Provider } from './context.js';
 export {
-  DefinitionError, HttpError, MalformedEventError, OnefnError, UnsupportedEventError, ValidationError,
+  DeadlineExceededError, DefinitionError, HttpError, MalformedEventError, OnefnError, UnsupportedEventError, ValidationError,
 } from './errors.js';
 export { CookieError, HeaderError, StatusError } from './errors.js';
 export {

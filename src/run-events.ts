@@ -1,6 +1,10 @@
 import { type Context, disposeContext } from './context.js';
-import type { CloudEventDefinition, Definition, EventDefinition, HttpDefinition, MessageDefinition, ScheduleDefinition, StorageDefinition } from './definition.js';
-import { OnefnError, ValidationError } from './errors.js';
+import { raceCutoff } from './cutoff.js';
+import type {
+  CloudEventDefinition, Definition, EventDefinition, HttpDefinition, MessageDefinition, ScheduleDefinition, StorageDefinition,
+} from './definition.js';
+import { DeadlineExceededError, OnefnError, UnsupportedEventError, ValidationError } from './errors.js';
+import { filterReason, refusal } from './serves.js';
 import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from './events.js';
 import type { PortableRequest } from './http.js';
 import { validate, type IssueLocation, type StandardSchemaV1, type Validated } from './schema.js';
@@ -24,7 +28,13 @@ function runValidation<T>(
 // ---------------------------------------------------------------------------------------------------
 // Events
 
-/** How one event (message, object change, tick, CloudEvent) ended. */
+/**
+ * How one event (message, object change, tick, CloudEvent) ended. `skipped` is an item outside the
+ * definition's storage filters (changes, prefix, suffix): acknowledged, the handler not run. An item
+ * the definition does not serve at all (a CloudEvent of another type or source, an object change in
+ * another bucket) is `failed` with an `UnsupportedEventError`, and so never acknowledged; so is an item
+ * still running at the deadline cutoff, with a `DeadlineExceededError`.
+ */
 export type Outcome =
   | { readonly id: string; readonly status: 'ok' }
   | { readonly id: string; readonly status: 'skipped'; readonly reason: string }
@@ -49,25 +59,10 @@ export type InputOf<D extends Definition> = D extends MessageDefinition
           ? PortableRequest
           : never;
 
-function skipReason(def: EventDefinition, item: Message | StorageEvent | ScheduleEvent | CloudEvent): string | undefined {
-  if (def.kind === 'storage') {
-    const e = item as StorageEvent;
-    const t = def.trigger;
-    if (!t.changes.includes(e.change)) return `change "${e.change}" is not one of ${t.changes.join(', ')}`;
-    if (t.prefix && !e.key.startsWith(t.prefix)) return `key does not start with "${t.prefix}"`;
-    if (t.suffix && !e.key.endsWith(t.suffix)) return `key does not end with "${t.suffix}"`;
-  }
-  if (def.kind === 'cloudevent') {
-    const e = item as CloudEvent;
-    const t = def.trigger;
-    if (t.types.length && !t.types.includes(e.type)) return `type "${e.type}" is not one of ${t.types.join(', ')}`;
-    if (t.source && e.source !== t.source) return `source "${e.source}" is not "${t.source}"`;
-  }
-  return undefined;
-}
+type Item = Message | StorageEvent | ScheduleEvent | CloudEvent;
 
 /** Runs one item; a promise only when the validator or the handler is asynchronous. */
-function runOne(def: EventDefinition, item: Message | StorageEvent | ScheduleEvent | CloudEvent, ctx: Context): void | Promise<void> {
+function runOne(def: EventDefinition, item: Item, ctx: Context): void | Promise<void> {
   if (def.kind === 'message') {
     const msg = item as Message;
     const schema = def.trigger.schema;
@@ -96,13 +91,135 @@ function runOne(def: EventDefinition, item: Message | StorageEvent | ScheduleEve
   return def.handler(item as ScheduleEvent, ctx);
 }
 
+/** The batch cutoff's late work: the batch's own settling; the items' late ends are logged one by one. */
+function ignoreLate(): void {}
+
+/** One batch's run: its outcomes so far, and whether the cutoff has answered for it. */
+class BatchRun {
+  readonly outcomes: Outcome[] = [];
+  readonly failed: string[] = [];
+  private stopped: string | undefined;
+  private raced = false;
+  private cut = false;
+
+  constructor(
+    private readonly def: EventDefinition,
+    private readonly items: ReadonlyArray<Item>,
+    private readonly ctx: Context,
+    private readonly ordered: boolean,
+  ) {}
+
+  result(): BatchResult {
+    return { outcomes: this.outcomes, failed: this.failed };
+  }
+
+  private fail(id: string, error: unknown): void {
+    if (error instanceof UnsupportedEventError) this.ctx.log.warn('Event refused: this function does not serve it', { id, error: error.message });
+    else {
+      this.ctx.log.error(error instanceof ValidationError ? 'Event failed validation' : 'Event handler failed', {
+        id,
+        error,
+        ...(error instanceof ValidationError ? { issues: error.issues } : {}),
+      });
+    }
+    this.outcomes.push({ id, status: 'failed', error });
+    this.failed.push(id);
+    if (this.ordered) this.stopped = id;
+  }
+
+  /** An asynchronous handler ended; after the cutoff its item is already reported failed. */
+  private settled(id: string, error: unknown, rejected: boolean): void {
+    if (this.cut) {
+      if (rejected) this.ctx.log.error('Event handler failed after the deadline cutoff', { id, error });
+      else this.ctx.log.warn('Event handler finished after the deadline cutoff; the event stays reported as failed', { id });
+      return;
+    }
+    if (rejected) this.fail(id, error);
+    else this.outcomes.push({ id, status: 'ok' });
+  }
+
+  /** Every item without an outcome (the one running, and those not started) fails, as unfinished. */
+  private cutoff(): BatchResult {
+    this.cut = true;
+    const unfinished = this.items.slice(this.outcomes.length).map((item) => item.id);
+    const error = new DeadlineExceededError(unfinished);
+    this.ctx.log.error('Event handler did not finish before the deadline; the unfinished events are reported as failed', { unfinished });
+    for (const id of unfinished) {
+      this.outcomes.push({ id, status: 'failed', error });
+      this.failed.push(id);
+    }
+    return this.result();
+  }
+
+  loop(start: number): BatchResult | Promise<BatchResult> {
+    // A continuation of an abandoned handler must not start the next items.
+    if (this.cut) return this.result();
+    const { def, items, ctx } = this;
+    for (let i = start; i < items.length; i++) {
+      const item = items[i] as Item;
+      const id = item.id;
+      if (this.stopped !== undefined) {
+        const error = new OnefnError('ORDERED_BATCH_STOPPED', `Not run: message ${this.stopped} before it failed in an ordered batch`);
+        this.outcomes.push({ id, status: 'failed', error });
+        this.failed.push(id);
+        continue;
+      }
+      const refused = refusal(def, item);
+      if (refused) {
+        this.fail(id, refused);
+        continue;
+      }
+      const reason = filterReason(def, item);
+      if (reason) {
+        ctx.log.debug('Event skipped', { id, reason });
+        this.outcomes.push({ id, status: 'skipped', reason });
+        continue;
+      }
+      let running: void | Promise<void>;
+      try {
+        running = runOne(def, item, ctx);
+      } catch (error) {
+        this.fail(id, error);
+        continue;
+      }
+      if (running instanceof Promise) {
+        const rest = running.then(
+          () => this.settled(id, undefined, false),
+          (error: unknown) => this.settled(id, error, true),
+        ).then(() => this.loop(i + 1));
+        // One cutoff for the whole batch, from its first asynchronous item on.
+        if (this.raced) return rest;
+        this.raced = true;
+        return raceCutoff(ctx, rest, () => this.cutoff(), ignoreLate);
+      }
+      this.outcomes.push({ id, status: 'ok' });
+    }
+    disposeContext(ctx);
+    return this.result();
+  }
+
+  /** Only a failing logger can get here; every item not yet reported is failed rather than dropped. */
+  broken(error: unknown): BatchResult {
+    disposeContext(this.ctx);
+    for (let i = this.outcomes.length; i < this.items.length; i++) {
+      const id = (this.items[i] as Item).id;
+      this.outcomes.push({ id, status: 'failed', error });
+      this.failed.push(id);
+    }
+    return this.result();
+  }
+}
+
 /**
  * Runs an event definition on a batch, one item at a time, and reports each item's outcome. Items
- * outside the definition's filters are skipped. With `ordered` (FIFO queues) the first failure fails
- * every later item unrun, so that order is kept on retry. Never throws or rejects.
+ * outside the definition's storage filters are skipped; items it does not serve at all are refused
+ * (failed, see `Outcome`). With `ordered` (FIFO queues) the first failure fails every later item
+ * unrun, so that order is kept on retry. Never throws or rejects.
  *
  * Answers synchronously when every handler did (and with a promise otherwise; `await` reads both):
- * a promise tick per message is measurable on a batch of ten.
+ * a promise tick per message is measurable on a batch of ten. Once a handler is asynchronous, the
+ * answer comes at the latest at the context's cutoff (see `cutoffDelay`): the handler still running
+ * is abandoned, and it and every item not started fail with a `DeadlineExceededError`.
  *
  * @example
  * const { failed } = await runEvents(def, messages, ctx)
@@ -110,77 +227,39 @@ function runOne(def: EventDefinition, item: Message | StorageEvent | ScheduleEve
  */
 export function runEvents(
   def: EventDefinition,
-  items: ReadonlyArray<Message | StorageEvent | ScheduleEvent | CloudEvent>,
+  items: ReadonlyArray<Item>,
   ctx: Context,
   options: { ordered?: boolean } = {},
 ): BatchResult | Promise<BatchResult> {
-  const outcomes: Outcome[] = [];
-  const failed: string[] = [];
-  const ordered = options.ordered ?? (def.kind === 'message' && def.trigger.ordered);
-  let stopped: string | undefined;
-
-  const fail = (id: string, error: unknown): void => {
-    ctx.log.error(error instanceof ValidationError ? 'Event failed validation' : 'Event handler failed', {
-      id,
-      error,
-      ...(error instanceof ValidationError ? { issues: error.issues } : {}),
-    });
-    outcomes.push({ id, status: 'failed', error });
-    failed.push(id);
-    if (ordered) stopped = id;
-  };
-
-  const loop = (start: number): BatchResult | Promise<BatchResult> => {
-    for (let i = start; i < items.length; i++) {
-      const item = items[i] as Message | StorageEvent | ScheduleEvent | CloudEvent;
-      const id = item.id;
-      if (stopped !== undefined) {
-        const error = new OnefnError('ORDERED_BATCH_STOPPED', `Not run: message ${stopped} before it failed in an ordered batch`);
-        outcomes.push({ id, status: 'failed', error });
-        failed.push(id);
-        continue;
-      }
-      const reason = skipReason(def, item);
-      if (reason) {
-        ctx.log.debug('Event skipped', { id, reason });
-        outcomes.push({ id, status: 'skipped', reason });
-        continue;
-      }
-      let running: void | Promise<void>;
-      try {
-        running = runOne(def, item, ctx);
-      } catch (error) {
-        fail(id, error);
-        continue;
-      }
-      if (running instanceof Promise) {
-        return running.then(
-          () => void outcomes.push({ id, status: 'ok' }),
-          (error: unknown) => fail(id, error),
-        ).then(() => loop(i + 1));
-      }
-      outcomes.push({ id, status: 'ok' });
-    }
-    disposeContext(ctx);
-    return { outcomes, failed };
-  };
-
+  const run = new BatchRun(def, items, ctx, options.ordered ?? (def.kind === 'message' && def.trigger.ordered));
   try {
-    const result = loop(0);
-    return result instanceof Promise ? result.catch((error: unknown) => settleBroken(error)) : result;
+    const result = run.loop(0);
+    return result instanceof Promise ? result.catch((error: unknown) => run.broken(error)) : result;
   } catch (error) {
-    return settleBroken(error);
+    return run.broken(error);
   }
+}
 
-  // Only a failing logger can get here; every item not yet reported is failed rather than dropped.
-  function settleBroken(error: unknown): BatchResult {
-    disposeContext(ctx);
-    for (const item of items) {
-      if (!outcomes.some((o) => o.id === item.id)) {
-        outcomes.push({ id: item.id, status: 'failed', error });
-        failed.push(item.id);
-      }
-    }
-    return { outcomes, failed };
+/**
+ * The typed error that stands for a batch's failures when onefn decided them rather than a handler:
+ * the `UnsupportedEventError` when every failed item was refused, a `DeadlineExceededError` naming the
+ * unfinished items when the rest ran out of time. Undefined when nothing failed, or when a handler's
+ * own failure is among them (adapters then name the failed ids their way). Adapters answer with it:
+ * AWS throws it, GCP answers 422 or 504, Azure fails the invocation with it.
+ *
+ * @example
+ * const error = batchError(result)
+ * if (error) throw error
+ */
+export function batchError(result: BatchResult): UnsupportedEventError | DeadlineExceededError | undefined {
+  let refused: UnsupportedEventError | undefined;
+  let deadline: DeadlineExceededError | undefined;
+  for (const outcome of result.outcomes) {
+    if (outcome.status !== 'failed') continue;
+    const error = outcome.error;
+    if (error instanceof DeadlineExceededError) deadline ??= error;
+    else if (error instanceof UnsupportedEventError) refused ??= error;
+    else return undefined;
   }
+  return deadline ?? refused;
 }

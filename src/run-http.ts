@@ -1,6 +1,7 @@
-import { type Context, disposeContext } from './context.js';
+import { type Context, DeadlineError, disposeContext } from './context.js';
+import { raceCutoff } from './cutoff.js';
 import type { HttpDefinition } from './definition.js';
-import { HeaderError, HttpError, ValidationError } from './errors.js';
+import { DeadlineExceededError, HeaderError, HttpError, ValidationError } from './errors.js';
 import { checkHeaderRecord } from './header-syntax.js';
 import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
@@ -29,7 +30,21 @@ export function errorResponse(error: unknown, ctx: Context): ResponseData {
     return problemFromError(error);
   }
   if (error instanceof BadPathError) return problem(400, error.message);
+  // A handler that stopped when ctx.signal fired (fetch rejects with the signal's reason) ran out of
+  // time: the same 504 as one the cutoff had to stop.
+  if (error instanceof DeadlineError) return problemFromError(new DeadlineExceededError());
   return unexpected(error, ctx);
+}
+
+/** At the cutoff: the handler is abandoned, and the client told why. */
+function timedOut(ctx: Context): ResponseData {
+  ctx.log.error('Handler did not finish before the deadline; answered 504', { deadline: new Date(ctx.deadline).toISOString() });
+  return problemFromError(new DeadlineExceededError());
+}
+
+function lateSettle(ctx: Context, outcome: unknown, rejected: boolean): void {
+  if (rejected) ctx.log.error('Handler failed after its deadline; the client already had a 504', { error: outcome });
+  else ctx.log.warn('Handler finished after its deadline; its answer was dropped (the client already had a 504)');
 }
 
 function bodyInput(req: PortableRequest): unknown {
@@ -129,7 +144,8 @@ function finishResult(result: HttpHandlerResult): ResponseData | Promise<Respons
 
 /**
  * Runs one HTTP definition on a request whose route already matched: validation, the handler, and
- * error mapping. Never throws or rejects; always answers.
+ * error mapping. Never throws or rejects; always answers, at the latest at the context's cutoff
+ * (a 504 problem then, with the handler abandoned).
  *
  * The answer is a promise only when something on the way was asynchronous (an async handler, an async
  * validator, a web Response). A synchronous handler is answered synchronously: promise ticks are most
@@ -144,7 +160,7 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
       pending = validating ? validating.then(() => callHandler(def, req, ctx)) : callHandler(def, req, ctx);
     } else pending = callHandler(def, req, ctx);
     if (pending instanceof Promise) {
-      return pending.then(
+      return raceCutoff(ctx, pending, timedOut, lateSettle).then(
         (response) => {
           disposeContext(ctx);
           return response;

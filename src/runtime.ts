@@ -12,7 +12,7 @@ export {
 } from './bytes.js';
 export { jsonSyntaxDetail } from './json-syntax.js';
 export { EMPTY_RECORD, inputRecord } from './record.js';
-export { createContext, disposeContext, type ContextInit } from './context.js';
+export { createContext, cutoffDelay, disposeContext, type ContextInit } from './context.js';
 export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
@@ -22,7 +22,7 @@ export { fromWebResponse, isBinaryBody, toResponseData, type ResponseData } from
 export { describeValue } from './errors.js';
 export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
 export { createRouter, type Router } from './router.js';
-export { runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
+export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
 export { runHttpDefinition } from './run-http.js';
 export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
 export { problem, problemFromError, statusTitle } from './problem.js';

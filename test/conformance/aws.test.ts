@@ -1,6 +1,6 @@
 // The conformance suite on AWS: HTTP through a Function URL event (payload v2), messages as one SQS batch.
 import { lambdaHandler, type LambdaV2Result, type SqsBatchResponse } from '@onefn/aws';
-import { functionUrlEvent, lambdaContext, s3Event, scheduledEvent, sqsEvent } from '@onefn/aws/testing';
+import { eventBridgeEvent, functionUrlEvent, lambdaContext, s3Event, scheduledEvent, sqsEvent } from '@onefn/aws/testing';
 import { OnefnError } from 'onefn';
 import { conformance, type EventEnd } from './suite.js';
 
@@ -25,7 +25,10 @@ conformance({
     };
   },
   async deliver(definition, messages) {
-    const result = (await lambdaHandler(definition)(sqsEvent(messages.map((m) => ({ id: m.id, body: m.body }))), lambdaContext())) as SqsBatchResponse;
+    // Lambda's clock: the function's timeout, which the deploy helper sets from the definition's.
+    const timeout = definition.settings.timeout;
+    const context = lambdaContext(timeout === undefined ? {} : { timeoutMs: timeout * 1000 });
+    const result = (await lambdaHandler(definition)(sqsEvent(messages.map((m) => ({ id: m.id, body: m.body }))), context)) as SqsBatchResponse;
     return { redelivered: result.batchItemFailures.map((f) => f.itemIdentifier) };
   },
   async storage(definition, change) {
@@ -42,6 +45,11 @@ conformance({
     } catch (error) {
       return refusedOr(error);
     }
+  },
+  async routedEvent(definition, event) {
+    // An EventBridge rule's target: the detail-type is the CloudEvent's type.
+    const native = { ...eventBridgeEvent({ source: event.source, detailType: event.type, detail: event.data }), id: event.id };
+    return settle(lambdaHandler(definition)(native, lambdaContext()));
   },
 });
 

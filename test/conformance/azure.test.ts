@@ -30,7 +30,8 @@ conformance({
   },
   async deliver(definition, messages) {
     host.reset();
-    register({ orders: definition });
+    // host.json functionTimeout: the build sets it from the definitions' longest timeout.
+    register({ orders: definition }, { functionTimeout: definition.settings.timeout });
     const redelivered: string[] = [];
     for (const m of messages) {
       const result = await host.invoke('orders', rpcQueueMessage({ id: m.id, body: m.body }));
@@ -43,6 +44,13 @@ conformance({
     register({ store: definition });
     const event = blobEvent({ container: change.bucket, name: change.key, change: change.change, size: change.size });
     return { failed: (await host.invoke('store', rpcEventGrid(event))).status === 'failure' };
+  },
+  async routedEvent(definition, event) {
+    host.reset();
+    register({ events: definition });
+    // An Event Grid subscription in the CloudEvents schema.
+    const delivered = { specversion: '1.0', id: event.id, type: event.type, source: event.source, datacontenttype: 'application/json', data: event.data };
+    return { failed: (await host.invoke('events', rpcEventGrid(delivered))).status === 'failure' };
   },
   async tick(definition, at) {
     host.reset();

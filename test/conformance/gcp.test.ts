@@ -2,7 +2,7 @@
 // 127.0.0.1; HTTP as real requests, messages as Pub/Sub CloudEvents in binary mode, one push each
 // (a non-2xx answer makes Pub/Sub redeliver).
 import { register } from '@onefn/gcp';
-import { httpRequest, pubsubEvent, startServer, storageCloudEvent, type GcpTestRequest } from '@onefn/gcp/testing';
+import { binaryCloudEvent, httpRequest, pubsubEvent, startServer, storageCloudEvent, type GcpTestRequest } from '@onefn/gcp/testing';
 import { conformance } from './suite.js';
 
 let round = 0;
@@ -55,6 +55,10 @@ conformance({
   },
   async storage(definition, change) {
     return once({ [`store${++round}`]: definition }, storageCloudEvent({ bucket: change.bucket, name: change.key, change: change.change, size: change.size }));
+  },
+  async routedEvent(definition, event) {
+    // Eventarc delivers in binary content mode.
+    return once({ [`ce${++round}`]: definition }, binaryCloudEvent({ id: event.id, type: event.type, source: event.source, json: event.data }));
   },
   async tick(definition, at) {
     // A Cloud Scheduler job with an HTTP target: a POST carrying the job name and the due time.

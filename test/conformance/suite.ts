@@ -35,13 +35,16 @@ export interface ConformanceHarness {
   http(definitions: readonly HttpDefinition[], request: HttpProbe): Promise<HttpAnswer>;
   /**
    * Delivers messages to a queue definition (one batch where the provider batches, one invocation each
-   * otherwise) and returns the ids the provider would deliver again.
+   * otherwise) and returns the ids the provider would deliver again. The function's timeout is the
+   * definition's `timeout` where it sets one, as the deploy helpers set it.
    */
   deliver(definition: MessageDefinition, messages: ReadonlyArray<{ id: string; body: string }>): Promise<{ redelivered: string[] }>;
   /** Delivers one object change as the provider's storage trigger does; `failed` when the provider would retry. */
   storage(definition: StorageDefinition, change: { bucket: string; key: string; change: StorageChange; size: number }): Promise<{ failed: boolean }>;
   /** Delivers one schedule tick due at `at`, as the provider's scheduler does. */
   tick(definition: ScheduleDefinition, at: Date): Promise<{ failed: boolean }>;
+  /** Delivers one event as the provider's event router does (EventBridge, Eventarc, Event Grid); `failed` when it would retry. */
+  routedEvent(definition: CloudEventDefinition, event: { id: string; type: string; source: string; data: unknown }): Promise<{ failed: boolean }>;
   /** Whether the provider routes HTTP itself (Azure) and so may answer unknown paths without the function. */
   readonly hostRoutes?: boolean;
   /**
@@ -269,6 +272,7 @@ export function conformance(harness: ConformanceHarness): void {
     });
   });
   hostileInputConformance(harness);
+  mustNotLose(harness);
 }
 
 // Hostile input: Object.prototype names in the query and cookies, and base64 that is not. The three
@@ -316,6 +320,48 @@ export function hostileInputConformance(harness: ConformanceHarness): void {
       expect(seen).toEqual([]);
       expect(await harness.cloudEvent(def, { ...event, id: 'e-2', data_base64: 'AP8=' })).toEqual({ outcome: 'ok' });
       expect(seen).toEqual([[0, 255]]);
+    });
+  });
+}
+
+/** Events a definition does not serve, and handlers that hang: neither may be acknowledged as handled. */
+function mustNotLose(harness: ConformanceHarness): void {
+  describe(`conformance: ${harness.provider}: events that must not be lost`, () => {
+    it('refuses a CloudEvent of a type the definition does not serve: not acknowledged, the handler not run', async () => {
+      const seen: string[] = [];
+      const created = defineCloudEvent({ types: ['order.created'], handler: (event) => void seen.push(event.id) });
+      expect(await harness.routedEvent(created, { id: 'ce-1', type: 'order.deleted', source: 'shop', data: { order: 1 } })).toEqual({ failed: true });
+      expect(seen).toEqual([]);
+      expect(await harness.routedEvent(created, { id: 'ce-2', type: 'order.created', source: 'shop', data: { order: 2 } })).toEqual({ failed: false });
+      expect(seen).toHaveLength(1);
+    });
+
+    it('refuses an object change in another bucket: not acknowledged, the handler not run', async () => {
+      let runs = 0;
+      const uploads = defineStorage({ bucket: 'uploads', handler: () => void runs++ });
+      expect(await harness.storage(uploads, { bucket: 'elsewhere', key: 'a.png', change: 'created', size: 1 })).toEqual({ failed: true });
+      expect(runs).toBe(0);
+    });
+
+    // The hung message comes last: a batch runs one message at a time, so on a provider that batches
+    // (SQS) the messages after a hung one are never started and are handed back too.
+    it('hands back exactly a hung message for redelivery, answering before the deadline', async () => {
+      const handled: string[] = [];
+      const jobs = defineQueue({
+        queue: 'jobs',
+        timeout: 1,
+        handler: async (msg) => {
+          if (msg.text() === 'hang') await new Promise<never>(() => {});
+          handled.push(msg.id);
+        },
+      });
+      const result = await harness.deliver(jobs, [
+        { id: 'h1', body: 'one' },
+        { id: 'h2', body: 'two' },
+        { id: 'h3', body: 'hang' },
+      ]);
+      expect(result.redelivered).toEqual(['h3']);
+      expect(handled).toEqual(['h1', 'h2']);
     });
   });
 }

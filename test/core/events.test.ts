@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineCloudEvent, defineQueue, defineSchedule, defineStorage, defineTopic, MalformedEventError, ValidationError } from 'onefn';
-import { cloudEventFromJson, createMessage } from 'onefn/runtime';
+import { defineCloudEvent, defineQueue, defineSchedule, defineStorage, defineTopic, MalformedEventError, UnsupportedEventError, ValidationError } from 'onefn';
+import { batchError, cloudEventFromJson, createMessage } from 'onefn/runtime';
 import { cloudEvent, invoke, message, scheduleTick, storageEvent } from 'onefn/testing';
 
 const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
@@ -104,10 +104,10 @@ describe('storage, schedule and CloudEvents', () => {
     const keys: string[] = [];
     const def = defineStorage({ bucket: 'b', changes: ['created'], prefix: 'img/', suffix: '.png', handler: (e) => void keys.push(e.key) });
     const result = await invoke(def, [
-      storageEvent({ key: 'img/a.png', size: 10 }),
-      storageEvent({ key: 'img/a.png', change: 'deleted' }),
-      storageEvent({ key: 'doc/a.png' }),
-      storageEvent({ key: 'img/a.jpg' }),
+      storageEvent({ bucket: 'b', key: 'img/a.png', size: 10 }),
+      storageEvent({ bucket: 'b', key: 'img/a.png', change: 'deleted' }),
+      storageEvent({ bucket: 'b', key: 'doc/a.png' }),
+      storageEvent({ bucket: 'b', key: 'img/a.jpg' }),
     ]);
     expect(keys).toEqual(['img/a.png']);
     expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'skipped', 'skipped', 'skipped']);
@@ -121,7 +121,45 @@ describe('storage, schedule and CloudEvents', () => {
     expect(at).toBe('2026-03-01T09:00:00.000Z');
   });
 
-  it('validates CloudEvent data and filters by type', async () => {
+  it('refuses (fails, never acknowledges) an object change in another bucket, without running the handler', async () => {
+    const keys: string[] = [];
+    const def = defineStorage({ bucket: 'uploads', handler: (e) => void keys.push(e.key) });
+    const result = await invoke(def, [storageEvent({ id: 's1', bucket: 'other', key: 'a.png' }), storageEvent({ id: 's2', bucket: 'uploads', key: 'b.png' })]);
+    expect(keys).toEqual(['b.png']);
+    expect(result.failed).toEqual(['s1']);
+    const refused = result.outcomes[0];
+    expect(refused?.status === 'failed' && refused.error).toBeInstanceOf(UnsupportedEventError);
+    expect(refused?.status === 'failed' && (refused.error as Error).message).toBe(
+      'Unsupported event: received an object change in bucket "other", this function serves object changes in bucket "uploads"',
+    );
+    expect(batchError(result)).toBe(refused?.status === 'failed' ? refused.error : undefined);
+  });
+
+  it.each([
+    ['another type', { type: 'order.deleted', source: '/orders' }, 'a CloudEvent of type "order.deleted" from "/orders"'],
+    ['another source', { type: 'order.created', source: '/elsewhere' }, 'a CloudEvent of type "order.created" from "/elsewhere"'],
+  ])('refuses a CloudEvent of %s: failed with an UnsupportedEventError, the handler not run', async (_n, attrs, received) => {
+    let runs = 0;
+    const def = defineCloudEvent({ types: ['order.created'], source: '/orders', handler: () => void runs++ });
+    const result = await invoke(def, cloudEvent({ id: 'e1', ...attrs }));
+    expect(runs).toBe(0);
+    expect(result.ok).toBe(false);
+    expect(result.failed).toEqual(['e1']);
+    const error = batchError(result);
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    expect(error?.message).toBe(`Unsupported event: received ${received}, this function serves CloudEvents of type "order.created" from "/orders"`);
+    expect(result.logs.messages('warn')).toEqual(['Event refused: this function does not serve it']);
+  });
+
+  it('names no batch error when a handler itself failed', async () => {
+    const def = defineCloudEvent({ types: ['a'], handler: () => { throw new Error('boom'); } });
+    const result = await invoke(def, [cloudEvent({ type: 'b' }), cloudEvent({ type: 'a' })]);
+    expect(result.failed).toHaveLength(2);
+    expect(batchError(result)).toBeUndefined();
+    expect(batchError(await invoke(def, []))).toBeUndefined();
+  });
+
+  it('validates CloudEvent data and refuses other types', async () => {
     const ids: string[] = [];
     const def = defineCloudEvent({ types: ['order.created'], schema: z.object({ orderId: z.string() }), handler: (e) => void ids.push(e.data.orderId) });
     const result = await invoke(def, [
@@ -131,7 +169,8 @@ describe('storage, schedule and CloudEvents', () => {
       cloudEvent({ id: '4', type: 'order.created', data: new TextEncoder().encode('{"orderId":"o4"}') }),
     ]);
     expect(ids).toEqual(['o1', 'o4']);
-    expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'skipped', 'failed', 'ok']);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'failed', 'failed', 'ok']);
+    expect(result.outcomes.map((o) => (o.status === 'failed' ? (o.error as Error).name : o.status))).toEqual(['ok', 'UnsupportedEventError', 'ValidationError', 'ok']);
   });
 });
 

@@ -2,7 +2,7 @@ import {
   OnefnError, UnsupportedEventError, type CloudEvent, type Context, type Definition, type EventDefinition, type HttpDefinition,
   type Message, type Native, type ScheduleEvent, type StorageEvent,
 } from 'onefn';
-import { createRequest, createRouter, runEvents, type BatchResult, type Router } from 'onefn/runtime';
+import { batchError, createRequest, createRouter, runEvents, type BatchResult, type Router } from 'onefn/runtime';
 import {
   describeEvent, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
   isS3EventBridgeEvent, isScheduledEvent, isSnsEvent, isSqsEvent,
@@ -130,8 +130,9 @@ function failure(result: BatchResult): OnefnError {
 
 /**
  * A handler for one event definition. SQS answers with `batchItemFailures` so that only failed
- * messages are retried (FIFO batches stop at the first failure and report it and every later message);
- * other sources are invoked asynchronously, so a failure is thrown for Lambda to retry.
+ * messages are retried (FIFO batches stop at the first failure and report it and every later message;
+ * at the deadline cutoff, every unfinished message is reported); other sources are invoked
+ * asynchronously, so a failure is thrown for Lambda to retry.
  */
 export function eventHandler(def: EventDefinition, options: HandlerOptions = {}): LambdaHandler<SqsBatchResponse | undefined> {
   const sink = options.logSink;
@@ -148,7 +149,9 @@ export function eventHandler(def: EventDefinition, options: HandlerOptions = {})
     }
     const running = runEvents(def, items, ctx);
     const result = running instanceof Promise ? await running : running;
-    if (result.failed.length) throw failure(result);
+    // An event the definition does not serve is thrown as the UnsupportedEventError, and a run cut off
+    // at the deadline as a DeadlineExceededError, so that Lambda retries and then dead-letters them.
+    if (result.failed.length) throw batchError(result) ?? failure(result);
     return undefined;
   };
 }

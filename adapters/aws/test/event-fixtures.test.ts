@@ -18,6 +18,12 @@ function files<T extends readonly [string, ...unknown[]]>(rows: readonly T[]): T
   return [...rows];
 }
 
+/** The bucket a fixture's S3 notification comes from: a storage definition serves one bucket. */
+const bucketOf = (event: unknown): string => {
+  const e = event as { Records?: Array<{ s3: { bucket: { name: string } } }>; detail?: { bucket: { name: string } } };
+  return e.Records?.[0]?.s3.bucket.name ?? (e.detail?.bucket.name as string);
+};
+
 const pick = (m: Message) => ({ id: m.id, body: m.body, attributes: m.attributes, attempt: m.attempt, source: m.source, publishedAt: m.publishedAt?.toISOString() });
 
 describe('SQS fixtures', () => {
@@ -100,7 +106,7 @@ describe('S3 fixtures', () => {
     ['s3/s3-eventbridge-object-deleted.json', { bucket: 'example-bucket', key: 'IMG_m7fzo3.jpg', change: 'deleted', id: '2ee9cc15-d022-99ea-1fb8-1b1bac4850f9' }],
   ] as const))('%s', async (file, expected) => {
     const { seen, handler } = collector<StorageEvent>();
-    expect(await lambdaHandler(defineStorage({ bucket: 'b', handler }))(fixture(file), lambdaContext())).toBeUndefined();
+    expect(await lambdaHandler(defineStorage({ bucket: bucketOf(fixture(file)), handler }))(fixture(file), lambdaContext())).toBeUndefined();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject(expected);
     expect(seen[0]!.native.provider).toBe('aws');
@@ -114,13 +120,22 @@ describe('S3 fixtures', () => {
     const { seen, handler } = collector<StorageEvent>();
     const event = structuredClone(fixture('s3/s3-object-created-put.json')) as { Records: Array<{ s3: { object: { key: string } } }> };
     event.Records[0]!.s3.object.key = raw;
-    await lambdaHandler(defineStorage({ bucket: 'b', handler }))(event, lambdaContext());
+    await lambdaHandler(defineStorage({ bucket: bucketOf(event), handler }))(event, lambdaContext());
     expect(seen[0]?.key).toBe(key);
   });
 
   it('skips changes the definition does not ask for, without running the handler', async () => {
     const { seen, handler } = collector<StorageEvent>();
-    await lambdaHandler(defineStorage({ bucket: 'b', changes: ['created'], handler }))(fixture('s3/s3-object-removed-delete.json'), lambdaContext());
+    const event = fixture('s3/s3-object-removed-delete.json');
+    await lambdaHandler(defineStorage({ bucket: bucketOf(event), changes: ['created'], handler }))(event, lambdaContext());
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses a notification from another bucket with a thrown UnsupportedEventError, so Lambda retries it', async () => {
+    const { seen, handler } = collector<StorageEvent>();
+    const error = await lambdaHandler(defineStorage({ bucket: 'uploads', handler }))(fixture('s3/s3-object-created-put.json'), lambdaContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    expect((error as Error).message).toBe('Unsupported event: received an object change in bucket "lambda-artifacts-deafc19498e3f2df", this function serves object changes in bucket "uploads"');
     expect(seen).toEqual([]);
   });
 });
@@ -133,6 +148,15 @@ describe('EventBridge fixtures', () => {
     const { seen, handler } = collector<ScheduleEvent>();
     await lambdaHandler(defineSchedule({ schedule: 'rate(5 minutes)', handler }))(fixture(file), lambdaContext());
     expect(seen.map((t) => ({ id: t.id, name: t.name, scheduledTime: t.scheduledTime.toISOString() }))).toEqual([expected]);
+  });
+
+  it('refuses an EventBridge event of a type it does not serve with a thrown UnsupportedEventError (it used to be acknowledged)', async () => {
+    const { seen, handler } = collector<CloudEvent>();
+    const def = defineCloudEvent({ types: ['OrderCreated'], handler });
+    const error = await lambdaHandler(def)(fixture('eventbridge/eventbridge-custom-event.json'), lambdaContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_EVENT', received: 'a CloudEvent of type "UserSignUp" from "my.event"' });
+    expect(seen).toEqual([]);
   });
 
   it.each(files([

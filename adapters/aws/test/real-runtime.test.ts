@@ -23,11 +23,13 @@ interface Outcome {
   kind: 'response' | 'error';
   body: unknown;
   errorType?: string | undefined;
+  /** When the runtime posted it (ms since the epoch). */
+  at: number;
 }
 
 /** The Runtime API: hands out queued invocations on /next and records what the runtime posts back. */
 class RuntimeApi {
-  private readonly queue: Array<{ id: string; event: unknown }> = [];
+  private readonly queue: Array<{ id: string; event: unknown; deadline: number }> = [];
   private waiting: ServerResponse | undefined;
   private readonly pending = new Map<string, (o: Outcome) => void>();
   readonly initErrors: unknown[] = [];
@@ -40,10 +42,11 @@ class RuntimeApi {
     return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  invoke(event: unknown): Promise<Outcome> {
+  /** Queues an invocation; `deadline` is what Lambda-Runtime-Deadline-Ms says (default: 30 s from now). */
+  invoke(event: unknown, deadline = Date.now() + 30_000): Promise<Outcome> {
     const id = `inv-${++this.seq}`;
     const done = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
-    this.queue.push({ id, event });
+    this.queue.push({ id, event, deadline });
     this.flush();
     return done;
   }
@@ -57,7 +60,7 @@ class RuntimeApi {
     res.writeHead(200, {
       'content-type': 'application/json',
       'lambda-runtime-aws-request-id': next.id,
-      'lambda-runtime-deadline-ms': String(Date.now() + 30_000),
+      'lambda-runtime-deadline-ms': String(next.deadline),
       'lambda-runtime-invoked-function-arn': 'arn:aws:lambda:us-east-1:123456789012:function:onefn-test',
       'lambda-runtime-trace-id': 'Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1',
     });
@@ -78,7 +81,7 @@ class RuntimeApi {
     if (req.method === 'POST' && match) {
       const resolve = this.pending.get(decodeURIComponent(match[1]!));
       this.pending.delete(decodeURIComponent(match[1]!));
-      resolve?.({ kind: match[2] as 'response' | 'error', body: text ? JSON.parse(text) : undefined, errorType: req.headers['lambda-runtime-function-error-type'] as string | undefined });
+      resolve?.({ kind: match[2] as 'response' | 'error', body: text ? JSON.parse(text) : undefined, errorType: req.headers['lambda-runtime-function-error-type'] as string | undefined, at: Date.now() });
       res.writeHead(202).end('{"status":"OK"}');
       return;
     }
@@ -134,17 +137,23 @@ describe('a built zip under aws-lambda-ric', () => {
   const api = new RuntimeApi();
   const sqsApi = new RuntimeApi();
   const allApi = new RuntimeApi();
+  const hangApi = new RuntimeApi();
+  const hangSqsApi = new RuntimeApi();
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
   const logs: string[] = [];
   let address = '';
   let sqsAddress = '';
   let allAddress = '';
+  let hangAddress = '';
+  let hangSqsAddress = '';
 
   beforeAll(async () => {
     address = await api.start();
     sqsAddress = await sqsApi.start();
     allAddress = await allApi.start();
+    hangAddress = await hangApi.start();
+    hangSqsAddress = await hangSqsApi.start();
   });
 
   afterAll(async () => {
@@ -159,6 +168,8 @@ describe('a built zip under aws-lambda-ric', () => {
     await api.stop();
     await sqsApi.stop();
     await allApi.stop();
+    await hangApi.stop();
+    await hangSqsApi.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -214,5 +225,32 @@ describe('a built zip under aws-lambda-ric', () => {
     const event = sqsEvent([{ id: 'm-1', body: { n: 1 } }, { id: 'm-2', body: { fail: true } }, { id: 'm-3', body: { n: 3 } }], { queue: 'orders' });
     const outcome = await sqsApi.invoke(event);
     expect(outcome).toMatchObject({ kind: 'response', body: { batchItemFailures: [{ itemIdentifier: 'm-2' }] } });
+  });
+
+  // A 2 s function timeout, given as Lambda gives it (the deadline header): a hung handler is answered
+  // for on its own before the deadline, rather than Lambda killing it and retrying the whole batch.
+  it('answers a hung HTTP handler with a 504 before a short deadline', async () => {
+    children.push(await startFunction('http', hangAddress, dirs, logs));
+    const deadline = Date.now() + 2_000;
+    const outcome = await hangApi.invoke(httpApiEvent({ path: '/hang' }), deadline);
+    expect(outcome).toMatchObject({ kind: 'response', body: { statusCode: 504, headers: { 'content-type': 'application/problem+json' } } });
+    expect(JSON.parse((outcome.body as { body: string }).body)).toMatchObject({ status: 504, code: 'DEADLINE_EXCEEDED' });
+    expect(outcome.at).toBeLessThan(deadline);
+    expect(outcome.at).toBeGreaterThanOrEqual(deadline - 200);
+    // The runtime still serves the next invocation.
+    const next = await hangApi.invoke(httpApiEvent({ path: '/health' }));
+    expect(JSON.parse((next.body as { body: string }).body)).toEqual({ ok: true });
+  });
+
+  it('answers an SQS batch with a hung message before a short deadline, listing exactly the unfinished message', async () => {
+    children.push(await startFunction('orders', hangSqsAddress, dirs, logs));
+    const deadline = Date.now() + 2_000;
+    const event = sqsEvent([{ id: 'd-1', body: { n: 1 } }, { id: 'd-2', body: { n: 2 } }, { id: 'd-3', body: { hang: true } }], { queue: 'orders' });
+    const outcome = await hangSqsApi.invoke(event, deadline);
+    expect(outcome).toEqual({ kind: 'response', body: { batchItemFailures: [{ itemIdentifier: 'd-3' }] }, errorType: undefined, at: outcome.at });
+    expect(outcome.at).toBeLessThan(deadline);
+    const line = logs.join('').split('\n').find((l) => l.includes('Event handler did not finish before the deadline'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'ERROR', unfinished: ['d-3'] });
+    expect(hangSqsApi.initErrors).toEqual([]);
   });
 });

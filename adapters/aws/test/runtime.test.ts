@@ -44,7 +44,7 @@ describe('testing builders produce events the adapter reads back', () => {
 
   it('s3Event encodes keys as S3 does, and the adapter decodes them', async () => {
     const seen: StorageEvent[] = [];
-    const def = defineStorage({ bucket: 'b', handler: (e) => void seen.push(e) });
+    const def = defineStorage({ bucket: 'test-bucket', handler: (e) => void seen.push(e) });
     const event = s3Event({ key: 'dir/red flower+1 (é).jpg', size: 5 });
     expect(event.Records[0]?.s3.object.key).toBe('dir/red+flower%2B1+(%C3%A9).jpg');
     await lambdaHandler(def)(event, lambdaContext());

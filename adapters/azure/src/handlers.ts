@@ -1,6 +1,6 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { type CloudEvent, type EventDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
-import { type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
+import { batchError, type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
 import type { AzureFunctionSpec } from './bindings.js';
 import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
@@ -35,6 +35,10 @@ export interface ValidationResponse {
  */
 function throwIfFailed(result: BatchResult, spec: AzureFunctionSpec): void {
   if (!result.failed.length) return;
+  // An event this function does not serve, or a run cut off at the deadline: the typed error itself,
+  // naming what arrived or the unfinished ids.
+  const own = batchError(result);
+  if (own) throw own;
   const first = result.outcomes.find((o) => o.status === 'failed');
   const cause = first && first.status === 'failed' ? first.error : undefined;
   const why = cause instanceof Error ? cause.message : describeValueSafe(cause);
@@ -96,8 +100,9 @@ function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: Re
       case 'eventGrid': {
         const { validation, items: events } = eventGridItems(input, context, def.kind === 'storage');
         if (validation !== undefined) return { validationResponse: validation };
-        items = def.kind === 'storage' ? (events as StorageEvent[]).filter((e) => e.bucket === def.trigger.bucket) : events;
-        if (items.length < events.length) context.info(`Skipped ${events.length - items.length} event(s) for other containers than ${def.kind === 'storage' ? def.trigger.bucket : ''}`);
+        // A blob event of another container is not filtered out here: the subscription selects the
+        // container (subjectBeginsWith), so such an event was misrouted, and the pipeline refuses it.
+        items = events;
         break;
       }
       default:

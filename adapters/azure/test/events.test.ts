@@ -150,10 +150,14 @@ describe('Event Grid', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('filters by type and fails the invocation when a handler fails', async () => {
-    register({ events: defineCloudEvent({ types: ['Microsoft.Storage.BlobDeleted'], handler: () => { throw new Error('nope'); } }) });
+  it('refuses (fails the invocation for) a type it does not serve, and fails it when a handler fails', async () => {
+    let runs = 0;
+    register({ events: defineCloudEvent({ types: ['Microsoft.Storage.BlobDeleted'], handler: () => { runs++; throw new Error('nope'); } }) });
     const result = await host.invoke('events', rpcEventGrid(fixture('eventgrid/eventgrid-schema-blob-created.json')));
-    expect(result.status).toBe('success');
+    expect(result.status).toBe('failure');
+    expect(result.status === 'failure' && result.error).toBeInstanceOf(UnsupportedEventError);
+    expect(result.status === 'failure' && (result.error as Error).message).toMatch(/^Unsupported event: received a CloudEvent of type "Microsoft.Storage.BlobCreated" .*, this function serves CloudEvents of type "Microsoft.Storage.BlobDeleted"$/);
+    expect(runs).toBe(0);
     const failed = await host.invoke('events', rpcEventGrid(fixture('eventgrid/eventgrid-schema-mixed-batch-blob-servicebus.json')));
     expect(failed.status).toBe('failure');
   });
@@ -177,6 +181,16 @@ describe('storage', () => {
     register({ uploads: defineStorage({ bucket: 'testcontainer', changes: ['deleted'], handler }) });
     await host.invoke('uploads', rpcEventGrid([blobEvent({ container: 'testcontainer', name: 'a/b.png', size: 12, contentType: 'image/png' }), blobEvent({ container: 'testcontainer', name: 'gone.txt', change: 'deleted', schema: 'cloudevents' })]));
     expect(seen.map((e) => [e.key, e.change])).toEqual([['gone.txt', 'deleted']]);
+  });
+
+  it('refuses (fails the invocation for) a blob event of another container rather than skipping it', async () => {
+    const { seen, handler } = collect<StorageEvent>();
+    register({ uploads: defineStorage({ bucket: 'uploads', handler }) });
+    const result = await host.invoke('uploads', rpcEventGrid(blobEvent({ container: 'other', name: 'a.png' })));
+    expect(result.status).toBe('failure');
+    expect(result.status === 'failure' && result.error).toBeInstanceOf(UnsupportedEventError);
+    expect(result.status === 'failure' && (result.error as UnsupportedEventError).received).toBe('an object change in bucket "other"');
+    expect(seen).toHaveLength(0);
   });
 
   it('refuses a non-blob event in the batch with a typed error before any handler runs', async () => {

@@ -1,8 +1,8 @@
 import {
-  type CloudEvent, type EventDefinition, MalformedEventError, type Message, type Native, OnefnError,
+  type CloudEvent, DeadlineExceededError, type EventDefinition, MalformedEventError, type Message, type Native, OnefnError,
   type ScheduleEvent, type StorageEvent, UnsupportedEventError,
 } from 'onefn';
-import { createCloudEvent, problem, type RawBody, runEvents } from 'onefn/runtime';
+import { batchError, type BatchResult, createCloudEvent, problem, type ResponseData, type RawBody, runEvents } from 'onefn/runtime';
 import { type Delivery, describeRequest, fromDelivery, fromStructured } from './from-delivery.js';
 import { bodyOf } from './from-http.js';
 import { messageFromDelivery } from './from-pubsub.js';
@@ -60,6 +60,24 @@ function refusal(error: unknown): ReturnType<typeof problem> | undefined {
   return undefined;
 }
 
+// Shared by every acknowledged run; writeResponse only reads it.
+const ACKNOWLEDGED: ResponseData = { status: 204, headers: {}, cookies: [], body: '' };
+
+/**
+ * The answer for a run: 204 acknowledges; anything else makes Pub/Sub and Eventarc deliver again
+ * (the reasons stay in the logs). 422 when every failed event was one this definition does not serve,
+ * as for one refused before the run; 504 when the run was cut off at the deadline; 500 when a handler
+ * failed. Each problem names the failed ids.
+ */
+function answerFor(result: BatchResult): ResponseData {
+  const { failed } = result;
+  if (!failed.length) return ACKNOWLEDGED;
+  const error = batchError(result);
+  if (error instanceof UnsupportedEventError) return problem(422, error.message, { code: error.code, received: error.received, failed });
+  if (error instanceof DeadlineExceededError) return problem(504, error.message, { code: error.code, failed });
+  return problem(500, `Not processed: ${failed.join(', ')}. See the function's logs.`, { failed });
+}
+
 interface Prepared {
   readonly items: Input[];
   readonly requestId: string;
@@ -91,8 +109,8 @@ function prepare(def: EventDefinition, req: GcpRequest, body: RawBody | undefine
  * thrown message; its legacy-event middleware crashes on a text body (`'data' in body` on a string)
  * and maps every storage `object.change` to `finalized`, deletions included; and it hides the
  * request, so trace headers are lost. As an HTTP function onefn answers 204 on success, 500 (redeliver)
- * when a handler fails, and a 400/422 problem naming what arrived when the event is malformed or not
- * one this definition serves.
+ * when a handler fails, 504 when a handler was still running at the deadline cutoff, and a 400/422
+ * problem naming what arrived when the event is malformed or not one this definition serves.
  *
  * @example
  * import { http } from '@google-cloud/functions-framework'
@@ -117,9 +135,7 @@ export function toEventFunction(definition: EventDefinition, options: GcpOptions
       return;
     }
     const ctx = invocationContext(config, prepared.requestId, req, native, prepared.traceparent);
-    const { failed } = await runEvents(definition, prepared.items, ctx);
-    // A non-2xx answer makes Pub/Sub and Eventarc deliver the event again; the reason stays in the logs.
-    writeResponse(res, failed.length ? problem(500, `Not processed: ${failed.join(', ')}. See the function's logs.`, { failed }) : { status: 204, headers: {}, cookies: [], body: '' }, false);
+    writeResponse(res, answerFor(await runEvents(definition, prepared.items, ctx)), false);
   };
 }
 
@@ -152,7 +168,7 @@ export function toCloudEventFunction(definition: EventDefinition, options: GcpOp
       throw error instanceof OnefnError ? new OnefnError(error.code, error.message) : new OnefnError('EVENT_FAILED', 'The event could not be read. See the logs.');
     }
     const ctx = invocationContext(config, event.id as string, undefined, native, typeof event.traceparent === 'string' ? event.traceparent : undefined);
-    const { failed } = await runEvents(definition, [item], ctx);
-    if (failed.length) throw new OnefnError('EVENT_FAILED', `Event ${failed.join(', ')} failed. See the logs.`);
+    const result = await runEvents(definition, [item], ctx);
+    if (result.failed.length) throw batchError(result) ?? new OnefnError('EVENT_FAILED', `Event ${result.failed.join(', ')} failed. See the logs.`);
   };
 }

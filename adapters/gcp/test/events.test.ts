@@ -20,6 +20,8 @@ const mod = {
     },
   }),
   evStorage: defineStorage({ bucket: 'some-bucket', handler: (o) => void seen.objects.push(o) }),
+  // The fixtures come from two buckets; each definition serves one.
+  evSample: defineStorage({ bucket: 'sample-bucket', handler: (o) => void seen.objects.push(o) }),
   evSchedule: defineSchedule({ schedule: '0 * * * *', handler: (t) => void seen.ticks.push(t) }),
   evCloud: defineCloudEvent({ handler: (e) => void seen.events.push(e) }),
 };
@@ -88,7 +90,7 @@ describe('every GCP fixture, as it arrives', () => {
 
   it.each(OBJECTS)('%s -> one storage event', async (file, want) => {
     clear();
-    const res = await send('evStorage', fixtureRequest(file));
+    const res = await send(want.bucket === 'sample-bucket' ? 'evSample' : 'evStorage', fixtureRequest(file));
     expect(res.status).toBe(204);
     expect(seen.objects).toHaveLength(1);
     expect(seen.objects[0]).toMatchObject(want);
@@ -127,6 +129,16 @@ describe('refusals and failures', () => {
     expect(body.code).toBe('UNSUPPORTED_EVENT');
     expect(body.detail).toContain(type);
     expect(seen.messages.length + seen.objects.length).toBe(0);
+  });
+
+  it('an object change in another bucket is a 422 naming the bucket, the handler not run', async () => {
+    clear();
+    const res = await send('evStorage', fixtureRequest('gcp/cloudevent-binary/storage-object-data.json'));
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body).toMatchObject({ code: 'UNSUPPORTED_EVENT', received: 'an object change in bucket "sample-bucket"' });
+    expect(body.detail).toContain('object changes in bucket "some-bucket"');
+    expect(seen.objects).toHaveLength(0);
   });
 
   it.each([

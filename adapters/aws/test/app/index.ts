@@ -16,10 +16,16 @@ export const hello = defineHttp({
 
 export const health = defineHttp({ method: 'GET', route: '/health', handler: () => json({ ok: true }) });
 
+// A handler that never answers (a promise that never settles leaves nothing in the event loop): the
+// deadline cutoff must answer for it.
+export const hang = defineHttp({ method: 'GET', route: '/hang', handler: () => new Promise<never>(() => {}) });
+
 export const orders = defineQueue({
   queue: 'orders',
   handler: (message) => {
-    const body = message.body as { fail?: boolean };
+    const body = message.body as { fail?: boolean; hang?: boolean };
     if (body.fail) throw new Error(`order ${message.id} failed`);
+    if (body.hang) return new Promise<never>(() => {});
+    return undefined;
   },
 });
