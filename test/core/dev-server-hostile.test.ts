@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from 'onefn/cli';
-import type { LogEntry } from 'onefn';
+import { parsePortableInput, startDevServer, type DevServer } from 'onefn/cli';
+import { MalformedEventError, type LogEntry } from 'onefn';
 
 /** Sends bytes as they are (fetch refuses to send a malformed request) and reads the whole answer. */
 function rawRequest(url: string, text: string): Promise<string> {
@@ -62,6 +62,11 @@ describe('the dev server answers hostile requests with 4xx problem documents', (
     ['JSON null', '/_onefn/events/jobs', 'POST', 'null', 400],
     ['a prototype key as the kind', '/_onefn/events/jobs', 'POST', '{"kind":"__proto__"}', 400],
     ['deeply nested arrays', '/_onefn/events/jobs', 'POST', '['.repeat(50_000) + ']'.repeat(50_000), 400],
+    ['a fractional attempt', '/_onefn/events/jobs', 'POST', '{"kind":"message","body":"x","attempt":1.5}', 400],
+    ['attempt 0', '/_onefn/events/jobs', 'POST', '{"kind":"message","body":"x","attempt":0}', 400],
+    ['an attempt past the safe integers', '/_onefn/events/jobs', 'POST', '{"kind":"message","body":"x","attempt":1e300}', 400],
+    ['a negative size', '/_onefn/events/uploads', 'POST', '{"kind":"storage","bucket":"b","key":"k","size":-1}', 400],
+    ['a fractional size', '/_onefn/events/uploads', 'POST', '{"kind":"storage","bucket":"b","key":"k","size":0.5}', 400],
     ['an event body over the limit', '/_onefn/events/jobs', 'POST', 'x'.repeat(2 * 1024 * 1024), 413],
     ['a malformed percent-escape in an HTTP path', '/%zz', 'GET', undefined, 400],
     ['an encoded CR/LF in an HTTP path', '/hi%0D%0Aset-cookie:%20a=1', 'GET', undefined, 404],
@@ -85,6 +90,13 @@ describe('the dev server answers hostile requests with 4xx problem documents', (
     expect(answer.status).toBe(status);
     expect(answer.contentType).toBe('application/problem+json');
     expect(answer.body.status).toBe(status);
+  });
+
+  it('takes a portable HTTP input only with a method the clouds deliver', () => {
+    expect(() => parsePortableInput({ method: 'BREW', path: '/hi' })).toThrow(MalformedEventError);
+    expect(() => parsePortableInput({ method: 'GET /x HTTP/1.1', path: '/hi' })).toThrow(MalformedEventError);
+    const input = parsePortableInput({ method: 'post', path: '/hi' });
+    expect(input.kind === 'http' && input.request.method).toBe('POST');
   });
 
   it('routes a request in absolute form by its path, as the clouds do', async () => {
