@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,9 @@ function rawRequest(url: string, text: string): Promise<string> {
   });
 }
 
+/** A fresh path; made in beforeAll, so that a suite skipped by a filter leaves nothing behind. */
+const tempPath = (prefix: string): string => join(tmpdir(), `${prefix}${randomUUID()}`);
+
 function problemOf(raw: string): { status: number; contentType: string | undefined; body: { status?: number; detail?: string } } {
   const [head = '', body = ''] = raw.split('\r\n\r\n');
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
@@ -27,11 +31,12 @@ function problemOf(raw: string): { status: number; contentType: string | undefin
 }
 
 describe('the dev server answers hostile requests with 4xx problem documents', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'onefn-dev-hostile-'));
+  const dir = tempPath('onefn-dev-hostile-');
   const entry = join(dir, 'api.ts');
   let dev: DevServer;
   const printed: string[] = [];
   beforeAll(async () => {
+    mkdirSync(dir, { recursive: true });
     writeFileSync(
       entry,
       `import { defineHttp, defineQueue, defineStorage, json, text } from 'onefn';
@@ -43,7 +48,8 @@ describe('the dev server answers hostile requests with 4xx problem documents', (
     dev = await startDevServer({ entry, port: 0, watch: false, print: (line) => printed.push(line), logSink: () => {} });
   });
   afterAll(async () => {
-    await dev.close();
+    // Undefined when beforeAll failed; the directory goes either way.
+    await dev?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -117,11 +123,12 @@ describe('the dev server answers hostile requests with 4xx problem documents', (
 });
 
 describe('each dev-server invocation gets its own function name, timeout and deadline', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'onefn-dev-deadline-'));
+  const dir = tempPath('onefn-dev-deadline-');
   const entry = join(dir, 'api.ts');
   const logs: LogEntry[] = [];
   let dev: DevServer;
   beforeAll(async () => {
+    mkdirSync(dir, { recursive: true });
     writeFileSync(
       entry,
       `import { defineHttp, defineQueue, json } from 'onefn';
@@ -135,7 +142,8 @@ describe('each dev-server invocation gets its own function name, timeout and dea
     dev = await startDevServer({ entry, port: 0, watch: false, print: () => {}, logSink: (e) => logs.push(e) });
   });
   afterAll(async () => {
-    await dev.close();
+    // Undefined when beforeAll failed; the directory goes either way.
+    await dev?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -164,7 +172,7 @@ describe('each dev-server invocation gets its own function name, timeout and dea
 });
 
 describe('dev-server reloads', () => {
-  const root = mkdtempSync(join(tmpdir(), 'onefn-dev-reload-'));
+  const root = tempPath('onefn-dev-reload-');
   const dir = join(root, 'app');
   // Editors write the new version elsewhere on the same file system, then rename it over the old one.
   const side = join(root, 'side');
@@ -190,7 +198,8 @@ describe('dev-server reloads', () => {
     dev = await startDevServer({ entry, port: 0, watch: true, print: (line) => printed.push(line), logSink: () => {} });
   });
   afterAll(async () => {
-    await dev.close();
+    // Undefined when beforeAll failed; the directory goes either way.
+    await dev?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
