@@ -1,5 +1,5 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -42,6 +42,14 @@ const ESM_REQUIRE_BANNER = "import { createRequire as __onefnCreateRequire } fro
  * const { code } = await bundle({ entry: 'src/api.ts', external: ['@azure/functions'] })
  */
 export async function bundle(options: BundleOptions): Promise<BundleOutput> {
+  const result = await build(esbuildOptions(options));
+  const code = result.outputFiles?.find((f) => f.path.endsWith('.js'));
+  if (!code) throw new Error('esbuild produced no output');
+  return { code: code.text, map: result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text };
+}
+
+/** The esbuild options `bundle` builds with; the dev server watches with the same ones. */
+export function esbuildOptions(options: BundleOptions): BuildOptions {
   const format = options.format ?? 'esm';
   const entry = options.entry;
   const config: BuildOptions = {
@@ -71,10 +79,7 @@ export async function bundle(options: BundleOptions): Promise<BundleOutput> {
     config.stdin = { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: entry.sourcefile ?? 'entry.ts', loader: 'ts' };
     config.absWorkingDir = entry.resolveDir;
   }
-  const result = await build(config);
-  const code = result.outputFiles?.find((f) => f.path.endsWith('.js'));
-  if (!code) throw new Error('esbuild produced no output');
-  return { code: code.text, map: result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text };
+  return config;
 }
 
 function cacheDir(from: string): string {
@@ -88,6 +93,32 @@ function cacheDir(from: string): string {
 }
 
 let loads = 0;
+// Files written but not yet imported; only a process that exits mid-import leaves one, and exit removes it.
+const importing = new Set<string>();
+const removeImporting = (): void => {
+  for (const file of importing) rmSync(file, { force: true });
+};
+
+/**
+ * Imports bundled ESM code as a module beside `near`'s node_modules, so that its package imports
+ * resolve there. The file is removed once imported: Node has read it by then, and a dev server that
+ * reloads hundreds of times must not leave hundreds of files.
+ */
+export async function importBundle(code: string, near: string): Promise<Record<string, unknown>> {
+  const dir = cacheDir(near);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `module-${process.pid}-${++loads}.mjs`);
+  if (importing.size === 0) process.once('exit', removeImporting);
+  importing.add(file);
+  try {
+    writeFileSync(file, code);
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } finally {
+    importing.delete(file);
+    if (importing.size === 0) process.off('exit', removeImporting);
+    rmSync(file, { force: true });
+  }
+}
 
 /**
  * Loads a user's module (TypeScript or JavaScript) as the deployed bundle would see it: bundled by
@@ -102,9 +133,5 @@ export async function loadModule(entry: string): Promise<Record<string, unknown>
   const path = resolve(entry);
   if (!existsSync(path)) throw new Error(`No such module: ${entry}`);
   const { code } = await bundle({ entry: path, minify: false, packagesExternal: true, sourcemap: false });
-  const dir = cacheDir(dirname(path));
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `module-${process.pid}-${++loads}.mjs`);
-  writeFileSync(file, code);
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  return importBundle(code, dirname(path));
 }

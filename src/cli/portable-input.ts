@@ -3,7 +3,7 @@ import {
   type CloudEvent, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent, type Message,
   type ScheduleEvent, type StorageEvent, STORAGE_CHANGES, type StorageChange,
 } from '../events.js';
-import { createRequest, type PortableRequest } from '../http.js';
+import { createRequest, HTTP_METHODS, type PortableRequest } from '../http.js';
 import { inputRecord } from '../record.js';
 
 /**
@@ -73,8 +73,11 @@ function toRequest(o: Obj): PortableRequest {
   }
   const query = o['query'];
   if (query !== undefined && !isObj(query)) throw new MalformedEventError('"query" must be an object');
+  const method = (str(o, 'method') ?? 'GET').toUpperCase();
+  // No cloud delivers another method, nor does the dev server's own HTTP parser accept one.
+  if (!(HTTP_METHODS as readonly string[]).includes(method)) throw new MalformedEventError(`"method" must be one of ${HTTP_METHODS.join(', ')}`);
   return createRequest({
-    method: str(o, 'method') ?? 'GET',
+    method,
     path: q === -1 ? rawPath : rawPath.slice(0, q),
     query: q === -1 ? (query as Record<string, string | string[]> | undefined) : rawPath.slice(q + 1),
     headers,
@@ -88,7 +91,7 @@ function toEvent(kind: Exclude<PortableInput['kind'], 'http'>, o: Obj): Message 
     case 'message': {
       const body = o['body'];
       const attempt = o['attempt'];
-      if (attempt !== undefined && (typeof attempt !== 'number' || attempt < 1)) throw new MalformedEventError('"attempt" must be a number from 1');
+      if (attempt !== undefined && (!Number.isSafeInteger(attempt) || (attempt as number) < 1)) throw new MalformedEventError('"attempt" must be a whole number from 1');
       return createMessage({
         id: str(o, 'id') ?? id('msg'),
         body: { data: typeof body === 'string' ? body : JSON.stringify(body ?? null) },
@@ -103,7 +106,7 @@ function toEvent(kind: Exclude<PortableInput['kind'], 'http'>, o: Obj): Message 
       const change = (str(o, 'change') ?? 'created') as StorageChange;
       if (!STORAGE_CHANGES.includes(change)) throw new MalformedEventError(`"change" must be one of ${STORAGE_CHANGES.join(', ')}`);
       const size = o['size'];
-      if (size !== undefined && typeof size !== 'number') throw new MalformedEventError('"size" must be a number');
+      if (size !== undefined && (!Number.isSafeInteger(size) || (size as number) < 0)) throw new MalformedEventError('"size" must be a whole number of bytes from 0');
       return createStorageEvent({
         bucket: str(o, 'bucket', true) as string,
         key: str(o, 'key', true) as string,
