@@ -26,6 +26,18 @@ interface Fn {
   busy: number;
 }
 
+// Lambda's reserved keys (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+const RESERVED_KEYS = new Set(['_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR']);
+
+/** Lambda refuses a configuration that sets a reserved key, naming them. */
+function refuseReservedKeys(input: Record<string, unknown>): void {
+  const variables = (input['Environment'] as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+  const used = Object.keys(variables).filter((k) => RESERVED_KEYS.has(k));
+  if (used.length) {
+    throw new AwsError(400, 'InvalidParameterValueException', `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${used.join(', ')}`);
+  }
+}
+
 export class FakeAws {
   readonly calls: Call[] = [];
   readonly functions = new Map<string, Fn>();
@@ -153,11 +165,13 @@ export class FakeAws {
       'POST ': 'CreateFunction', 'GET ': 'GetFunction', 'GET configuration': 'GetFunctionConfiguration', 'PUT configuration': 'UpdateFunctionConfiguration',
       'PUT code': 'UpdateFunctionCode', 'POST versions': 'PublishVersion', 'GET versions': 'ListVersionsByFunction', 'POST aliases': 'CreateAlias',
       'GET aliases': c ? 'GetAlias' : 'ListAliases', 'PUT aliases': 'UpdateAlias', 'GET url': 'GetFunctionUrlConfig', 'POST url': 'CreateFunctionUrlConfig',
-      'PUT url': 'UpdateFunctionUrlConfig', 'GET policy': 'GetPolicy', 'POST policy': 'AddPermission',
+      'PUT url': 'UpdateFunctionUrlConfig', 'GET policy': 'GetPolicy', 'POST policy': 'AddPermission', 'DELETE policy': 'RemovePermission',
     };
     const op = table[key];
     if (!op) throw new AwsError(404, 'UnknownOperationException', `no route ${method} ${path}`);
-    return { op, params: { ...(FunctionName ? { FunctionName } : {}), ...(c ? { Name: decodeURIComponent(c) } : {}) } };
+    // DELETE /functions/{name}/policy/{StatementId}
+    const last = c ? { [op === 'RemovePermission' ? 'StatementId' : 'Name']: decodeURIComponent(c) } : {};
+    return { op, params: { ...(FunctionName ? { FunctionName } : {}), ...last } };
   }
 
   private fn(name: unknown): Fn {
@@ -168,6 +182,7 @@ export class FakeAws {
   }
 
   private lambda(op: string, input: Record<string, unknown>): unknown {
+    if (op === 'CreateFunction' || op === 'UpdateFunctionConfiguration') refuseReservedKeys(input);
     switch (op) {
       case 'CreateFunction': {
         const name = String(input['FunctionName']);
@@ -242,7 +257,18 @@ export class FakeAws {
       case 'GetPolicy': {
         const statements = this.fn(input['FunctionName']).policy.get(String(input['Qualifier']));
         if (!statements) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
-        return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Sid: s['StatementId'], Action: s['Action'] })) }) };
+        return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Sid: s['StatementId'], Action: s['Action'], Principal: s['Principal'] })) }) };
+      }
+      case 'RemovePermission': {
+        const fn = this.fn(input['FunctionName']);
+        const qualifier = String(input['Qualifier']);
+        const list = fn.policy.get(qualifier) ?? [];
+        const kept = list.filter((s) => s['StatementId'] !== input['StatementId']);
+        if (kept.length === list.length) throw new AwsError(404, 'ResourceNotFoundException', `Statement ${String(input['StatementId'])} is not found in resource policy.`);
+        // Lambda answers GetPolicy with ResourceNotFoundException once the last statement is gone.
+        if (kept.length) fn.policy.set(qualifier, kept);
+        else fn.policy.delete(qualifier);
+        return undefined;
       }
       case 'AddPermission': {
         const fn = this.fn(input['FunctionName']);
