@@ -148,4 +148,74 @@ describe('deploy against a loopback AWS', () => {
     expect(error).toMatchObject({ option: 'function' });
     expect(aws.calls).toEqual([]);
   });
+
+  describe('a Function URL that stops being public', () => {
+    const urlOps = (): Array<[string, Record<string, unknown>]> =>
+      aws.calls
+        .filter((c) => /FunctionUrlConfig|Permission|Policy/.test(c.op))
+        .map((c) => [c.op, Object.fromEntries(Object.entries(c.input).filter(([k]) => ['FunctionName', 'Qualifier', 'AuthType', 'StatementId'].includes(k)))]);
+    const statements = (): string[] => (aws.functions.get('api')!.policy.get('live') ?? []).map((s) => String(s['StatementId']));
+
+    it('public -> private: the URL goes back to AWS_IAM and both Principal * statements are removed; a repeat changes nothing', async () => {
+      await run();
+      expect(statements()).toEqual(['onefn-url-public', 'onefn-url-invoke']);
+      aws.calls.length = 0;
+      const result = await run({ entry: app('deploy-private') });
+      expect(urlOps()).toEqual([
+        ['GetFunctionUrlConfig', { FunctionName: 'api', Qualifier: 'live' }],
+        ['UpdateFunctionUrlConfig', { FunctionName: 'api', Qualifier: 'live', AuthType: 'AWS_IAM' }],
+        ['GetPolicy', { FunctionName: 'api', Qualifier: 'live' }],
+        ['RemovePermission', { FunctionName: 'api', Qualifier: 'live', StatementId: 'onefn-url-public' }],
+        ['RemovePermission', { FunctionName: 'api', Qualifier: 'live', StatementId: 'onefn-url-invoke' }],
+      ]);
+      expect(statements()).toEqual([]);
+      expect(aws.functions.get('api')!.urls.get('live')?.AuthType).toBe('AWS_IAM');
+      expect(result.functions[0]).toMatchObject({ trigger: 'Function URL (auth AWS_IAM)' });
+      expect(lines).toContain('api: removed the public statement onefn-url-public');
+
+      aws.calls.length = 0;
+      await run({ entry: app('deploy-private') });
+      expect(aws.writes()).toEqual([]);
+    });
+
+    it('keeps statements onefn did not add', async () => {
+      await run();
+      aws.functions.get('api')!.policy.get('live')!.push({ StatementId: 'partner-invoke', Action: 'lambda:InvokeFunction', Principal: '111122223333', Qualifier: 'live' });
+      await run({ entry: app('deploy-private') });
+      expect(statements()).toEqual(['partner-invoke']);
+    });
+
+    it('private -> public: the URL opens with both statements; a repeat changes nothing', async () => {
+      await run({ entry: app('deploy-private') });
+      expect(aws.writes().filter((op) => /Permission/.test(op))).toEqual([]);
+      aws.calls.length = 0;
+      await run();
+      expect(urlOps()).toEqual([
+        ['GetFunctionUrlConfig', { FunctionName: 'api', Qualifier: 'live' }],
+        ['UpdateFunctionUrlConfig', { FunctionName: 'api', Qualifier: 'live', AuthType: 'NONE' }],
+        ['GetPolicy', { FunctionName: 'api', Qualifier: 'live' }],
+        ['AddPermission', { FunctionName: 'api', Qualifier: 'live', StatementId: 'onefn-url-public' }],
+        ['AddPermission', { FunctionName: 'api', Qualifier: 'live', StatementId: 'onefn-url-invoke' }],
+      ]);
+      aws.calls.length = 0;
+      await run();
+      expect(aws.writes()).toEqual([]);
+    });
+  });
+
+  describe('environment keys Lambda reserves', () => {
+    it('are left out (Lambda would refuse the whole configuration), named in the plan and the result', async () => {
+      const result = await run({ entry: app('deploy-reserved-env') });
+      expect(aws.calls.find((c) => c.op === 'CreateFunction')!.input['Environment']).toEqual({ Variables: { GREETING: 'hi' } });
+      expect(result.functions[0]!.ignoredEnv).toEqual([
+        { name: 'AWS_REGION', reason: 'reserved by Lambda, which sets it itself' },
+        { name: '_HANDLER', reason: 'reserved by Lambda, which sets it itself' },
+      ]);
+      expect(lines).toContain("ignoring api's env AWS_REGION: reserved by Lambda, which sets it itself");
+      lines.length = 0;
+      const plan = await run({ entry: app('deploy-reserved-env'), dryRun: true });
+      expect(JSON.parse(JSON.stringify(plan)).functions[0].ignoredEnv.map((v: { name: string }) => v.name)).toEqual(['AWS_REGION', '_HANDLER']);
+      expect(lines).toContain("would ignore api's env _HANDLER: reserved by Lambda, which sets it itself");
+    });
+  });
 });

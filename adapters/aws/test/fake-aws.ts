@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseReservedKeys } from './fake-lambda-env.js';
 import { ACCOUNT, AwsError, DEFAULT_PLACE, FakeIam, FakeS3, FakeSns, queryError, queryResponse, s3Error, type Place } from './fake-aws-xml.js';
 
 export interface Call {
@@ -153,11 +154,13 @@ export class FakeAws {
       'POST ': 'CreateFunction', 'GET ': 'GetFunction', 'GET configuration': 'GetFunctionConfiguration', 'PUT configuration': 'UpdateFunctionConfiguration',
       'PUT code': 'UpdateFunctionCode', 'POST versions': 'PublishVersion', 'GET versions': 'ListVersionsByFunction', 'POST aliases': 'CreateAlias',
       'GET aliases': c ? 'GetAlias' : 'ListAliases', 'PUT aliases': 'UpdateAlias', 'GET url': 'GetFunctionUrlConfig', 'POST url': 'CreateFunctionUrlConfig',
-      'PUT url': 'UpdateFunctionUrlConfig', 'GET policy': 'GetPolicy', 'POST policy': 'AddPermission',
+      'PUT url': 'UpdateFunctionUrlConfig', 'GET policy': 'GetPolicy', 'POST policy': 'AddPermission', 'DELETE policy': 'RemovePermission',
     };
     const op = table[key];
     if (!op) throw new AwsError(404, 'UnknownOperationException', `no route ${method} ${path}`);
-    return { op, params: { ...(FunctionName ? { FunctionName } : {}), ...(c ? { Name: decodeURIComponent(c) } : {}) } };
+    // DELETE /functions/{name}/policy/{StatementId}
+    const last = c ? { [op === 'RemovePermission' ? 'StatementId' : 'Name']: decodeURIComponent(c) } : {};
+    return { op, params: { ...(FunctionName ? { FunctionName } : {}), ...last } };
   }
 
   private fn(name: unknown): Fn {
@@ -168,6 +171,7 @@ export class FakeAws {
   }
 
   private lambda(op: string, input: Record<string, unknown>): unknown {
+    if (op === 'CreateFunction' || op === 'UpdateFunctionConfiguration') refuseReservedKeys(input);
     switch (op) {
       case 'CreateFunction': {
         const name = String(input['FunctionName']);
@@ -242,7 +246,18 @@ export class FakeAws {
       case 'GetPolicy': {
         const statements = this.fn(input['FunctionName']).policy.get(String(input['Qualifier']));
         if (!statements) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
-        return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Sid: s['StatementId'], Action: s['Action'] })) }) };
+        return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Sid: s['StatementId'], Action: s['Action'], Principal: s['Principal'] })) }) };
+      }
+      case 'RemovePermission': {
+        const fn = this.fn(input['FunctionName']);
+        const qualifier = String(input['Qualifier']);
+        const list = fn.policy.get(qualifier) ?? [];
+        const kept = list.filter((s) => s['StatementId'] !== input['StatementId']);
+        if (kept.length === list.length) throw new AwsError(404, 'ResourceNotFoundException', `Statement ${String(input['StatementId'])} is not found in resource policy.`);
+        // Lambda answers GetPolicy with ResourceNotFoundException once the last statement is gone.
+        if (kept.length) fn.policy.set(qualifier, kept);
+        else fn.policy.delete(qualifier);
+        return undefined;
       }
       case 'AddPermission': {
         const fn = this.fn(input['FunctionName']);

@@ -4,27 +4,42 @@ import { createContext } from 'onefn/runtime';
 
 /**
  * Sends onefn log entries to the invocation's own logger, so that the host tags them with the
- * invocation id and they reach Application Insights at the right severity. Fields travel as a second
- * argument (the worker formats it next to the message); the request id is left out of them because
- * the host already records the invocation id on every line.
+ * invocation id and they reach Application Insights at the right severity, each as one JSON object
+ * (`{"message":"order placed","orderId":42}`) whose fields stay data.
+ *
+ * Why one JSON string: @azure/functions joins a log call's arguments with util.format before it hands
+ * them to the worker (InvocationModel#log), so an object argument arrives as inspected text
+ * (`order placed { orderId: 42 }`). The host then logs the RpcLog's message string as the ILogger
+ * state and reads its properties only for custom metrics (azure-functions-host,
+ * src/WebJobs.Script.Grpc/Channel/GrpcWorkerChannel.cs, `Log`), so Application Insights keeps that
+ * string as the trace's `message` and nothing of the call in customDimensions; the library's
+ * maintainers point to the applicationinsights SDK for custom properties
+ * (https://github.com/Azure/azure-functions-nodejs-library/issues/227). A JSON message is what
+ * survives that path intact: `traces | extend e = parse_json(message)` reads the fields back.
+ * The request id is left out of the fields when it is the invocation id, which the host records on
+ * every line already; a level and a time are the host's too.
  */
 export function logSinkFor(context: InvocationContext, invocationId: string): (entry: LogEntry) => void {
   return (entry) => {
-    let fields = entry.fields;
-    if (fields['requestId'] === invocationId) {
-      const { requestId: _omit, ...rest } = fields;
-      fields = rest;
+    const out: Record<string, unknown> = { message: entry.message };
+    const fields = entry.fields;
+    for (const key in fields) if (key !== 'requestId' || fields[key] !== invocationId) out[key] = fields[key];
+    let text: string;
+    try {
+      text = JSON.stringify(out);
+    } catch {
+      // A field that cannot be serialized (a cycle, a BigInt) must not lose the entry.
+      text = JSON.stringify({ message: entry.message, note: 'fields could not be serialized' });
     }
-    const hasFields = Object.keys(fields).length > 0;
     switch (entry.level) {
       case 'debug':
-        return hasFields ? context.debug(entry.message, fields) : context.debug(entry.message);
+        return context.debug(text);
       case 'info':
-        return hasFields ? context.info(entry.message, fields) : context.info(entry.message);
+        return context.info(text);
       case 'warn':
-        return hasFields ? context.warn(entry.message, fields) : context.warn(entry.message);
+        return context.warn(text);
       case 'error':
-        return hasFields ? context.error(entry.message, fields) : context.error(entry.message);
+        return context.error(text);
     }
   };
 }

@@ -39,10 +39,10 @@ function throwIfFailed(result: BatchResult, spec: AzureFunctionSpec): void {
   // naming what arrived or the unfinished ids.
   const own = batchError(result);
   if (own) throw own;
-  const first = result.outcomes.find((o) => o.status === 'failed');
-  const cause = first && first.status === 'failed' ? first.error : undefined;
-  const why = cause instanceof Error ? cause.message : describeValueSafe(cause);
-  throw new OnefnError('EVENT_FAILED', `${spec.name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed (${result.failed.join(', ')}): ${why}`, { cause });
+  // As on AWS and GCP, the outcome names only the ids: each handler's error is already in the
+  // function's own log lines (runEvents logs it, stack included), not in text the host records
+  // as the invocation's failure.
+  throw new OnefnError('EVENT_FAILED', `${spec.name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed: ${result.failed.join(', ')}`);
 }
 
 function httpHandler(spec: AzureFunctionSpec & { plan: { kind: 'http' } }, options: ResolvedOptions): AzureHandler {

@@ -27,17 +27,41 @@ describe('context', () => {
     expect(short.native.provider === 'azure' && short.native.context.functionName).toBe('a');
   });
 
-  it('sends log entries to context.info/warn/error with fields, without the duplicated request id', () => {
+  it('sends each log entry to context.debug/info/warn/error as one JSON object, without the duplicated request id', () => {
     const { context, logs } = invocationContext({ invocationId: 'inv-9' });
     const sink = logSinkFor(context, 'inv-9');
     sink({ level: 'warn', message: 'slow', time: 0, fields: { requestId: 'inv-9', ms: 900 } });
-    sink({ level: 'error', message: 'bad', time: 0, fields: { requestId: 'inv-9' } });
-    sink({ level: 'debug', message: 'dbg', time: 0, fields: { a: 1 } });
+    sink({ level: 'error', message: 'bad', time: 0, fields: { requestId: 'other', error: { name: 'Error', message: 'x' } } });
+    sink({ level: 'debug', message: 'dbg', time: 0, fields: { a: 1, nested: { b: [1, 'two'] } } });
+    sink({ level: 'info', message: 'plain', time: 0, fields: {} });
     expect(logs).toEqual([
-      { level: 'warning', args: ['slow', { ms: 900 }] },
-      { level: 'error', args: ['bad'] },
-      { level: 'debug', args: ['dbg', { a: 1 }] },
+      { level: 'warning', args: ['{"message":"slow","ms":900}'] },
+      { level: 'error', args: ['{"message":"bad","requestId":"other","error":{"name":"Error","message":"x"}}'] },
+      { level: 'debug', args: ['{"message":"dbg","a":1,"nested":{"b":[1,"two"]}}'] },
+      { level: 'information', args: ['{"message":"plain"}'] },
     ]);
+  });
+
+  it('keeps an entry whose fields cannot be serialized', () => {
+    const { context, logs } = invocationContext({ invocationId: 'inv-9' });
+    const cycle: Record<string, unknown> = {};
+    cycle['self'] = cycle;
+    logSinkFor(context, 'inv-9')({ level: 'info', message: 'odd', time: 0, fields: { cycle, n: 10n } });
+    expect(logs).toEqual([{ level: 'information', args: ['{"message":"odd","note":"fields could not be serialized"}'] }]);
+  });
+
+  it('the log lines the host receives through @azure/functions carry the fields as parseable JSON', async () => {
+    register({
+      echo: defineHttp({ route: '/echo', handler: (_req, ctx) => { ctx.log.info('echo', { id: '1', tags: ['a', 'b'], n: 2 }); ctx.log.child({ tenant: 'acme' }).warn('slow', { ms: 900 }); return json({ ok: true }); } }),
+    });
+    const result = await host.invoke('echo', rpcHttp({ url: '/api/echo' }));
+    expect(httpResult(result).status).toBe(200);
+    const user = result.logs.filter((l) => l.category === 'user');
+    expect(user.map((l) => [l.level, JSON.parse(l.message) as unknown])).toEqual([
+      ['information', { message: 'echo', id: '1', tags: ['a', 'b'], n: 2 }],
+      ['warning', { message: 'slow', tenant: 'acme', ms: 900 }],
+    ]);
+    expect(user.every((l) => l.invocationId === result.logs[0]?.invocationId)).toBe(true);
   });
 
   it('refuses unknown options naming the option', () => {

@@ -27,7 +27,7 @@ async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean
     };
     const notFound = (): void => send(404, { error: { code: 'ResourceNotFound', message: 'not found' } });
     const accountId = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acmeapi`;
-    if (req.method === 'POST' && path === '/api/publish') return send(202, {}, { location: `${base}/api/deployments/d-1` });
+    if (req.method === 'POST' && (path === '/api/publish' || path === '/api/zipdeploy')) return send(202, {}, { location: `${base}/api/deployments/d-1` });
     if (path === '/api/deployments/d-1') return send(200, ++polls < 2 ? { status: 1, complete: false } : { status: 4, complete: true });
     if (lower.endsWith('/resourcegroups/rg')) return send(200, { id: `/subscriptions/${SUB}/resourceGroups/rg`, name: 'rg', location: 'westeurope' });
     if (lower.endsWith('/storageaccounts/acmeapi/listkeys')) return send(200, { keys: [{ keyName: 'key1', value: SECRET, permissions: 'FULL' }] });
@@ -135,6 +135,49 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     const result = await deployFunctionApp(options(fake.base, { dryRun: true }));
     expect(fake.calls).toHaveLength(0);
     expect(result.steps).toContain('ensure queue orders');
+  });
+
+  describe('app settings onefn relies on win over the user\'s', () => {
+    const appSettings = { FUNCTIONS_EXTENSION_VERSION: '~3', AzureWebJobsStorage: 'UseDevelopmentStorage=true', FUNCTIONS_WORKER_RUNTIME: 'node', API_URL: 'https://api.example.com' };
+
+    it('creates the app with ~4 and its own storage, keeps the rest, and names what it ignored', async () => {
+      const fake = await fakeAzure();
+      running = fake.server;
+      const lines: string[] = [];
+      const result = await deployFunctionApp(options(fake.base, { appSettings, plan: 'consumption', progress: (l) => lines.push(l) }));
+      const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
+      const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+      expect(settings).toMatchObject({ FUNCTIONS_EXTENSION_VERSION: '~4', FUNCTIONS_WORKER_RUNTIME: 'node', WEBSITE_NODE_DEFAULT_VERSION: '~20', API_URL: 'https://api.example.com' });
+      expect(settings['AzureWebJobsStorage']).toContain(`AccountKey=${SECRET}`);
+      // Equal to onefn's own value (FUNCTIONS_WORKER_RUNTIME=node): nothing to report.
+      expect(result.ignoredSettings.map((x) => x.name)).toEqual(['FUNCTIONS_EXTENSION_VERSION', 'AzureWebJobsStorage']);
+      expect(lines).toContainEqual(expect.stringMatching(/^app setting FUNCTIONS_EXTENSION_VERSION ignored: onefn needs the Functions host 4\.x/));
+      expect(lines.join('\n')).not.toContain('UseDevelopmentStorage');
+    });
+
+    it('an existing app gets onefn\'s values over both the user\'s and the portal\'s', async () => {
+      const fake = await fakeAzure({ appExists: true, accountExists: true });
+      running = fake.server;
+      await deployFunctionApp(options(fake.base, { appSettings }));
+      const update = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/config/appsettings'))?.body ?? '{}');
+      expect(update.properties).toMatchObject({ APPINSIGHTS_CONNECTION_STRING: 'kept', FUNCTIONS_EXTENSION_VERSION: '~4', API_URL: 'https://api.example.com' });
+      expect(update.properties.AzureWebJobsStorage).toContain('AccountName=acmeapi;');
+    });
+
+    it('the plan (and its JSON) names the ignored settings', async () => {
+      const fake = await fakeAzure();
+      running = fake.server;
+      const lines: string[] = [];
+      const result = await deployFunctionApp(options(fake.base, { appSettings, dryRun: true, progress: (l) => lines.push(l) }));
+      expect(fake.calls).toHaveLength(0);
+      expect(JSON.parse(JSON.stringify(result)).ignoredSettings).toEqual([
+        { name: 'FUNCTIONS_EXTENSION_VERSION', reason: expect.stringContaining('~4') },
+        { name: 'AzureWebJobsStorage', reason: expect.stringContaining('acmeapi') },
+      ]);
+      expect(lines).toContainEqual(expect.stringMatching(/^plan: app setting AzureWebJobsStorage ignored: /));
+      const plain = await deployFunctionApp(options(fake.base, { appSettings: { API_URL: 'x' }, dryRun: true }));
+      expect(plain.ignoredSettings).toEqual([]);
+    });
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { z } from 'zod';
 import {
   azureHost, blobEvent, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcQueueMessage, rpcServiceBusMessage, rpcTimer,
@@ -61,9 +62,21 @@ describe('messages', () => {
     expect(ok.status).toBe('success');
     const thrown = await host.invoke('q', rpcQueueMessage({ body: { n: 2 }, id: 'm-2' }));
     expect(thrown.status).toBe('failure');
-    expect(thrown.status === 'failure' && (thrown.error as Error).message).toMatch(/m-2.*too big/);
+    expect(thrown.status === 'failure' && (thrown.error as Error).message).toBe('q: 1 of 1 event(s) failed: m-2');
     const invalid = await host.invoke('q', rpcQueueMessage({ body: { n: 'x' } }));
     expect(invalid.status === 'failure' && (invalid.error as { code?: string }).code).toBe('EVENT_FAILED');
+  });
+
+  it('a failed invocation names the message ids, never the handler\'s message, which stays in the function\'s log lines', async () => {
+    register({ q: defineQueue({ queue: 'q', handler: () => { throw new Error('card 4111-1111 declined for bob@example.com'); } }) });
+    const result = await host.invoke('q', rpcQueueMessage({ body: { n: 1 }, id: 'msg-7' }));
+    expect(result.status).toBe('failure');
+    const error = (result.status === 'failure' ? result.error : undefined) as Error & { code?: string };
+    expect(error).toMatchObject({ code: 'EVENT_FAILED', message: 'q: 1 of 1 event(s) failed: msg-7' });
+    // Nothing the host could record as the failure carries it: not the message, the stack or a cause.
+    expect(`${error.message}\n${error.stack ?? ''}\n${inspect(error)}`).not.toContain('declined');
+    const logged = result.logs.filter((l) => l.category === 'user').map((l) => JSON.parse(l.message) as { message: string; id?: string; error?: { message?: string } });
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'Event handler failed', id: 'msg-7', error: expect.objectContaining({ message: 'card 4111-1111 declined for bob@example.com' }) }));
   });
 
   it('refuses a queue message without an id with a typed error', async () => {

@@ -9,7 +9,9 @@ const SAMPLED_KEY = 'logging.googleapis.com/trace_sampled';
 
 /** A trace read off the request: Google's own header, or W3C trace context. */
 export interface TraceContext {
+  /** 32 lower-case hex digits. */
   readonly traceId: string;
+  /** 16 lower-case hex digits, the form Cloud Logging's `spanId` field takes. */
   readonly spanId: string | undefined;
   readonly sampled: boolean | undefined;
 }
@@ -17,20 +19,41 @@ export interface TraceContext {
 // X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=OPTIONS (span id decimal, o=1 sampled).
 // https://cloud.google.com/trace/docs/trace-context#legacy-http-header
 const CLOUD_TRACE = /^([0-9a-fA-F]{32})(?:\/(\d+))?(?:;o=([01]))?$/;
-// traceparent: VERSION-TRACEID-PARENTID-FLAGS (https://www.w3.org/TR/trace-context/#traceparent-header).
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+// traceparent: VERSION-TRACEID-PARENTID-FLAGS, lower-case hex only
+// (https://www.w3.org/TR/trace-context/#traceparent-header). A later version may append fields after
+// another "-"; version 00 has exactly these four, and version ff is invalid.
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const ZEROS = /^0+$/;
+
+function parseTraceparent(header: string): TraceContext | undefined {
+  const m = TRACEPARENT.exec(header);
+  if (!m) return undefined;
+  const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string | undefined];
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  // An all-zero trace or parent id is invalid, and the header must then be ignored.
+  if (ZEROS.test(traceId) || ZEROS.test(spanId)) return undefined;
+  // Bit 0 of the flags is "sampled"; the other bits are reserved.
+  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
+}
+
+const MAX_SPAN = 0xffffffffffffffffn;
+
+// The legacy header's span id is decimal, but Cloud Logging wants the 16-hex-digit form Trace API v2
+// uses (https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry#FIELDS.span_id); one that
+// does not fit in 64 bits is no span id at all.
+function hexSpan(decimal: string | undefined): string | undefined {
+  if (decimal === undefined || decimal.length > 20) return undefined;
+  const n = BigInt(decimal);
+  return n > 0n && n <= MAX_SPAN ? n.toString(16).padStart(16, '0') : undefined;
+}
 
 /** Reads the trace from `X-Cloud-Trace-Context` or `traceparent`; undefined when neither parses. */
 export function parseTrace(cloudTrace: string | undefined, traceparent: string | undefined): TraceContext | undefined {
   if (cloudTrace) {
     const m = CLOUD_TRACE.exec(cloudTrace.trim());
-    if (m) return { traceId: (m[1] as string).toLowerCase(), spanId: m[2], sampled: m[3] === undefined ? undefined : m[3] === '1' };
+    if (m && !ZEROS.test(m[1] as string)) return { traceId: (m[1] as string).toLowerCase(), spanId: hexSpan(m[2]), sampled: m[3] === undefined ? undefined : m[3] === '1' };
   }
-  if (traceparent) {
-    const m = TRACEPARENT.exec(traceparent.trim());
-    if (m && !/^0+$/.test(m[1] as string)) return { traceId: m[1] as string, spanId: m[2], sampled: (parseInt(m[4] as string, 16) & 1) === 1 };
-  }
-  return undefined;
+  return traceparent ? parseTraceparent(traceparent.trim()) : undefined;
 }
 
 /** Where lines go; tests swap it to capture them. */

@@ -85,6 +85,14 @@ describe('onefn build gcp / deploy gcp --dry-run', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: true, functions: [{ name: 'http', action: 'planned' }, { name: 'orders', action: 'planned' }] });
   });
 
+  it('--json plan names a user env that onefn overrides, and says so on stderr', async () => {
+    const r = await run('deploy', [app], { project: 'my-project', region: 'us-central1', env: 'NODE_ENV=development,API=x', 'dry-run': true, json: true });
+    expect(r.code).toBe(0);
+    const printed = JSON.parse(r.stdout) as { functions: Array<{ name: string; ignoredEnv: Array<{ name: string }> }> };
+    expect(printed.functions.map((f) => [f.name, f.ignoredEnv.map((v) => v.name)])).toEqual([['http', ['NODE_ENV']], ['orders', ['NODE_ENV']]]);
+    expect(r.stderr).toContain('plan: http: env NODE_ENV ignored: onefn deploys with NODE_ENV=production');
+  });
+
   it('names a bad option in one line', async () => {
     const r = await run('deploy', [app], { project: 'my-project', region: 'us-central1', runtime: 'nodejs16', 'dry-run': true });
     expect(r.code).toBe(1);

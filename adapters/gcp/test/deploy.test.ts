@@ -2,10 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deploy, DeployOptionError, type DeployOptions } from '@onefn/gcp/deploy';
-import { fakeGoogle, type FakeGoogle } from './fake-google.js';
+import { DEFAULT_POLICY, fakeGoogle, type FakeGoogle } from './fake-google.js';
 
 const app = fileURLToPath(new URL('./app/app.ts', import.meta.url));
 const scheduled = fileURLToPath(new URL('./app/scheduled.ts', import.meta.url));
+const privateApp = fileURLToPath(new URL('./app/private.ts', import.meta.url));
 
 // A real GoogleAuth whose client holds a fake, unexpired token: the real clients sign every call with it.
 function fakeAuth(): GoogleAuth {
@@ -23,6 +24,7 @@ beforeEach(() => {
   google.calls.length = 0;
   google.existing.clear();
   google.failCreate = undefined;
+  google.policies.clear();
 });
 
 const base = (): DeployOptions => ({
@@ -155,5 +157,79 @@ describe('deploy against a loopback Google', () => {
     const error = await deploy({ ...base(), entry: scheduled }).catch((e: unknown) => e);
     expect((error as DeployOptionError).option).toBe('serviceAccount');
     expect(google.calls).toEqual([]);
+  });
+
+  describe('public access follows the definition', () => {
+    const service = 'projects/my-project/locations/europe-west1/services/api';
+    const iam = (): string[] => google.calls.filter((c) => c.path.startsWith(`/v2/${service}:`)).map((c) => `${c.method} ${c.path.split(':').pop() ?? ''}`);
+    const invokers = (): string[] | undefined => google.policies.get(service)?.bindings.find((b) => b.role === 'roles/run.invoker')?.members;
+    const deployApi = (entry: string) => deploy({ ...base(), entry });
+
+    it('public -> private removes allUsers (with the etag read), keeps other bindings, and a repeat writes nothing', async () => {
+      await deployApi(app);
+      expect(invokers()).toEqual(['allUsers']);
+      const etag = google.policies.get(service)?.etag;
+      google.calls.length = 0;
+      const lines: string[] = [];
+      const result = await deploy({ ...base(), entry: privateApp, onProgress: (l) => lines.push(l) });
+      expect(result.functions).toEqual([expect.objectContaining({ name: 'api', action: 'updated', trigger: 'HTTP (authenticated)' })]);
+      expect(iam()).toEqual(['GET getIamPolicy', 'POST setIamPolicy']);
+      const written = google.calls.find((c) => c.path.endsWith(':setIamPolicy'))?.body as { policy: { etag: string; bindings: unknown[] } };
+      expect(written.policy.etag).toBe(etag);
+      expect(google.policies.get(service)?.bindings).toEqual(DEFAULT_POLICY.bindings);
+      expect(invokers()).toBeUndefined();
+      expect(lines).toContain('api: removed unauthenticated access (allUsers from roles/run.invoker)');
+
+      google.calls.length = 0;
+      await deployApi(privateApp);
+      expect(iam()).toEqual(['GET getIamPolicy']);
+    });
+
+    it('private -> public adds allUsers, and a repeat writes nothing', async () => {
+      await deployApi(privateApp);
+      // A new private function gets no IAM call at all.
+      expect(iam()).toEqual([]);
+      google.calls.length = 0;
+      await deployApi(app);
+      expect(iam()).toEqual(['GET getIamPolicy', 'POST setIamPolicy']);
+      expect(invokers()).toEqual(['allUsers']);
+      expect(google.policies.get(service)?.bindings).toContainEqual(DEFAULT_POLICY.bindings[0]);
+      google.calls.length = 0;
+      await deployApi(app);
+      expect(iam()).toEqual(['GET getIamPolicy']);
+      // The event function beside it is checked on update too, and never opened.
+      expect(google.calls.filter((c) => c.path.endsWith(':setIamPolicy'))).toEqual([]);
+    });
+
+    it('removes allUsers from an invoker binding shared with other members, keeping them', async () => {
+      google.existing.add('projects/my-project/locations/europe-west1/functions/api');
+      google.policies.set(service, { etag: 'e0', bindings: [{ role: 'roles/run.invoker', members: ['serviceAccount:ci@my-project.iam.gserviceaccount.com', 'allUsers'] }] });
+      await deployApi(privateApp);
+      expect(google.policies.get(service)?.bindings).toEqual([{ role: 'roles/run.invoker', members: ['serviceAccount:ci@my-project.iam.gserviceaccount.com'] }]);
+    });
+  });
+
+  describe('the environment onefn relies on wins over the user\'s', () => {
+    const env = { NODE_ENV: 'development', GOOGLE_CLOUD_PROJECT: 'other-project', K_SERVICE: 'x', X_GOOGLE_FOO: 'y', API_URL: 'https://api.example.com' };
+
+    it('deploys NODE_ENV=production and the real project, keeps the rest, and says what it ignored', async () => {
+      const lines: string[] = [];
+      const result = await deploy({ ...base(), entry: privateApp, env, onProgress: (l) => lines.push(l) });
+      const create = google.calls.find((c) => c.query['functionId'] === 'api')?.body as { serviceConfig: { environmentVariables: Record<string, string> } };
+      expect(create.serviceConfig.environmentVariables).toEqual({ NODE_ENV: 'production', GOOGLE_CLOUD_PROJECT: 'my-project', API_URL: 'https://api.example.com' });
+      expect(result.functions[0]?.ignoredEnv.map((v) => v.name)).toEqual(['NODE_ENV', 'GOOGLE_CLOUD_PROJECT', 'K_SERVICE', 'X_GOOGLE_FOO']);
+      expect(lines).toContainEqual(expect.stringMatching(/^api: env NODE_ENV ignored: onefn deploys with NODE_ENV=production/));
+      // Values may be secrets: named, never printed.
+      expect(lines.join('\n')).not.toContain('other-project');
+    });
+
+    it('the plan (and its JSON) names the ignored variables; a definition\'s own NODE_ENV counts too', async () => {
+      const lines: string[] = [];
+      const result = await deploy({ ...base(), entry: privateApp, dryRun: true, onProgress: (l) => lines.push(l) });
+      expect(JSON.parse(JSON.stringify(result)).functions[0].ignoredEnv).toEqual([{ name: 'NODE_ENV', reason: expect.stringContaining('stack trace') }]);
+      expect(lines).toContainEqual(expect.stringMatching(/^plan: api: env NODE_ENV ignored: /));
+      const plain = await deploy({ ...base(), entry: app, env: { NODE_ENV: 'production' }, dryRun: true });
+      expect(plain.functions.map((f) => f.ignoredEnv)).toEqual([[], []]);
+    });
   });
 });

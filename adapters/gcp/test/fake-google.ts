@@ -21,8 +21,18 @@ export interface FakeGoogle {
   pollsBeforeDone: number;
   /** When set, createFunction fails with this message. */
   failCreate: string | undefined;
+  /** Cloud Run IAM policies by service name; a service not listed starts with {@link DEFAULT_POLICY}. */
+  policies: Map<string, Policy>;
   close(): Promise<void>;
 }
+
+export interface Policy {
+  etag: string;
+  bindings: Array<{ role: string; members: string[] }>;
+}
+
+/** What a service's policy holds before anyone writes it: an admin binding onefn must keep. */
+export const DEFAULT_POLICY: Policy = { etag: 'BwE=', bindings: [{ role: 'roles/run.admin', members: ['user:ops@example.com'] }] };
 
 function read(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -37,7 +47,9 @@ function read(req: IncomingMessage): Promise<Buffer> {
  * on one loopback server, recording every call.
  */
 export async function fakeGoogle(): Promise<FakeGoogle> {
-  const state: Omit<FakeGoogle, 'url' | 'close'> = { calls: [], existing: new Set(), pollsBeforeDone: 1, failCreate: undefined };
+  const state: Omit<FakeGoogle, 'url' | 'close'> = { calls: [], existing: new Set(), pollsBeforeDone: 1, failCreate: undefined, policies: new Map() };
+  const policyOf = (service: string): Policy => state.policies.get(service) ?? structuredClone(DEFAULT_POLICY);
+  let etags = 0;
   const ops = new Map<string, { polls: number; fn: Record<string, unknown> }>();
   let opCount = 0;
   let url = '';
@@ -67,9 +79,11 @@ export async function fakeGoogle(): Promise<FakeGoogle> {
     };
     if (req.method === 'POST' && /\/functions$/.test(p)) {
       if (state.failCreate) return send(400, { error: { code: 400, message: state.failCreate, status: 'INVALID_ARGUMENT' } });
+      state.existing.add(String((body as Record<string, unknown>)['name']));
       return startOp(body as Record<string, unknown>);
     }
-    if (req.method === 'PATCH' && /\/functions\/[^/]+$/.test(p)) return startOp(body as Record<string, unknown>);
+    // The REST transport names the function in the path, not the body, on an update.
+    if (req.method === 'PATCH' && (m = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/functions\/[^/]+)$/.exec(p))) return startOp({ ...(body as Record<string, unknown>), name: m[1] });
     if (req.method === 'GET' && (m = /^\/v2\/(projects\/.*\/operations\/.*)$/.exec(p))) {
       const op = ops.get(m[1] as string);
       if (!op) return send(404, { error: { code: 404, message: 'no such operation' } });
@@ -77,8 +91,17 @@ export async function fakeGoogle(): Promise<FakeGoogle> {
       if (op.polls <= state.pollsBeforeDone) return send(200, { name: m[1], done: false });
       return send(200, { name: m[1], done: true, response: { '@type': 'type.googleapis.com/google.cloud.functions.v2.Function', ...op.fn } });
     }
-    if (req.method === 'GET' && p.endsWith(':getIamPolicy')) return send(200, { etag: 'BwE=', bindings: [{ role: 'roles/run.admin', members: ['user:ops@example.com'] }] });
-    if (req.method === 'POST' && p.endsWith(':setIamPolicy')) return send(200, (body as { policy: unknown }).policy);
+    // Cloud Run IAM keeps one policy per service and refuses a write whose etag is stale, as IAM does
+    // (https://cloud.google.com/iam/docs/policies#etag).
+    if (req.method === 'GET' && (m = /^\/v2\/(.+):getIamPolicy$/.exec(p))) return send(200, policyOf(m[1] as string));
+    if (req.method === 'POST' && (m = /^\/v2\/(.+):setIamPolicy$/.exec(p))) {
+      const service = m[1] as string;
+      const wanted = (body as { policy: Policy }).policy;
+      if (wanted.etag !== policyOf(service).etag) return send(409, { error: { code: 409, message: 'There were concurrent policy changes.', status: 'ABORTED' } });
+      const stored = { etag: `etag-${++etags}`, bindings: wanted.bindings ?? [] };
+      state.policies.set(service, stored);
+      return send(200, stored);
+    }
     if (req.method === 'POST' && p.endsWith('/jobs')) return state.existing.has('job') ? send(409, { error: { code: 409, message: 'Job already exists', status: 'ALREADY_EXISTS' } }) : send(200, body);
     if (req.method === 'PATCH' && p.includes('/jobs/')) return send(200, body);
     if (req.method === 'POST' && p.endsWith('/triggers')) return send(200, { name: 'projects/p/locations/r/operations/t1', done: false });

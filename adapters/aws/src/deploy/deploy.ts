@@ -5,7 +5,7 @@ import { createClients, destroyClients, type AwsClients, type ClientOptions } fr
 import {
   DEFAULT_PACING, ensureFunction, getAliasVersion, getFunction, listVersions, moveAlias, publish, waitUntilReady, type Pacing,
 } from './lambda-ops.js';
-import { checkOptions, DeployOptionError, functionConfig, type DeployOptionsInput } from './options.js';
+import { checkOptions, DeployOptionError, functionConfig, type DeployOptionsInput, type IgnoredVariable } from './options.js';
 import { ensureRole } from './role.js';
 import { describeTrigger, wireTrigger } from './triggers.js';
 
@@ -40,6 +40,8 @@ export interface DeployedFunction {
   readonly trigger: string;
   /** The Function URL, or the ARN of the trigger's source. */
   readonly endpoint: string | undefined;
+  /** Environment variables the definition asks for but Lambda reserves, so not set. */
+  readonly ignoredEnv: readonly IgnoredVariable[];
 }
 
 export interface DeployResult {
@@ -70,6 +72,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const plans = selectPlans(planFunctions(await loadModule(options.entry)), options.function);
   if (plans.length === 0) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const configs = plans.map((plan) => functionConfig(plan, options));
+  for (const config of configs) for (const v of config.ignoredEnv) progress(`${options.dryRun ? 'would ignore' : 'ignoring'} ${config.name}'s env ${v.name}: ${v.reason}`);
   const artifacts: LambdaArtifact[] = [];
   for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime, httpEvents: checked.httpEvents }));
 
@@ -79,7 +82,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       const config = configs[i] as ReturnType<typeof functionConfig>;
       progress(`${plan.name}: would deploy ${artifact.zip.byteLength} bytes (CodeSha256 ${artifact.codeSha256}), ${config.memory} MB, ${config.timeout} s, ${checked.runtime}`);
       progress(`${plan.name}: would point alias ${checked.alias} at the new version and wire ${describeTrigger(plan)}`);
-      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined };
+      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv };
     });
     return { dryRun: true, region: checked.region, functions };
   }
@@ -119,7 +122,7 @@ async function deployOne(
   const account = arnParts[4] ?? '';
   const aliasArn = `${arnParts.slice(0, 7).join(':')}:${o.alias}`;
   const endpoint = await wireTrigger(clients, plan, { name: plan.name, alias: o.alias, arn: aliasArn, region: o.region, account, partition, pacing: o.pacing, progress: o.progress });
-  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, version, alias: o.alias, trigger: describeTrigger(plan), endpoint };
+  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, version, alias: o.alias, trigger: describeTrigger(plan), endpoint, ignoredEnv: config.ignoredEnv };
 }
 
 export interface RollbackOptions extends CallOptions {

@@ -35,13 +35,31 @@ export interface CheckedOptions {
   httpEvents: HttpEvents;
 }
 
+/** A variable a definition asks for that the deploy leaves out, and why (never its value: it may be a secret). */
+export interface IgnoredVariable {
+  readonly name: string;
+  readonly reason: string;
+}
+
 /** What one function deploys with, after the definition's settings and the command's overrides. */
 export interface FunctionConfig {
   name: string;
   memory: number;
   timeout: number;
   env: Record<string, string>;
+  ignoredEnv: IgnoredVariable[];
 }
+
+// Lambda sets these itself and refuses a configuration that names one, failing the deploy half-way
+// (after the role, and after the code of an update); the runtime entry reads AWS_LAMBDA_FUNCTION_NAME
+// and the runtime client AWS_LAMBDA_RUNTIME_API and _HANDLER.
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+const RESERVED_ENV = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
 
 function checkRange(option: string, value: number | undefined, range: { min: number; max: number }, unit: string): void {
   if (value === undefined) return;
@@ -77,11 +95,16 @@ export function functionConfig(plan: FunctionPlan, input: DeployOptionsInput): F
   const timeout = input.timeout ?? plan.settings.timeout ?? 30;
   checkRange('memory', memory, MEMORY_MB, 'MB');
   checkRange('timeout', timeout, TIMEOUT_S, 'seconds');
-  const env = { ...plan.settings.env };
+  const env: Record<string, string> = {};
+  const ignoredEnv: IgnoredVariable[] = [];
+  for (const [key, value] of Object.entries(plan.settings.env ?? {})) {
+    if (RESERVED_ENV.has(key)) ignoredEnv.push({ name: key, reason: 'reserved by Lambda, which sets it itself' });
+    else env[key] = value;
+  }
   const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (size > ENV_BYTES) throw new DeployOptionError('env', `${name}'s environment is ${size} bytes; Lambda allows ${ENV_BYTES}`);
   if (plan.kind === 'schedule' && plan.definition.kind === 'schedule' && plan.definition.trigger.timeZone !== 'UTC') {
     throw new DeployOptionError('timeZone', `${name} runs in ${plan.definition.trigger.timeZone}, but EventBridge rules run in UTC; write the schedule in UTC`);
   }
-  return { name, memory, timeout, env };
+  return { name, memory, timeout, env, ignoredEnv };
 }

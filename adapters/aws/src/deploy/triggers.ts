@@ -1,7 +1,8 @@
 import { DescribeRuleCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   AddPermissionCommand, CreateEventSourceMappingCommand, CreateFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, GetPolicyCommand,
-  ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionUrlConfigCommand, type AddPermissionCommandInput,
+  ListEventSourceMappingsCommand, RemovePermissionCommand, UpdateEventSourceMappingCommand, UpdateFunctionUrlConfigCommand,
+  type AddPermissionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, type LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, SubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
@@ -68,7 +69,34 @@ async function ensurePermissions(clients: AwsClients, t: Target, statements: Arr
   }
 }
 
-/** HTTP: a Function URL on the alias; public only when the definition says so. */
+// The statements that open a Function URL to everyone; onefn adds them for `public: true` only.
+const PUBLIC_URL_STATEMENTS: Array<Omit<AddPermissionCommandInput, 'FunctionName' | 'Qualifier'>> = [
+  // Public URLs need both: InvokeFunctionUrl with auth type NONE, and InvokeFunction limited to
+  // calls through the URL. https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+  { StatementId: 'onefn-url-public', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' },
+  { StatementId: 'onefn-url-invoke', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true },
+];
+
+/** Removes onefn's public-URL statements that are present (a function that is no longer public). */
+async function removePublicPermissions(clients: AwsClients, t: Target): Promise<void> {
+  const present = await statementIds(clients, t);
+  for (const { StatementId } of PUBLIC_URL_STATEMENTS) {
+    if (!StatementId || !present.has(StatementId)) continue;
+    try {
+      await withRetry(t.pacing, t.progress, t.name, () => clients.lambda.send(new RemovePermissionCommand({ FunctionName: t.name, Qualifier: t.alias, StatementId })));
+    } catch (error) {
+      // Already gone (removed by someone else meanwhile) is what was wanted.
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+    t.progress(`${t.name}: removed the public statement ${StatementId}`);
+  }
+}
+
+/**
+ * HTTP: a Function URL on the alias; public only when the definition says so. A function that is
+ * no longer public has its URL switched to AWS_IAM first (which closes it at once), then loses the
+ * `Principal: *` statements, which would otherwise open it again should the auth type ever change.
+ */
 async function wireUrl(clients: AwsClients, t: Target, isPublic: boolean): Promise<string | undefined> {
   const AuthType = isPublic ? 'NONE' : 'AWS_IAM';
   let url: string | undefined;
@@ -84,14 +112,8 @@ async function wireUrl(clients: AwsClients, t: Target, isPublic: boolean): Promi
     url = (await clients.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType }))).FunctionUrl;
     t.progress(`${t.name}: Function URL ${url ?? ''} (auth ${AuthType})`);
   }
-  if (isPublic) {
-    // Public URLs need both statements: InvokeFunctionUrl with auth type NONE, and InvokeFunction
-    // limited to calls through the URL. https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
-    await ensurePermissions(clients, t, [
-      { StatementId: 'onefn-url-public', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' },
-      { StatementId: 'onefn-url-invoke', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true },
-    ]);
-  }
+  if (isPublic) await ensurePermissions(clients, t, PUBLIC_URL_STATEMENTS);
+  else await removePublicPermissions(clients, t);
   return url;
 }
 

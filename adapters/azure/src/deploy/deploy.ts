@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { OnefnError } from 'onefn';
 import { DeployOptionError } from 'onefn/build';
 import type { AzureFunctionSpec } from '../bindings.js';
+import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-settings.js';
 import { buildFunctionApp } from './build.js';
 import { type DeployOptions, validateDeployOptions } from './options.js';
 
@@ -13,6 +14,8 @@ export interface DeployResult {
   readonly plan: 'flex' | 'consumption';
   readonly sha256: string;
   readonly steps: readonly string[];
+  /** App settings asked for but not set, because onefn's own value wins. */
+  readonly ignoredSettings: readonly IgnoredSetting[];
   readonly functions: ReadonlyArray<{ name: string; trigger: string; url?: string }>;
 }
 
@@ -85,7 +88,9 @@ export async function deployFunctionApp(options: DeployOptions): Promise<DeployR
     `deploy zip (${pkg.zip.byteLength} bytes, sha256 ${pkg.sha256})`,
     ...subscriptions.map((s) => `subscribe ${s.name} to Blob events of ${v.storageAccount}`),
   ];
-  const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, steps };
+  const ignored = ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings);
+  const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, steps, ignoredSettings: ignored };
+  for (const { name, reason } of ignored) log(`${options.dryRun ? 'plan: ' : ''}app setting ${name} ignored: ${reason}`);
   if (options.dryRun) {
     for (const step of steps) log(`plan: ${step}`);
     return { ...base, dryRun: true, functions: pkg.functions.map((s) => ({ name: s.name, trigger: s.trigger.kind })) };
@@ -138,12 +143,8 @@ export async function deployFunctionApp(options: DeployOptions): Promise<DeployR
   const key = keys.keys?.[0]?.value;
   if (!key) throw new AzureDeployError('read storage account key', new Error('the account returned no key'));
   const connection = `DefaultEndpointsProtocol=https;AccountName=${v.storageAccount};AccountKey=${key};EndpointSuffix=core.windows.net`;
-  const appSettings: Record<string, string> = {
-    AzureWebJobsStorage: connection,
-    FUNCTIONS_EXTENSION_VERSION: '~4',
-    ...(v.plan === 'flex' ? { DEPLOYMENT_STORAGE_CONNECTION_STRING: connection } : { FUNCTIONS_WORKER_RUNTIME: 'node', WEBSITE_NODE_DEFAULT_VERSION: `~${v.nodeVersion}` }),
-    ...settings,
-  };
+  // onefn's settings last: a user value for one of them is ignored (and reported above).
+  const appSettings: Record<string, string> = { ...settings, ...onefnSettings(v.plan, v.nodeVersion, connection) };
   const farm = await step(steps[2 + queues.length + containers.length] as string, () =>
     web.appServicePlans.createOrUpdate(resourceGroup, planName, v.plan === 'flex'
       ? { location, kind: 'functionapp', sku: { name: 'FC1', tier: 'FlexConsumption' }, reserved: true }

@@ -1,8 +1,9 @@
 import type { v2 as FunctionsV2 } from '@google-cloud/functions';
 import { buildArchive } from './archive.js';
+import type { IgnoredVariable } from './environment.js';
 import { functionSpec, type FunctionSpec } from './function-spec.js';
 import { DeployOptionError, validateOptions, type DeployOptions } from './options.js';
-import { type Auth, ensureInvoker, ensureSchedulerJob, ensureStorageTrigger, uploadArchive } from './rest.js';
+import { type Auth, ensureSchedulerJob, ensureStorageTrigger, setPublicAccess, uploadArchive } from './rest.js';
 
 /** What happened to one function. */
 export interface DeployedFunction {
@@ -12,6 +13,8 @@ export interface DeployedFunction {
   readonly url: string | undefined;
   readonly entryPoint: string;
   readonly trigger: string;
+  /** Environment variables asked for but not set, because onefn or Cloud Run owns them. */
+  readonly ignoredEnv: readonly IgnoredVariable[];
 }
 
 export interface DeployResult {
@@ -106,9 +109,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const built = await buildArchive({ entry: options.entry, routedName: options.routedName });
   const specs = built.plans.map((plan) => functionSpec(plan, options));
   progress(`built ${built.zip.byteLength} bytes (sha256 ${built.sha256}) for ${specs.map((s) => s.id).join(', ')}`);
+  const mark = options.dryRun ? 'plan: ' : '';
+  for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
-    return { dryRun: true, sha256: built.sha256, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.id, trigger: triggerOf(s) })) };
+    return { dryRun: true, sha256: built.sha256, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.id, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
   }
   const auth = (options.auth ?? new (await import('google-auth-library')).GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })) as Auth;
   if (typeof (auth as { request?: unknown }).request !== 'function') throw new DeployOptionError('auth', 'must be a GoogleAuth (or have request() and fetch())');
@@ -143,9 +148,12 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       const serviceConfig = (fn['serviceConfig'] ?? {}) as { uri?: string; service?: string };
       const url = serviceConfig.uri ?? (typeof fn['url'] === 'string' ? fn['url'] : undefined);
       const service = serviceConfig.service || `${parent}/services/${id.toLowerCase()}`;
-      if (spec.public) {
-        progress(`${id}: allowing unauthenticated calls (roles/run.invoker for allUsers)`);
-        await ensureInvoker(auth, options, service);
+      // A new function starts with no invoker binding; one that exists may have been public before and
+      // must not stay open once its definition says otherwise.
+      if (spec.public || update) {
+        const change = await setPublicAccess(auth, options, service, spec.public);
+        if (change === 'granted') progress(`${id}: allowed unauthenticated calls (roles/run.invoker for allUsers)`);
+        if (change === 'revoked') progress(`${id}: removed unauthenticated access (allUsers from roles/run.invoker)`);
       }
       if (spec.extraStorageTrigger) {
         progress(`${id}: adding the Eventarc trigger for ${spec.extraStorageTrigger.eventType}`);
@@ -157,7 +165,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         await ensureSchedulerJob(auth, options, id, url, spec.schedule);
       }
       progress(`${id}: ${update ? 'updated' : 'created'}${url ? ` at ${url}` : ''}`);
-      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: id, trigger: triggerOf(spec) });
+      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: id, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
     }
   } finally {
     await client.close().catch(() => {});

@@ -1,4 +1,5 @@
 import { toUnixCron, type FunctionPlan } from 'onefn/runtime';
+import { functionEnvironment, type IgnoredVariable } from './environment.js';
 import { DeployOptionError, type DeployOptions } from './options.js';
 
 /** The Cloud Functions v2 `Function` resource onefn sends (REST JSON field names). */
@@ -37,6 +38,8 @@ export interface FunctionSpec {
   readonly extraStorageTrigger: { readonly bucket: string; readonly eventType: string } | undefined;
   /** A Cloud Scheduler job calling the function over HTTP. */
   readonly schedule: { readonly cron: string; readonly timeZone: string } | undefined;
+  /** Variables asked for that the function does not get (see `functionEnvironment`). */
+  readonly ignoredEnv: readonly IgnoredVariable[];
 }
 
 const STORAGE_EVENT = { created: 'google.cloud.storage.object.v1.finalized', deleted: 'google.cloud.storage.object.v1.deleted' } as const;
@@ -51,9 +54,7 @@ export function functionName(options: Pick<DeployOptions, 'project' | 'region'>,
 /**
  * Maps a planned function to its Cloud Functions resource: runtime and entry point (the planned name
  * is both the function id and the `--target` the archive registers), memory, timeout, instances and
- * environment, and the Eventarc trigger for topics and buckets. `NODE_ENV=production` is set so that
- * Express, which parses bodies before any function runs, never answers a malformed body with a
- * stack trace; `GOOGLE_CLOUD_PROJECT` names the project in log traces.
+ * environment (see `functionEnvironment`), and the Eventarc trigger for topics and buckets.
  */
 export function functionSpec(plan: FunctionPlan, options: DeployOptions): FunctionSpec {
   const id = plan.name;
@@ -63,6 +64,7 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
   // https://cloud.google.com/functions/docs/configuring/timeout: 60 min for HTTP, 9 min for events.
   if (isEvent && timeout > 540) throw new DeployOptionError('timeout', `${id} is event-driven; its timeout can be at most 540 s, got ${timeout}`);
   const memory = options.memory ?? plan.settings.memory ?? 256;
+  const env = functionEnvironment(plan, options);
   const resource: FunctionResource = {
     name: functionName(options, id),
     environment: 'GEN_2',
@@ -71,7 +73,7 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
     serviceConfig: {
       availableMemory: `${memory}M`,
       timeoutSeconds: timeout,
-      environmentVariables: { NODE_ENV: 'production', GOOGLE_CLOUD_PROJECT: options.project, ...plan.settings.env, ...options.env },
+      environmentVariables: env.variables,
       ingressSettings: 'ALLOW_ALL',
     },
   };
@@ -103,5 +105,5 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
   if (options.maxInstances !== undefined) updateMask.push('serviceConfig.maxInstanceCount');
   if (options.serviceAccount) updateMask.push('serviceConfig.serviceAccountEmail');
   if (resource.eventTrigger) updateMask.push('eventTrigger');
-  return { plan, id, resource, updateMask, public: plan.kind === 'http' && plan.public, extraStorageTrigger, schedule };
+  return { plan, id, resource, updateMask, public: plan.kind === 'http' && plan.public, extraStorageTrigger, schedule, ignoredEnv: env.ignored };
 }

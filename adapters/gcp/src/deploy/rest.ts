@@ -42,23 +42,43 @@ export async function uploadArchive(url: string, zip: Uint8Array): Promise<void>
 }
 
 interface Policy {
-  bindings?: Array<{ role: string; members: string[] }>;
+  bindings?: Array<{ role: string; members: string[]; condition?: unknown }>;
   etag?: string;
 }
 
+const INVOKER = 'roles/run.invoker';
+const EVERYONE = 'allUsers';
+
+/** What {@link setPublicAccess} changed. */
+export type AccessChange = 'granted' | 'revoked' | 'unchanged';
+
 /**
- * Grants `roles/run.invoker` to `allUsers` on the function's Cloud Run service, keeping every other
- * binding: read the policy, add the member, write it back with its etag.
+ * Makes `allUsers` a Cloud Run invoker of the function's service, or takes it away, keeping every
+ * other binding: read the policy, change that one member, write it back with the etag it was read
+ * with (IAM refuses a stale etag rather than lose a concurrent change). Nothing is written when the
+ * policy already says what is wanted, so an unchanged deploy makes no IAM write. Only `allUsers`,
+ * the member onefn grants, is removed; an `allAuthenticatedUsers` someone added is theirs.
  */
-export async function ensureInvoker(auth: Auth, options: DeployOptions, service: string): Promise<void> {
+export async function setPublicAccess(auth: Auth, options: DeployOptions, service: string, open: boolean): Promise<AccessChange> {
   const url = `${base(options, 'run')}/v2/${service}`;
   const policy = await call<Policy>(auth, 'getIamPolicy', { url: `${url}:getIamPolicy`, method: 'GET' });
   const bindings = policy.bindings ?? [];
-  const invoker = bindings.find((b) => b.role === 'roles/run.invoker');
-  if (invoker?.members.includes('allUsers')) return;
-  if (invoker) invoker.members.push('allUsers');
-  else bindings.push({ role: 'roles/run.invoker', members: ['allUsers'] });
-  await call(auth, 'setIamPolicy', { url: `${url}:setIamPolicy`, method: 'POST', data: { policy: { ...policy, bindings } } });
+  // A conditional binding does not grant unconditionally, so it never counts as open access.
+  const invokers = bindings.filter((b) => b.role === INVOKER && !b.condition);
+  const isOpen = bindings.some((b) => b.role === INVOKER && b.members.includes(EVERYONE));
+  let next: Policy['bindings'];
+  if (open) {
+    if (invokers.some((b) => b.members.includes(EVERYONE))) return 'unchanged';
+    const invoker = invokers[0];
+    next = invoker ? bindings.map((b) => (b === invoker ? { ...b, members: [...b.members, EVERYONE] } : b)) : [...bindings, { role: INVOKER, members: [EVERYONE] }];
+  } else {
+    if (!isOpen) return 'unchanged';
+    next = bindings
+      .map((b) => (b.role === INVOKER ? { ...b, members: b.members.filter((m) => m !== EVERYONE) } : b))
+      .filter((b) => b.role !== INVOKER || b.members.length > 0);
+  }
+  await call(auth, 'setIamPolicy', { url: `${url}:setIamPolicy`, method: 'POST', data: { policy: { ...policy, bindings: next } } });
+  return open ? 'granted' : 'revoked';
 }
 
 /** Creates the Cloud Scheduler job that POSTs to the function with an OIDC token, or updates it. */
