@@ -1,18 +1,16 @@
 import { MalformedEventError } from './errors.js';
 
-// Byte/text conversions shared by the request and message models. Buffer is used when present (Node,
-// where every provider runs) because it is several times faster than TextEncoder/atob for these sizes.
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// Byte/text conversions shared by the request and message models. Every provider runs onefn on Node
+// (the core reads process.env and writes to process.stdout), so these use Buffer alone: it is several
+// times faster than TextEncoder/atob at these sizes, and a second, web-only path would be bytes every
+// deployed bundle carries but never runs.
 
 export function utf8Bytes(text: string): Uint8Array {
-  return typeof Buffer === 'function' ? Buffer.from(text, 'utf8') : encoder.encode(text);
+  return Buffer.from(text, 'utf8');
 }
 
 export function utf8Text(bytes: Uint8Array): string {
-  return typeof Buffer === 'function'
-    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
-    : decoder.decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** The value of one base64 character (either alphabet), or -1. */
@@ -25,23 +23,11 @@ function sextet(c: number): number {
   return -1;
 }
 
-function lenientDecode(text: string): Uint8Array | undefined {
-  if (typeof Buffer === 'function') return Buffer.from(text, 'base64');
-  try {
-    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Decodes base64 strictly: the standard (RFC 4648 §4) or the URL-safe (§5) alphabet, not both mixed;
  * padding optional but exact when present; nothing else (no whitespace, no stray `=`); and no bits set
  * past the last byte (§3.5): one text decodes to one byte string and back. Undefined for anything else.
- * Buffer.from and atob skip what they cannot read and would hand a handler other bytes than were sent.
+ * Buffer.from skips what they cannot read and would hand a handler other bytes than were sent.
  *
  * @example
  * decodeBase64('aGk=')   // Uint8Array [104, 105]
@@ -62,10 +48,10 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   }
   const urlSafe = text.indexOf('-') !== -1 || text.indexOf('_') !== -1;
   if (urlSafe && (text.indexOf('+') !== -1 || text.indexOf('/') !== -1)) return undefined;
-  const bytes = lenientDecode(text);
-  // The lenient decoder skips (or stops at) any character outside the alphabet, so every character
+  const bytes = Buffer.from(text, 'base64');
+  // Buffer's lenient decoder skips (or stops at) any character outside the alphabet, so every character
   // was read exactly when the length is the one `end` characters give.
-  return bytes && bytes.byteLength === Math.floor((end * 3) / 4) ? bytes : undefined;
+  return bytes.byteLength === Math.floor((end * 3) / 4) ? bytes : undefined;
 }
 
 /** True for strict base64 (see decodeBase64). Decode with decodeBase64 instead of checking first. */
@@ -86,10 +72,7 @@ export function base64Bytes(base64: string, refuse: Base64Refusal = refuseData):
 }
 
 export function bytesBase64(bytes: Uint8Array): string {
-  if (typeof Buffer === 'function') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 /**
@@ -107,7 +90,7 @@ export function rawBodySize(body: RawBody | undefined): number {
   const { data } = body;
   if (typeof data !== 'string') return data.byteLength;
   if (body.base64) return Math.floor((data.length * 3) / 4);
-  return typeof Buffer === 'function' ? Buffer.byteLength(data, 'utf8') : encoder.encode(data).byteLength;
+  return Buffer.byteLength(data, 'utf8');
 }
 
 export function rawBodyBytes(body: RawBody | undefined, refuse: Base64Refusal = refuseData): Uint8Array {

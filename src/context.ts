@@ -141,7 +141,7 @@ class InvocationContext implements Context {
    * cutoff, whichever was asked for first.
    */
   private abortMargin(): number {
-    return (this.margin ??= Math.min(500, Math.floor(this.remainingMs() / 10)));
+    return (this.margin ??= marginFor(this.remainingMs()));
   }
 
   get signal(): AbortSignal {
@@ -214,7 +214,12 @@ export function createContext(init: ContextInit = {}): Context {
 export function cutoffDelay(ctx: Context): number {
   if (ctx instanceof InvocationContext) return ctx.cutoffIn();
   const left = ctx.remainingMs();
-  return left - Math.floor(Math.min(500, Math.floor(left / 10)) / 2);
+  return left - Math.floor(marginFor(left) / 2);
+}
+
+/** The default abort margin: 500 ms, or a tenth of the time left if less. */
+function marginFor(left: number): number {
+  return Math.min(500, Math.floor(left / 10));
 }
 
 /** Ends a context at the cutoff: its timer cleared, its signal (if a handler took it) aborted. */

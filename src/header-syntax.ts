@@ -17,18 +17,6 @@ export function isToken(text: string): boolean {
   return TOKEN.test(text);
 }
 
-/** A header name for a message: escaped, and short, since a bad name may carry a whole injected line. */
-function quote(name: string): string {
-  return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}...` : name);
-}
-
-function badValue(header: string, label: string, value: string): HeaderError {
-  const at = value.search(FORBIDDEN);
-  if (at === -1) return new HeaderError(header, `${label} is not a Set-Cookie value: it must start with a cookie name (an HTTP token) and "="`);
-  const code = value.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
-  return new HeaderError(header, `${label} has a character HTTP forbids in a header (U+${code} at index ${at}): CR, LF, another control character, or one above U+00FF`);
-}
-
 const isSetCookie = (name: string): boolean => name.length === 10 && name.toLowerCase() === 'set-cookie';
 
 // Names already found valid (Set-Cookie aside, whose values need more checking). Header names are
@@ -37,17 +25,21 @@ const isSetCookie = (name: string): boolean => name.length === 10 && name.toLowe
 const KNOWN_NAMES = new Set<string>();
 const MAX_KNOWN_NAMES = 256;
 
-/** Throws for a name that is not a token; true when the name is a plain header (not Set-Cookie). */
-function learnName(name: string): boolean {
-  if (!TOKEN.test(name)) throw new HeaderError(name, `Response header name ${quote(name)} is not an HTTP token`);
-  if (isSetCookie(name)) return false;
-  if (KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.add(name);
-  return true;
+/**
+ * Refuses a header. The message names the header (escaped and cut short: a bad name may carry a whole
+ * injected line) and never repeats the value. Kept terse: this ships in every deployed bundle.
+ */
+function refuse(name: string, why: string): never {
+  throw new HeaderError(name, `Response header ${JSON.stringify(name.slice(0, 40))} ${why}`);
 }
 
-function checkOne(name: string, value: unknown, label: string, cookie: boolean): void {
-  if (typeof value !== 'string') throw new HeaderError(name, `${label} must be a string, got ${value === null ? 'null' : typeof value}`);
-  if (cookie ? !SET_COOKIE.test(value) : FORBIDDEN.test(value)) throw badValue(name, label, value);
+const FORBIDDEN_VALUE = 'holds CR, LF or another character HTTP forbids';
+const NOT_SET_COOKIE = 'is not a sendable "name=value" Set-Cookie line';
+
+/** One value of a header: a string that can go on the wire, or a `name=...` line for Set-Cookie. */
+function checkValue(name: string, value: unknown, cookie: boolean): void {
+  if (typeof value !== 'string') refuse(name, `must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (cookie ? !SET_COOKIE.test(value) : FORBIDDEN.test(value)) refuse(name, cookie ? NOT_SET_COOKIE : FORBIDDEN_VALUE);
 }
 
 /**
@@ -57,32 +49,32 @@ function checkOne(name: string, value: unknown, label: string, cookie: boolean):
  * well: this runs for every header of every response.
  */
 export function checkHeader(name: string, value: unknown): string | readonly string[] {
-  const plain = KNOWN_NAMES.has(name) || learnName(name);
+  let plain = KNOWN_NAMES.has(name);
+  if (!plain) {
+    if (!TOKEN.test(name)) refuse(name, 'is not an HTTP token');
+    plain = !isSetCookie(name);
+    if (plain && KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.add(name);
+  }
   if (typeof value === 'string') {
     // json()'s content type is a constant: compared by identity, it needs no scan.
-    if (value === JSON_TYPE && plain) return value;
-    if (plain ? FORBIDDEN.test(value) : !SET_COOKIE.test(value)) throw badValue(name, `Response header ${quote(name)}`, value);
+    if (value !== JSON_TYPE || !plain) checkValue(name, value, !plain);
     return value;
   }
   // Any number prints as digits, "-", "+", ".", "e", "Infinity" or "NaN": always sendable.
   if (typeof value === 'number') return String(value);
-  if (!Array.isArray(value)) {
-    throw new HeaderError(name, `Response header ${quote(name)} must be a string, a number or a list of strings, got ${value === null ? 'null' : typeof value}`);
-  }
-  for (let i = 0; i < value.length; i++) checkOne(name, value[i], `Response header ${quote(name)}[${i}]`, !plain);
+  if (!Array.isArray(value)) refuse(name, 'must be a string, a number or a list of strings');
+  for (const item of value as unknown[]) checkValue(name, item, !plain);
   return value as readonly string[];
 }
 
 /** Checks a result's `cookies`: a list of Set-Cookie strings, each `name=...` and sendable. */
 export function checkCookies(cookies: unknown): readonly string[] {
-  if (!Array.isArray(cookies)) throw new HeaderError('set-cookie', `cookies must be a list of Set-Cookie strings, got ${cookies === null ? 'null' : typeof cookies}`);
-  // The loop that passes is kept free of calls; only a failure goes on to say which value and why.
-  let i = 0;
-  for (; i < cookies.length; i++) {
+  if (!Array.isArray(cookies)) refuse('set-cookie', 'values (cookies) must be a list of strings');
+  // The loop that passes is kept free of calls; only a failure goes on to say why.
+  for (let i = 0; i < cookies.length; i++) {
     const cookie: unknown = cookies[i];
-    if (typeof cookie !== 'string' || !SET_COOKIE.test(cookie)) break;
+    if (typeof cookie !== 'string' || !SET_COOKIE.test(cookie)) checkValue('set-cookie', cookie, true);
   }
-  if (i < cookies.length) checkOne('set-cookie', cookies[i], `Set-Cookie value ${i + 1} of ${cookies.length}`, true);
   return cookies as readonly string[];
 }
 

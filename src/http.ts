@@ -75,7 +75,7 @@ export interface HttpRequest<Body = unknown, Query = QueryRecord, Params = Recor
 const NO_PARAMS: Readonly<Record<string, string>> = EMPTY_RECORD;
 // A body the provider marks base64-encoded that is not: the client's error, named without echoing it.
 const refuseBody: Base64Refusal = () =>
-  new HttpError(400, 'Malformed body: it is marked base64-encoded but is not valid base64', { code: 'MALFORMED_BASE64' });
+  new HttpError(400, 'Malformed body: marked base64-encoded but not valid base64', { code: 'MALFORMED_BASE64' });
 // Providers send methods upper-case; only other spellings pay for toUpperCase, which is measurable per call.
 const UPPER_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 const UNSET = Symbol('unset');

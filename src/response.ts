@@ -1,4 +1,5 @@
 // What HTTP handlers return, the helpers that build it, and the data adapters send.
+import { utf8Text } from './bytes.js';
 import { HeaderError, StatusError } from './errors.js';
 import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
 
@@ -191,7 +192,7 @@ export async function fromWebResponse(response: Response): Promise<ResponseData>
   const cookies = checkCookies(response.headers.getSetCookie());
   const type = response.headers.get('content-type') ?? '';
   const buffer = new Uint8Array(await response.arrayBuffer());
-  const body = buffer.byteLength === 0 ? '' : TEXTUAL.test(type) ? new TextDecoder().decode(buffer) : buffer;
+  const body = buffer.byteLength === 0 ? '' : TEXTUAL.test(type) ? utf8Text(buffer) : buffer;
   return { status: response.status, headers, cookies, body };
 }
 

@@ -1,4 +1,5 @@
 import { type Context, disposeContext } from './context.js';
+import { utf8Text } from './bytes.js';
 import { raceCutoff } from './cutoff.js';
 import type {
   CloudEventDefinition, Definition, EventDefinition, HttpDefinition, MessageDefinition, ScheduleDefinition, StorageDefinition,
@@ -77,7 +78,7 @@ function runOne(def: EventDefinition, item: Item, ctx: Context): void | Promise<
     let data: unknown = event.data;
     // Structured events carry JSON; binary-mode and base64 data arrive as bytes or text.
     if (data instanceof Uint8Array || typeof data === 'string') {
-      const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+      const text = typeof data === 'string' ? data : utf8Text(data);
       try {
         data = JSON.parse(text);
       } catch {

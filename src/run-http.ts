@@ -1,7 +1,7 @@
 import { type Context, DeadlineError, disposeContext } from './context.js';
 import { raceCutoff } from './cutoff.js';
 import type { HttpDefinition } from './definition.js';
-import { DeadlineExceededError, HeaderError, HttpError, ValidationError } from './errors.js';
+import { DeadlineExceededError, HttpError, ValidationError } from './errors.js';
 import { checkHeaderRecord } from './header-syntax.js';
 import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
@@ -24,8 +24,7 @@ export function errorResponse(error: unknown, ctx: Context): ResponseData {
     try {
       checkHeaderRecord(error.headers);
     } catch (bad) {
-      const { header, message } = bad as HeaderError;
-      return unexpected(new HeaderError(header, `${message} (in the headers of an HttpError ${error.status})`, { cause: error }), ctx);
+      return unexpected(bad, ctx);
     }
     return problemFromError(error);
   }
@@ -38,13 +37,13 @@ export function errorResponse(error: unknown, ctx: Context): ResponseData {
 
 /** At the cutoff: the handler is abandoned, and the client told why. */
 function timedOut(ctx: Context): ResponseData {
-  ctx.log.error('Handler did not finish before the deadline; answered 504', { deadline: new Date(ctx.deadline).toISOString() });
+  ctx.log.error('Handler missed its deadline; answered 504', { deadline: new Date(ctx.deadline).toISOString() });
   return problemFromError(new DeadlineExceededError());
 }
 
 function lateSettle(ctx: Context, outcome: unknown, rejected: boolean): void {
-  if (rejected) ctx.log.error('Handler failed after its deadline; the client already had a 504', { error: outcome });
-  else ctx.log.warn('Handler finished after its deadline; its answer was dropped (the client already had a 504)');
+  if (rejected) ctx.log.error('Handler failed after its deadline (answered 504)', { error: outcome });
+  else ctx.log.warn('Handler finished after its deadline (answered 504)');
 }
 
 function bodyInput(req: PortableRequest): unknown {

@@ -71,7 +71,7 @@ describe('HTTP', () => {
     expect(res.status).toBe(504);
     expect(res.header('content-type')).toBe('application/problem+json');
     expect(res.json()).toMatchObject({ status: 504, code: 'DEADLINE_EXCEEDED', detail: 'The function did not finish before its deadline' });
-    expect(res.logs.messages('error')).toEqual(['Handler did not finish before the deadline; answered 504']);
+    expect(res.logs.messages('error')).toEqual(['Handler missed its deadline; answered 504']);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -105,9 +105,9 @@ describe('HTTP', () => {
     vi.useRealTimers();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(unhandled).toEqual([]);
-    const failed = failing.value!.logs.entries.find((e) => e.message === 'Handler failed after its deadline; the client already had a 504');
+    const failed = failing.value!.logs.entries.find((e) => e.message === 'Handler failed after its deadline (answered 504)');
     expect((failed?.fields['error'] as { message: string }).message).toBe('too late, and broken');
-    expect(finishing.value!.logs.messages('warn')).toEqual(['Handler finished after its deadline; its answer was dropped (the client already had a 504)']);
+    expect(finishing.value!.logs.messages('warn')).toEqual(['Handler finished after its deadline (answered 504)']);
   });
 
   it('arms no timer for a synchronous handler, and clears it when an async one finishes in time', async () => {

@@ -75,7 +75,7 @@ describe('a request body marked base64-encoded that is not', () => {
     const res = await invoke(def, req);
     expect(res.status).toBe(400);
     expect(res.header('content-type')).toBe('application/problem+json');
-    expect(res.json()).toMatchObject({ code: 'MALFORMED_BASE64', detail: 'Malformed body: it is marked base64-encoded but is not valid base64' });
+    expect(res.json()).toMatchObject({ code: 'MALFORMED_BASE64', detail: 'Malformed body: marked base64-encoded but not valid base64' });
     expect(res.text()).not.toMatch(/secret|bm90/);
   });
 

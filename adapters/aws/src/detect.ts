@@ -86,21 +86,37 @@ const SOURCES: Readonly<Record<string, string>> = {
 
 /** Names what arrived, in a few words, for an UnsupportedEventError. Never throws. */
 export function describeEvent(event: unknown): string {
-  if (event === null) return 'null';
-  if (event === undefined) return 'no event (undefined)';
-  if (Array.isArray(event)) return `a JSON array of ${event.length}`;
-  if (typeof event === 'string') return `a string (${event.length} characters)`;
-  if (typeof event !== 'object') return `a ${typeof event}`;
-  if (isFunctionUrlEvent(event)) return 'a Function URL request';
-  if (isHttpV2Event(event)) return 'an API Gateway HTTP API (v2) request';
-  if (isAlbEvent(event)) return 'an ALB request';
-  if (isHttpV1Event(event)) return 'an API Gateway REST API (v1) request';
+  const http = describeHttpEvent(event);
+  if (http !== undefined || typeof event !== 'object' || event === null) return http ?? describeShape(event);
   const source = recordSource(event);
   if (source) return SOURCES[source] ?? `records from ${JSON.stringify(source).slice(0, 60)}`;
   if (isS3EventBridgeEvent(event)) return `an S3 "${event['detail-type']}" event from EventBridge`;
   if (isScheduledEvent(event)) return 'an EventBridge scheduled event';
   if (isEventBridgeEvent(event)) return `an EventBridge event ("${event['detail-type'].slice(0, 60)}" from ${event.source.slice(0, 60)})`;
   if (isCloudEventJson(event)) return 'a CloudEvent';
+  return describeShape(event);
+}
+
+/**
+ * Names an HTTP event's source, or undefined for anything else. The payload 2.0 handler refuses
+ * with this and `describeShape` alone: a deployed HTTP function then carries none of the event
+ * sources' names, which an HTTP-only Function URL never receives.
+ */
+export function describeHttpEvent(event: unknown): string | undefined {
+  if (isFunctionUrlEvent(event)) return 'a Function URL request';
+  if (isHttpV2Event(event)) return 'an API Gateway HTTP API (v2) request';
+  if (isAlbEvent(event)) return 'an ALB request';
+  if (isHttpV1Event(event)) return 'an API Gateway REST API (v1) request';
+  return undefined;
+}
+
+/** Names any value by its shape: its type, length, or first keys. */
+export function describeShape(event: unknown): string {
+  if (event === null) return 'null';
+  if (event === undefined) return 'no event (undefined)';
+  if (Array.isArray(event)) return `a JSON array of ${event.length}`;
+  if (typeof event === 'string') return `a string (${event.length} characters)`;
+  if (typeof event !== 'object') return `a ${typeof event}`;
   const keys = Object.keys(event).slice(0, 5).map((k) => k.slice(0, 30));
   return keys.length ? `an unknown event with keys ${keys.join(', ')}` : 'an empty object';
 }

@@ -4,7 +4,7 @@ import {
 } from 'onefn';
 import { batchError, createRequest, createRouter, runEvents, type BatchResult, type Router } from 'onefn/runtime';
 import {
-  describeEvent, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
+  describeEvent, describeHttpEvent, describeShape, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
   isS3EventBridgeEvent, isScheduledEvent, isSnsEvent, isSqsEvent,
 } from './detect.js';
 import { fromLambdaContext } from './from-context.js';
@@ -47,7 +47,7 @@ export function httpV2Handler(definitions: readonly HttpDefinition[], options: H
   const router = createRouter(definitions);
   const sink = options.logSink;
   return async (event, context) => {
-    if (!isHttpV2Event(event)) throw new UnsupportedEventError(describeEvent(event), V2_SOURCES);
+    if (!isHttpV2Event(event)) throw new UnsupportedEventError(describeHttpEvent(event) ?? describeShape(event), V2_SOURCES);
     const answer = answerV2(router, event, context, sink);
     return answer instanceof Promise ? await answer : answer;
   };

@@ -76,7 +76,7 @@ describe('a body marked base64-encoded that is not base64', () => {
     const res = await call(event);
     expect(res.status).toBe(400);
     expect(res.type).toBe('application/problem+json');
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'MALFORMED_BASE64', detail: 'Malformed body: it is marked base64-encoded but is not valid base64' });
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'MALFORMED_BASE64', detail: 'Malformed body: marked base64-encoded but not valid base64' });
     expect(res.body).not.toMatch(/secret|eyJ/);
   });
 
