@@ -10,6 +10,7 @@ import { compare, type CaseSpec, type Plan } from './harness.js';
 import { awsOrderEvent, awsSqsEvent } from './payloads.js';
 import { cached, driver, root, version } from './paths.js';
 import { aheadLines, coldTable, gzipBytes, kb, ratioTable, sizeTable } from './report.js';
+import { Verdicts } from './verdicts.js';
 import { expectedOrderAnswer, largeOrder, messageBody, ORDER_BODY, orderSetCookie, type OrderBody } from './workload.js';
 
 const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
@@ -54,10 +55,15 @@ const orderCases = (eventFile: string, body: OrderBody): { base: CaseSpec; peers
 });
 const realistic = orderCases(orderEvent, ORDER_BODY);
 const out: string[] = [];
+const verdicts = new Verdicts();
 const orderRows = await compare(realistic.base, realistic.peers, PLAN);
-out.push(ratioTable('Function URL request: a route parameter, a query string, a cookie, 10 headers, a ~200 B JSON body; JSON answer with a header and a Set-Cookie', orderRows, PLAN, { [ONEFN]: 1.5, [ONEFN_ZOD]: 2.0 }));
+const orderTargets = { [ONEFN]: 1.5, [ONEFN_ZOD]: 2.0 };
+out.push(ratioTable('Function URL request: a route parameter, a query string, a cookie, 10 headers, a ~200 B JSON body; JSON answer with a header and a Set-Cookie', orderRows, PLAN, orderTargets));
 // Each peer against the onefn case that does the same work: Powertools validates the body with zod.
-out.push(aheadLines(orderRows, [[ONEFN, MIDDY], [ONEFN, HONO], [ONEFN_ZOD, POWERTOOLS], [ONEFN_ZOD, ENVELOPE]]));
+const peers = [[ONEFN, MIDDY], [ONEFN, HONO], [ONEFN_ZOD, POWERTOOLS], [ONEFN_ZOD, ENVELOPE]] as const;
+out.push(aheadLines(orderRows, peers));
+verdicts.ratios('AWS, realistic request', orderRows, orderTargets);
+verdicts.ahead('AWS, realistic request', orderRows, peers);
 
 const large = largeOrder();
 const largeEvent = event('order-100kb', awsOrderEvent(large));
@@ -73,6 +79,7 @@ for (const size of [10, 1, 100]) {
   const plan = size === 100 ? SCALE_PLAN : PLAN;
   const rows = await compare(awsCase('hand-written batch handler', nativeSqs, file, sqsExpect(size)), [awsCase('onefn queue', onefnQueue, file, sqsExpect(size))], plan);
   out.push(ratioTable(size === 10 ? 'SQS batch of 10' : `Scaling: SQS batch of ${size}`, rows, plan, size === 10 ? { 'onefn queue': 1.5 } : {}));
+  if (size === 10) verdicts.ratios('AWS, SQS batch of 10', rows, { 'onefn queue': 1.5 });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -81,7 +88,10 @@ for (const size of [10, 1, 100]) {
 const coldCases = [realistic.base, ...realistic.peers];
 const builtBy: Record<string, BuiltCase | undefined> = { 'hand-written handler': native, [ONEFN]: onefn, [ONEFN_ZOD]: onefnZod, [MIDDY]: middy, [POWERTOOLS]: powertools, [ENVELOPE]: envelope, [HONO]: hono };
 const sizes = Object.fromEntries(Object.entries(builtBy).map(([name, b]) => [name, b ? kb(gzipBytes(b.code)) : '']));
-out.push(coldTable(`Cold start on Lambda: import of the bundled index.mjs, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, await coldStarts(coldCases, RUNS), sizes, { [ONEFN]: 2, [ONEFN_ZOD]: 2 }));
+const coldRows = await coldStarts(coldCases, RUNS);
+out.push(coldTable(`Cold start on Lambda: import of the bundled index.mjs, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2, [ONEFN_ZOD]: 2 }));
+verdicts.firstInvocation('AWS', coldRows, ONEFN, 2);
+verdicts.firstInvocation('AWS', coldRows, ONEFN_ZOD, 2);
 
 // ---------------------------------------------------------------------------------------------------
 // Bundle weight: functions as `onefn build aws` bundles them (index.mjs, minified), gzipped.
@@ -108,4 +118,5 @@ out.push(sizeTable('Bundle weight on AWS (index.mjs, minified, gzip -9)', [
   { name: `examples/hello (GET and POST /hello, validated with zod/mini ${version('zod')} and English messages)`, code: exampleHello.code, target: 'over 10 KB: zod/mini is the next row' },
   { name: "zod/mini with English messages alone (examples/hello's schemas)", code: zodCode },
 ]));
-process.stdout.write(out.join('\n'));
+verdicts.add('AWS: hello function (bench/hello.ts) ≤ 10 KB gzip', `${kb(helloGzip)} KB`, helloGzip <= 10 * 1024);
+process.stdout.write(out.join('\n') + verdicts.line());

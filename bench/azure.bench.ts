@@ -11,6 +11,7 @@ import { compare, type CaseSpec, type Plan } from './harness.js';
 import { azureHelloTrigger, azureOrderTrigger, azureQueueTrigger } from './payloads.js';
 import { driver, version } from './paths.js';
 import { coldTable, gzipBytes, kb, ratioTable, sizeTable } from './report.js';
+import { Verdicts } from './verdicts.js';
 import { expectedOrderAnswer, HELLO_ANSWER, messageBody, ORDER_BODY, orderSetCookie } from './workload.js';
 
 const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
@@ -41,13 +42,23 @@ const hello = pair(nativeHello, onefnHello, azureHelloTrigger(), { status: 200, 
 const queue = pair(nativeQueue, onefnQueue, azureQueueTrigger(), { seen: messageBody(0).qty });
 
 const out: string[] = [];
+const verdicts = new Verdicts();
 const target = { [ONEFN]: 1.3 };
-out.push(ratioTable(`@azure/functions ${version('@azure/functions')}: the realistic request (route parameter, query, cookie, 10 headers, ~200 B JSON body; JSON, a header and a Set-Cookie back)`, await compare(orders[0], [orders[1]], PLAN), PLAN, target));
-out.push(ratioTable('Azure HTTP GET /api/hello?name=Ada (JSON answer)', await compare(hello[0], [hello[1]], PLAN), PLAN, target));
-out.push(ratioTable('Azure Storage queue message', await compare(queue[0], [queue[1]], PLAN), PLAN, target));
+const comparisons: Array<[label: string, title: string, cases: [CaseSpec, CaseSpec]]> = [
+  ['Azure, realistic request', `@azure/functions ${version('@azure/functions')}: the realistic request (route parameter, query, cookie, 10 headers, ~200 B JSON body; JSON, a header and a Set-Cookie back)`, orders],
+  ['Azure, GET /hello', 'Azure HTTP GET /api/hello?name=Ada (JSON answer)', hello],
+  ['Azure, Storage queue message', 'Azure Storage queue message', queue],
+];
+for (const [label, title, [base, onefn]] of comparisons) {
+  const rows = await compare(base, [onefn], PLAN);
+  out.push(ratioTable(title, rows, PLAN, target));
+  verdicts.ratios(label, rows, target);
+}
 
 const sizes = { [NATIVE]: kb(gzipBytes(nativeOrders.code)), [ONEFN]: kb(gzipBytes(onefnOrders?.code ?? '')) };
-out.push(coldTable(`Cold start on @azure/functions: import of the bundle, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, await coldStarts(orders, RUNS), sizes, { [ONEFN]: 2 }));
+const coldRows = await coldStarts(orders, RUNS);
+out.push(coldTable(`Cold start on @azure/functions: import of the bundle, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }));
+verdicts.firstInvocation('Azure', coldRows, ONEFN, 2);
 
 // onefn's share: its app entry over the same function written directly against @azure/functions,
 // both with @azure/functions bundled in as the deploy helper does.
@@ -56,4 +67,5 @@ out.push(sizeTable('Bundle weight on Azure (dist/index.mjs with @azure/functions
   { name: 'hello function, onefn (bench/hello.ts, built by @onefn/azure/deploy buildFunctionApp)', code: onefnHello?.code, target: `onefn's share ${kb(share)} KB: ≤ 3 KB ${share <= 3 * 1024 ? 'met' : 'MISSED'}` },
   { name: 'hello function written directly against @azure/functions (bench/native/azure-hello.ts), bundled the same way', code: nativeHello.code },
 ]));
-process.stdout.write(out.join('\n'));
+verdicts.add("Azure: onefn's share of the hello function ≤ 3 KB gzip over the same function on @azure/functions", `${kb(share)} KB`, share <= 3 * 1024);
+process.stdout.write(out.join('\n') + verdicts.line());

@@ -12,6 +12,7 @@ import { compare, type CaseSpec, type Plan } from './harness.js';
 import { gcpHelloRequest, gcpOrderRequest, gcpPubsubRequest } from './payloads.js';
 import { driver, version } from './paths.js';
 import { coldTable, gzipBytes, kb, ratioTable, sizeTable } from './report.js';
+import { Verdicts } from './verdicts.js';
 import { expectedOrderAnswer, HELLO_ANSWER, messageBody, ORDER_BODY, orderSetCookie } from './workload.js';
 
 const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
@@ -42,17 +43,28 @@ const hello = pair(nativeHello, onefnHello, gcpHelloRequest, { status: 200, json
 const topic = pair(nativeTopic, onefnTopic, gcpPubsubRequest(), { status: 204, seen: messageBody(0).qty });
 
 const out: string[] = [];
+const verdicts = new Verdicts();
 const target = { [ONEFN]: 1.3 };
-out.push(ratioTable(`functions-framework ${version('@google-cloud/functions-framework')}: the realistic request (route parameter, query, cookie, 10 headers, ~200 B JSON body; JSON, a header and a Set-Cookie back)`, await compare(orders[0], [orders[1]], PLAN), PLAN, target));
-out.push(ratioTable('GCP HTTP GET /hello?name=Ada (JSON answer)', await compare(hello[0], [hello[1]], PLAN), PLAN, target));
-out.push(ratioTable('GCP Pub/Sub message (binary-mode CloudEvent from Eventarc)', await compare(topic[0], [topic[1]], PLAN), PLAN, target));
+const comparisons: Array<[label: string, title: string, cases: [CaseSpec, CaseSpec]]> = [
+  ['GCP, realistic request', `functions-framework ${version('@google-cloud/functions-framework')}: the realistic request (route parameter, query, cookie, 10 headers, ~200 B JSON body; JSON, a header and a Set-Cookie back)`, orders],
+  ['GCP, GET /hello', 'GCP HTTP GET /hello?name=Ada (JSON answer)', hello],
+  ['GCP, Pub/Sub message', 'GCP Pub/Sub message (binary-mode CloudEvent from Eventarc)', topic],
+];
+for (const [label, title, [base, onefn]] of comparisons) {
+  const rows = await compare(base, [onefn], PLAN);
+  out.push(ratioTable(title, rows, PLAN, target));
+  verdicts.ratios(label, rows, target);
+}
 
 const sizes = { [NATIVE]: kb(gzipBytes(nativeOrders.code)), [ONEFN]: kb(gzipBytes(onefnOrders?.code ?? '')) };
-out.push(coldTable(`Cold start on functions-framework: import of the bundle, then the first request (the realistic request), ${RUNS} fresh processes per case`, await coldStarts(orders, RUNS), sizes, { [ONEFN]: 2 }));
+const coldRows = await coldStarts(orders, RUNS);
+out.push(coldTable(`Cold start on functions-framework: import of the bundle, then the first request (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }));
+verdicts.firstInvocation('GCP', coldRows, ONEFN, 2);
 
 const helloGzip = gzipBytes(onefnHello?.code ?? '');
 out.push(sizeTable('Bundle weight on GCP (the archive\'s index.js, minified, gzip -9; functions-framework stays a dependency)', [
   { name: 'hello function, onefn (bench/hello.ts, built by @onefn/gcp/deploy buildArchive)', code: onefnHello?.code, target: `≤ 10 KB ${helloGzip <= 10 * 1024 ? 'met' : 'MISSED'}` },
   { name: 'hello function written directly against functions-framework (bench/native/gcp-hello.ts), bundled the same way', code: nativeHello.code },
 ]));
-process.stdout.write(out.join('\n'));
+verdicts.add('GCP: hello function (bench/hello.ts) ≤ 10 KB gzip', `${kb(helloGzip)} KB`, helloGzip <= 10 * 1024);
+process.stdout.write(out.join('\n') + verdicts.line());

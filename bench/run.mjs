@@ -22,14 +22,30 @@ await build({ ...options, entryPoints: ['aws', 'gcp', 'azure'].map((p) => join(h
 
 const started = Date.now();
 const sections = [];
+const verdicts = [];
 for (const file of files) {
   const outfile = join(out, file.replace(/\.ts$/, '.mjs'));
   await build({ ...options, entryPoints: [join(here, file)], outfile });
   process.stdout.write(`\n## ${file}\n\n`);
-  const text = execFileSync(process.execPath, [outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1e8 });
+  const output = execFileSync(process.execPath, [outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1e8 });
+  // Each suite ends with one `VERDICTS <json>` line: its targets, judged (bench/verdicts.ts).
+  const text = `${output.replace(/^VERDICTS (.*)$/m, (_, json) => {
+    verdicts.push(...JSON.parse(json));
+    return '';
+  }).trimEnd()}\n`;
   process.stdout.write(text);
   sections.push(`## ${file}\n\n${text}`);
 }
+const missed = verdicts.filter((v) => !v.ok).length;
+const summary = [
+  `## Targets: ${verdicts.length - missed} met, ${missed} missed`,
+  '',
+  '| target | measured | verdict |',
+  '|---|---|---|',
+  ...verdicts.map((v) => `| ${v.target} | ${v.measured.replace(/\|/g, '/')} | ${v.ok ? 'met' : 'MISSED'} |`),
+  '',
+].join('\n');
+process.stdout.write(`\n${summary}`);
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 const load = os.loadavg().map((n) => n.toFixed(1)).join(', ');
 const header = `# Benchmark results
@@ -42,4 +58,4 @@ full \`global.gc()\` in the case's process before each (shorter) batch, the coll
 Cold starts are fresh \`node\` processes: the import of the deployed bundle, then the first invocation.
 
 `;
-if (!only) writeFileSync(join(here, 'RESULTS.md'), header + sections.join('\n'));
+if (!only) writeFileSync(join(here, 'RESULTS.md'), header + summary + '\n' + sections.join('\n'));
