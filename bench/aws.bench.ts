@@ -13,8 +13,8 @@ import { aheadLines, coldTable, gzipBytes, kb, ratioTable, sizeTable } from './r
 import { Verdicts } from './verdicts.js';
 import { expectedOrderAnswer, largeOrder, messageBody, ORDER_BODY, orderSetCookie, type OrderBody } from './workload.js';
 
-const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
-const PLAN: Plan = { batches: 30, iterations: 1000, warmup: 3 };
+const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 15);
+const PLAN: Plan = { batches: 40, iterations: 1000, warmup: 3 };
 // A 100 KB body and 100 messages take about 100 times longer per invocation.
 const SCALE_PLAN: Plan = { batches: 20, iterations: 100, warmup: 3 };
 

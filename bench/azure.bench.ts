@@ -14,8 +14,8 @@ import { coldTable, gzipBytes, kb, ratioTable, sizeTable } from './report.js';
 import { Verdicts } from './verdicts.js';
 import { expectedOrderAnswer, HELLO_ANSWER, messageBody, ORDER_BODY, orderSetCookie } from './workload.js';
 
-const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
-const PLAN: Plan = { batches: 30, iterations: 500, warmup: 3 };
+const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 15);
+const PLAN: Plan = { batches: 40, iterations: 500, warmup: 3 };
 const NATIVE = 'hand-written v4 function';
 const ONEFN = 'onefn (@onefn/azure)';
 

@@ -53,8 +53,9 @@ const header = `# Benchmark results
 Last run: ${new Date().toISOString()} on Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), ${minutes} min; load average at the end ${load}.
 Ratios are to the hand-written function in the same run (per batch, then the median and the spread
 over batches); only ratios from one run compare. Every case runs in its own process and is checked
-for a correct answer before and after it is timed. "steady": batches back to back; "after GC": a
-full \`global.gc()\` in the case's process before each (shorter) batch, the collection itself untimed.
+for a correct answer before and after it is timed. "steady": batches back to back; "after GC": the
+same batches, each preceded by a full \`global.gc()\` in the case's process (the collection itself
+untimed), and the median time of the first invocation after it.
 Cold starts are fresh \`node\` processes: the import of the deployed bundle, then the first invocation.
 
 `;
