@@ -1,164 +1,102 @@
-// `npm run bench` for @onefn/aws: onefn on Lambda against a hand-written handler and the peers users
-// would pick instead, on the same fresh events; plus an SQS batch and the hello bundle's gzip size.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
-import middy from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
-import { ApiGatewayV2Envelope } from '@aws-lambda-powertools/parser/envelopes/api-gatewayv2';
-import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
-import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { Hono } from 'hono';
-import { setCookie as honoSetCookie } from 'hono/cookie';
-import { handle } from 'hono/aws-lambda';
-import { z } from 'zod';
-import { defineHttp, defineQueue, json } from 'onefn';
-import { planFunctions } from 'onefn/runtime';
-import { bundle, loadModule } from 'onefn/build';
-import { lambdaHandler } from '@onefn/aws';
-import { buildFunction } from '@onefn/aws/deploy';
-import { httpApiEvent, lambdaContext, sqsEvent } from '@onefn/aws/testing';
-import { compare, table, type BenchCase } from './harness.js';
+// `npm run bench` for AWS Lambda: onefn against a hand-written handler and the peers users would pick
+// instead (Middy, Powertools' parser, Hono), each in its own process, in steady state and after a
+// major GC; the scaling of a 100 KB body and of SQS batches; cold starts in fresh processes; and the
+// hello function's bundle next to the same function written by hand.
+import { bundle } from 'onefn/build';
+import { buildNative, buildOnefn, type BuiltCase } from './build-cases.js';
+import { coldStarts } from './cold.js';
+import type { Expectation } from './drivers/protocol.js';
+import { compare, type CaseSpec, type Plan } from './harness.js';
+import { awsOrderEvent, awsSqsEvent } from './payloads.js';
+import { cached, driver, root, version } from './paths.js';
+import { aheadLines, coldTable, gzipBytes, kb, ratioTable, sizeTable } from './report.js';
+import { Verdicts } from './verdicts.js';
+import { expectedOrderAnswer, largeOrder, messageBody, ORDER_BODY, orderSetCookie, type OrderBody } from './workload.js';
 
-// The repository root: this file runs bundled from node_modules/.cache, so walk up to onefn's package.json.
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(`${dir}/package.json`) || (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { name?: string }).name !== 'onefn') {
-    const up = dirname(dir);
-    if (up === dir) return `${process.cwd()}/`;
-    dir = up;
-  }
-  return `${dir}/`;
-}
-const root = findRoot();
-const version = (name: string): string => (JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 15);
+const PLAN: Plan = { batches: 40, iterations: 1000, warmup: 3 };
+// A 100 KB body and 100 messages take about 100 times longer per invocation.
+const SCALE_PLAN: Plan = { batches: 20, iterations: 100, warmup: 3 };
+
+const ONEFN = 'onefn, no schema';
+const ONEFN_ZOD = 'onefn, zod body schema';
+const MIDDY = `Middy ${version('@middy/core')} + http-json-body-parser`;
+const POWERTOOLS = `Powertools parser ${version('@aws-lambda-powertools/parser')} (zod, event schema extended once)`;
+const ENVELOPE = `Powertools parser ${version('@aws-lambda-powertools/parser')} (ApiGatewayV2Envelope)`;
+const HONO = `Hono ${version('hono')} hono/aws-lambda`;
+
+const [onefn, onefnZod, onefnQueue, onefnHello] = await Promise.all(['functions/orders.ts', 'functions/orders-zod.ts', 'functions/queue.ts', 'hello.ts'].map((e) => buildOnefn('aws', e)));
+const [native, nativeSqs, nativeHello, middy, powertools, envelope, hono] = await Promise.all(
+  ['native/aws-orders.ts', 'native/aws-sqs.ts', 'native/aws-hello.ts', 'native/aws-middy.ts', 'native/aws-powertools.ts', 'native/aws-powertools-envelope.ts', 'native/aws-hono.ts'].map((e) => buildNative('aws', e, 'handler')),
+) as BuiltCase[];
+
+const orderExpect = (body: OrderBody): Expectation => ({ status: 200, json: expectedOrderAnswer(body), header: ['x-order', body.orderId], setCookie: orderSetCookie(body.orderId) });
+const event = (name: string, text: string): string => cached(`events/aws-${name}.json`, text);
+const awsCase = (name: string, built: BuiltCase | undefined, eventFile: string, expect: Expectation): CaseSpec => ({
+  name,
+  driver: driver('aws'),
+  spec: { module: (built as BuiltCase).file, event: eventFile, expect },
+});
 
 // ---------------------------------------------------------------------------------------------------
-// HTTP API v2, a ~200 B JSON body, answered with JSON, a header and a cookie.
+// The realistic request, and the same request with a 100 KB body.
 
-const payload = { orderId: 'ord-000123', customer: { id: 'cus-42', email: 'ada@example.com' }, items: [{ sku: 'sku-1', qty: 2, price: 12.5 }, { sku: 'sku-2', qty: 1, price: 99 }], currency: 'EUR', note: 'leave at the door' };
-const template = httpApiEvent({ method: 'POST', path: '/orders', json: payload, headers: { 'x-request-id': 'r-1' } });
-const context = lambdaContext({ functionName: 'bench' });
-// A fresh event per call (handlers may cache on or mutate the event); the copy costs every case alike.
-const fresh = () => ({ ...template, headers: { ...template.headers } });
-const answer = (body: { orderId: string; items: Array<{ qty: number; price: number }> }) => ({
-  orderId: body.orderId,
-  total: body.items.reduce((n, i) => n + i.qty * i.price, 0),
-});
-// Every case sends the same Set-Cookie string (what setCookie('session', 'abc123', { path: '/', httpOnly: true }) gives).
-const COOKIE = 'session=abc123; Path=/; HttpOnly';
-const Order = z.object({
-  orderId: z.string(),
-  customer: z.object({ id: z.string(), email: z.string() }),
-  items: z.array(z.object({ sku: z.string(), qty: z.number().int().positive(), price: z.number() })),
-  currency: z.string().length(3),
-  note: z.string().optional(),
-});
-
-const native = async (event: typeof template) => {
-  const body = JSON.parse(event.body as string) as typeof payload;
-  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
-};
-
-const plain = lambdaHandler(defineHttp({
-  method: 'POST', route: '/orders',
-  handler: (req) => {
-    const body = req.body as typeof payload;
-    return json(answer(body), { headers: { 'x-order': body.orderId }, cookies: [COOKIE] });
-  },
-}));
-const withZod = lambdaHandler(defineHttp({
-  method: 'POST', route: '/orders', body: Order,
-  handler: (req) => json(answer(req.body), { headers: { 'x-order': req.body.orderId }, cookies: [COOKIE] }),
-}));
-const middyHandler = middy(async (event: { body: unknown }) => {
-  const body = event.body as typeof payload;
-  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
-}).use(httpJsonBodyParser());
-// Powertools' envelope extends the event schema on every call (zod then rebuilds it each time), so
-// the fair peer extends it once, as Powertools documents for custom schemas; the envelope is shown too.
-const OrderJson = JSONStringified(Order);
-const OrderEvent = APIGatewayProxyEventV2Schema.extend({ body: OrderJson });
-const powertools = async (event: unknown) => {
-  const body = OrderEvent.parse(event).body;
-  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
-};
-const powertoolsEnvelope = async (event: unknown) => {
-  const body = ApiGatewayV2Envelope.parse(event, OrderJson);
-  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-order': body.orderId }, cookies: [COOKIE], body: JSON.stringify(answer(body)), isBase64Encoded: false };
-};
-const app = new Hono();
-app.post('/orders', async (c) => {
-  const body = await c.req.json<typeof payload>();
-  honoSetCookie(c, 'session', 'abc123', { path: '/', httpOnly: true });
-  c.header('x-order', body.orderId);
-  return c.json(answer(body));
-});
-const hono = handle(app);
-
-const expected = JSON.stringify(answer(payload));
-function checkHttp(result: unknown): string | undefined {
-  const r = result as { statusCode?: number; body?: string; headers?: Record<string, string>; cookies?: string[]; multiValueHeaders?: Record<string, string[]> };
-  if (r?.statusCode !== 200) return `status ${String(r?.statusCode)}`;
-  if (r.body !== expected) return `body ${String(r.body).slice(0, 80)}`;
-  if (r.headers?.['x-order'] !== 'ord-000123') return 'no x-order header';
-  const cookies = r.cookies ?? r.multiValueHeaders?.['set-cookie'] ?? (r.headers?.['set-cookie'] ? [r.headers['set-cookie']] : []);
-  if (!cookies.some((c) => c.startsWith('session=abc123'))) return 'no session cookie';
-  return undefined;
-}
-const http = (name: string, run: () => unknown): BenchCase => ({ name, run, check: checkHttp });
-
-const httpRows = await compare(
-  http('native handler', () => native(fresh())),
-  [
-    http('onefn, no schema', () => plain(fresh(), context)),
-    http('onefn, zod body schema', () => withZod(fresh(), context)),
-    http(`Middy ${version('@middy/core')} + http-json-body-parser`, () => middyHandler(fresh() as never, context as never)),
-    http(`Powertools parser ${version('@aws-lambda-powertools/parser')} (zod, schema extended once)`, () => powertools(fresh())),
-    http(`Powertools parser ${version('@aws-lambda-powertools/parser')} (ApiGatewayV2Envelope)`, () => powertoolsEnvelope(fresh())),
-    http(`Hono ${version('hono')} hono/aws-lambda`, () => hono(fresh() as never, context as never)),
+const orderEvent = event('order', awsOrderEvent(ORDER_BODY));
+const orderCases = (eventFile: string, body: OrderBody): { base: CaseSpec; peers: CaseSpec[] } => ({
+  base: awsCase('hand-written handler', native, eventFile, orderExpect(body)),
+  peers: [
+    awsCase(ONEFN, onefn, eventFile, orderExpect(body)),
+    awsCase(ONEFN_ZOD, onefnZod, eventFile, orderExpect(body)),
+    awsCase(MIDDY, middy, eventFile, orderExpect(body)),
+    awsCase(POWERTOOLS, powertools, eventFile, orderExpect(body)),
+    awsCase(ENVELOPE, envelope, eventFile, orderExpect(body)),
+    awsCase(HONO, hono, eventFile, orderExpect(body)),
   ],
-  { targets: { 'onefn, no schema': 1.5, 'onefn, zod body schema': 2.0 } },
-);
+});
+const realistic = orderCases(orderEvent, ORDER_BODY);
+const out: string[] = [];
+const verdicts = new Verdicts();
+const orderRows = await compare(realistic.base, realistic.peers, PLAN);
+const orderTargets = { [ONEFN]: 1.5, [ONEFN_ZOD]: 2.0 };
+out.push(ratioTable('Function URL request: a route parameter, a query string, a cookie, 10 headers, a ~200 B JSON body; JSON answer with a header and a Set-Cookie', orderRows, PLAN, orderTargets));
+// Each peer against the onefn case that does the same work: Powertools validates the body with zod.
+const peers = [[ONEFN, MIDDY], [ONEFN, HONO], [ONEFN_ZOD, POWERTOOLS], [ONEFN_ZOD, ENVELOPE]] as const;
+out.push(aheadLines(orderRows, peers));
+verdicts.ratios('AWS, realistic request', orderRows, orderTargets);
+verdicts.ahead('AWS, realistic request', orderRows, peers);
+
+const large = largeOrder();
+const largeEvent = event('order-100kb', awsOrderEvent(large));
+const largeCases = orderCases(largeEvent, large);
+out.push(ratioTable(`Scaling: the same request with a ${kb(JSON.stringify(large).length)} KB body`, await compare(largeCases.base, largeCases.peers.slice(0, 2), SCALE_PLAN), SCALE_PLAN));
 
 // ---------------------------------------------------------------------------------------------------
-// An SQS batch of 10.
+// SQS batches: 10 (the target), 1 and 100 (scaling).
 
-const batchTemplate = sqsEvent(Array.from({ length: 10 }, (_, i) => ({ id: `m-${i}`, body: { orderId: `ord-${i}`, qty: i } })), { queue: 'orders' });
-const freshBatch = () => ({ Records: batchTemplate.Records.map((r) => ({ ...r })) });
-let processed = 0;
-const nativeBatch = async (event: typeof batchTemplate) => {
-  const failures: Array<{ itemIdentifier: string }> = [];
-  for (const record of event.Records) {
-    try {
-      const body = JSON.parse(record.body) as { qty: number };
-      processed += body.qty;
-    } catch {
-      failures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures: failures };
-};
-const onefnBatch = lambdaHandler(defineQueue({ queue: 'orders', handler: (m) => void (processed += (m.body as { qty: number }).qty) }));
-const checkBatch = (r: unknown): string | undefined => (JSON.stringify(r) === '{"batchItemFailures":[]}' ? undefined : `answered ${JSON.stringify(r)}`);
-const sqsRows = await compare(
-  { name: 'native batch handler', run: () => nativeBatch(freshBatch()), check: checkBatch },
-  [{ name: 'onefn queue', run: () => onefnBatch(freshBatch(), context), check: checkBatch }],
-  { targets: { 'onefn queue': 1.5 } },
-);
+const sqsExpect = (size: number): Expectation => ({ result: { batchItemFailures: [] }, seen: Array.from({ length: size }, (_, i) => messageBody(i).qty).reduce((a, b) => a + b, 0) });
+for (const size of [10, 1, 100]) {
+  const file = event(`sqs-${size}`, awsSqsEvent(size));
+  const plan = size === 100 ? SCALE_PLAN : PLAN;
+  const rows = await compare(awsCase('hand-written batch handler', nativeSqs, file, sqsExpect(size)), [awsCase('onefn queue', onefnQueue, file, sqsExpect(size))], plan);
+  out.push(ratioTable(size === 10 ? 'SQS batch of 10' : `Scaling: SQS batch of ${size}`, rows, plan, size === 10 ? { 'onefn queue': 1.5 } : {}));
+  if (size === 10) verdicts.ratios('AWS, SQS batch of 10', rows, { 'onefn queue': 1.5 });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cold start: a fresh process imports the bundle and answers its first event.
+
+const coldCases = [realistic.base, ...realistic.peers];
+const builtBy: Record<string, BuiltCase | undefined> = { 'hand-written handler': native, [ONEFN]: onefn, [ONEFN_ZOD]: onefnZod, [MIDDY]: middy, [POWERTOOLS]: powertools, [ENVELOPE]: envelope, [HONO]: hono };
+const sizes = Object.fromEntries(Object.entries(builtBy).map(([name, b]) => [name, b ? kb(gzipBytes(b.code)) : '']));
+const coldRows = await coldStarts(coldCases, RUNS);
+out.push(coldTable(`Cold start on Lambda: import of the bundled index.mjs, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2, [ONEFN_ZOD]: 2 }));
+verdicts.firstInvocation('AWS', coldRows, ONEFN, 2);
+verdicts.firstInvocation('AWS', coldRows, ONEFN_ZOD, 2);
 
 // ---------------------------------------------------------------------------------------------------
 // Bundle weight: functions as `onefn build aws` bundles them (index.mjs, minified), gzipped.
 
-const gzipKb = (code: string): string => (gzipSync(code, { level: 9 }).byteLength / 1024).toFixed(1);
-async function built(entry: string): Promise<string | undefined> {
-  const [plan] = planFunctions(await loadModule(entry));
-  return plan ? (await buildFunction({ entry, plan })).code : undefined;
-}
-// The hello function the target is about, and the hello example, which adds zod/mini validation.
-const helloCode = await built(`${root}bench/hello.ts`);
-const exampleCode = await built(`${root}examples/hello/index.ts`);
+const exampleHello = await buildOnefn('aws', '../examples/hello/index.ts');
 // What zod/mini and its English messages weigh alone, with the example's schemas.
 const { code: zodCode } = await bundle({
   entry: {
@@ -170,25 +108,15 @@ const { code: zodCode } = await bundle({
       'export const query = z.object({ name: z.optional(Name) });',
       'export const body = z.object({ name: Name });',
     ].join('\n'),
-    resolveDir: `${root}examples/hello`,
+    resolveDir: `${root}/examples/hello`,
   },
 });
-const sizeRow = (name: string, code: string | undefined, target: string): string =>
-  code ? `| ${name} | ${code.length} | ${gzipKb(code)} | ${target} |` : `| ${name} | not built | | |`;
-const helloTarget = helloCode && Number(gzipKb(helloCode)) <= 10 ? '≤ 10 KB met' : '≤ 10 KB MISSED';
-
-const lines = [
-  table('HTTP API v2: ~200 B JSON body, JSON answer with a header and a cookie', httpRows),
-  table('SQS batch of 10', sqsRows),
-  '### Bundle weight (index.mjs, minified, gzip -9)',
-  '',
-  '| function | bytes | gzip KB | target |',
-  '|---|---:|---:|---|',
-  sizeRow('hello function (bench/hello.ts: GET /hello, no validation library)', helloCode, helloTarget),
-  sizeRow(`examples/hello (GET and POST /hello, validated with zod/mini ${version('zod')} and English messages)`, exampleCode, 'over 10 KB: zod/mini is the next row'),
-  sizeRow("zod/mini with English messages alone (examples/hello's schemas)", zodCode, ''),
-  '',
-  `Node ${process.version}; processed ${processed > 0 ? 'ok' : 'nothing'}.`,
-  '',
-];
-process.stdout.write(lines.join('\n'));
+const helloGzip = gzipBytes(onefnHello?.code ?? '');
+out.push(sizeTable('Bundle weight on AWS (index.mjs, minified, gzip -9)', [
+  { name: 'hello function, onefn (bench/hello.ts: GET /hello, no validation library)', code: onefnHello?.code, target: `≤ 10 KB ${helloGzip <= 10 * 1024 ? 'met' : 'MISSED'}` },
+  { name: 'hello function written by hand (bench/native/aws-hello.ts), bundled the same way', code: nativeHello?.code },
+  { name: `examples/hello (GET and POST /hello, validated with zod/mini ${version('zod')} and English messages)`, code: exampleHello.code, target: 'over 10 KB: zod/mini is the next row' },
+  { name: "zod/mini with English messages alone (examples/hello's schemas)", code: zodCode },
+]));
+verdicts.add('AWS: hello function (bench/hello.ts) ≤ 10 KB gzip', `${kb(helloGzip)} KB`, helloGzip <= 10 * 1024);
+process.stdout.write(out.join('\n') + verdicts.line());
