@@ -137,7 +137,11 @@ function finishResult(result: HttpHandlerResult): ResponseData | Promise<Respons
   if (typeof result !== 'object' || result === null) {
     throw new TypeError(`An HTTP handler must return a result object or a Response, got ${result === null ? 'null' : typeof result}`);
   }
-  if (typeof Response !== 'undefined' && result instanceof Response) return fromWebResponse(result);
+  // Touching the global Response makes Node 20 load its fetch implementation (about 20 ms, on the
+  // first call of every container): only a value that could be a Response pays for the check.
+  if (typeof (result as { arrayBuffer?: unknown }).arrayBuffer === 'function' && typeof Response !== 'undefined' && result instanceof Response) {
+    return fromWebResponse(result);
+  }
   return toResponseData(result as HttpResult);
 }
 
