@@ -1,5 +1,6 @@
 // Azure: random requests and mutated trigger payloads through @azure/functions' own invocation
 // pipeline (getArguments, invokeFunction, getResponse) under the stand-in host.
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OnefnError } from 'onefn';
@@ -12,6 +13,22 @@ import {
 } from './invariants.js';
 
 const host = azureHost();
+
+function sendableByHost(payload: unknown): boolean {
+  const req = (payload as { Data?: { req?: { Method?: unknown; Headers?: unknown } } } | null)?.Data?.req;
+  if (typeof req !== 'object' || req === null) return true;
+  if (req.Method !== undefined && !(typeof req.Method === 'string' && /^[A-Za-z]+$/.test(req.Method))) return false;
+  if (typeof req.Headers !== 'object' || req.Headers === null) return true;
+  try {
+    for (const [name, value] of Object.entries(req.Headers)) {
+      validateHeaderName(name);
+      for (const v of Array.isArray(value) ? value : [value]) validateHeaderValue(name, String(v));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
 function setup(module: Record<string, unknown>): void {
   host.reset();
   register(module, { routedName: 'api' });
@@ -77,10 +94,9 @@ describe('property: mutated Azure fixtures', () => {
         seen.reset();
         let trigger;
         if (name.startsWith('functions/') && !name.includes('timer')) {
-          // The host only ever sends an HTTP method that is a token; @azure/functions' own Request
-          // refuses anything else before any function code runs.
-          const method = (payload as { Data?: { req?: { Method?: unknown } } } | null)?.Data?.req?.Method;
-          if (method !== undefined && !(typeof method === 'string' && /^[A-Za-z]+$/.test(method))) return;
+          // The host is an HTTP server: it only ever sends a method that is a token and headers HTTP
+          // allows. @azure/functions' own Request refuses anything else before any function code runs.
+          if (!sendableByHost(payload)) return;
           try {
             trigger = rpcFromHostPayload(payload);
           } catch {
