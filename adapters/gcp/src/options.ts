@@ -33,16 +33,26 @@ export interface RuntimeConfig {
   readonly write: LineWriter | undefined;
 }
 
+// Defined as true by the deploy build (see onefn's options.ts), which folds the option checks away.
+declare const __ONEFN_CHECKED__: true | undefined;
+
 const KNOWN = ['functionName', 'timeoutSeconds', 'project', 'env', 'logSink', 'write'];
 
 export function resolveConfig(options: GcpOptions, name: string, settings: Readonly<FunctionSettings>): RuntimeConfig {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new TypeError(`@onefn/gcp: unknown option "${key}"; known: ${KNOWN.join(', ')}`);
+  // A deploy bundle's generated entry passes only `name` (see deploy/archive.ts), and defines this
+  // as true, which drops the checks of options it never passes.
+  if (typeof __ONEFN_CHECKED__ === 'undefined') {
+    for (const key of Object.keys(options)) {
+      if (!KNOWN.includes(key)) throw new TypeError(`@onefn/gcp: unknown option "${key}"; known: ${KNOWN.join(', ')}`);
+    }
   }
   const env = options.env ?? process.env;
   const fromEnv = Number(env['CLOUD_RUN_TIMEOUT_SECONDS']);
   const timeout = options.timeoutSeconds ?? (fromEnv > 0 ? fromEnv : undefined) ?? settings.timeout ?? 60;
-  if (!(timeout > 0)) throw new TypeError(`@onefn/gcp: timeoutSeconds must be a positive number, got ${String(options.timeoutSeconds)}`);
+  // Only `timeoutSeconds` can be out of range here (the rest is checked or defaulted above).
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && !(timeout > 0)) {
+    throw new TypeError(`@onefn/gcp: timeoutSeconds must be a positive number, got ${String(options.timeoutSeconds)}`);
+  }
   return {
     functionName: options.functionName ?? env['K_SERVICE'] ?? env['FUNCTION_TARGET'] ?? name,
     timeoutMs: timeout * 1000,

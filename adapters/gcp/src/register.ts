@@ -4,9 +4,8 @@ import { planFunctions, type FunctionPlan } from 'onefn/runtime';
 import { toEventFunction } from './event-function.js';
 import { toHttpFunction } from './http-function.js';
 import type { GcpOptions } from './options.js';
+import { FRAMEWORK_NAME } from './target-name.js';
 
-// functions-framework's rule for registered names (src/function_registry.ts, isValidFunctionName).
-const FRAMEWORK_NAME = /^[A-Za-z](?:[-_A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * Registers every function a module plans to (see `planFunctions`) with functions-framework, under

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundle, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
 import { planFunctions, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
+import { FRAMEWORK_NAME } from '../target-name.js';
 
 export interface BuildOptions {
   /** The module exporting the definitions (TypeScript or JavaScript). */
@@ -62,6 +63,28 @@ function installedFrameworkVersion(from: string): string {
 }
 
 /**
+ * The generated entry: each planned function registered under its name with the wrapper its kind
+ * takes, its definitions referenced by export name. Naming them (rather than planning the module
+ * again at cold start, as `register()` does) lets the bundler drop the planner, and an HTTP-only
+ * module carries none of the event converters, as on AWS.
+ */
+export function entryModule(entry: string, plans: readonly FunctionPlan[]): string {
+  const wrappers = [...new Set(plans.map((p) => (p.kind === 'http' ? 'toHttpFunction' : 'toEventFunction')))].sort();
+  const lines = [
+    "import { http } from '@google-cloud/functions-framework';",
+    `import { ${wrappers.join(', ')} } from '@onefn/gcp';`,
+    `import * as mod from ${JSON.stringify(entry)};`,
+  ];
+  for (const plan of plans) {
+    const name = JSON.stringify(plan.name);
+    const refs = plan.exportNames.map((n) => `mod[${JSON.stringify(n)}]`);
+    const wrapped = plan.kind === 'http' ? `toHttpFunction([${refs.join(', ')}], { name: ${name} })` : `toEventFunction(${refs[0]}, { name: ${name} })`;
+    lines.push(`http(${name}, ${wrapped});`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
  * Builds the source archive Cloud Functions (2nd gen) builds from: the module bundled with onefn into
  * `index.js`, which registers every planned function with functions-framework, and a `package.json`
  * whose `main` is that file and whose one dependency is the framework (left out of the bundle: the
@@ -76,10 +99,11 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
   if (!existsSync(entry)) throw new Error(`No such module: ${options.entry}`);
   const plans = planFunctions(await loadModule(entry), { routedName: options.routedName ?? 'http' });
   if (!plans.length) throw new Error(`${options.entry} exports no onefn definitions`);
-  const routed = JSON.stringify(options.routedName ?? 'http');
-  const source = `import { register } from '@onefn/gcp';\nimport * as definitions from ${JSON.stringify(entry)};\nregister(definitions, { routedName: ${routed} });\n`;
+  for (const plan of plans) {
+    if (!FRAMEWORK_NAME.test(plan.name)) throw new Error(`"${plan.name}" cannot be a functions-framework target (letters, digits, "-" and "_", ending in a letter or digit)`);
+  }
   const { code } = await bundle({
-    entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'onefn-gcp-entry.ts' },
+    entry: { contents: entryModule(entry, plans), resolveDir: dirname(entry), sourcefile: 'onefn-gcp-entry.ts' },
     format: 'esm',
     external: ['@google-cloud/functions-framework'],
     plugins: sourceAliases(),
