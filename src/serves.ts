@@ -10,6 +10,11 @@ import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from './events.
 
 type Item = Message | StorageEvent | ScheduleEvent | CloudEvent;
 
+/** A producer's value in a message: escaped (no CR/LF survives) and cut short. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
+}
+
 function quoted(names: readonly string[]): string {
   return names.map((n) => JSON.stringify(n)).join(', ');
 }
@@ -27,12 +32,12 @@ export function refusal(def: EventDefinition, item: Item): UnsupportedEventError
   if (def.kind === 'storage') {
     const e = item as StorageEvent;
     const bucket = def.trigger.bucket;
-    if (e.bucket !== bucket) return new UnsupportedEventError(`an object change in bucket ${JSON.stringify(e.bucket)}`, `object changes in bucket ${JSON.stringify(bucket)}`);
+    if (e.bucket !== bucket) return new UnsupportedEventError(`an object change in bucket ${shown(e.bucket)}`, `object changes in bucket ${JSON.stringify(bucket)}`);
   } else if (def.kind === 'cloudevent') {
     const e = item as CloudEvent;
     const t = def.trigger;
     if ((t.types.length && !t.types.includes(e.type)) || (t.source && e.source !== t.source)) {
-      return new UnsupportedEventError(`a CloudEvent of type ${JSON.stringify(e.type)} from ${JSON.stringify(e.source)}`, cloudEventsServed(t));
+      return new UnsupportedEventError(`a CloudEvent of type ${shown(e.type)} from ${shown(e.source)}`, cloudEventsServed(t));
     }
   }
   return undefined;

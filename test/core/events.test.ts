@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCloudEvent, defineQueue, defineSchedule, defineStorage, defineTopic, MalformedEventError, UnsupportedEventError, ValidationError } from 'onefn';
-import { batchError, cloudEventFromJson, createMessage } from 'onefn/runtime';
+import { batchError, cloudEventFromJson, createCloudEvent, createContext, createMessage, runEvents } from 'onefn/runtime';
 import { cloudEvent, invoke, message, scheduleTick, storageEvent } from 'onefn/testing';
 
 const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
@@ -198,5 +198,17 @@ describe('CloudEvents JSON format fixtures', () => {
 
   it.each([null, 'x', [], { id: '1', type: 't' }, { id: '1', source: 's', type: 't', specversion: '0.3' }])('rejects %j', (value) => {
     expect(() => cloudEventFromJson(value)).toThrow(MalformedEventError);
+  });
+});
+
+describe('a refusal names what arrived, escaped and cut short', () => {
+  it('never carries CR/LF or more than 80 characters of a producer value', async () => {
+    const def = defineCloudEvent({ types: ['order.created'], handler: () => {} });
+    const type = `evil\r\nx-injected: 1${'a'.repeat(5000)}`;
+    const result = await runEvents(def, [createCloudEvent({ id: 'e1', type, source: 's', specversion: '1.0' })], createContext({ logSink: () => {} }));
+    const outcome = result.outcomes[0] as { status: string; error: Error };
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error.message).not.toMatch(/[\r\n]/);
+    expect(outcome.error.message.length).toBeLessThan(400);
   });
 });
