@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planFunctions } from 'onefn/runtime';
 import { buildFunction, type HttpEvents } from '@onefn/aws/deploy';
 import { albEvent, httpApiEvent, restApiEvent, sqsEvent } from '@onefn/aws/testing';
@@ -184,8 +184,13 @@ describe('a built zip under aws-lambda-ric', () => {
     expect(result.cookies).toEqual(['seen=1', 'theme=dark']);
     expect(result.isBase64Encoded).toBe(false);
     expect(JSON.parse(result.body)).toEqual({ message: 'Hello, Ada!', body: { n: 1 }, requestId: 'inv-1', functionName: 'http' });
-    // The logger's line reached stdout in Lambda's JSON shape.
-    const line = logs.join('').split('\n').find((l) => l.includes('"greeting"'));
+    // The logger's line reached stdout in Lambda's JSON shape. The pipe from the child may deliver it
+    // after the Runtime API has the answer, so it is waited for.
+    const line = await vi.waitFor(() => {
+      const found = logs.join('').split('\n').find((l) => l.includes('"greeting"'));
+      if (!found) throw new Error('the greeting line has not reached stdout yet');
+      return found;
+    }, { timeout: 5_000 });
     expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'INFO', requestId: 'inv-1', message: 'greeting', name: 'Ada' });
 
     const unknown = await api.invoke({ hello: 'world' });
