@@ -101,6 +101,15 @@ class RuntimeApi {
 }
 
 /** Builds the named function, unzips it into a task root, and starts the RIC on it. */
+/** The child's first log line holding `text`: the pipe may deliver it after the Runtime API has the answer. */
+function logLine(logs: readonly string[], text: string): Promise<string> {
+  return vi.waitFor(() => {
+    const found = logs.join('').split('\n').find((l) => l.includes(text));
+    if (!found) throw new Error(`no log line with ${text} yet`);
+    return found;
+  }, { timeout: 5_000 });
+}
+
 async function startFunction(name: string, api: string, dirs: string[], logs: string[], httpEvents?: HttpEvents): Promise<ChildProcess> {
   const plan = planFunctions(app).find((p) => p.name === name);
   if (!plan) throw new Error(`no plan ${name}`);
@@ -184,13 +193,8 @@ describe('a built zip under aws-lambda-ric', () => {
     expect(result.cookies).toEqual(['seen=1', 'theme=dark']);
     expect(result.isBase64Encoded).toBe(false);
     expect(JSON.parse(result.body)).toEqual({ message: 'Hello, Ada!', body: { n: 1 }, requestId: 'inv-1', functionName: 'http' });
-    // The logger's line reached stdout in Lambda's JSON shape. The pipe from the child may deliver it
-    // after the Runtime API has the answer, so it is waited for.
-    const line = await vi.waitFor(() => {
-      const found = logs.join('').split('\n').find((l) => l.includes('"greeting"'));
-      if (!found) throw new Error('the greeting line has not reached stdout yet');
-      return found;
-    }, { timeout: 5_000 });
+    // The logger's line reached stdout in Lambda's JSON shape.
+    const line = await logLine(logs, '"greeting"');
     expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'INFO', requestId: 'inv-1', message: 'greeting', name: 'Ada' });
 
     const unknown = await api.invoke({ hello: 'world' });
@@ -254,7 +258,7 @@ describe('a built zip under aws-lambda-ric', () => {
     const outcome = await hangSqsApi.invoke(event, deadline);
     expect(outcome).toEqual({ kind: 'response', body: { batchItemFailures: [{ itemIdentifier: 'd-3' }] }, errorType: undefined, at: outcome.at });
     expect(outcome.at).toBeLessThan(deadline);
-    const line = logs.join('').split('\n').find((l) => l.includes('Event handler did not finish before the deadline'));
+    const line = await logLine(logs, 'Event handler did not finish before the deadline');
     expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'ERROR', unfinished: ['d-3'] });
     expect(hangSqsApi.initErrors).toEqual([]);
   });
