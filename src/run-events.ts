@@ -211,6 +211,8 @@ class BatchRun {
   }
 }
 
+const held: { run: BatchRun | undefined } = { run: undefined };
+
 /**
  * Runs an event definition on a batch, one item at a time, and reports each item's outcome. Items
  * outside the definition's storage filters are skipped; items it does not serve at all are refused
@@ -233,6 +235,9 @@ export function runEvents(
   options: { ordered?: boolean } = {},
 ): BatchResult | Promise<BatchResult> {
   const run = new BatchRun(def, items, ctx, options.ordered ?? (def.kind === 'message' && def.trigger.ordered));
+  // Held until the next batch: its items' and context's classes then survive a major GC, and so does
+  // the code optimized for them (see run-http.ts's keepShapes).
+  held.run = run;
   try {
     const result = run.loop(0);
     return result instanceof Promise ? result.catch((error: unknown) => run.broken(error)) : result;

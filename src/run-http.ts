@@ -145,6 +145,26 @@ function finishResult(result: HttpHandlerResult): ResponseData | Promise<Respons
   return toResponseData(result as HttpResult);
 }
 
+// The last invocation's request, context and answer, held until the next invocation replaces them.
+// A major GC collects the hidden classes (maps) of objects nothing references any more, and V8 then
+// deoptimizes every optimized function that relied on them ("weak objects"). Between two invocations
+// that was nearly the whole request path: about 9 deopts per GC on the bench's request, then many
+// slower calls while the code re-optimized. Holding one live instance of each keeps those classes,
+// and the code built on them, alive (test/core/gc-deopts.test.ts). The cost is one request's memory
+// (its event included), held until the next request replaces it.
+const held: { request: PortableRequest | undefined; context: Context | undefined; answer: ResponseData | undefined } = {
+  request: undefined,
+  context: undefined,
+  answer: undefined,
+};
+
+function keepShapes(req: PortableRequest, ctx: Context, answer: ResponseData): ResponseData {
+  held.request = req;
+  held.context = ctx;
+  held.answer = answer;
+  return answer;
+}
+
 /**
  * Runs one HTTP definition on a request whose route already matched: validation, the handler, and
  * error mapping. Never throws or rejects; always answers, at the latest at the context's cutoff
@@ -166,19 +186,19 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
       return raceCutoff(ctx, pending, timedOut, lateSettle).then(
         (response) => {
           disposeContext(ctx);
-          return response;
+          return keepShapes(req, ctx, response);
         },
         (error: unknown) => {
           disposeContext(ctx);
-          return errorResponse(error, ctx);
+          return keepShapes(req, ctx, errorResponse(error, ctx));
         },
       );
     }
     disposeContext(ctx);
-    return pending;
+    return keepShapes(req, ctx, pending);
   } catch (error) {
     disposeContext(ctx);
-    return errorResponse(error, ctx);
+    return keepShapes(req, ctx, errorResponse(error, ctx));
   }
 }
 
