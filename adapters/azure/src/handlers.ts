@@ -1,7 +1,7 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { type CloudEvent, type EventDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
+import { type CloudEvent, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
 import { batchError, type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
-import type { AzureFunctionSpec } from './bindings.js';
+import type { AzureFunctionSpec, AzureTriggerOptions } from './bindings.js';
 import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
 import { fromBlob } from './from-blob.js';
@@ -33,7 +33,7 @@ export interface ValidationResponse {
  * Bus abandons it until `MaxDeliveryCount` and then dead-letters it; Event Grid redelivers by its retry
  * policy). Nothing is dropped silently.
  */
-function throwIfFailed(result: BatchResult, spec: AzureFunctionSpec): void {
+function throwIfFailed(result: BatchResult, name: string): void {
   if (!result.failed.length) return;
   // An event this function does not serve, or a run cut off at the deadline: the typed error itself,
   // naming what arrived or the unfinished ids.
@@ -42,11 +42,12 @@ function throwIfFailed(result: BatchResult, spec: AzureFunctionSpec): void {
   // As on AWS and GCP, the outcome names only the ids: each handler's error is already in the
   // function's own log lines (runEvents logs it, stack included), not in text the host records
   // as the invocation's failure.
-  throw new OnefnError('EVENT_FAILED', `${spec.name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed: ${result.failed.join(', ')}`);
+  throw new OnefnError('EVENT_FAILED', `${name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed: ${result.failed.join(', ')}`);
 }
 
-function httpHandler(spec: AzureFunctionSpec & { plan: { kind: 'http' } }, options: ResolvedOptions): AzureHandler {
-  const router = createRouter(spec.plan.definitions);
+/** The handler of a function that routes HTTP definitions; the router is built once, here. */
+export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
+  const router = createRouter(definitions);
   const prefix = options.routePrefix;
   const timeout = options.functionTimeout;
   return async (input, context): Promise<HttpResponseInit> => {
@@ -74,9 +75,9 @@ function eventGridItems(input: unknown, context: InvocationContext, storage: boo
   return { items };
 }
 
-function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: ResolvedOptions): AzureHandler {
+/** The handler of an event definition's function, for the trigger it is registered with. */
+export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: ResolvedOptions): AzureHandler {
   const timeout = options.functionTimeout;
-  const trigger = spec.trigger;
   return async (input, context): Promise<ValidationResponse | undefined> => {
     // Conversion errors are typed (MalformedEventError, UnsupportedEventError) and thrown before any
     // user code runs; the invocation fails, so the input is retried and then dead-lettered, not lost.
@@ -92,7 +93,7 @@ function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: Re
         items = [fromServiceBus(input, context, trigger.topicName)];
         break;
       case 'timer':
-        items = [fromTimer(input, context, spec.name)];
+        items = [fromTimer(input, context, name)];
         break;
       case 'storageBlob':
         items = [fromBlob(input, context)];
@@ -109,7 +110,7 @@ function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: Re
         throw new UnsupportedEventError(`a ${trigger.kind} trigger`, `the ${def.kind} triggers`);
     }
     const ctx = contextFor(context, input, timeout);
-    throwIfFailed(await runEvents(def, items, ctx), spec);
+    throwIfFailed(await runEvents(def, items, ctx), name);
     return undefined;
   };
 }
@@ -117,6 +118,6 @@ function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: Re
 /** The function the library calls for a spec's trigger, built once at registration. */
 export function handlerFor(spec: AzureFunctionSpec, options: ResolvedOptions): AzureHandler {
   const plan = spec.plan;
-  if (plan.kind === 'http') return httpHandler(spec as AzureFunctionSpec & { plan: { kind: 'http' } }, options);
-  return eventHandler(spec, plan.definition, options);
+  if (plan.kind === 'http') return httpHandler(plan.definitions, options);
+  return eventHandler(spec.name, spec.trigger, plan.definition, options);
 }

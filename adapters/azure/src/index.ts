@@ -11,16 +11,16 @@
  */
 import * as azureFunctions from '@azure/functions';
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
-import { DefinitionError, isDefinition, type Definition } from 'onefn';
+import { DefinitionError, isDefinition, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
-import { type AzureFunctionSpec, functionSpecs } from './bindings.js';
-import { handlerFor } from './handlers.js';
-import { type AzureOptions, resolveOptions } from './options.js';
+import { type AzureFunctionSpec, type AzureTriggerOptions, functionSpecs } from './bindings.js';
+import { eventHandler, handlerFor, httpHandler } from './handlers.js';
+import { type AzureOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
 export type { AzureHandler, ValidationResponse } from './handlers.js';
-export type { AzureOptions } from './options.js';
+export type { AzureOptions, ResolvedOptions } from './options.js';
 export { parseSetCookie, toHttpResponse } from './to-http.js';
 
 declare module 'onefn' {
@@ -65,7 +65,25 @@ export function register(moduleOrDefinition: Readonly<Record<string, unknown>> |
     const { kind, ...trigger } = spec.trigger;
     const handler = handlerFor(spec, resolved);
     // Each app.<kind> takes its trigger options next to the handler; the spec's union guarantees the pairing.
-    (app[kind] as unknown as (name: string, options: Record<string, unknown>) => void)(spec.name, { ...trigger, handler });
+    (app[kind] as unknown as Registrar)(spec.name, { ...trigger, handler });
   }
   return specs;
+}
+
+type Registrar = (name: string, options: Record<string, unknown>) => void;
+
+/**
+ * Registers one planned HTTP function with options `register` already resolved: what the entry that
+ * `onefn build azure` generates calls for each function, so that a bundle carries only what its
+ * functions use (no planner, no event converters in an HTTP-only app). Write `register` by hand.
+ */
+export function registerHttpFunction(name: string, trigger: Extract<AzureTriggerOptions, { kind: 'http' }>, definitions: readonly HttpDefinition[], options: ResolvedOptions): void {
+  const { kind, ...rest } = trigger;
+  (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: httpHandler(definitions, options) });
+}
+
+/** Registers one planned event function, as `registerHttpFunction` does for HTTP (generated entries only). */
+export function registerEventFunction(name: string, trigger: Exclude<AzureTriggerOptions, { kind: 'http' }>, definition: EventDefinition, options: ResolvedOptions): void {
+  const { kind, ...rest } = trigger;
+  (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: eventHandler(name, trigger, definition, options) });
 }

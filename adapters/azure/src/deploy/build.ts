@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, loadModule, sha256Base64, zipFiles } from 'onefn/build';
 import { planFunctions } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
-import { type AzureOptions, resolveOptions } from '../options.js';
+import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 
 /** The hosting plan: Flex Consumption (FC1) or the classic Linux Consumption plan (Y1). */
 export type AzurePlan = 'flex' | 'consumption';
@@ -53,6 +53,22 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
 }
 
 /**
+ * The generated entry: each planned function registered with its own handler and the options
+ * resolved here, the definitions referenced by export name. Naming them (rather than planning the
+ * module again at start-up) lets the bundler drop the planner and every converter no function uses.
+ */
+export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions): string {
+  const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
+  const lines = [`import { ${verbs.join(', ')} } from '@onefn/azure';`, `import * as mod from ${JSON.stringify(entry)};`, `const options = ${JSON.stringify(options)};`];
+  for (const fn of functions) {
+    const refs = fn.plan.exportNames.map((n) => `mod[${JSON.stringify(n)}]`);
+    const defs = fn.plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
+    lines.push(`${fn.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction'}(${JSON.stringify(fn.name)}, ${JSON.stringify(fn.trigger)}, ${defs}, options);`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
  * Builds the function app package: host.json (extension bundle v4, functionTimeout, route prefix), a
  * package.json whose `main` is the bundled entry, and the entry itself, which imports the user's module
  * and calls `register` with the same options. @azure/functions is bundled in, so the zip needs no
@@ -80,11 +96,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
   const functions = functionSpecs(plans, resolved);
   if (!functions.length) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const runtime = runtimeEntry();
-  const source = [
-    `import { register } from '@onefn/azure';`,
-    `import * as definitions from ${JSON.stringify(entry)};`,
-    `register(definitions, ${JSON.stringify(adapter)});`,
-  ].join('\n');
+  const source = entryModule(entry, functions, resolved);
   const repo = resolve(dirname(runtime.file), '..', '..', '..', 'src');
   const { code } = await bundle({
     entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'azure-entry.ts' },
