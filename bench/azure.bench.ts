@@ -57,8 +57,8 @@ for (const [label, title, [base, onefn]] of comparisons) {
 
 const sizes = { [NATIVE]: kb(gzipBytes(nativeOrders.code)), [ONEFN]: kb(gzipBytes(onefnOrders?.code ?? '')) };
 const coldRows = await coldStarts(orders, RUNS);
-out.push(coldTable(`Cold start on @azure/functions: import of the bundle, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }));
-verdicts.firstInvocation('Azure', coldRows, ONEFN, 2);
+out.push(coldTable(`Cold start on @azure/functions: import of the bundle, then the first invocation (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }, '@azure/functions'));
+verdicts.firstInvocation('Azure', coldRows, ONEFN, 2, '@azure/functions');
 
 // onefn's share: its app entry over the same function written directly against @azure/functions,
 // both with @azure/functions bundled in as the deploy helper does.

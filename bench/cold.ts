@@ -12,6 +12,8 @@ export interface ColdResult {
   readonly name: string;
   readonly importMs?: Spread;
   readonly firstMs?: Spread;
+  /** The function's own part of the first invocation (see ColdSample.fnMs). */
+  readonly fnMs?: Spread;
   readonly error?: string;
 }
 
@@ -36,6 +38,6 @@ export async function coldStarts(cases: readonly CaseSpec[], runs: number): Prom
     const all = samples.get(c.name) ?? [];
     const failed = all.find((s) => s.error);
     if (failed) return { name: c.name, error: failed.error as string };
-    return { name: c.name, importMs: spread(all.map((s) => s.importMs)), firstMs: spread(all.map((s) => s.firstMs)) };
+    return { name: c.name, importMs: spread(all.map((s) => s.importMs)), firstMs: spread(all.map((s) => s.firstMs)), fnMs: spread(all.map((s) => s.fnMs ?? s.firstMs)) };
   });
 }

@@ -58,8 +58,8 @@ for (const [label, title, [base, onefn]] of comparisons) {
 
 const sizes = { [NATIVE]: kb(gzipBytes(nativeOrders.code)), [ONEFN]: kb(gzipBytes(onefnOrders?.code ?? '')) };
 const coldRows = await coldStarts(orders, RUNS);
-out.push(coldTable(`Cold start on functions-framework: import of the bundle, then the first request (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }));
-verdicts.firstInvocation('GCP', coldRows, ONEFN, 2);
+out.push(coldTable(`Cold start on functions-framework: import of the bundle, then the first request (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }, 'functions-framework'));
+verdicts.firstInvocation('GCP', coldRows, ONEFN, 2, 'functions-framework');
 
 const helloGzip = gzipBytes(onefnHello?.code ?? '');
 out.push(sizeTable('Bundle weight on GCP (the archive\'s index.js, minified, gzip -9; functions-framework stays a dependency)', [

@@ -8,7 +8,7 @@ import { DefinitionError } from './errors.js';
 import { type CloudEvent, type Message, type ScheduleEvent, STORAGE_CHANGES, type StorageChange, type StorageEvent } from './events.js';
 import type { HttpMethod, HttpRequest, QueryRecord } from './http.js';
 import {
-  checkBoolean, checkCors, checkInt, checkKeys, checkMethods, checkName, checkSchema, SETTINGS_KEYS, settingsOf,
+  checkBoolean, checkCors, checkInt, checkKeys, checkMethods, checkName, checkSchema, settingsOf,
 } from './options.js';
 import type { HttpHandlerResult } from './response.js';
 import { compileRoute, type RouteParams } from './route.js';
@@ -51,7 +51,9 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
 // ---------------------------------------------------------------------------------------------------
 // define*
 
-const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'handler', ...SETTINGS_KEYS];
+// Besides the settings every definition takes (checkKeys adds those). No spread here: a deploy bundle,
+// which folds the checks away, then drops the list too.
+const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'handler'];
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -83,7 +85,7 @@ export function defineHttp<
 >(options: HttpOptions<R, B, Q, P, H>): HttpDefinition<RequestOf<R, B, Q, P, H>> {
   checkKeys(options, HTTP_KEYS, 'defineHttp');
   const route = options.route === undefined ? undefined : compileRoute(options.route);
-  checkInt('bodyLimit', options.bodyLimit, 0, 1024 * 1024 * 1024);
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkInt('bodyLimit', options.bodyLimit, 0, 1024 * 1024 * 1024);
   const params = checkSchema('params', options.params);
   if (typeof __ONEFN_CHECKED__ === 'undefined' && params && !route) throw new DefinitionError('params', 'a params schema needs a route with :parameters');
   const trigger: HttpTrigger = Object.freeze({
@@ -125,7 +127,7 @@ export interface QueueOptions<S extends Sch> extends FunctionSettings {
  * })
  */
 export function defineQueue<S extends Sch = undefined>(options: QueueOptions<S>): MessageDefinition<Message<OutputOf<S, unknown>>> {
-  checkKeys(options, ['queue', 'schema', 'ordered', 'handler', ...SETTINGS_KEYS], 'defineQueue');
+  checkKeys(options, ['queue', 'schema', 'ordered', 'handler'], 'defineQueue');
   const trigger: MessageTrigger = Object.freeze({
     type: 'queue',
     name: checkName('queue', options.queue),
@@ -149,7 +151,7 @@ export interface TopicOptions<S extends Sch> extends FunctionSettings {
  * export const audit = defineTopic({ topic: 'events', handler: async (msg) => console.log(msg.body) })
  */
 export function defineTopic<S extends Sch = undefined>(options: TopicOptions<S>): MessageDefinition<Message<OutputOf<S, unknown>>> {
-  checkKeys(options, ['topic', 'schema', 'handler', ...SETTINGS_KEYS], 'defineTopic');
+  checkKeys(options, ['topic', 'schema', 'handler'], 'defineTopic');
   const trigger: MessageTrigger = Object.freeze({
     type: 'topic',
     name: checkName('topic', options.topic),
@@ -180,7 +182,7 @@ export interface StorageOptions extends FunctionSettings {
  * })
  */
 export function defineStorage(options: StorageOptions): StorageDefinition {
-  checkKeys(options, ['bucket', 'changes', 'prefix', 'suffix', 'handler', ...SETTINGS_KEYS], 'defineStorage');
+  checkKeys(options, ['bucket', 'changes', 'prefix', 'suffix', 'handler'], 'defineStorage');
   const changes = options.changes ?? STORAGE_CHANGES;
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     if (!Array.isArray(changes) || changes.length === 0 || changes.some((c) => !(STORAGE_CHANGES as readonly unknown[]).includes(c))) {
@@ -219,7 +221,7 @@ export interface ScheduleOptions extends FunctionSettings {
  * })
  */
 export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
-  checkKeys(options, ['schedule', 'timeZone', 'handler', ...SETTINGS_KEYS], 'defineSchedule');
+  checkKeys(options, ['schedule', 'timeZone', 'handler'], 'defineSchedule');
   const timeZone = options.timeZone ?? 'UTC';
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     try {
@@ -255,7 +257,7 @@ export interface CloudEventOptions<S extends Sch> extends FunctionSettings {
  * })
  */
 export function defineCloudEvent<S extends Sch = undefined>(options: CloudEventOptions<S>): CloudEventDefinition<CloudEvent<OutputOf<S, unknown>>> {
-  checkKeys(options, ['types', 'source', 'schema', 'handler', ...SETTINGS_KEYS], 'defineCloudEvent');
+  checkKeys(options, ['types', 'source', 'schema', 'handler'], 'defineCloudEvent');
   const types = options.types ?? [];
   if (typeof __ONEFN_CHECKED__ === 'undefined' && (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !t))) throw new DefinitionError('types', 'must be a list of event type names');
   if (options.source !== undefined) checkName('source', options.source);

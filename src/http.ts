@@ -4,7 +4,7 @@ import type { Native } from './context.js';
 import { HttpError } from './errors.js';
 import { HttpHeaders, type HeadersInit } from './headers.js';
 import { jsonSyntaxDetail } from './json-syntax.js';
-import { parseQueryString, queryMapToRecord, queryRecordToMap, type QueryRecord } from './query.js';
+import { parseQueryRecord, queryMapToRecord, queryRecordToMap, type QueryRecord } from './query.js';
 import { EMPTY_RECORD, inputRecord } from './record.js';
 
 export { HttpHeaders };
@@ -24,7 +24,10 @@ export interface HttpRequestInit {
   headers?: HeadersInit;
   /** True when every header name is already lower-case, which saves building an index. */
   headersLowerCased?: boolean;
-  /** "name=value" pairs delivered outside the Cookie header (API Gateway v2 and Function URLs). */
+  /**
+   * "name=value" pairs delivered outside the Cookie header (API Gateway v2 and Function URLs). When
+   * given (and not empty), they are the request's cookies, and a Cookie header is not read.
+   */
   cookies?: readonly string[];
   body?: RawBody;
   /** The client's address, as the provider saw it. */
@@ -108,6 +111,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
   validHeaders: unknown = undefined;
   private readonly init: HttpRequestInit;
   private headerView: HttpHeaders | undefined;
+  private queryRecord: QueryRecord | undefined;
   private queryMap: Map<string, string[]> | undefined;
   private queryValue: unknown = UNSET;
   private cookieValue: Record<string, string> | undefined;
@@ -126,14 +130,19 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
     return (this.headerView ??= new HttpHeaders(this.init.headers, this.init.headersLowerCased));
   }
 
-  private queryParams(): Map<string, string[]> {
-    if (this.queryMap) return this.queryMap;
+  /** The query as sent, decoded: what `query` is without a schema, and what `queryAll` reads. */
+  private sentQuery(): QueryRecord {
+    if (this.queryRecord) return this.queryRecord;
     const q = this.init.query;
-    return (this.queryMap = q === undefined ? new Map() : typeof q === 'string' ? parseQueryString(q) : queryRecordToMap(q));
+    return (this.queryRecord = q === undefined ? inputRecord() : typeof q === 'string' ? parseQueryRecord(q) : queryMapToRecord(queryRecordToMap(q)));
+  }
+
+  private queryParams(): Map<string, string[]> {
+    return (this.queryMap ??= queryRecordToMap(this.sentQuery()));
   }
 
   get query(): unknown {
-    if (this.queryValue === UNSET) this.queryValue = queryMapToRecord(this.queryParams());
+    if (this.queryValue === UNSET) this.queryValue = this.sentQuery();
     return this.queryValue;
   }
   set query(value: unknown) {
@@ -147,8 +156,11 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
   get cookies(): Readonly<Record<string, string>> {
     if (this.cookieValue) return this.cookieValue;
     const out = inputRecord<string>();
-    for (const pair of this.init.cookies ?? []) parseCookieHeader(pair, out);
-    for (const header of this.headers.getAll('cookie')) parseCookieHeader(header, out);
+    const pairs = this.init.cookies;
+    // Where a provider lists the cookies apart (API Gateway v2, Function URLs), the list is the Cookie
+    // header split up, and some events carry the header as well: one of the two is read, not both.
+    if (pairs?.length) for (const pair of pairs) parseCookieHeader(pair, out);
+    else for (const header of this.headers.getAll('cookie')) parseCookieHeader(header, out);
     return (this.cookieValue = out);
   }
 
@@ -210,7 +222,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
    * name gives an array in the order sent, so nothing is dropped.
    */
   formRecord(): Record<string, string | readonly string[]> {
-    return queryMapToRecord(parseQueryString(this.text())) as Record<string, string | readonly string[]>;
+    return parseQueryRecord(this.text());
   }
 
   get isJson(): boolean {

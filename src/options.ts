@@ -20,12 +20,14 @@ declare const __ONEFN_CHECKED__: true | undefined;
 export const SETTINGS_KEYS = ['name', 'memory', 'timeout', 'env'] as const;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
+/** Refuses an option that is neither one of `allowed` nor a setting every definition takes (SETTINGS_KEYS). */
 export function checkKeys(options: object, allowed: readonly string[], what: string): void {
   if (typeof __ONEFN_CHECKED__ !== 'undefined') return;
   if (typeof options !== 'object' || options === null) throw new DefinitionError(what, 'options must be an object');
+  const settings: readonly string[] = SETTINGS_KEYS;
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new DefinitionError(key, `unknown option for ${what}; known options: ${allowed.join(', ')}`);
+    if (!allowed.includes(key) && !settings.includes(key)) {
+      throw new DefinitionError(key, `unknown option for ${what}; known options: ${[...allowed, ...settings].join(', ')}`);
     }
   }
   if (typeof (options as { handler?: unknown }).handler !== 'function') throw new DefinitionError('handler', 'must be a function');

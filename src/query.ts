@@ -30,6 +30,28 @@ export function parseQueryString(raw: string): Map<string, string[]> {
   return out;
 }
 
+/**
+ * Parses a raw (still encoded) query string straight into an input record (see record.ts): each name
+ * and value decoded once, a repeated name giving an array in the order sent. What `req.query` is
+ * without a schema, made without the Map that `parseQueryString` builds.
+ */
+export function parseQueryRecord(raw: string): Record<string, string | string[]> {
+  const out = inputRecord<string | string[]>();
+  if (raw.startsWith('?')) raw = raw.slice(1);
+  if (!raw) return out;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (typeof seen === 'string') out[name] = [seen, value];
+    else seen.push(value);
+  }
+  return out;
+}
+
 /** The parameters as a prototype-free record (see record.ts): `?__proto__=x` is a key like any other. */
 export function queryMapToRecord(map: ReadonlyMap<string, readonly string[]>): QueryRecord {
   const out = inputRecord<string | readonly string[]>();

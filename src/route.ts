@@ -69,11 +69,6 @@ export function compileRoute(pattern: string): CompiledRoute {
   return { pattern, segments, isStatic: segments.every((s) => s.kind === 'static'), paramNames: [...names] };
 }
 
-function splitPath(path: string): string[] {
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  return trimmed === '/' || trimmed === '' ? [] : trimmed.slice(1).split('/');
-}
-
 /** Decoding a malformed escape ("%E0%A4%A") is the client's error, not ours. */
 export class BadPathError extends Error {}
 
@@ -102,19 +97,27 @@ export function matchRoute(route: CompiledRoute, path: string): Record<string, s
     const trimmed = pattern.length > 1 && pattern.endsWith('/') ? pattern.slice(0, -1) : undefined;
     return trimmed !== undefined && path === trimmed ? NO_PARAMS : undefined;
   }
-  const parts = splitPath(path);
+  // The path's segments are read in place, between slashes, rather than split into an array first.
+  // One trailing slash is ignored, and "/" (or "") has no segments.
+  const end = path.length > 1 && path.endsWith('/') ? path.length - 1 : path.length;
+  const empty = end === 0 || (end === 1 && path.charCodeAt(0) === 47);
+  let pos = empty ? end + 1 : 1;
   const { segments } = route;
   const params = inputRecord<string>();
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i] as Segment;
     if (seg.kind === 'rest') {
+      const parts = pos > end ? [] : path.slice(pos, end).split('/');
       let rest = '';
-      for (let j = i; j < parts.length; j++) rest += (j === i ? '' : '/') + decodeSegment(parts[j] as string, j);
+      for (let j = 0; j < parts.length; j++) rest += (j === 0 ? '' : '/') + decodeSegment(parts[j] as string, i + j);
       params['*'] = rest;
       return params;
     }
-    const part = parts[i];
-    if (part === undefined) return undefined;
+    if (pos > end) return undefined;
+    let next = path.indexOf('/', pos);
+    if (next === -1 || next > end) next = end;
+    const part = path.slice(pos, next);
+    pos = next + 1;
     if (seg.kind === 'static') {
       if (decodeSegment(part, i) !== seg.value) return undefined;
     } else {
@@ -122,7 +125,7 @@ export function matchRoute(route: CompiledRoute, path: string): Record<string, s
       params[seg.name] = decodeSegment(part, i);
     }
   }
-  return parts.length === segments.length ? params : undefined;
+  return pos > end ? params : undefined;
 }
 
 /** How specific a route is, for ordering: static segments beat parameters beat a wildcard. */

@@ -11,7 +11,7 @@ export {
   type Base64Refusal, type RawBody,
 } from './bytes.js';
 export { jsonSyntaxDetail } from './json-syntax.js';
-export { EMPTY_RECORD, inputRecord } from './record.js';
+export { EMPTY_RECORD, inputRecord, isInputRecord } from './record.js';
 export { createContext, cutoffDelay, disposeContext, type ContextInit } from './context.js';
 export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
@@ -24,6 +24,7 @@ export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logg
 export { createRouter, type Router } from './router.js';
 export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
 export { runHttpDefinition } from './run-http.js';
+export { hasSchemas, warmSchemas } from './warm.js';
 export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
 export { problem, problemFromError, statusTitle } from './problem.js';
 export { parseQueryString, formatQuery } from './query.js';

@@ -9,6 +9,8 @@ export interface Runner {
   run(): unknown;
   verdict(result: unknown): string | undefined;
   close?(): Promise<void> | void;
+  /** The function's own part of the first invocation, where the platform adds its own (see ColdSample). */
+  fnMs?(): number | undefined;
 }
 
 const send = (message: FromCase): void => void process.send?.(message);
@@ -73,8 +75,9 @@ export async function coldSample(load: () => Promise<unknown>, prepare: () => Pr
     }
     const firstMs = nowMs() - t1;
     error ??= runner.verdict(result);
+    const fnMs = runner.fnMs ? runner.fnMs() : firstMs;
     await runner.close?.();
-    sample = error ? { importMs, firstMs, error } : { importMs, firstMs };
+    sample = error ? { importMs, firstMs, error } : fnMs === undefined ? { importMs, firstMs, error: 'the function was never called' } : { importMs, firstMs, fnMs };
   } catch (e) {
     sample = { importMs: NaN, firstMs: NaN, error: e instanceof Error ? e.message : String(e) };
   }

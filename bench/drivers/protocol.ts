@@ -32,7 +32,13 @@ export type FromCase =
 /** What a fresh process prints (one JSON line) after its first invocation. */
 export interface ColdSample {
   readonly importMs: number;
+  /** The first invocation as the platform drives it (on GCP and Azure: the server or pipeline too). */
   readonly firstMs: number;
+  /**
+   * The function's own first invocation: from the framework calling it to its answer (GCP: its
+   * response finished; Azure: its handler's promise settled). On Lambda the same as `firstMs`.
+   */
+  readonly fnMs?: number;
   readonly error?: string;
 }
 

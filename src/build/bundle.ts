@@ -42,10 +42,23 @@ const ESM_REQUIRE_BANNER = "import { createRequire as __onefnCreateRequire } fro
  * const { code } = await bundle({ entry: 'src/api.ts', external: ['@azure/functions'] })
  */
 export async function bundle(options: BundleOptions): Promise<BundleOutput> {
-  const result = await build(esbuildOptions(options));
+  const result = await build({ ...esbuildOptions(options), banner: undefined });
   const code = result.outputFiles?.find((f) => f.path.endsWith('.js'));
   if (!code) throw new Error('esbuild produced no output');
-  return { code: code.text, map: result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text };
+  const map = result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text;
+  // The `require` banner only where the bundle calls require (a CommonJS dependency, or esbuild's shim
+  // for one): a function built from ESM alone is spared its bytes. One line is added on top, so a
+  // source map's generated lines move down by one (an empty first line in its mappings).
+  if ((options.format ?? 'esm') === 'esm' && /\brequire\b/.test(code.text)) {
+    return { code: `${ESM_REQUIRE_BANNER}\n${code.text}`, map: map === undefined ? undefined : shiftMapOneLine(map) };
+  }
+  return { code: code.text, map };
+}
+
+function shiftMapOneLine(map: string): string {
+  const parsed = JSON.parse(map) as { mappings: string };
+  parsed.mappings = `;${parsed.mappings}`;
+  return JSON.stringify(parsed);
 }
 
 /** The esbuild options `bundle` builds with; the dev server watches with the same ones. */

@@ -30,8 +30,12 @@ describe('the portable request', () => {
     expect(twice.query).toEqual({ v: '%41' });
   });
 
-  it('merges cookies from the Cookie header and the cookies array', () => {
-    expect(req.cookies).toEqual({ a: '1', b: 'two words', c: '3' });
+  it('reads the cookies array where a provider gives one (it is the Cookie header split up), else the header', () => {
+    expect(req.cookies).toEqual({ c: '3' });
+    const headerOnly = createRequest({ method: 'GET', path: '/', headers: { Cookie: 'a=1; b=two%20words' }, cookies: [] });
+    expect(headerOnly.cookies).toEqual({ a: '1', b: 'two words' });
+    const both = createRequest({ method: 'GET', path: '/', headers: { cookie: 'a=1; b=two%20words' }, cookies: ['a=1', 'b=two%20words'] });
+    expect(both.cookies).toEqual({ a: '1', b: 'two words' });
   });
 
   it('gives the body as text, JSON, bytes and parsed by content type', () => {

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { bundle, DeployOptionError, sha256Base64, zipFiles } from 'onefn/build';
-import type { FunctionPlan } from 'onefn/runtime';
+import { hasSchemas, type FunctionPlan } from 'onefn/runtime';
 
 /** The Node.js runtimes a build targets. */
 export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x'] as const;
@@ -79,10 +79,15 @@ export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: Htt
   const refs = plan.exportNames.map((name) => `mod[${JSON.stringify(name)}]`);
   const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : 'lambdaHttpV2Handler';
   const args = plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
+  // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
+  // do it in the first request; only functions that have schemas carry the call.
+  const warm = plan.kind === 'http' && plan.definitions.some(hasSchemas);
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
     `import { ${wrapper} } from '@onefn/aws';`,
+    ...(warm ? ["import { warmSchemas } from 'onefn/runtime';"] : []),
     `export const handler = ${wrapper}(${args});`,
+    ...(warm ? [`warmSchemas(${args});`] : []),
     '',
   ].join('\n');
 }

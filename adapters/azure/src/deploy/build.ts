@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, loadModule, sha256Base64, zipFiles } from 'onefn/build';
-import { planFunctions } from 'onefn/runtime';
+import { hasSchemas, planFunctions } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 
@@ -60,10 +60,15 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
 export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions): string {
   const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
   const lines = [`import { ${verbs.join(', ')} } from '@onefn/azure';`, `import * as mod from ${JSON.stringify(entry)};`, `const options = ${JSON.stringify(options)};`];
+  // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
+  // do it in the first request; only functions that have schemas carry the call.
+  const warmed = functions.filter((f) => f.plan.kind === 'http' && f.plan.definitions.some(hasSchemas));
+  if (warmed.length) lines.splice(1, 0, "import { warmSchemas } from 'onefn/runtime';");
   for (const fn of functions) {
     const refs = fn.plan.exportNames.map((n) => `mod[${JSON.stringify(n)}]`);
     const defs = fn.plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
     lines.push(`${fn.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction'}(${JSON.stringify(fn.name)}, ${JSON.stringify(fn.trigger)}, ${defs}, options);`);
+    if (warmed.includes(fn)) lines.push(`warmSchemas(${defs});`);
   }
   return `${lines.join('\n')}\n`;
 }

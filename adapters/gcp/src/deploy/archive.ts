@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
-import { planFunctions, type FunctionPlan } from 'onefn/runtime';
+import { hasSchemas, planFunctions, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
 import { FRAMEWORK_NAME } from '../target-name.js';
 
@@ -75,11 +75,16 @@ export function entryModule(entry: string, plans: readonly FunctionPlan[]): stri
     `import { ${wrappers.join(', ')} } from '@onefn/gcp';`,
     `import * as mod from ${JSON.stringify(entry)};`,
   ];
+  // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
+  // do it in the first request; only functions that have schemas carry the call.
+  const warmed = plans.filter((p) => p.kind === 'http' && p.definitions.some(hasSchemas));
+  if (warmed.length) lines.push("import { warmSchemas } from 'onefn/runtime';");
   for (const plan of plans) {
     const name = JSON.stringify(plan.name);
     const refs = plan.exportNames.map((n) => `mod[${JSON.stringify(n)}]`);
     const wrapped = plan.kind === 'http' ? `toHttpFunction([${refs.join(', ')}], { name: ${name} })` : `toEventFunction(${refs[0]}, { name: ${name} })`;
     lines.push(`http(${name}, ${wrapped});`);
+    if (warmed.includes(plan)) lines.push(`warmSchemas([${refs.join(', ')}]);`);
   }
   return lines.join('\n') + '\n';
 }
