@@ -47,3 +47,19 @@ export function destroyClients(clients: AwsClients): void {
 export function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
 }
+
+/**
+ * The region the SDK's own provider chain finds when none is given: AWS_REGION, then the `region` of
+ * the profile (AWS_PROFILE, in AWS_CONFIG_FILE or ~/.aws/config), then none.
+ */
+export async function sdkRegion(): Promise<string | undefined> {
+  const client = new LambdaClient({});
+  try {
+    const region = await client.config.region();
+    return typeof region === 'string' && region ? region : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}

@@ -19,7 +19,9 @@ export interface DeployedFunction {
 
 export interface DeployResult {
   readonly dryRun: boolean;
+  /** The source archive's SHA-256 (base64, as Cloud Storage reports it) and size. */
   readonly sha256: string;
+  readonly bytes: number;
   readonly functions: readonly DeployedFunction[];
 }
 
@@ -113,7 +115,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
-    return { dryRun: true, sha256: built.sha256, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.id, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
+    return { dryRun: true, sha256: built.sha256, bytes: built.zip.byteLength, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.plan.name, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
   }
   const auth = (options.auth ?? new (await import('google-auth-library')).GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })) as Auth;
   if (typeof (auth as { request?: unknown }).request !== 'function') throw new DeployOptionError('auth', 'must be a GoogleAuth (or have request() and fetch())');
@@ -165,10 +167,10 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         await ensureSchedulerJob(auth, options, id, url, spec.schedule);
       }
       progress(`${id}: ${update ? 'updated' : 'created'}${url ? ` at ${url}` : ''}`);
-      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: id, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
+      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: spec.plan.name, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
     }
   } finally {
     await client.close().catch(() => {});
   }
-  return { dryRun: false, sha256: built.sha256, functions: out };
+  return { dryRun: false, sha256: built.sha256, bytes: built.zip.byteLength, functions: out };
 }
