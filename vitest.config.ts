@@ -21,6 +21,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts', 'adapters/*/test/**/*.test.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts', 'adapters/*/test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    // Captures what each test writes; a passing test prints nothing (see the file).
+    setupFiles: ['./test/setup/output.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,7 +1,7 @@
 import { planFunctions, type FunctionPlan } from 'onefn/runtime';
-import { loadModule } from 'onefn/build';
+import { CredentialsError, loadModule } from 'onefn/build';
 import { buildFunction, type LambdaArtifact } from './build.js';
-import { createClients, destroyClients, sdkRegion, type AwsClients, type ClientOptions } from './clients.js';
+import { createClients, destroyClients, errorName, sdkRegion, type AwsClients, type ClientOptions } from './clients.js';
 import {
   DEFAULT_PACING, ensureFunction, getAliasVersion, getFunction, listVersions, moveAlias, publish, waitUntilReady, type Pacing,
 } from './lambda-ops.js';
@@ -60,6 +60,19 @@ async function regionOf(options: { region?: string | undefined; env?: Readonly<R
   return options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (await sdkRegion());
 }
 
+// Missing credentials (the provider chain found none), and credentials AWS refused (expired session
+// or SSO token, an unknown key).
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError', 'TokenProviderError', 'ExpiredToken', 'ExpiredTokenException', 'UnrecognizedClientException',
+  'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure',
+]);
+
+/** A credentials failure as one line naming the login step; any other error as it was. */
+function credentialsOr(error: unknown): unknown {
+  const name = errorName(error);
+  return name && CREDENTIAL_ERRORS.has(name) ? new CredentialsError('AWS', 'aws sso login, or a profile (AWS_PROFILE) or access keys (AWS_ACCESS_KEY_ID)', error) : error;
+}
+
 const STAGE = /^[a-z][a-z0-9]{0,15}$/;
 
 /** Each plan renamed `<name>-<stage>`: the stage goes into the function's, role's and trigger's names. */
@@ -114,6 +127,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       functions.push(await deployOne(clients, plan, artifacts[i] as LambdaArtifact, configs[i] as ReturnType<typeof functionConfig>, { ...checked, pacing, progress }));
     }
     return { dryRun: false, region: checked.region, functions };
+  } catch (error) {
+    throw credentialsOr(error);
   } finally {
     destroyClients(clients);
   }
@@ -180,6 +195,8 @@ export async function rollback(options: RollbackOptions): Promise<{ function: st
     await waitUntilReady(clients.lambda, name, pacing);
     await moveAlias(clients.lambda, name, checked.alias, to, from, { pacing, progress });
     return { function: name, alias: checked.alias, from, to };
+  } catch (error) {
+    throw credentialsOr(error);
   } finally {
     destroyClients(clients);
   }

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { OnefnError } from 'onefn';
-import { DeployOptionError } from 'onefn/build';
+import { CredentialsError, DeployOptionError } from 'onefn/build';
 import type { AzureFunctionSpec } from '../bindings.js';
 import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-settings.js';
 import { buildFunctionApp } from './build.js';
@@ -30,6 +30,14 @@ export class AzureDeployError extends OnefnError {
     super('AZURE_DEPLOY_FAILED', `${step} failed${e?.statusCode ? ` (${e.statusCode}${e.code ? ` ${e.code}` : ''})` : ''}: ${e?.message ?? String(error)}`, { cause: error });
     this.name = 'AzureDeployError';
   }
+}
+
+// @azure/identity's failures: no credential in the chain could give a token, or the one found was refused.
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationRequiredError', 'AuthenticationError']);
+
+function isCredentialFailure(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return (typeof name === 'string' && CREDENTIAL_ERRORS.has(name)) || (error as { statusCode?: unknown })?.statusCode === 401;
 }
 
 const EVENT_GRID_API = '2022-06-15';
@@ -130,6 +138,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     try {
       return await run();
     } catch (error) {
+      if (isCredentialFailure(error)) throw new CredentialsError('Azure', 'az login (or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET)', error);
       throw new AzureDeployError(name, error);
     }
   };

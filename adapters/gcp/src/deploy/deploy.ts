@@ -2,6 +2,7 @@ import type { v2 as FunctionsV2 } from '@google-cloud/functions';
 import { buildArchive } from './archive.js';
 import type { IgnoredVariable } from './environment.js';
 import { functionSpec, type FunctionSpec } from './function-spec.js';
+import { CredentialsError } from 'onefn/build';
 import { DeployOptionError, validateOptions, type DeployOptions } from './options.js';
 import { type Auth, ensureSchedulerJob, ensureStorageTrigger, setPublicAccess, uploadArchive } from './rest.js';
 
@@ -51,6 +52,26 @@ function triggerOf(spec: FunctionSpec): string {
 function apiMessage(error: unknown): string {
   const e = error as { details?: unknown; message?: unknown; response?: { data?: { error?: { message?: string } } } };
   return e.response?.data?.error?.message ?? (typeof e.details === 'string' && e.details ? e.details : undefined) ?? String(e.message ?? error);
+}
+
+/**
+ * Resolves the credentials before any client exists: without them, the API client's own background
+ * auth call would reject unhandled after the deploy's error line (an uncaught googleauth stack).
+ */
+async function checkCredentials(auth: Auth): Promise<void> {
+  const getClient = (auth as { getClient?: () => Promise<unknown> }).getClient;
+  if (typeof getClient !== 'function') return;
+  try {
+    await getClient.call(auth);
+  } catch (error) {
+    throw new CredentialsError('Google Cloud', 'gcloud auth application-default login (or set GOOGLE_APPLICATION_CREDENTIALS)', error);
+  }
+}
+
+/** 16 is UNAUTHENTICATED in google.rpc.Code; `invalid_grant` is an expired or revoked refresh token. */
+function isAuthFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 16 || code === 401 || /invalid_grant|invalid_rapt|reauth/i.test(apiMessage(error));
 }
 
 async function makeClient(options: DeployOptions, auth: Auth): Promise<Client> {
@@ -119,6 +140,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const auth = (options.auth ?? new (await import('google-auth-library')).GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })) as Auth;
   if (typeof (auth as { request?: unknown }).request !== 'function') throw new DeployOptionError('auth', 'must be a GoogleAuth (or have request() and fetch())');
+  await checkCredentials(auth);
   const client = await makeClient(options, auth);
   const parent = `projects/${options.project}/locations/${options.region}`;
   const out: DeployedFunction[] = [];
@@ -130,6 +152,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       try {
         [upload] = await client.generateUploadUrl({ parent });
       } catch (error) {
+        // The first call: credentials that loaded but were refused (expired, revoked) fail here.
+        if (isAuthFailure(error)) throw new CredentialsError('Google Cloud', 'gcloud auth application-default login', new Error(apiMessage(error)));
         throw new DeployError(`${id}: generateUploadUrl failed: ${apiMessage(error)}`, (error as { code?: number }).code);
       }
       if (!upload.uploadUrl || !upload.storageSource) throw new DeployError(`${id}: generateUploadUrl returned no uploadUrl`);
