@@ -49,7 +49,7 @@ export function parseCommandLine(argv: readonly string[], flags: Readonly<Record
   try {
     parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (error) {
-    throw new UsageError(explain(error, argv, flags, where));
+    throw new UsageError(explain(error, flags, where));
   }
   if (parsed.positionals.length > maxPositionals) {
     const extra = parsed.positionals[maxPositionals] as string;
@@ -61,7 +61,7 @@ export function parseCommandLine(argv: readonly string[], flags: Readonly<Record
 }
 
 /** parseArgs' own messages name the rule, not the command; this one-liner names both and a way out. */
-function explain(error: unknown, argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>, where: string): string {
+function explain(error: unknown, flags: Readonly<Record<string, FlagSpec>>, where: string): string {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? String(error);
   const quoted = /'(-[^'\s]*)/.exec(message)?.[1] ?? '';
@@ -73,9 +73,10 @@ function explain(error: unknown, argv: readonly string[], flags: Readonly<Record
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const spec = flags[flag];
     if (spec?.type === 'boolean') return `--${flag} takes no value`;
+    // parseArgs will not take a value that starts with "-" unless it is joined with "=".
+    if (/ambiguous/.test(message)) return `--${flag} needs a value; to give one that starts with "-", write --${flag}=<value>`;
     return `--${flag} needs a value${spec?.placeholder ? ` (<${spec.placeholder}>)` : ''}`;
   }
-  void argv;
   return `${message.split('\n')[0]} (${where} --help lists the flags)`;
 }
 

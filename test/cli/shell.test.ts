@@ -83,6 +83,9 @@ describe('the same errors and exit codes on every provider', () => {
     expect(res.err.length).toBeLessThan(200);
     const proto = await run(['build', 'aws', ENTRY, '--__proto__', 'x']);
     expect([proto.code, proto.err]).toEqual([2, 'onefn: unknown flag "--__proto__" for onefn build aws (onefn build aws --help lists the flags)\n']);
+    expect((await run(['deploy', 'aws', ENTRY, '--memory', '-5'])).err).toBe('onefn: --memory needs a value; to give one that starts with "-", write --memory=<value>\n');
+    const negative = await run(['deploy', 'aws', ENTRY, '--memory=-5', '--region', 'us-east-1', '--create-role', '--dry-run']);
+    expect([negative.code, negative.err]).toEqual([2, 'onefn: --memory must be a whole number, got "-5"\n']);
     const crlf = await run(['deploy', 'aws', ENTRY, '--region', 'us-east-1\r\nx', '--create-role', '--dry-run']);
     expect(crlf.code).toBe(1);
     expect(crlf.err.trim().split('\n')).toHaveLength(1);

@@ -57,25 +57,23 @@ function pickHandler(mod: Record<string, unknown>, plans: FunctionPlan[], event:
 
 /** `onefn invoke aws <entry> --event <file.json> [--function <name>]`: prints the handler's return value. */
 async function invoke(args: CliArgs, io: CliIO): Promise<number> {
-  {
-    const entry = entryOf(args, io, 'invoke');
-    const event = await readEventFile(args, io);
-    const { mod, plans } = await loadPlans(entry);
-    const handler = pickHandler(mod, plans, event, str(args, 'function'), io);
-    try {
-      const result = await handler(event, lambdaContext({ functionName: str(args, 'function') ?? 'onefn-invoke' }));
-      io.stdout(`${JSON.stringify(result ?? null, null, 2)}\n`);
+  const entry = entryOf(args, io, 'invoke');
+  const event = await readEventFile(args, io);
+  const { mod, plans } = await loadPlans(entry);
+  const handler = pickHandler(mod, plans, event, str(args, 'function'), io);
+  try {
+    const result = await handler(event, lambdaContext({ functionName: str(args, 'function') ?? 'onefn-invoke' }));
+    io.stdout(`${JSON.stringify(result ?? null, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    // A handler's failure is the invocation's answer (Lambda would retry it), printed as Lambda's error
+    // shape, exit 0, as for a batch with failures; an event that could not be read is exit 1.
+    if (error instanceof OnefnError && error.code === 'EVENT_FAILED') {
+      io.stdout(`${JSON.stringify({ errorType: error.code, errorMessage: error.message }, null, 2)}\n`);
       return 0;
-    } catch (error) {
-      // A handler's failure is the invocation's answer (Lambda would retry it), printed as Lambda's error
-      // shape, exit 0, as for a batch with failures; an event that could not be read is exit 1.
-      if (error instanceof OnefnError && error.code === 'EVENT_FAILED') {
-        io.stdout(`${JSON.stringify({ errorType: error.code, errorMessage: error.message }, null, 2)}\n`);
-        return 0;
-      }
-      if (error instanceof UnsupportedEventError || error instanceof MalformedEventError || error instanceof OnefnError) throw error;
-      throw new Error(`the handler failed: ${(error as Error).message}`);
     }
+    if (error instanceof UnsupportedEventError || error instanceof MalformedEventError || error instanceof OnefnError) throw error;
+    throw new Error(`the handler failed: ${(error as Error).message}`);
   }
 }
 
@@ -160,30 +158,28 @@ async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
 
 /** `onefn rollback aws --function <name> [--to <version>] [--region r] [--alias live] [--dry-run] [--json]` */
 async function rollbackCommand(args: CliArgs, io: CliIO): Promise<number> {
-  {
-    const given = str(args, 'function') ?? args.positionals[0];
-    if (!given) throw new UsageError('onefn rollback aws needs a function: --function <name>');
-    const stage = str(args, 'stage');
-    const name = stage ? `${given}-${stage}` : given;
-    const { rollback } = await import('./deploy/deploy.js');
-    const json = flagOption(args, 'json');
-    const result = await rollback({
-      function: name,
-      region: str(args, 'region'),
-      alias: str(args, 'alias'),
-      to: str(args, 'to'),
-      dryRun: flagOption(args, 'dry-run'),
-      endpoint: str(args, 'endpoint-url'),
-      env: io.env,
-      onProgress: (line) => io.stderr(`${line}\n`),
-    });
-    io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : `${result.function}: alias ${result.alias} ${result.from} -> ${result.to}\n`);
-    return 0;
-  }
+  const given = str(args, 'function') ?? args.positionals[0];
+  if (!given) throw new UsageError('onefn rollback aws needs a function: --function <name>');
+  const stage = str(args, 'stage');
+  const name = stage ? `${given}-${stage}` : given;
+  const { rollback } = await import('./deploy/deploy.js');
+  const json = flagOption(args, 'json');
+  const result = await rollback({
+    function: name,
+    region: str(args, 'region'),
+    alias: str(args, 'alias'),
+    to: str(args, 'to'),
+    dryRun: flagOption(args, 'dry-run'),
+    endpoint: str(args, 'endpoint-url'),
+    env: io.env,
+    onProgress: (line) => io.stderr(`${line}\n`),
+  });
+  io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : `${result.function}: alias ${result.alias} ${result.from} -> ${result.to}\n`);
+  return 0;
 }
 
 const FUNCTION: FlagSpec = { type: 'string', placeholder: 'name', description: 'One planned function (default: every function the module plans into).' };
-const REGION: FlagSpec = { type: 'string', placeholder: 'region', description: 'The AWS region (default: AWS_REGION, else the profile\'s region).' };
+const REGION: FlagSpec = { type: 'string', placeholder: 'region', description: 'The AWS region (default: the config\'s, then AWS_REGION, then the profile\'s region).' };
 const RUNTIME: FlagSpec = { type: 'string', placeholder: 'runtime', description: 'The Lambda runtime (default nodejs22.x).' };
 const HTTP_EVENTS: FlagSpec = { type: 'string', placeholder: 'v2|all', description: 'HTTP functions serve the Function URL\'s payload 2.0 (v2, default), or every HTTP source (all).' };
 const ENDPOINT: FlagSpec = { type: 'string', placeholder: 'url', description: 'One endpoint for every AWS service (emulators, tests).' };

@@ -82,7 +82,7 @@ async function deploy(args: CliArgs, io: CliIO): Promise<number> {
   const stage = option(args, 'stage');
   const subscriptionId = option(args, 'subscription') ?? io.env['AZURE_SUBSCRIPTION_ID'];
   // Named by its flag here; the deploy helper's own check names the API option.
-  if (!subscriptionId) throw new UsageError('--subscription <id> is required (or set AZURE_SUBSCRIPTION_ID)');
+  if (!subscriptionId) throw new UsageError('--subscription <id> is required (or azure.subscription in the config, or AZURE_SUBSCRIPTION_ID)');
   const result = await deployFunctionApp({
     entry,
     subscriptionId,
@@ -135,7 +135,7 @@ const commands: Record<string, CommandSpec> = {
     usage: '<entry>',
     maxPositionals: 1,
     flags: {
-      subscription: { type: 'string', placeholder: 'id', description: 'The subscription (default AZURE_SUBSCRIPTION_ID).' },
+      subscription: { type: 'string', placeholder: 'id', description: 'The subscription (default: the config\'s, else AZURE_SUBSCRIPTION_ID).' },
       'resource-group': { type: 'string', placeholder: 'name', description: 'The resource group (created if missing).' },
       location: { type: 'string', placeholder: 'region', description: 'The region, e.g. westeurope.' },
       app: { type: 'string', placeholder: 'name', description: 'The function app\'s name (-<stage> is appended for a stage).' },

@@ -174,8 +174,8 @@ const commands: Record<string, CommandSpec> = {
     usage: '<entry>',
     maxPositionals: 1,
     flags: {
-      project: { type: 'string', placeholder: 'id', description: 'The project (default GOOGLE_CLOUD_PROJECT).' },
-      region: { type: 'string', placeholder: 'region', description: 'The region (default GOOGLE_CLOUD_REGION).' },
+      project: { type: 'string', placeholder: 'id', description: 'The project (default: the config\'s, else GOOGLE_CLOUD_PROJECT).' },
+      region: { type: 'string', placeholder: 'region', description: 'The region (default: the config\'s, else GOOGLE_CLOUD_REGION).' },
       runtime: { type: 'string', placeholder: 'runtime', description: 'nodejs20 or nodejs22 (default nodejs22).' },
       memory: { type: 'string', placeholder: 'MB', description: 'Memory for every function (default: the definition\'s, else 256).' },
       timeout: { type: 'string', placeholder: 'seconds', description: 'Timeout for every function (default: the definition\'s, else 60).' },
