@@ -11,3 +11,4 @@ export { bundle, loadModule, type BundleOptions, type BundleOutput } from './bun
 export { zipFiles, type ArchiveFiles } from './zip.js';
 export { sha256Base64 } from './hash.js';
 export { DeployOptionError } from '../errors.js';
+export { CredentialsError } from './credentials.js';

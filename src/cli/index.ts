@@ -1,109 +1,207 @@
 /**
  * `onefn/cli`: the `onefn` command as a function, for tests and for tools that embed it.
  *
+ * One shell serves every provider: it parses each command's flags strictly (node:util parseArgs),
+ * prints `--help` from the command's own flag list, applies the project config, and reports every
+ * failure as one line, `onefn: <message>`, with exit code 1 (2 when the command line itself is wrong).
+ *
  * @example
  * const code = await runCli(['invoke', 'local', 'src/api.ts', '--event', 'get.json'])
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PROVIDERS } from '../context.js';
 import { startDevServer } from '../dev/server.js';
-import { OnefnError } from '../errors.js';
-import { parseArgs, stringOption, UsageError } from './args.js';
-import { invokeLocal } from './invoke-local.js';
-import type { CliArgs, CliIO, ProviderCli } from './types.js';
+import { closest, flagOption, parseCommandLine, stringOption, UsageError } from './args.js';
+import { checkStage, configOptions, loadConfig } from './config.js';
+import { invokeLocalCommand } from './invoke-local.js';
+import type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
 
-export { parseArgs, UsageError } from './args.js';
+export { closest, flagOption, intOption, parseCommandLine, stringOption, UsageError } from './args.js';
+export { CONFIG_FILES, ConfigError, loadConfig, type LoadedConfig } from './config.js';
+export { base64ToHex, commandReport, REPORT_FUNCTION_KEYS, REPORT_KEYS, type CommandReport, type ReportArtifact, type ReportFunction } from './report.js';
 export { parsePortableInput, type PortableInput } from './portable-input.js';
 export { readEventFile, selectDefinitions } from './invoke-local.js';
 export { startDevServer, EVENT_PATH_PREFIX, type DevServer, type DevServerOptions } from '../dev/server.js';
-export type { CliArgs, CliIO, ProviderCli, ProviderCommand } from './types.js';
+export type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
 
-export const USAGE = `Usage: onefn <command> ...
+declare const __ONEFN_VERSION__: string;
+/** The installed onefn's version, printed by `onefn --version`. */
+export const VERSION: string = __ONEFN_VERSION__;
 
-  onefn dev <entry> [--port 3000] [--host 127.0.0.1] [--no-watch]
-      Serve a module's definitions locally: HTTP routes, and events at POST /_onefn/events/<name>.
-  onefn invoke <local|aws|gcp|azure> <entry> --event <file.json> [--function <name>]
-      Run a definition on an event from a file and print the result as JSON.
-  onefn build <aws|gcp|azure> <entry> --out <dir>
-      Bundle a module into the provider's artifact.
-  onefn deploy <aws|gcp|azure> <entry> [--dry-run] [--json] [provider options]
-      Create or update the functions, wire their triggers, and print their URLs.
-  onefn rollback aws <entry>
-      Move the live alias back to the previous version.
-
-Provider commands come from the adapter packages (@onefn/aws, @onefn/gcp, @onefn/azure).`;
+/** Exit codes, the same for every command and provider. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const CLOUD_PROVIDERS = PROVIDERS.filter((p) => p !== 'local');
+const PROVIDER_COMMANDS = ['invoke', 'build', 'deploy', 'rollback'] as const;
+const COMMANDS = ['dev', ...PROVIDER_COMMANDS, 'help'] as const;
+
+const HELP: FlagSpec = { type: 'boolean', description: 'Show this help.' };
+const CONFIG: FlagSpec = { type: 'string', placeholder: 'file', description: 'The project config (default: onefn.config.ts, else package.json "onefn").' };
+const STAGE: FlagSpec = { type: 'string', placeholder: 'name', description: 'A stage of the config: its settings apply, and its name goes into every resource name.' };
+const JSON_FLAG: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (progress stays on stderr).' };
+const DRY_RUN: FlagSpec = { type: 'boolean', description: 'Show what would be created or changed; call nothing (no credentials needed).' };
+
+/** The flags the shell adds to every provider command. */
+function sharedFlags(command: string): Record<string, FlagSpec> {
+  const flags: Record<string, FlagSpec> = { config: CONFIG };
+  if (command !== 'invoke') Object.assign(flags, { stage: STAGE, json: JSON_FLAG });
+  if (command === 'deploy' || command === 'rollback') flags['dry-run'] = DRY_RUN;
+  return { ...flags, help: HELP };
+}
 
 const defaultIO: CliIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
+  color: process.stderr.isTTY === true && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb',
 };
+
+const paint = (io: CliIO, code: number, text: string): string => (io.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+const devCommand: CommandSpec = {
+  summary: "Serve a module's definitions locally: HTTP routes, and events at POST /_onefn/events/<name>.",
+  usage: '<entry>',
+  maxPositionals: 1,
+  flags: {
+    port: { type: 'string', placeholder: 'port', description: 'The port (default $PORT, else 3000; 0 picks a free one).' },
+    host: { type: 'string', placeholder: 'host', description: 'The address to listen on (default 127.0.0.1).' },
+    'no-watch': { type: 'boolean', description: 'Do not reload when a source file changes.' },
+    config: CONFIG,
+    help: HELP,
+  },
+  async run(args, io) {
+    const entry = args.positionals[0];
+    if (!entry) throw new UsageError('onefn dev needs an entry module (or "entry" in the config)');
+    const portText = stringOption(args, 'port') ?? io.env['PORT'] ?? '3000';
+    const port = Number(portText);
+    if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(`bad port ${JSON.stringify(portText.slice(0, 20))}`);
+    const server = await startDevServer({
+      entry: resolve(io.cwd, entry),
+      port,
+      host: stringOption(args, 'host') ?? '127.0.0.1',
+      watch: !flagOption(args, 'no-watch'),
+      print: (line) => io.stderr(line + '\n'),
+    });
+    await new Promise<void>((done) => {
+      const stop = (): void => void server.close().then(done);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return EXIT.ok;
+  },
+};
+
+const TOP_USAGE = `Usage: onefn <command> [<provider>] [<entry>] [flags]
+
+Commands:
+  dev <entry>                             Serve a module's definitions locally.
+  invoke <local|aws|gcp|azure> <entry>    Run a definition on an event from a file; print the result as JSON.
+  build <aws|gcp|azure> <entry>           Bundle a module into the provider's artifact.
+  deploy <aws|gcp|azure> <entry>          Create or update the functions and wire their triggers (--dry-run: plan only).
+  rollback aws                            Move the live alias back to the previous version.
+
+  onefn <command> <provider> --help lists a command's flags; onefn --version prints the version.
+  <entry> may be left out when the config (onefn.config.ts, or "onefn" in package.json) names it.
+  Exit codes: 0 done, 1 failed, 2 bad command line.
+
+Provider commands come from the adapter packages (@onefn/aws, @onefn/gcp, @onefn/azure).`;
+
+/** Kept for tools that printed it; the same text as `onefn --help`. */
+export const USAGE = TOP_USAGE;
+
+/** `--help` text for one command, from its own flag list. */
+export function commandHelp(where: string, spec: CommandSpec, flags: Readonly<Record<string, FlagSpec>> = spec.flags, io?: CliIO): string {
+  const rows = Object.entries(flags).map(([name, flag]) => [`${name === 'help' ? '-h, ' : ''}--${name}${flag.type === 'string' ? ` <${flag.placeholder ?? 'value'}>` : ''}`, flag.description] as const);
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const bold = (text: string): string => (io ? paint(io, 1, text) : text);
+  return `${bold('Usage:')} ${where}${spec.usage ? ` ${spec.usage}` : ''} [flags]\n\n${spec.summary}\n\n${bold('Flags:')}\n${rows.map(([left, text]) => `  ${left.padEnd(width)}${text}`).join('\n')}\n`;
+}
 
 async function providerCli(provider: string): Promise<ProviderCli> {
   if (!(CLOUD_PROVIDERS as readonly string[]).includes(provider)) {
-    throw new UsageError(`unknown provider "${provider}"; use one of ${CLOUD_PROVIDERS.join(', ')}`);
+    const near = closest(provider, CLOUD_PROVIDERS);
+    throw new UsageError(`unknown provider "${provider.slice(0, 40)}"${near ? `; did you mean ${near}?` : ''}; use one of ${CLOUD_PROVIDERS.join(', ')}`);
   }
   const name = `@onefn/${provider}/cli`;
+  let mod: { cli?: ProviderCli };
   try {
-    const mod = (await import(name)) as { cli?: ProviderCli };
-    if (!mod.cli) throw new Error(`${name} exports no cli`);
-    return mod.cli;
+    mod = (await import(name)) as { cli?: ProviderCli };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError(`"${provider}" commands need the adapter: npm install @onefn/${provider}`);
-    }
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new UsageError(`"${provider}" commands need the adapter: npm install @onefn/${provider}`);
     throw error;
   }
+  if (!mod.cli) throw new UsageError(`${name} exports no cli; reinstall @onefn/${provider}`);
+  return mod.cli;
 }
 
-async function dev(args: CliArgs, io: CliIO): Promise<number> {
-  const entry = args.positionals[0];
-  if (!entry) throw new UsageError('onefn dev needs an entry module');
-  const portText = stringOption(args, 'port') ?? io.env['PORT'] ?? '3000';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad port ${JSON.stringify(portText)}`);
-  const server = await startDevServer({
-    entry: resolve(io.cwd, entry),
-    port,
-    host: stringOption(args, 'host') ?? '127.0.0.1',
-    watch: args.options['no-watch'] !== true,
-    print: (line) => io.stderr(line + '\n'),
-  });
-  await new Promise<void>((done) => {
-    const stop = (): void => void server.close().then(done);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
+/** Every flag name of the provider's commands, for checking config settings. */
+function providerFlagNames(cli: ProviderCli): string[] {
+  return [...new Set(Object.values(cli.commands).flatMap((c) => Object.keys(c.flags)))];
 }
 
-/** Runs the `onefn` command; resolves to the exit code. Errors are printed in one line, never thrown. */
-export async function runCli(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+/** Runs one command: parse strictly, answer --help, apply the config, run. */
+async function runCommand(where: string, spec: CommandSpec, argv: readonly string[], io: CliIO, provider?: { name: string; cli: ProviderCli | undefined }): Promise<number> {
+  const flags = provider ? { ...spec.flags, ...sharedFlags(where.split(' ')[1] as string) } : spec.flags;
+  const parsed = parseCommandLine(argv, flags, where, spec.maxPositionals);
+  if (parsed.options['help'] === true) {
+    io.stdout(commandHelp(where, spec, flags, io));
+    return EXIT.ok;
+  }
+  if (!('config' in flags)) return spec.run(parsed, io);
+  const { config, source } = await loadConfig(io.cwd, stringOption(parsed, 'config'));
+  const stage = stringOption(parsed, 'stage');
+  if (stage !== undefined) checkStage(stage, config);
+  let positionals = parsed.positionals;
+  if (positionals.length === 0 && spec.usage.startsWith('<entry>') && config.entry) {
+    const base = source ? dirname(source.replace(/ "onefn"$/, '')) : io.cwd;
+    positionals = [resolve(base, config.entry)];
+  }
+  const fromConfig = provider?.cli ? configOptions(config, provider.name, stage, flags, providerFlagNames(provider.cli)) : {};
+  const args: CliArgs = { positionals, options: { ...fromConfig, ...parsed.options } };
+  return spec.run(args, io);
+}
+
+async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.stdout(`onefn ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.stderr : io.stdout)(TOP_USAGE + '\n');
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === 'dev') return runCommand('onefn dev', devCommand, rest, io);
+  if ((PROVIDER_COMMANDS as readonly string[]).includes(command)) {
+    const [provider, ...tail] = rest;
+    const choices = `${command === 'invoke' ? 'local, ' : ''}${CLOUD_PROVIDERS.join(', ')}`;
+    if (provider === '--help' || provider === '-h') {
+      io.stdout(`Usage: onefn ${command} <${choices.replace(/, /g, '|')}> ...\n\nonefn ${command} <provider> --help lists that provider's flags.\n`);
+      return EXIT.ok;
+    }
+    if (!provider || provider.startsWith('-')) throw new UsageError(`onefn ${command} needs a provider: ${choices}`);
+    if (command === 'invoke' && provider === 'local') return runCommand('onefn invoke local', invokeLocalCommand, tail, io, { name: 'local', cli: undefined });
+    const cli = await providerCli(provider);
+    const spec = cli.commands[command];
+    if (!spec) throw new UsageError(`@onefn/${provider} has no "${command}" command; it has ${Object.keys(cli.commands).join(', ')}`);
+    return runCommand(`onefn ${command} ${provider}`, spec, tail, io, { name: provider, cli });
+  }
+  const near = closest(command, COMMANDS);
+  throw new UsageError(`unknown command "${command.slice(0, 40)}"${near ? `; did you mean ${near}?` : ''} (onefn --help lists the commands)`);
+}
+
+/**
+ * Runs the `onefn` command; resolves to the exit code: 0 done, 1 failed, 2 bad command line. A failure
+ * is printed as one line on stderr, `onefn: <message>`; nothing is thrown.
+ */
+export async function runCli(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
   try {
-    if (!command || command === 'help' || command === '--help') {
-      io.stdout(USAGE + '\n');
-      return command ? 0 : 1;
-    }
-    if (command === 'dev') return await dev(parseArgs(rest), io);
-    if (['invoke', 'build', 'deploy', 'rollback'].includes(command)) {
-      const [provider, ...tail] = rest;
-      if (!provider) throw new UsageError(`onefn ${command} needs a provider: ${command === 'invoke' ? 'local, ' : ''}${CLOUD_PROVIDERS.join(', ')}`);
-      const args = parseArgs(tail);
-      if (command === 'invoke' && provider === 'local') return await invokeLocal(args, io);
-      const cli = await providerCli(provider);
-      const run = cli.commands[command];
-      if (!run) throw new UsageError(`@onefn/${provider} has no "${command}" command; it has ${Object.keys(cli.commands).join(', ')}`);
-      return await run(args, io);
-    }
-    throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+    return await dispatch(argv, io);
   } catch (error) {
-    const message = error instanceof UsageError || error instanceof OnefnError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-    io.stderr(`onefn: ${message}\n`);
-    return 1;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`${paint(io, 31, 'onefn:')} ${message.split('\n')[0]}\n`);
+    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }

@@ -10,7 +10,7 @@ import { collectDefinitions } from '../plan.js';
 import { bytesBase64 } from '../bytes.js';
 import { stringOption, UsageError } from './args.js';
 import { parsePortableInput } from './portable-input.js';
-import type { CliArgs, CliIO } from './types.js';
+import type { CliArgs, CliIO, CommandSpec } from './types.js';
 
 /** Reads and parses the `--event` file; a missing or malformed file is a one-line error. */
 export async function readEventFile(args: CliArgs, io: CliIO): Promise<unknown> {
@@ -46,7 +46,18 @@ export async function selectDefinitions(args: CliArgs, io: CliIO): Promise<{ all
  * `onefn invoke local <entry> --event <file.json> [--function <name>]`: runs a definition on a
  * portable input (see `parsePortableInput` for the file's form) and prints the portable result.
  */
-export async function invokeLocal(args: CliArgs, io: CliIO): Promise<number> {
+export const invokeLocalCommand: CommandSpec = {
+  summary: 'Run a definition on a portable input from a file, through the whole pipeline, and print the result as JSON.',
+  usage: '<entry>',
+  maxPositionals: 1,
+  flags: {
+    event: { type: 'string', placeholder: 'file.json', description: 'The portable input: an HTTP request, or an event (kind message, storage, schedule, cloudevent), or an array of events.' },
+    function: { type: 'string', placeholder: 'name', description: 'The export (or function name) to run; default: route HTTP among every HTTP definition.' },
+  },
+  run: invokeLocal,
+};
+
+async function invokeLocal(args: CliArgs, io: CliIO): Promise<number> {
   const { all, named } = await selectDefinitions(args, io);
   const input = parsePortableInput(await readEventFile(args, io));
   const ctx = createContext({ provider: 'local', functionName: 'local', logSink: (e) => io.stderr(JSON.stringify({ level: e.level, message: e.message, ...e.fields }) + '\n'), env: io.env });

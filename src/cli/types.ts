@@ -1,9 +1,22 @@
 /** Where a command writes, and what it runs in. Tests pass their own. */
 export interface CliIO {
+  /** Data: what a command produces (JSON with `--json`). */
   stdout(text: string): void;
+  /** Progress, logs and errors. */
   stderr(text: string): void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Colour escapes are written only when true: stderr is a TTY and NO_COLOR is unset. Default false. */
+  readonly color?: boolean;
+}
+
+/** One flag a command takes: `--name <value>` (string) or `--name` (boolean). */
+export interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  /** One line for `--help`. */
+  readonly description: string;
+  /** The value's placeholder in `--help`, e.g. `region`. */
+  readonly placeholder?: string;
 }
 
 /** Parsed arguments: positionals in order, `--name value` / `--flag` options. */
@@ -12,8 +25,21 @@ export interface CliArgs {
   readonly options: Readonly<Record<string, string | boolean>>;
 }
 
-/** A command; resolves to the process exit code (0 success, 1 failure). */
-export type ProviderCommand = (args: CliArgs, io: CliIO) => Promise<number>;
+/**
+ * A command: its flags (the shell parses them strictly, so a flag not listed here is an error), its
+ * `--help` text, and its body. `run` throws on failure (a `UsageError` for bad usage); the shell prints
+ * the one-line error and picks the exit code.
+ */
+export interface CommandSpec {
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** The positionals after `onefn <command> <provider>`, e.g. `<entry>`. */
+  readonly usage: string;
+  /** The most positionals the command takes. */
+  readonly maxPositionals: number;
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  run(args: CliArgs, io: CliIO): Promise<number>;
+}
 
 /**
  * What an adapter's `cli` subpath exports (`@onefn/aws/cli` and the like): `onefn <command> <provider>`
@@ -24,5 +50,5 @@ export type ProviderCommand = (args: CliArgs, io: CliIO) => Promise<number>;
  */
 export interface ProviderCli {
   readonly provider: string;
-  readonly commands: Readonly<Record<string, ProviderCommand>>;
+  readonly commands: Readonly<Record<string, CommandSpec>>;
 }

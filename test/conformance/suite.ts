@@ -156,6 +156,8 @@ export function conformance(harness: ConformanceHarness): void {
       expect(res.status).toBe(status);
       if (harness.frameworkParsesJson && _n === 'malformed JSON') {
         expect(text(res)).not.toMatch(/at .*\.(ts|js)|SyntaxError/);
+        // The framework logged its own parse failure; the handler never ran.
+        expect(res.logs).toEqual(['framework: entity.parse.failed 400']);
         return;
       }
       expect(res.header('content-type')).toBe('application/problem+json');

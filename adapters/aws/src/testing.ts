@@ -7,6 +7,7 @@
  * import { httpApiEvent, lambdaContext } from '@onefn/aws/testing'
  * const res = await lambdaHandler(hello)(httpApiEvent({ method: 'POST', path: '/hello', json: { name: 'Ada' } }), lambdaContext())
  */
+import { OnefnError } from 'onefn';
 import { inputRecord } from 'onefn/runtime';
 import type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, S3Event, SnsEvent, SqsEvent,
@@ -205,11 +206,20 @@ export function albEvent(options: HttpEventOptions & { multiValue?: boolean } = 
 
 export interface SqsMessageOptions {
   id?: string;
-  /** Objects are sent as JSON. */
+  /** The payload, serialized as JSON (the same option as every kit's). */
+  json?: unknown;
+  /** The payload as sent; objects are sent as JSON. */
   body?: unknown;
   attributes?: Readonly<Record<string, string>>;
   receiveCount?: number;
   groupId?: string;
+}
+
+/** `json` serialized, else `body` (a string as is, anything else as JSON); both is a mistake. */
+function messageBody(m: { json?: unknown; body?: unknown }): string {
+  if (m.json !== undefined && m.body !== undefined) throw new OnefnError('INVALID_TEST_OPTION', 'give a message either json or body, not both');
+  if (m.json !== undefined) return JSON.stringify(m.json);
+  return typeof m.body === 'string' ? m.body : JSON.stringify(m.body ?? null);
 }
 
 /**
@@ -224,7 +234,7 @@ export function sqsEvent(messages: readonly SqsMessageOptions[], options: { queu
   const sent = Date.now();
   return {
     Records: messages.map((m, i) => {
-      const body = typeof m.body === 'string' ? m.body : JSON.stringify(m.body ?? null);
+      const body = messageBody(m);
       const attributes: Record<string, string> = {
         ApproximateReceiveCount: String(m.receiveCount ?? 1),
         SentTimestamp: String(sent + i),
@@ -257,7 +267,7 @@ export function sqsEvent(messages: readonly SqsMessageOptions[], options: { queu
  * @example
  * snsEvent({ body: { event: 'signup' }, topic: 'users', subject: 'hello' })
  */
-export function snsEvent(options: { id?: string; body?: unknown; topic?: string; subject?: string; attributes?: Readonly<Record<string, string>> } = {}): SnsEvent {
+export function snsEvent(options: { id?: string; json?: unknown; body?: unknown; topic?: string; subject?: string; attributes?: Readonly<Record<string, string>> } = {}): SnsEvent {
   const topicArn = `arn:aws:sns:us-east-1:123456789012:${options.topic ?? 'test-topic'}`;
   return {
     Records: [
@@ -270,7 +280,7 @@ export function snsEvent(options: { id?: string; body?: unknown; topic?: string;
           MessageId: options.id ?? nextId('sns'),
           TopicArn: topicArn,
           Subject: options.subject ?? null,
-          Message: typeof options.body === 'string' ? options.body : JSON.stringify(options.body ?? null),
+          Message: messageBody(options),
           Timestamp: new Date().toISOString(),
           MessageAttributes: Object.fromEntries(Object.entries(options.attributes ?? {}).map(([k, v]) => [k, { Type: 'String', Value: v }])),
         },

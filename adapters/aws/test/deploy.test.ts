@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deploy, DeployOptionError, rollback, type DeployOptions } from '@onefn/aws/deploy';
+import { deployReport } from '@onefn/aws/cli';
+import { expectReportShape } from '../../../test/cli/run.js';
 import { FakeAws } from './fake-aws.js';
 
 const app = (name: string): string => fileURLToPath(new URL(`./app/${name}.ts`, import.meta.url));
@@ -46,10 +48,23 @@ describe('deploy against a loopback AWS', () => {
     ]);
     expect(result.functions).toEqual([expect.objectContaining({ name: 'api', action: 'created', version: '1', alias: 'live', endpoint: 'https://api.lambda-url.us-east-1.on.aws/' })]);
     expect(aws.functions.get('api')!.config['CodeSha256']).toBe(result.functions[0]!.codeSha256);
+    // --json prints the shape every provider shares.
+    const report = deployReport(result, undefined);
+    expectReportShape(report, 'deploy', 'aws');
+    expect(report.functions[0]).toMatchObject({ name: 'api', kind: 'http', action: 'created', url: 'https://api.lambda-url.us-east-1.on.aws/', detail: { version: '1', alias: 'live' } });
     // Signed with the given credentials, which never reach the progress lines.
     expect(String(aws.calls[0]!.headers['authorization'])).toContain('Credential=AKIAFAKEFAKEFAKE/');
     expect(lines.join('\n')).not.toContain(SECRET);
     expect(lines.join('\n')).not.toContain('AKIAFAKEFAKEFAKE');
+  });
+
+  it('a stage goes into the function name; two stages are two functions', async () => {
+    const prod = await run({ stage: 'prod' });
+    const dev = await run({ stage: 'dev' });
+    expect([prod.functions[0]!.name, dev.functions[0]!.name]).toEqual(['api-prod', 'api-dev']);
+    expect(aws.calls.filter((c) => c.op === 'CreateFunction').map((c) => c.input['FunctionName'])).toEqual(['api-prod', 'api-dev']);
+    expect(deployReport(prod, 'prod')).toMatchObject({ stage: 'prod', functions: [{ name: 'api-prod', url: 'https://api-prod.lambda-url.us-east-1.on.aws/' }] });
+    await expect(run({ stage: 'Prod' })).rejects.toThrow(/Invalid option "stage"/);
   });
 
   it('a second deploy updates code, then configuration, waiting between, and moves the alias; rollback moves it back', async () => {

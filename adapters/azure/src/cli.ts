@@ -7,87 +7,146 @@
  * // onefn deploy azure src/api.ts --subscription <id> --resource-group rg --location westeurope --app my-app
  */
 import { resolve } from 'node:path';
-import { OnefnError } from 'onefn';
-import type { CliArgs, ProviderCli, ProviderCommand } from 'onefn/cli';
+import type { DeployResult } from './deploy/deploy.js';
+import { base64ToHex, commandReport, flagOption, intOption, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
 
-function option(args: CliArgs, name: string): string | undefined {
-  const v = args.options[name];
-  return typeof v === 'string' ? v : undefined;
-}
+const option = stringOption;
 
-/** Bad input and typed errors are one line on stderr and exit code 1; nothing else is printed. */
-function guarded(run: ProviderCommand): ProviderCommand {
-  return async (args, io) => {
-    try {
-      return await run(args, io);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      io.stderr(`onefn: ${error instanceof OnefnError || error instanceof Error ? message.split('\n')[0] : message}\n`);
-      return 1;
-    }
-  };
-}
-
-const invoke: ProviderCommand = async (args, io) => (await import('./cli/invoke.js')).invoke(args, io);
-
-const build: ProviderCommand = async (args, io) => {
+function entryOf(args: CliArgs, io: CliIO, command: string): string {
   const entry = args.positionals[0];
-  const out = option(args, 'out');
-  if (!entry) throw new Error('onefn build azure needs an entry module');
-  if (!out) throw new Error('--out <dir> is required');
+  if (!entry) throw new UsageError(`onefn ${command} azure needs an entry module (or "entry" in the config)`);
+  return resolve(io.cwd, entry);
+}
+
+function oneOf<T extends string>(args: CliArgs, name: string, allowed: readonly T[]): T | undefined {
+  const value = option(args, name);
+  if (value !== undefined && !(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`);
+  return value as T | undefined;
+}
+
+const invoke = async (args: CliArgs, io: CliIO): Promise<number> => (await import('./cli/invoke.js')).invoke(args, io);
+
+/** `onefn build azure <entry> [--out <dir>] [--plan flex|consumption] [--function-timeout <s>] [--json]` */
+async function build(args: CliArgs, io: CliIO): Promise<number> {
+  const entry = entryOf(args, io, 'build');
+  const out = option(args, 'out') ?? 'dist/azure';
   const { buildFunctionApp, writeFunctionApp } = await import('./deploy/build.js');
-  const timeout = option(args, 'function-timeout');
-  const pkg = await buildFunctionApp({
-    entry: resolve(io.cwd, entry),
-    plan: (option(args, 'plan') ?? 'flex') as 'flex',
-    functionTimeout: timeout === undefined ? undefined : Number(timeout),
-  });
-  const files = await writeFunctionApp(pkg, resolve(io.cwd, out));
-  const summary = { out, sha256: pkg.sha256, functionTimeout: pkg.functionTimeout, functions: pkg.functions.map((f) => ({ name: f.name, trigger: f.trigger })), files };
-  if (args.options['json'] === true) io.stdout(JSON.stringify(summary, null, 2) + '\n');
-  else {
+  const plan = oneOf(args, 'plan', ['flex', 'consumption'] as const) ?? 'flex';
+  const messaging = oneOf(args, 'messaging', ['storageQueue', 'serviceBus'] as const);
+  const pkg = await buildFunctionApp({ entry, plan, functionTimeout: intOption(args, 'function-timeout'), ...(messaging ? { adapter: { messaging } } : {}) });
+  const dir = resolve(io.cwd, out);
+  const files = await writeFunctionApp(pkg, dir);
+  if (flagOption(args, 'json')) {
+    const report = commandReport({
+      command: 'build',
+      provider: 'azure',
+      stage: option(args, 'stage') ?? null,
+      dryRun: true,
+      functions: pkg.functions.map((f) => ({ name: f.name, kind: f.plan.kind, action: 'built', trigger: null, url: null, detail: { binding: f.trigger.kind } })),
+      artifacts: [{ path: dir, bytes: pkg.zip.byteLength, sha256: base64ToHex(pkg.sha256), functions: pkg.functions.map((f) => f.name) }],
+      detail: { plan, functionTimeout: pkg.functionTimeout, files },
+    });
+    io.stdout(JSON.stringify(report, null, 2) + '\n');
+  } else {
     io.stdout(`Built ${pkg.functions.length} function(s) into ${out} (zip sha256 ${pkg.sha256})\n`);
     for (const f of pkg.functions) io.stdout(`  ${f.name}: ${f.trigger.kind}\n`);
   }
   return 0;
-};
+}
+
+/** A deploy's result in the one `--json` shape every provider prints. */
+export function deployReport(result: DeployResult, stage: string | undefined): CommandReport {
+  return commandReport({
+    command: 'deploy',
+    provider: 'azure',
+    stage: stage ?? null,
+    dryRun: result.dryRun,
+    functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: result.action, trigger: f.trigger, url: f.url ?? null, detail: { binding: f.trigger } })),
+    artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.name) }],
+    detail: { app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, steps: result.steps, ignoredSettings: result.ignoredSettings },
+  });
+}
 
 /**
  * `onefn deploy azure <entry> --subscription <id> --resource-group <rg> --location <region> --app <name>
  * [--storage-account <name>] [--plan flex|consumption] [--node 20|22] [--function-timeout <s>]
- * [--messaging storageQueue|serviceBus] [--dry-run] [--json]`. The subscription may come from
- * AZURE_SUBSCRIPTION_ID. Progress goes to stderr; the result (no secrets) to stdout.
+ * [--messaging storageQueue|serviceBus] [--stage <name>] [--dry-run] [--json]`. The subscription may
+ * come from AZURE_SUBSCRIPTION_ID. Progress goes to stderr; the result (no secrets) to stdout.
  */
-const deploy: ProviderCommand = async (args, io) => {
-  const entry = args.positionals[0];
-  if (!entry) throw new Error('onefn deploy azure needs an entry module');
+async function deploy(args: CliArgs, io: CliIO): Promise<number> {
+  const entry = entryOf(args, io, 'deploy');
   const { deployFunctionApp } = await import('./deploy/deploy.js');
-  const timeout = option(args, 'function-timeout');
-  const messaging = option(args, 'messaging');
-  const json = args.options['json'] === true;
+  const timeout = intOption(args, 'function-timeout');
+  const messaging = oneOf(args, 'messaging', ['storageQueue', 'serviceBus'] as const);
+  const node = oneOf(args, 'node', ['20', '22'] as const);
+  const stage = option(args, 'stage');
   const subscriptionId = option(args, 'subscription') ?? io.env['AZURE_SUBSCRIPTION_ID'];
   // Named by its flag here; the deploy helper's own check names the API option.
-  if (!subscriptionId) throw new Error('--subscription <id> is required (or set AZURE_SUBSCRIPTION_ID)');
+  if (!subscriptionId) throw new UsageError('--subscription <id> is required (or azure.subscription in the config, or AZURE_SUBSCRIPTION_ID)');
   const result = await deployFunctionApp({
-    entry: resolve(io.cwd, entry),
+    entry,
     subscriptionId,
     resourceGroup: option(args, 'resource-group') ?? '',
     location: option(args, 'location') ?? '',
     app: option(args, 'app') ?? '',
     ...(option(args, 'storage-account') ? { storageAccount: option(args, 'storage-account') } : {}),
-    plan: (option(args, 'plan') ?? 'flex') as 'flex',
-    nodeVersion: (option(args, 'node') ?? '20') as '20',
-    ...(timeout === undefined ? {} : { functionTimeout: Number(timeout) }),
-    ...(messaging ? { adapter: { messaging: messaging as 'serviceBus' } } : {}),
-    dryRun: args.options['dry-run'] === true,
+    plan: oneOf(args, 'plan', ['flex', 'consumption'] as const) ?? 'flex',
+    ...(node ? { nodeVersion: node } : {}),
+    ...(timeout === undefined ? {} : { functionTimeout: timeout }),
+    ...(messaging ? { adapter: { messaging } } : {}),
+    ...(stage ? { stage } : {}),
+    dryRun: flagOption(args, 'dry-run'),
     progress: (line) => io.stderr(`${line}\n`),
   });
-  if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
-  else {
+  if (flagOption(args, 'json')) {
+    const report = deployReport(result, stage);
+    io.stdout(JSON.stringify(report, null, 2) + '\n');
+  } else {
     io.stdout(`${result.dryRun ? 'Planned' : 'Deployed'} ${result.app} (${result.plan}):\n`);
     for (const f of result.functions) io.stdout(`  ${f.name} (${f.trigger})${f.url ? ` ${f.url}` : ''}\n`);
   }
   return 0;
+}
+
+const PLAN: FlagSpec = { type: 'string', placeholder: 'flex|consumption', description: 'The hosting plan: Flex Consumption (default) or Consumption.' };
+const TIMEOUT: FlagSpec = { type: 'string', placeholder: 'seconds', description: 'host.json functionTimeout (default: the longest definition timeout, else the plan\'s).' };
+const MESSAGING: FlagSpec = { type: 'string', placeholder: 'storageQueue|serviceBus', description: 'What queues and topics bind to (default storageQueue).' };
+
+const commands: Record<string, CommandSpec> = {
+  invoke: {
+    summary: 'Register the module with @azure/functions, invoke the function the event fits, and print the result as JSON.',
+    usage: '<entry>',
+    maxPositionals: 1,
+    flags: {
+      event: { type: 'string', placeholder: 'file.json', description: 'One of {http}, {queue}, {serviceBus}, {timer}, {eventGrid}, {blob}, or a host payload {Data, Metadata}.' },
+      function: { type: 'string', placeholder: 'name', description: 'The function to run (default: the one the event fits).' },
+    },
+    run: invoke,
+  },
+  build: {
+    summary: 'Write the function app: host.json, package.json and the bundled entry, and its deploy zip.',
+    usage: '<entry>',
+    maxPositionals: 1,
+    flags: { out: { type: 'string', placeholder: 'dir', description: 'Where the app goes (default dist/azure).' }, plan: PLAN, 'function-timeout': TIMEOUT, messaging: MESSAGING },
+    run: build,
+  },
+  deploy: {
+    summary: 'Ensure the resource group, storage, plan and function app; deploy the zip; subscribe storage functions to Blob events.',
+    usage: '<entry>',
+    maxPositionals: 1,
+    flags: {
+      subscription: { type: 'string', placeholder: 'id', description: 'The subscription (default: the config\'s, else AZURE_SUBSCRIPTION_ID).' },
+      'resource-group': { type: 'string', placeholder: 'name', description: 'The resource group (created if missing).' },
+      location: { type: 'string', placeholder: 'region', description: 'The region, e.g. westeurope.' },
+      app: { type: 'string', placeholder: 'name', description: 'The function app\'s name (-<stage> is appended for a stage).' },
+      'storage-account': { type: 'string', placeholder: 'name', description: 'The storage account (default: from the app name).' },
+      plan: PLAN,
+      node: { type: 'string', placeholder: '20|22', description: 'The Node.js major version (default 22).' },
+      'function-timeout': TIMEOUT,
+      messaging: MESSAGING,
+    },
+    run: deploy,
+  },
 };
 
-export const cli: ProviderCli = { provider: 'azure', commands: { invoke: guarded(invoke), build: guarded(build), deploy: guarded(deploy) } };
+export const cli: ProviderCli = { provider: 'azure', commands };

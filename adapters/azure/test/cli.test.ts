@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import { azureHost, httpResult, rpcHttp, rpcQueueMessage } from '@onefn/azure/testing';
-import { cli } from '@onefn/azure/cli';
+import { runCli } from 'onefn/cli';
 import { buildFunctionApp } from '@onefn/azure/deploy';
 
 const app = new URL('./fixtures/app.ts', import.meta.url).pathname;
@@ -26,34 +26,43 @@ function eventFile(name: string, value: unknown): string {
   return file;
 }
 
+/** `onefn <command> azure <positionals> --flags`, through the one shell, as a user runs it. */
+function cli(command: string) {
+  return async (args: { positionals: string[]; options: Record<string, string | boolean> }, io: Parameters<typeof runCli>[1]): Promise<number> => {
+    return runCli([command, 'azure', ...args.positionals, ...Object.entries(args.options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]))], io);
+  };
+}
+
 describe('onefn invoke azure', () => {
   it('runs an HTTP request through the pipeline', async () => {
     const t = io();
-    const code = await cli.commands['invoke']!({ positionals: [app], options: { event: eventFile('get.json', { http: { method: 'GET', url: '/api/hello?name=Ada' } }) } }, t.io);
+    const code = await cli('invoke')({ positionals: [app], options: { event: eventFile('get.json', { http: { method: 'GET', url: '/api/hello?name=Ada' } }) } }, t.io);
     expect(code).toBe(0);
     expect(JSON.parse(t.out.join(''))).toMatchObject({ function: 'hello', status: 'ok', result: { status: 200, body: '{"message":"Hello, Ada!"}' } });
   });
 
   it('runs a queue message and reports its failure as a result (exit 0), as invoke aws does', async () => {
     const ok = io();
-    expect(await cli.commands['invoke']!({ positionals: [app], options: { event: eventFile('q.json', { queue: { body: { fail: false } } }) } }, ok.io)).toBe(0);
+    expect(await cli('invoke')({ positionals: [app], options: { event: eventFile('q.json', { queue: { body: { fail: false } } }) } }, ok.io)).toBe(0);
     const bad = io();
-    expect(await cli.commands['invoke']!({ positionals: [app], options: { event: eventFile('q2.json', { queue: { body: { fail: true }, id: 'm-7' } }) } }, bad.io)).toBe(0);
+    expect(await cli('invoke')({ positionals: [app], options: { event: eventFile('q2.json', { queue: { body: { fail: true }, id: 'm-7' } }) } }, bad.io)).toBe(0);
     expect(JSON.parse(bad.out.join(''))).toMatchObject({ status: 'failed', error: { code: 'EVENT_FAILED' } });
   });
 
   it.each([
-    [{ positionals: [app], options: {} }, /--event/],
-    [{ positionals: [app], options: { event: 'missing.json' } }, /cannot read missing.json/],
-    [{ positionals: [app], options: { event: '__bad__' } }, /not JSON/],
-    [{ positionals: [app], options: { event: '__two__' } }, /one key/],
-    [{ positionals: [app], options: { event: '__timer__' } }, /no function takes this event/],
-  ])('bad input is one line and exit 1: %j', async (args, message) => {
+    [{ positionals: [app], options: {} }, 2, /^onefn: --event/],
+    [{ positionals: [app], options: { event: 'missing.json' } }, 2, /^onefn: cannot read missing.json/],
+    [{ positionals: [app], options: { event: '__bad__' } }, 1, /^onefn: .*not JSON/],
+    [{ positionals: [app], options: { event: '__two__' } }, 1, /^onefn: .*one key/],
+    [{ positionals: [app], options: { event: '__timer__' } }, 2, /^onefn: no function takes this event/],
+    [{ positionals: [app], options: { event: '__typo__' } }, 1, /^onefn: rpcHttp: unknown option "jsn"/],
+  ])('bad input is one line and a non-zero exit: %j', async (args, exit, message) => {
     writeFileSync(join(dir, '__bad__'), '{nope');
     writeFileSync(join(dir, '__two__'), '{"http":{},"queue":{}}');
     writeFileSync(join(dir, '__timer__'), '{"timer":{}}');
+    writeFileSync(join(dir, '__typo__'), '{"http":{"method":"POST","url":"/api/hello","jsn":{"name":"Ada"}}}');
     const t = io();
-    expect(await cli.commands['invoke']!(args as never, t.io)).toBe(1);
+    expect(await cli('invoke')(args as never, t.io)).toBe(exit);
     expect(t.err.join('')).toMatch(message);
     expect(t.err.join('').trim().split('\n')).toHaveLength(1);
   });
@@ -89,8 +98,8 @@ describe('build', () => {
 
   it('onefn build azure --out writes the files', async () => {
     const t = io();
-    expect(await cli.commands['build']!({ positionals: [app], options: { out: 'out', json: true } }, t.io)).toBe(0);
+    expect(await cli('build')({ positionals: [app], options: { out: 'out', json: true } }, t.io)).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'out', 'host.json'), 'utf8')).functionTimeout).toBe('00:02:00');
-    expect(JSON.parse(t.out.join('')).functions).toHaveLength(2);
+    expect(JSON.parse(t.out.join('')).functions.map((f: { name: string; kind: string }) => [f.name, f.kind])).toEqual([['hello', 'http'], ['orders', 'message']]);
   });
 });

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AzureDeployError, deployFunctionApp, type DeployOptions } from '@onefn/azure/deploy';
+import { deployReport } from '@onefn/azure/cli';
+import { expectReportShape } from '../../../test/cli/run.js';
 
 const entry = new URL('./fixtures/deploy-app.ts', import.meta.url).pathname;
 const SUB = '00000000-1111-2222-3333-444444444444';
@@ -69,6 +71,14 @@ function options(base: string, extra: Partial<DeployOptions> = {}): DeployOption
 
 const summary = (calls: Call[]): string[] => calls.map((c) => `${c.method} ${c.path.replace(`/subscriptions/${SUB}`, '').replace(/\/resourceGroups\/rg/i, '')}`);
 
+/** `onefn <command> azure <positionals> --flags`, through the one shell, as a user runs it. */
+function cli(command: string) {
+  return async (args: { positionals: string[]; options: Record<string, string | boolean> }, io: Parameters<typeof import('onefn/cli').runCli>[1]): Promise<number> => {
+    const { runCli: run } = await import('onefn/cli');
+    return run([command, 'azure', ...args.positionals, ...Object.entries(args.options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]))], io);
+  };
+}
+
 describe('deployFunctionApp against a loopback ARM + Kudu', () => {
   it('creates everything, deploys the zip, polls, subscribes storage events and prints URLs', async () => {
     const fake = await fakeAzure();
@@ -93,7 +103,7 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     ]);
     expect(fake.calls.every((c) => c.auth === 'Bearer fake-token')).toBe(true);
     const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
-    expect(site).toMatchObject({ kind: 'functionapp,linux', properties: { functionAppConfig: { runtime: { name: 'node', version: '20' } } } });
+    expect(site).toMatchObject({ kind: 'functionapp,linux', properties: { functionAppConfig: { runtime: { name: 'node', version: '22' } } } });
     const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((s) => [s.name, s.value]));
     expect(settings['AzureWebJobsStorage']).toContain(SECRET);
     expect(settings['FUNCTIONS_EXTENSION_VERSION']).toBe('~4');
@@ -105,6 +115,21 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     expect(result.functions.find((f) => f.name === 'hello')?.url).toBe('https://acme-api.azurewebsites.net/api/hello');
     expect(lines.some((l) => l.includes('https://acme-api.azurewebsites.net/api/hello'))).toBe(true);
     expect(JSON.stringify(result) + lines.join('\n')).not.toContain(SECRET);
+    // --json prints the shape every provider shares.
+    const report = deployReport(result, undefined);
+    expectReportShape(report, 'deploy', 'azure');
+    expect(report.functions.find((f) => f.name === 'hello')).toMatchObject({ kind: 'http', action: 'created', url: 'https://acme-api.azurewebsites.net/api/hello' });
+    expect(JSON.stringify(report)).not.toContain(SECRET);
+  });
+
+  it('a stage goes into the app name, and so into its plan and storage account', async () => {
+    const fake = await fakeAzure();
+    running = fake.server;
+    const result = await deployFunctionApp(options(fake.base, { stage: 'prod', dryRun: true }));
+    expect(result.app).toBe('acme-api-prod');
+    expect(result.steps).toEqual(expect.arrayContaining(['ensure storage account acmeapiprod', 'ensure Flex Consumption (FC1) plan acme-api-prod-plan', 'create or update function app acme-api-prod (Node 22)']));
+    expect(fake.calls).toHaveLength(0);
+    await expect(deployFunctionApp(options(fake.base, { stage: 'Prod!' }))).rejects.toThrow(/Invalid option "stage"/);
   });
 
   it('updates an existing app by merging its settings', async () => {
@@ -147,7 +172,7 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
       const result = await deployFunctionApp(options(fake.base, { appSettings, plan: 'consumption', progress: (l) => lines.push(l) }));
       const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
       const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((x) => [x.name, x.value]));
-      expect(settings).toMatchObject({ FUNCTIONS_EXTENSION_VERSION: '~4', FUNCTIONS_WORKER_RUNTIME: 'node', WEBSITE_NODE_DEFAULT_VERSION: '~20', API_URL: 'https://api.example.com' });
+      expect(settings).toMatchObject({ FUNCTIONS_EXTENSION_VERSION: '~4', FUNCTIONS_WORKER_RUNTIME: 'node', WEBSITE_NODE_DEFAULT_VERSION: '~22', API_URL: 'https://api.example.com' });
       expect(settings['AzureWebJobsStorage']).toContain(`AccountKey=${SECRET}`);
       // Equal to onefn's own value (FUNCTIONS_WORKER_RUNTIME=node): nothing to report.
       expect(result.ignoredSettings.map((x) => x.name)).toEqual(['FUNCTIONS_EXTENSION_VERSION', 'AzureWebJobsStorage']);
@@ -196,14 +221,13 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
 describe('onefn deploy azure', () => {
   it('plans with --dry-run --json and validates options in one line', async () => {
-    const { cli } = await import('@onefn/azure/cli');
     const out: string[] = [];
     const err: string[] = [];
     const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), cwd: '/', env: { AZURE_SUBSCRIPTION_ID: SUB } };
-    expect(await cli.commands['deploy']!({ positionals: [entry], options: { 'resource-group': 'rg', location: 'westeurope', app: 'acme-api', 'dry-run': true, json: true } }, io)).toBe(0);
-    expect(JSON.parse(out.join(''))).toMatchObject({ dryRun: true, app: 'acme-api', plan: 'flex' });
+    expect(await cli('deploy')({ positionals: [entry], options: { 'resource-group': 'rg', location: 'westeurope', app: 'acme-api', 'dry-run': true, json: true } }, io)).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ command: 'deploy', provider: 'azure', dryRun: true, detail: { app: 'acme-api', plan: 'flex' } });
     const bad: string[] = [];
-    expect(await cli.commands['deploy']!({ positionals: [entry], options: { 'resource-group': 'rg', location: 'West Europe', app: 'acme-api' } }, { ...io, stderr: (t) => void bad.push(t) })).toBe(1);
+    expect(await cli('deploy')({ positionals: [entry], options: { 'resource-group': 'rg', location: 'West Europe', app: 'acme-api' } }, { ...io, stderr: (t) => void bad.push(t) })).toBe(1);
     expect(bad.join('')).toMatch(/^onefn: Invalid option "location"/);
   });
 });

@@ -10,36 +10,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { readEventFile, UsageError, type CliArgs, type CliIO, type ProviderCli } from 'onefn/cli';
+import { base64ToHex, commandReport, flagOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
 import { loadModule } from 'onefn/build';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
 
-export function option(args: CliArgs, name: string): string | undefined {
-  const value = args.options[name];
-  if (value === undefined) return undefined;
-  if (value === true) throw new UsageError(`--${name} needs a value`);
-  return String(value);
-}
+export { deployReport } from './deploy/command.js';
 
-function entryOf(args: CliArgs, io: CliIO): string {
+const option = stringOption;
+
+function entryOf(args: CliArgs, io: CliIO, command: string): string {
   const entry = args.positionals[0];
-  if (!entry) throw new UsageError('an entry module is required, e.g. onefn invoke gcp src/api.ts --event event.json');
+  if (!entry) throw new UsageError(`onefn ${command} gcp needs an entry module (or "entry" in the config)`);
   return resolve(io.cwd, entry);
-}
-
-/** Runs a command body, turning any failure into one line on stderr and exit code 1. */
-export function guarded(run: (args: CliArgs, io: CliIO) => Promise<number>): (args: CliArgs, io: CliIO) => Promise<number> {
-  return async (args, io) => {
-    try {
-      return await run(args, io);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      io.stderr(`onefn gcp: ${message.split('\n')[0]}\n`);
-      return 1;
-    }
-  };
 }
 
 interface Request {
@@ -91,7 +75,7 @@ const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-f
  * an event was refused or failed.
  */
 async function invoke(args: CliArgs, io: CliIO): Promise<number> {
-  const entry = entryOf(args, io);
+  const entry = entryOf(args, io, 'invoke');
   const parsed = await readEventFile(args, io);
   const file = String(args.options['event']);
   const request = requestOf(parsed, file);
@@ -128,8 +112,8 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
     // As for `invoke aws`: a handler's failure (500, which Pub/Sub would redeliver) is a result, exit 0;
     // an event the adapter could not read (400) or does not serve (422) is the caller's error, exit 1.
     if (request.isEvent && (res.status === 400 || res.status === 422)) {
-      io.stderr(`onefn gcp: the event was refused (status ${res.status})\n`);
-      return 1;
+      // The answer is printed; the refusal is the command's failure.
+      throw new Error(`the event was refused (status ${res.status})`);
     }
     return 0;
   } finally {
@@ -138,25 +122,71 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   }
 }
 
-/** `onefn build gcp <entry> --out <dir> [--json]`: writes `function.zip`, the source archive. */
+/** `onefn build gcp <entry> --out <dir> [--routed-name <name>] [--json]`: writes `function.zip`, the source archive. */
 async function build(args: CliArgs, io: CliIO): Promise<number> {
-  const entry = entryOf(args, io);
+  const entry = entryOf(args, io, 'build');
   const out = resolve(io.cwd, option(args, 'out') ?? 'dist/gcp');
   const built = await buildArchive({ entry, routedName: option(args, 'routed-name') });
   await mkdir(out, { recursive: true });
   const zipPath = join(out, 'function.zip');
   await writeFile(zipPath, built.zip);
-  const summary = { archive: zipPath, bytes: built.zip.byteLength, sha256: built.sha256, functions: built.plans.map((p) => ({ name: p.name, kind: p.kind, entryPoint: p.name })) };
-  if (args.options['json'] === true) io.stdout(JSON.stringify(summary, null, 2) + '\n');
-  else {
-    io.stdout(`wrote ${zipPath} (${summary.bytes} bytes, sha256 ${summary.sha256})\n`);
-    for (const f of summary.functions) io.stdout(`  ${f.name} (${f.kind}), entry point ${f.entryPoint}\n`);
+  if (flagOption(args, 'json')) {
+    const report = commandReport({
+      command: 'build',
+      provider: 'gcp',
+      stage: option(args, 'stage') ?? null,
+      dryRun: true,
+      functions: built.plans.map((p) => ({ name: p.name, kind: p.kind, action: 'built', trigger: null, url: null, detail: { entryPoint: p.name } })),
+      artifacts: [{ path: zipPath, bytes: built.zip.byteLength, sha256: base64ToHex(built.sha256), functions: built.plans.map((p) => p.name) }],
+      detail: {},
+    });
+    io.stdout(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    io.stdout(`wrote ${zipPath} (${built.zip.byteLength} bytes, sha256 ${built.sha256})\n`);
+    for (const p of built.plans) io.stdout(`  ${p.name} (${p.kind}), entry point ${p.name}\n`);
   }
   return 0;
 }
 
-/** The `gcp` provider's commands, found by `onefn` as `@onefn/gcp/cli`. */
-export const cli: ProviderCli = {
-  provider: 'gcp',
-  commands: { invoke: guarded(invoke), build: guarded(build), deploy: guarded(deployCommand) },
+const ROUTED: FlagSpec = { type: 'string', placeholder: 'name', description: 'The routed HTTP function\'s name (default http).' };
+
+const commands: Record<string, CommandSpec> = {
+  invoke: {
+    summary: 'Serve the module with functions-framework on a loopback port, send it the request or CloudEvent from a file, and print {status, headers, body}.',
+    usage: '<entry>',
+    maxPositionals: 1,
+    flags: {
+      event: { type: 'string', placeholder: 'file.json', description: 'An HTTP request {method, path, headers, body}, a structured CloudEvent, or a push envelope.' },
+      function: { type: 'string', placeholder: 'name', description: 'The function to run (default: the one that takes the input).' },
+      'routed-name': ROUTED,
+    },
+    run: invoke,
+  },
+  build: {
+    summary: 'Bundle the module into the source archive every function deploys from (function.zip).',
+    usage: '<entry>',
+    maxPositionals: 1,
+    flags: { out: { type: 'string', placeholder: 'dir', description: 'Where function.zip goes (default dist/gcp).' }, 'routed-name': ROUTED },
+    run: build,
+  },
+  deploy: {
+    summary: 'Create or update each function (2nd gen), its invoker binding, Eventarc trigger and Cloud Scheduler job.',
+    usage: '<entry>',
+    maxPositionals: 1,
+    flags: {
+      project: { type: 'string', placeholder: 'id', description: 'The project (default: the config\'s, else GOOGLE_CLOUD_PROJECT).' },
+      region: { type: 'string', placeholder: 'region', description: 'The region (default: the config\'s, else GOOGLE_CLOUD_REGION).' },
+      runtime: { type: 'string', placeholder: 'runtime', description: 'nodejs20 or nodejs22 (default nodejs22).' },
+      memory: { type: 'string', placeholder: 'MB', description: 'Memory for every function (default: the definition\'s, else 256).' },
+      timeout: { type: 'string', placeholder: 'seconds', description: 'Timeout for every function (default: the definition\'s, else 60).' },
+      'max-instances': { type: 'string', placeholder: 'n', description: 'The most instances of each function.' },
+      'service-account': { type: 'string', placeholder: 'email', description: 'The runtime service account; schedules need one.' },
+      env: { type: 'string', placeholder: 'K=V,...', description: 'Variables added to every function.' },
+      'routed-name': ROUTED,
+    },
+    run: deployCommand,
+  },
 };
+
+/** The `gcp` provider's commands, found by `onefn` as `@onefn/gcp/cli`. */
+export const cli: ProviderCli = { provider: 'gcp', commands };

@@ -14,6 +14,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { OnefnError } from 'onefn';
 
 /** A request as it would arrive: method, path (with query), headers, body. */
 export interface GcpTestRequest {
@@ -84,10 +85,14 @@ export function structuredCloudEvent(o: CloudEventOptions = {}): GcpTestRequest 
 }
 
 export interface PubsubOptions {
-  /** The payload: `json` is serialized, `data` sent as is (it is base64-encoded on the wire). */
+  /** The payload: `json` is serialized, `body` (or `data`) sent as is (it is base64-encoded on the wire). */
   json?: unknown;
+  /** The payload as sent, the same option as every kit's. */
+  body?: string | Uint8Array;
   data?: string | Uint8Array;
   attributes?: Readonly<Record<string, string>>;
+  /** The message id, the same option as every kit's (`messageId` is its Pub/Sub name). */
+  id?: string;
   messageId?: string;
   publishTime?: string;
   orderingKey?: string;
@@ -100,10 +105,12 @@ export interface PubsubOptions {
 }
 
 function pubsubData(o: PubsubOptions): Record<string, unknown> {
-  const payload = o.json !== undefined ? JSON.stringify(o.json) : (o.data ?? '');
+  if ([o.json, o.body, o.data].filter((v) => v !== undefined).length > 1) throw new OnefnError('INVALID_TEST_OPTION', 'give a message one of json, body or data');
+  if (o.id !== undefined && o.messageId !== undefined) throw new OnefnError('INVALID_TEST_OPTION', 'give a message either id or messageId, not both');
+  const payload = o.json !== undefined ? JSON.stringify(o.json) : (o.body ?? o.data ?? '');
   const message: Record<string, unknown> = {
     data: Buffer.from(payload).toString('base64'),
-    messageId: o.messageId ?? next(),
+    messageId: o.id ?? o.messageId ?? next(),
     publishTime: o.publishTime ?? new Date().toISOString(),
   };
   if (o.attributes) message['attributes'] = { ...o.attributes };

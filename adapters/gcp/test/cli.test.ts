@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '@onefn/gcp/cli';
+import { runCli } from 'onefn/cli';
 import { fixtureText } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'onefn-gcp-cli-'));
@@ -20,7 +20,8 @@ function file(name: string, content: string): string {
 }
 const run = (command: string, positionals: string[], options: Record<string, string | boolean>) => {
   const { out, io: i } = io();
-  return (cli.commands[command] as NonNullable<(typeof cli.commands)[string]>)({ positionals, options }, i).then((code) => ({ code, ...out }));
+  const flags = Object.entries(options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+  return runCli([command, 'gcp', ...positionals, ...flags], i).then((code) => ({ code, ...out }));
 };
 
 describe('onefn invoke gcp', () => {
@@ -55,16 +56,16 @@ describe('onefn invoke gcp', () => {
   });
 
   it.each([
-    [[], { event: 'x.json' }, 'entry module is required'],
-    [[app], {}, '--event'],
-    [[app], { event: 'missing.json' }, 'cannot read missing.json'],
-    [[app], { event: 'notjson.json' }, 'is not JSON'],
-    [[app], { event: 'req2.json', function: 'nope' }, 'no function "nope"'],
-  ] as Array<[string[], Record<string, string>, string]>)('bad input %# is one line and exit 1', async (positionals, options, message) => {
+    [[], { event: 'x.json' }, 2, 'onefn: onefn invoke gcp needs an entry module'],
+    [[app], {}, 2, '--event'],
+    [[app], { event: 'missing.json' }, 2, 'cannot read missing.json'],
+    [[app], { event: 'notjson.json' }, 1, 'is not JSON'],
+    [[app], { event: 'req2.json', function: 'nope' }, 2, 'no function "nope"'],
+  ] as Array<[string[], Record<string, string>, number, string]>)('bad input %# is one line and a non-zero exit', async (positionals, options, exit, message) => {
     file('notjson.json', '{oops');
     file('req2.json', '{"method":"GET","path":"/"}');
     const r = await run('invoke', positionals, options);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(exit);
     expect(r.stderr).toContain(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
@@ -75,8 +76,11 @@ describe('onefn build gcp / deploy gcp --dry-run', () => {
     const r = await run('build', [app], { out: 'out', json: true, 'routed-name': 'api' });
     expect(r.code).toBe(0);
     const printed = JSON.parse(r.stdout);
-    expect(existsSync(printed.archive)).toBe(true);
-    expect(printed.functions).toEqual([{ name: 'api', kind: 'http', entryPoint: 'api' }, { name: 'orders', kind: 'message', entryPoint: 'orders' }]);
+    expect(existsSync(printed.artifacts[0].path)).toBe(true);
+    expect(printed.functions).toEqual([
+      { name: 'api', kind: 'http', action: 'built', trigger: null, url: null, detail: { entryPoint: 'api' } },
+      { name: 'orders', kind: 'message', action: 'built', trigger: null, url: null, detail: { entryPoint: 'orders' } },
+    ]);
   });
 
   it('plans a deploy without calls and prints JSON', async () => {
@@ -88,14 +92,14 @@ describe('onefn build gcp / deploy gcp --dry-run', () => {
   it('--json plan names a user env that onefn overrides, and says so on stderr', async () => {
     const r = await run('deploy', [app], { project: 'my-project', region: 'us-central1', env: 'NODE_ENV=development,API=x', 'dry-run': true, json: true });
     expect(r.code).toBe(0);
-    const printed = JSON.parse(r.stdout) as { functions: Array<{ name: string; ignoredEnv: Array<{ name: string }> }> };
-    expect(printed.functions.map((f) => [f.name, f.ignoredEnv.map((v) => v.name)])).toEqual([['http', ['NODE_ENV']], ['orders', ['NODE_ENV']]]);
+    const printed = JSON.parse(r.stdout) as { functions: Array<{ name: string; detail: { ignoredEnv: Array<{ name: string }> } }> };
+    expect(printed.functions.map((f) => [f.name, f.detail.ignoredEnv.map((v) => v.name)])).toEqual([['http', ['NODE_ENV']], ['orders', ['NODE_ENV']]]);
     expect(r.stderr).toContain('plan: http: env NODE_ENV ignored: onefn deploys with NODE_ENV=production');
   });
 
   it('names a bad option in one line', async () => {
     const r = await run('deploy', [app], { project: 'my-project', region: 'us-central1', runtime: 'nodejs16', 'dry-run': true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^onefn gcp: Invalid option "runtime"/);
+    expect(r.stderr).toMatch(/^onefn: Invalid option "runtime"/);
   });
 });

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deploy, DeployOptionError, type DeployOptions } from '@onefn/gcp/deploy';
+import { deployReport } from '@onefn/gcp/cli';
+import { expectReportShape } from '../../../test/cli/run.js';
 import { DEFAULT_POLICY, fakeGoogle, type FakeGoogle } from './fake-google.js';
 
 const app = fileURLToPath(new URL('./app/app.ts', import.meta.url));
@@ -87,6 +89,17 @@ describe('deploy against a loopback Google', () => {
     ]);
     expect(progress.some((l) => l.includes('api: created at https://api.example.run.app'))).toBe(true);
     expect(progress.join('\n')).not.toContain('fake-token');
+    // --json prints the shape every provider shares.
+    const report = deployReport(result, { project: 'my-project', region: 'europe-west1', stage: undefined });
+    expectReportShape(report, 'deploy', 'gcp');
+    expect(report.functions.map((f) => [f.name, f.kind, f.action, f.url])).toEqual([['api', 'http', 'created', 'https://api.example.run.app'], ['orders', 'message', 'created', 'https://orders.example.run.app']]);
+  });
+
+  it('a stage goes into each function id; the entry point stays the planned name', async () => {
+    const result = await deploy({ ...base(), stage: 'prod' });
+    const creates = google.calls.filter((c) => c.method === 'POST' && c.query['functionId']);
+    expect(creates.map((c) => [c.query['functionId'], (c.body as { buildConfig: { entryPoint: string } }).buildConfig.entryPoint])).toEqual([['api-prod', 'api'], ['orders-prod', 'orders']]);
+    expect(result.functions.map((f) => [f.name, f.entryPoint])).toEqual([['api-prod', 'api'], ['orders-prod', 'orders']]);
   });
 
   it('updates an existing function with an update mask', async () => {

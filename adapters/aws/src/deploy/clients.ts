@@ -22,7 +22,17 @@ export interface ClientOptions {
   credentials?: LambdaClientConfig['credentials'];
 }
 
+/**
+ * The SDK prints a banner about its own future Node support on the first client, in the middle of a
+ * command's output; the functions onefn deploys run on Lambda's nodejs22.x whatever runs the deploy.
+ * The variable is the SDK's own switch for it; a value the user set is kept.
+ */
+function quietSdkBanner(): void {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+}
+
 export function createClients(options: ClientOptions): AwsClients {
+  quietSdkBanner();
   const config = {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -46,4 +56,21 @@ export function destroyClients(clients: AwsClients): void {
 /** The error name the SDK gives a service exception ("ResourceNotFoundException"). */
 export function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
+}
+
+/**
+ * The region the SDK's own provider chain finds when none is given: AWS_REGION, then the `region` of
+ * the profile (AWS_PROFILE, in AWS_CONFIG_FILE or ~/.aws/config), then none.
+ */
+export async function sdkRegion(): Promise<string | undefined> {
+  quietSdkBanner();
+  const client = new LambdaClient({});
+  try {
+    const region = await client.config.region();
+    return typeof region === 'string' && region ? region : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
 }

@@ -1,7 +1,7 @@
 import { planFunctions, type FunctionPlan } from 'onefn/runtime';
-import { loadModule } from 'onefn/build';
+import { CredentialsError, loadModule } from 'onefn/build';
 import { buildFunction, type LambdaArtifact } from './build.js';
-import { createClients, destroyClients, type AwsClients, type ClientOptions } from './clients.js';
+import { createClients, destroyClients, errorName, sdkRegion, type AwsClients, type ClientOptions } from './clients.js';
 import {
   DEFAULT_PACING, ensureFunction, getAliasVersion, getFunction, listVersions, moveAlias, publish, waitUntilReady, type Pacing,
 } from './lambda-ops.js';
@@ -28,6 +28,8 @@ export interface DeployOptions extends DeployOptionsInput, CallOptions {
   entry: string;
   /** Deploy only this planned function. Default: every function the module plans into. */
   function?: string | undefined;
+  /** A stage name (`prod`): appended to every function's name (`api-prod`), so stages never collide. */
+  stage?: string | undefined;
 }
 
 export interface DeployedFunction {
@@ -35,6 +37,8 @@ export interface DeployedFunction {
   readonly kind: FunctionPlan['kind'];
   readonly action: 'created' | 'updated' | 'unchanged' | 'planned';
   readonly codeSha256: string;
+  /** The zip's size. */
+  readonly bytes: number;
   readonly version: string | undefined;
   readonly alias: string;
   readonly trigger: string;
@@ -48,6 +52,34 @@ export interface DeployResult {
   readonly dryRun: boolean;
   readonly region: string;
   readonly functions: readonly DeployedFunction[];
+}
+
+/** The region given, else the environment's, else the one the SDK's chain finds in the profile. */
+async function regionOf(options: { region?: string | undefined; env?: Readonly<Record<string, string | undefined>> | undefined }): Promise<string | undefined> {
+  const env = options.env ?? process.env;
+  return options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (await sdkRegion());
+}
+
+// Missing credentials (the provider chain found none), and credentials AWS refused (expired session
+// or SSO token, an unknown key).
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError', 'TokenProviderError', 'ExpiredToken', 'ExpiredTokenException', 'UnrecognizedClientException',
+  'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure',
+]);
+
+/** A credentials failure as one line naming the login step; any other error as it was. */
+function credentialsOr(error: unknown): unknown {
+  const name = errorName(error);
+  return name && CREDENTIAL_ERRORS.has(name) ? new CredentialsError('AWS', 'aws sso login, or a profile (AWS_PROFILE) or access keys (AWS_ACCESS_KEY_ID)', error) : error;
+}
+
+const STAGE = /^[a-z][a-z0-9]{0,15}$/;
+
+/** Each plan renamed `<name>-<stage>`: the stage goes into the function's, role's and trigger's names. */
+function staged(plans: FunctionPlan[], stage: string | undefined): FunctionPlan[] {
+  if (stage === undefined) return plans;
+  if (!STAGE.test(stage)) throw new DeployOptionError('stage', `must be 1-16 lower-case letters and digits, starting with a letter, got ${JSON.stringify(stage.slice(0, 40))}`);
+  return plans.map((plan) => ({ ...plan, name: `${plan.name}-${stage}` }));
 }
 
 function selectPlans(plans: FunctionPlan[], only: string | undefined): FunctionPlan[] {
@@ -68,8 +100,8 @@ function selectPlans(plans: FunctionPlan[], only: string | undefined): FunctionP
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const progress = options.onProgress ?? (() => {});
-  const checked = checkOptions(options, options.env ?? process.env);
-  const plans = selectPlans(planFunctions(await loadModule(options.entry)), options.function);
+  const checked = checkOptions({ ...options, region: await regionOf(options) }, options.env ?? process.env);
+  const plans = staged(selectPlans(planFunctions(await loadModule(options.entry)), options.function), options.stage);
   if (plans.length === 0) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const configs = plans.map((plan) => functionConfig(plan, options));
   for (const config of configs) for (const v of config.ignoredEnv) progress(`${options.dryRun ? 'would ignore' : 'ignoring'} ${config.name}'s env ${v.name}: ${v.reason}`);
@@ -82,7 +114,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       const config = configs[i] as ReturnType<typeof functionConfig>;
       progress(`${plan.name}: would deploy ${artifact.zip.byteLength} bytes (CodeSha256 ${artifact.codeSha256}), ${config.memory} MB, ${config.timeout} s, ${checked.runtime}`);
       progress(`${plan.name}: would point alias ${checked.alias} at the new version and wire ${describeTrigger(plan)}`);
-      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv };
+      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv };
     });
     return { dryRun: true, region: checked.region, functions };
   }
@@ -95,6 +127,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       functions.push(await deployOne(clients, plan, artifacts[i] as LambdaArtifact, configs[i] as ReturnType<typeof functionConfig>, { ...checked, pacing, progress }));
     }
     return { dryRun: false, region: checked.region, functions };
+  } catch (error) {
+    throw credentialsOr(error);
   } finally {
     destroyClients(clients);
   }
@@ -122,7 +156,7 @@ async function deployOne(
   const account = arnParts[4] ?? '';
   const aliasArn = `${arnParts.slice(0, 7).join(':')}:${o.alias}`;
   const endpoint = await wireTrigger(clients, plan, { name: plan.name, alias: o.alias, arn: aliasArn, region: o.region, account, partition, pacing: o.pacing, progress: o.progress });
-  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, version, alias: o.alias, trigger: describeTrigger(plan), endpoint, ignoredEnv: config.ignoredEnv };
+  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version, alias: o.alias, trigger: describeTrigger(plan), endpoint, ignoredEnv: config.ignoredEnv };
 }
 
 export interface RollbackOptions extends CallOptions {
@@ -143,7 +177,7 @@ export interface RollbackOptions extends CallOptions {
  */
 export async function rollback(options: RollbackOptions): Promise<{ function: string; alias: string; from: string; to: string }> {
   const progress = options.onProgress ?? (() => {});
-  const checked = checkOptions({ ...options, createRole: true }, options.env ?? process.env);
+  const checked = checkOptions({ ...options, region: await regionOf(options), createRole: true }, options.env ?? process.env);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.function ?? '')) throw new DeployOptionError('function', `${JSON.stringify(options.function)} is not a Lambda function name`);
   if (options.to !== undefined && !/^\d+$/.test(options.to)) throw new DeployOptionError('to', 'must be a published version number');
   const pacing: Pacing = { ...DEFAULT_PACING, ...options.pacing };
@@ -161,6 +195,8 @@ export async function rollback(options: RollbackOptions): Promise<{ function: st
     await waitUntilReady(clients.lambda, name, pacing);
     await moveAlias(clients.lambda, name, checked.alias, to, from, { pacing, progress });
     return { function: name, alias: checked.alias, from, to };
+  } catch (error) {
+    throw credentialsOr(error);
   } finally {
     destroyClients(clients);
   }

@@ -71,7 +71,7 @@ function checkRange(option: string, value: number | undefined, range: { min: num
 /** Checks the command's options; `env` is the process environment (for the region's default). */
 export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<string, string | undefined>>): CheckedOptions {
   const region = input.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
-  if (!region) throw new DeployOptionError('region', 'no region given; pass --region or set AWS_REGION');
+  if (!region) throw new DeployOptionError('region', 'no region given; pass --region, set AWS_REGION, or give the profile (AWS_PROFILE) a region');
   if (!REGION.test(region)) throw new DeployOptionError('region', `${JSON.stringify(region)} is not an AWS region name`);
   if (input.role !== undefined && !ROLE_ARN.test(input.role)) throw new DeployOptionError('role', `${JSON.stringify(input.role)} is not an IAM role ARN`);
   if (input.role !== undefined && input.createRole) throw new DeployOptionError('create-role', 'give either a role ARN or --create-role, not both');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { MalformedEventError } from 'onefn';
+import { MalformedEventError, OnefnError } from 'onefn';
 import { loadModule } from 'onefn/build';
-import { readEventFile, UsageError, type CliArgs, type CliIO } from 'onefn/cli';
+import { readEventFile, stringOption, UsageError, type CliArgs, type CliIO } from 'onefn/cli';
 import type { AzureTriggerKind } from '../bindings.js';
 import { register } from '../index.js';
 import {
@@ -55,10 +55,7 @@ export function parseAzureEvent(value: unknown): { trigger: RpcTrigger; kinds: r
   }
 }
 
-function option(args: CliArgs, name: string): string | undefined {
-  const v = args.options[name];
-  return typeof v === 'string' ? v : undefined;
-}
+const option = stringOption;
 
 /**
  * `onefn invoke azure <entry> --event <file.json> [--function <name>]`: registers the module's
@@ -68,7 +65,7 @@ function option(args: CliArgs, name: string): string | undefined {
  */
 export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const entry = args.positionals[0];
-  if (!entry) throw new UsageError('onefn invoke azure needs an entry module');
+  if (!entry) throw new UsageError('onefn invoke azure needs an entry module (or "entry" in the config)');
   const json = await readEventFile(args, io);
   const { trigger, kinds } = parseAzureEvent(json);
   const host = azureHost();
@@ -92,8 +89,7 @@ export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
       io.stdout(JSON.stringify({ function: spec.name, status: 'failed', error: { code: error.code, message: error.message } }, null, 2) + '\n');
       return 0;
     }
-    io.stderr(`onefn: ${error.message ?? String(result.error)}\n`);
-    return 1;
+    throw new OnefnError(error.code ?? 'INVOCATION_FAILED', error.message ?? String(result.error));
   }
   const ret = result.response.returnValue;
   let output: unknown;

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { OnefnError } from 'onefn';
-import { DeployOptionError } from 'onefn/build';
+import { CredentialsError, DeployOptionError } from 'onefn/build';
 import type { AzureFunctionSpec } from '../bindings.js';
 import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-settings.js';
 import { buildFunctionApp } from './build.js';
@@ -9,14 +9,18 @@ import { type DeployOptions, validateDeployOptions } from './options.js';
 /** What a deploy did (or, in plan mode, would do). Holds no secret. */
 export interface DeployResult {
   readonly dryRun: boolean;
+  /** What happened to the function app: `planned` in a dry run. */
+  readonly action: 'created' | 'updated' | 'planned';
   readonly app: string;
   readonly resourceGroup: string;
   readonly plan: 'flex' | 'consumption';
   readonly sha256: string;
+  /** The zip's size. */
+  readonly bytes: number;
   readonly steps: readonly string[];
   /** App settings asked for but not set, because onefn's own value wins. */
   readonly ignoredSettings: readonly IgnoredSetting[];
-  readonly functions: ReadonlyArray<{ name: string; trigger: string; url?: string }>;
+  readonly functions: ReadonlyArray<{ name: string; kind: string; trigger: string; url?: string }>;
 }
 
 /** An Azure API error, with the service's message (never a token or a key). */
@@ -26,6 +30,14 @@ export class AzureDeployError extends OnefnError {
     super('AZURE_DEPLOY_FAILED', `${step} failed${e?.statusCode ? ` (${e.statusCode}${e.code ? ` ${e.code}` : ''})` : ''}: ${e?.message ?? String(error)}`, { cause: error });
     this.name = 'AzureDeployError';
   }
+}
+
+// @azure/identity's failures: no credential in the chain could give a token, or the one found was refused.
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationRequiredError', 'AuthenticationError']);
+
+function isCredentialFailure(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return (typeof name === 'string' && CREDENTIAL_ERRORS.has(name)) || (error as { statusCode?: unknown })?.statusCode === 401;
 }
 
 const EVENT_GRID_API = '2022-06-15';
@@ -57,7 +69,10 @@ function sleep(ms: number): Promise<void> {
  *   progress: (line) => console.error(line),
  * })
  */
-export async function deployFunctionApp(options: DeployOptions): Promise<DeployResult> {
+export async function deployFunctionApp(input: DeployOptions): Promise<DeployResult> {
+  validateDeployOptions(input);
+  // The stage goes into the app's name, and so into the names derived from it.
+  const options: DeployOptions = input.stage === undefined ? input : { ...input, app: `${input.app}-${input.stage}`, stage: undefined };
   const v = validateDeployOptions(options);
   const log = options.progress ?? (() => {});
   const { resourceGroup, location, app, subscriptionId } = options;
@@ -89,11 +104,11 @@ export async function deployFunctionApp(options: DeployOptions): Promise<DeployR
     ...subscriptions.map((s) => `subscribe ${s.name} to Blob events of ${v.storageAccount}`),
   ];
   const ignored = ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings);
-  const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, steps, ignoredSettings: ignored };
+  const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, bytes: pkg.zip.byteLength, steps, ignoredSettings: ignored };
   for (const { name, reason } of ignored) log(`${options.dryRun ? 'plan: ' : ''}app setting ${name} ignored: ${reason}`);
   if (options.dryRun) {
     for (const step of steps) log(`plan: ${step}`);
-    return { ...base, dryRun: true, functions: pkg.functions.map((s) => ({ name: s.name, trigger: s.trigger.kind })) };
+    return { ...base, dryRun: true, action: 'planned', functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
   }
 
   const credential: TokenCredential = options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
@@ -123,6 +138,7 @@ export async function deployFunctionApp(options: DeployOptions): Promise<DeployR
     try {
       return await run();
     } catch (error) {
+      if (isCredentialFailure(error)) throw new CredentialsError('Azure', 'az login (or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET)', error);
       throw new AzureDeployError(name, error);
     }
   };
@@ -226,7 +242,7 @@ export async function deployFunctionApp(options: DeployOptions): Promise<DeployR
     });
   }
   const hostName = site.defaultHostName ?? `${app.toLowerCase()}.azurewebsites.net`;
-  const functions = pkg.functions.map((s) => ({ name: s.name, trigger: s.trigger.kind, url: urlOf(s, hostName, pkg.routePrefix) }));
+  const functions = pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind, url: urlOf(s, hostName, pkg.routePrefix) }));
   for (const f of functions) if (f.url) log(`${f.name}: ${f.url}`);
-  return { ...base, dryRun: false, functions };
+  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', functions };
 }

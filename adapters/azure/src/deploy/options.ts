@@ -16,13 +16,15 @@ export interface DeployOptions {
   storageAccount?: string;
   /** Default `flex` (Flex Consumption); `consumption` is the Linux Consumption plan. */
   plan?: AzurePlan;
-  /** Node.js major version. Default `20`. */
+  /** Node.js major version. Default `22`, as on every provider. */
   nodeVersion?: '20' | '22';
   /** Seconds; see `buildFunctionApp`. */
   functionTimeout?: number;
   /** Extra app settings (a Service Bus connection string, say). Values are never printed. */
   appSettings?: Readonly<Record<string, string>>;
   adapter?: Omit<AzureOptions, 'functionTimeout'>;
+  /** A stage name (`prod`): appended to the app's name (`acme-api-prod`), and so to its storage account's and plan's, so stages never collide. */
+  stage?: string;
   /** Plan only: build, validate and list the steps without calling Azure. */
   dryRun?: boolean;
   /** Default: DefaultAzureCredential. */
@@ -40,7 +42,7 @@ export interface DeployOptions {
   progress?: (line: string) => void;
 }
 
-const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
+const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
 
 function need(option: string, value: unknown, pattern: RegExp, what: string): string {
   if (typeof value !== 'string' || !pattern.test(value)) throw new DeployOptionError(option, `must be ${what}, got ${JSON.stringify(value)}`);
@@ -55,12 +57,13 @@ export function validateDeployOptions(options: DeployOptions): Required<Pick<Dep
   need('subscriptionId', options.subscriptionId, /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id (a GUID)');
   need('resourceGroup', options.resourceGroup, /^[-\w._()]{1,90}$/, 'a resource group name (1-90 letters, digits, -_.())');
   need('location', options.location, /^[a-z0-9]+$/, 'a region name such as westeurope');
+  if (options.stage !== undefined) need('stage', options.stage, /^[a-z][a-z0-9]{0,15}$/, '1-16 lower-case letters and digits, starting with a letter');
   const app = need('app', options.app, /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$/, 'an app name (2-60 letters, digits and hyphens)');
   const storageAccount = options.storageAccount ?? app.replace(/-/g, '').toLowerCase().slice(0, 24).padEnd(3, '0');
   need('storageAccount', storageAccount, /^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)');
   const plan = options.plan ?? 'flex';
   if (plan !== 'flex' && plan !== 'consumption') throw new DeployOptionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
-  const nodeVersion = options.nodeVersion ?? '20';
+  const nodeVersion = options.nodeVersion ?? '22';
   if (nodeVersion !== '20' && nodeVersion !== '22') throw new DeployOptionError('nodeVersion', `must be "20" or "22", got ${JSON.stringify(nodeVersion)}`);
   for (const [k, v] of Object.entries(options.appSettings ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(k) || typeof v !== 'string') throw new DeployOptionError('appSettings', `setting ${JSON.stringify(k)} must be a name with a string value`);

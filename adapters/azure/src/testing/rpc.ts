@@ -1,3 +1,4 @@
+import { OnefnError } from 'onefn';
 import { inputRecord } from 'onefn/runtime';
 import type { HostInvocation, RpcHttpCookie, RpcHttpData, RpcTypedData } from './host.js';
 
@@ -30,11 +31,32 @@ export interface RpcHttpOptions {
   method?: string;
   /** A full URL (`https://app.azurewebsites.net/api/users/1?x=1`) or a path (`/api/users/1?x=1`). */
   url?: string;
+  /** The path and query (`/api/users/1?x=1`), the same option as every kit's; give it or `url`. */
+  path?: string;
   /** Repeated values are joined with "," as the host folds them. */
   headers?: Readonly<Record<string, string | readonly string[]>>;
+  /** A JSON body; sets content-type application/json unless a header gives one. */
+  json?: unknown;
+  /** A text body; sets content-type text/plain unless a header gives one. */
+  text?: string;
+  /** The body as sent. */
   body?: string | Uint8Array;
   /** Route parameters the host matched from the function's route template. */
   params?: Readonly<Record<string, string>>;
+}
+
+const HTTP_KEYS = ['method', 'url', 'path', 'headers', 'json', 'text', 'body', 'params'];
+
+/** An option the kit does not know would be dropped silently (a request sent without its body): refused. */
+function checkKeys(options: object, known: readonly string[], kit: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new OnefnError('INVALID_TEST_OPTION', `${kit}: unknown option "${key.slice(0, 40)}"; known: ${known.join(', ')}`);
+  }
+}
+
+function oneOf(options: Record<string, unknown>, keys: readonly string[], kit: string): void {
+  const given = keys.filter((k) => options[k] !== undefined);
+  if (given.length > 1) throw new OnefnError('INVALID_TEST_OPTION', `${kit}: give one of ${keys.join(', ')}, not ${given.join(' and ')}`);
 }
 
 /**
@@ -43,17 +65,24 @@ export interface RpcHttpOptions {
  * query and params as nullable-value maps, and the headers, query and params in the trigger metadata.
  *
  * @example
- * host.invoke('http', rpcHttp({ method: 'POST', url: '/api/users', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' }))
+ * host.invoke('http', rpcHttp({ method: 'POST', path: '/api/users', json: { name: 'Ada' } }))
  */
 export function rpcHttp(options: RpcHttpOptions = {}): RpcTrigger {
-  const url = new URL(options.url ?? '/', 'http://localhost:7071');
+  checkKeys(options, HTTP_KEYS, 'rpcHttp');
+  oneOf(options as Record<string, unknown>, ['url', 'path'], 'rpcHttp');
+  oneOf(options as Record<string, unknown>, ['json', 'text', 'body'], 'rpcHttp');
+  const url = new URL(options.url ?? options.path ?? '/', 'http://localhost:7071');
   const headers = inputRecord<string>();
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name] = typeof value === 'string' ? value : value.join(',');
+  const hasType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+  if (options.json !== undefined && !hasType) headers['content-type'] = 'application/json';
+  if (options.text !== undefined && !hasType) headers['content-type'] = 'text/plain; charset=utf-8';
+  const raw = options.json !== undefined ? JSON.stringify(options.json) : (options.text ?? options.body);
   if (!Object.keys(headers).some((h) => h.toLowerCase() === 'host')) headers['Host'] = url.host;
   const query = inputRecord<string>();
   for (const [k, v] of url.searchParams) query[k] = Object.hasOwn(query, k) ? `${query[k]},${v}` : v;
   const params = Object.assign(inputRecord<string>(), options.params);
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body;
+  const body = raw === undefined ? undefined : typeof raw === 'string' ? new TextEncoder().encode(raw) : raw;
   const http: RpcHttpData = {
     method: (options.method ?? 'GET').toUpperCase(),
     url: url.href,
@@ -67,7 +96,17 @@ export function rpcHttp(options: RpcHttpOptions = {}): RpcTrigger {
   return { data: { http }, triggerMetadata };
 }
 
+/** A message's payload: `json` serialized; else `body`, text or bytes as is, anything else as JSON. */
+function messageData(options: { json?: unknown; body?: unknown }): RpcTypedData {
+  if (options.json !== undefined) return { json: JSON.stringify(options.json) };
+  const body = options.body ?? '';
+  return typeof body === 'string' || body instanceof Uint8Array ? toTypedData(body) : { json: JSON.stringify(body) };
+}
+
 export interface RpcQueueOptions {
+  /** The payload, serialized as JSON (the same option as every kit's). */
+  json?: unknown;
+  /** The payload as sent; objects are sent as JSON. */
   body?: unknown;
   id?: string;
   dequeueCount?: number;
@@ -85,10 +124,11 @@ let sequence = 0;
  * host.invoke('orders', rpcQueueMessage({ body: { id: 'o-1' }, dequeueCount: 2 }))
  */
 export function rpcQueueMessage(options: RpcQueueOptions = {}): RpcTrigger {
+  checkKeys(options, ['json', 'body', 'id', 'dequeueCount', 'insertionTime', 'expirationTime', 'popReceipt'], 'rpcQueueMessage');
+  oneOf(options as Record<string, unknown>, ['json', 'body'], 'rpcQueueMessage');
   const now = new Date().toISOString();
-  const body = options.body ?? '';
   return {
-    data: typeof body === 'string' || body instanceof Uint8Array ? toTypedData(body) : { json: JSON.stringify(body) },
+    data: messageData(options),
     triggerMetadata: {
       Id: { string: options.id ?? `00000000-0000-4000-9000-${String(++sequence).padStart(12, '0')}` },
       DequeueCount: { int: options.dequeueCount ?? 1 },
@@ -100,8 +140,15 @@ export function rpcQueueMessage(options: RpcQueueOptions = {}): RpcTrigger {
 }
 
 export interface RpcServiceBusOptions {
+  /** The payload, serialized as JSON (the same option as every kit's). */
+  json?: unknown;
+  /** The payload as sent; objects are sent as JSON. */
   body?: unknown;
+  /** The message id, the same option as every kit's (`messageId` is its Service Bus name). */
+  id?: string;
   messageId?: string;
+  /** Application properties, the same option as every kit's message attributes. */
+  attributes?: Readonly<Record<string, string>>;
   deliveryCount?: number;
   enqueuedTimeUtc?: string;
   sessionId?: string;
@@ -117,17 +164,20 @@ export interface RpcServiceBusOptions {
  * host.invoke('audit', rpcServiceBusMessage({ body: { id: 1 }, applicationProperties: { tenant: 'a' } }))
  */
 export function rpcServiceBusMessage(options: RpcServiceBusOptions = {}): RpcTrigger {
+  checkKeys(options, ['json', 'body', 'id', 'messageId', 'attributes', 'deliveryCount', 'enqueuedTimeUtc', 'sessionId', 'correlationId', 'contentType', 'applicationProperties'], 'rpcServiceBusMessage');
+  oneOf(options as Record<string, unknown>, ['json', 'body'], 'rpcServiceBusMessage');
+  oneOf(options as Record<string, unknown>, ['id', 'messageId'], 'rpcServiceBusMessage');
+  oneOf(options as Record<string, unknown>, ['attributes', 'applicationProperties'], 'rpcServiceBusMessage');
   const meta: Record<string, RpcTypedData> = {
-    MessageId: { string: options.messageId ?? `sb-${++sequence}` },
+    MessageId: { string: options.id ?? options.messageId ?? `sb-${++sequence}` },
     DeliveryCount: { int: options.deliveryCount ?? 1 },
     EnqueuedTimeUtc: { string: options.enqueuedTimeUtc ?? new Date().toISOString() },
-    ApplicationProperties: { json: JSON.stringify(options.applicationProperties ?? {}) },
+    ApplicationProperties: { json: JSON.stringify(options.attributes ?? options.applicationProperties ?? {}) },
   };
   if (options.sessionId) meta['SessionId'] = { string: options.sessionId };
   if (options.correlationId) meta['CorrelationId'] = { string: options.correlationId };
   if (options.contentType) meta['ContentType'] = { string: options.contentType };
-  const body = options.body ?? '';
-  return { data: typeof body === 'string' || body instanceof Uint8Array ? toTypedData(body) : { json: JSON.stringify(body) }, triggerMetadata: meta };
+  return { data: messageData(options), triggerMetadata: meta };
 }
 
 /**

@@ -1,20 +1,29 @@
 import { resolve } from 'node:path';
-import type { CliArgs, CliIO } from 'onefn/cli';
-import { deploy } from './deploy.js';
+import { base64ToHex, commandReport, flagOption, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport } from 'onefn/cli';
+import { deploy, type DeployResult } from './deploy.js';
 import type { DeployOptions, Runtime } from './options.js';
 
-function opt(args: CliArgs, name: string): string | undefined {
-  const v = args.options[name];
-  if (v === true) throw new Error(`--${name} needs a value`);
-  return v === undefined ? undefined : String(v);
-}
+const opt = stringOption;
 
 function num(args: CliArgs, name: string): number | undefined {
   const v = opt(args, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  if (!/^\d{1,15}$/.test(v)) throw new UsageError(`--${name} must be a whole number, got ${JSON.stringify(v.slice(0, 40))}`);
   return n;
+}
+
+/** A deploy's result in the one `--json` shape every provider prints. */
+export function deployReport(result: DeployResult, where: { project: string; region: string; stage: string | undefined }): CommandReport {
+  return commandReport({
+    command: 'deploy',
+    provider: 'gcp',
+    stage: where.stage ?? null,
+    dryRun: result.dryRun,
+    functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: f.action, trigger: f.trigger, url: f.url ?? null, detail: { entryPoint: f.entryPoint, ignoredEnv: f.ignoredEnv } })),
+    artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.entryPoint) }],
+    detail: { project: where.project, region: where.region },
+  });
 }
 
 /**
@@ -24,18 +33,18 @@ function num(args: CliArgs, name: string): number | undefined {
  */
 export async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
   const entry = args.positionals[0];
-  if (!entry) throw new Error('an entry module is required, e.g. onefn deploy gcp src/api.ts --project my-project --region europe-west1');
+  if (!entry) throw new UsageError('onefn deploy gcp needs an entry module (or "entry" in the config)');
   const env: Record<string, string> = {};
   for (const pair of (opt(args, 'env') ?? '').split(',').filter(Boolean)) {
     const eq = pair.indexOf('=');
-    if (eq < 1) throw new Error(`--env takes NAME=value pairs separated by commas, got ${JSON.stringify(pair)}`);
+    if (eq < 1) throw new UsageError(`--env takes NAME=value pairs separated by commas, got ${JSON.stringify(pair)}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const options: DeployOptions = {
     entry: resolve(io.cwd, entry),
     project: opt(args, 'project') ?? io.env['GOOGLE_CLOUD_PROJECT'] ?? '',
     region: opt(args, 'region') ?? io.env['GOOGLE_CLOUD_REGION'] ?? '',
-    dryRun: args.options['dry-run'] === true,
+    dryRun: flagOption(args, 'dry-run'),
     onProgress: (line) => io.stderr(line + '\n'),
   };
   const runtime = opt(args, 'runtime');
@@ -51,8 +60,13 @@ export async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
   const routed = opt(args, 'routed-name');
   if (routed) options.routedName = routed;
   if (Object.keys(env).length) options.env = env;
+  const stage = opt(args, 'stage');
+  if (stage) options.stage = stage;
   const result = await deploy(options);
-  if (args.options['json'] === true) io.stdout(JSON.stringify(result, null, 2) + '\n');
+  if (flagOption(args, 'json')) {
+    const report = deployReport(result, { project: options.project, region: options.region, stage });
+    io.stdout(JSON.stringify(report, null, 2) + '\n');
+  }
   else for (const f of result.functions) io.stdout(`${f.name}: ${f.action}${f.url ? ` ${f.url}` : ''} (${f.trigger})\n`);
   return 0;
 }

@@ -2,6 +2,7 @@ import type { v2 as FunctionsV2 } from '@google-cloud/functions';
 import { buildArchive } from './archive.js';
 import type { IgnoredVariable } from './environment.js';
 import { functionSpec, type FunctionSpec } from './function-spec.js';
+import { CredentialsError } from 'onefn/build';
 import { DeployOptionError, validateOptions, type DeployOptions } from './options.js';
 import { type Auth, ensureSchedulerJob, ensureStorageTrigger, setPublicAccess, uploadArchive } from './rest.js';
 
@@ -19,7 +20,9 @@ export interface DeployedFunction {
 
 export interface DeployResult {
   readonly dryRun: boolean;
+  /** The source archive's SHA-256 (base64, as Cloud Storage reports it) and size. */
   readonly sha256: string;
+  readonly bytes: number;
   readonly functions: readonly DeployedFunction[];
 }
 
@@ -49,6 +52,26 @@ function triggerOf(spec: FunctionSpec): string {
 function apiMessage(error: unknown): string {
   const e = error as { details?: unknown; message?: unknown; response?: { data?: { error?: { message?: string } } } };
   return e.response?.data?.error?.message ?? (typeof e.details === 'string' && e.details ? e.details : undefined) ?? String(e.message ?? error);
+}
+
+/**
+ * Resolves the credentials before any client exists: without them, the API client's own background
+ * auth call would reject unhandled after the deploy's error line (an uncaught googleauth stack).
+ */
+async function checkCredentials(auth: Auth): Promise<void> {
+  const getClient = (auth as { getClient?: () => Promise<unknown> }).getClient;
+  if (typeof getClient !== 'function') return;
+  try {
+    await getClient.call(auth);
+  } catch (error) {
+    throw new CredentialsError('Google Cloud', 'gcloud auth application-default login (or set GOOGLE_APPLICATION_CREDENTIALS)', error);
+  }
+}
+
+/** 16 is UNAUTHENTICATED in google.rpc.Code; `invalid_grant` is an expired or revoked refresh token. */
+function isAuthFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 16 || code === 401 || /invalid_grant|invalid_rapt|reauth/i.test(apiMessage(error));
 }
 
 async function makeClient(options: DeployOptions, auth: Auth): Promise<Client> {
@@ -113,10 +136,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
-    return { dryRun: true, sha256: built.sha256, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.id, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
+    return { dryRun: true, sha256: built.sha256, bytes: built.zip.byteLength, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.plan.name, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
   }
   const auth = (options.auth ?? new (await import('google-auth-library')).GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })) as Auth;
   if (typeof (auth as { request?: unknown }).request !== 'function') throw new DeployOptionError('auth', 'must be a GoogleAuth (or have request() and fetch())');
+  await checkCredentials(auth);
   const client = await makeClient(options, auth);
   const parent = `projects/${options.project}/locations/${options.region}`;
   const out: DeployedFunction[] = [];
@@ -128,6 +152,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       try {
         [upload] = await client.generateUploadUrl({ parent });
       } catch (error) {
+        // The first call: credentials that loaded but were refused (expired, revoked) fail here.
+        if (isAuthFailure(error)) throw new CredentialsError('Google Cloud', 'gcloud auth application-default login', new Error(apiMessage(error)));
         throw new DeployError(`${id}: generateUploadUrl failed: ${apiMessage(error)}`, (error as { code?: number }).code);
       }
       if (!upload.uploadUrl || !upload.storageSource) throw new DeployError(`${id}: generateUploadUrl returned no uploadUrl`);
@@ -165,10 +191,10 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         await ensureSchedulerJob(auth, options, id, url, spec.schedule);
       }
       progress(`${id}: ${update ? 'updated' : 'created'}${url ? ` at ${url}` : ''}`);
-      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: id, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
+      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: spec.plan.name, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
     }
   } finally {
     await client.close().catch(() => {});
   }
-  return { dryRun: false, sha256: built.sha256, functions: out };
+  return { dryRun: false, sha256: built.sha256, bytes: built.zip.byteLength, functions: out };
 }

@@ -53,11 +53,13 @@ export function functionName(options: Pick<DeployOptions, 'project' | 'region'>,
 
 /**
  * Maps a planned function to its Cloud Functions resource: runtime and entry point (the planned name
- * is both the function id and the `--target` the archive registers), memory, timeout, instances and
+ * is the `--target` the archive registers, and the function id, with `-<stage>` for a stage), memory, timeout, instances and
  * environment (see `functionEnvironment`), and the Eventarc trigger for topics and buckets.
  */
 export function functionSpec(plan: FunctionPlan, options: DeployOptions): FunctionSpec {
-  const id = plan.name;
+  // A stage goes into the function's id (and so its service, job and trigger names); the entry point
+  // stays the planned name, which is what the archive registers.
+  const id = options.stage ? `${plan.name}-${options.stage}` : plan.name;
   if (!FUNCTION_ID.test(id)) throw new DeployOptionError('name', `"${id}" is not a valid Cloud Functions id`);
   const isEvent = plan.kind !== 'http' && plan.kind !== 'schedule';
   const timeout = options.timeout ?? plan.settings.timeout ?? 60;
@@ -69,7 +71,7 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
     name: functionName(options, id),
     environment: 'GEN_2',
     labels: { 'deployed-by': 'onefn' },
-    buildConfig: { runtime: options.runtime ?? 'nodejs22', entryPoint: id },
+    buildConfig: { runtime: options.runtime ?? 'nodejs22', entryPoint: plan.name },
     serviceConfig: {
       availableMemory: `${memory}M`,
       timeoutSeconds: timeout,

@@ -36,6 +36,8 @@ export interface DeployOptions {
   serviceAccount?: string;
   /** Name of the routed HTTP function. Default "http". */
   routedName?: string;
+  /** A stage name (`prod`): appended to every function id (`api-prod`), so stages never collide. */
+  stage?: string;
   /** Only print the plan; no call is made and no credentials are needed. */
   dryRun?: boolean;
   onProgress?: Progress;
@@ -48,7 +50,7 @@ export interface DeployOptions {
   auth?: unknown;
 }
 
-const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
+const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'stage', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
 
 export { DeployOptionError };
 
@@ -89,6 +91,9 @@ export function validateOptions(options: DeployOptions): void {
   }
   if (options.serviceAccount !== undefined && (typeof options.serviceAccount !== 'string' || !EMAIL.test(options.serviceAccount))) {
     throw new DeployOptionError('serviceAccount', 'must be a service account email');
+  }
+  if (options.stage !== undefined && (typeof options.stage !== 'string' || !/^[a-z][a-z0-9]{0,15}$/.test(options.stage))) {
+    throw new DeployOptionError('stage', `must be 1-16 lower-case letters and digits, starting with a letter, got ${JSON.stringify(String(options.stage).slice(0, 40))}`);
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new DeployOptionError('onProgress', 'must be a function');
   if (options.endpoints !== undefined) {
