@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { PROVIDERS } from '../context.js';
+import { BRIDGE_PROVIDERS, type BridgeProvider } from '../dev/bridge.js';
 import { startDevServer } from '../dev/server.js';
 import { OnefnError } from '../errors.js';
 import { parseArgs, stringOption, UsageError } from './args.js';
@@ -15,13 +16,18 @@ import type { CliArgs, CliIO, ProviderCli } from './types.js';
 export { parseArgs, UsageError } from './args.js';
 export { parsePortableInput, type PortableInput } from './portable-input.js';
 export { readEventFile, selectDefinitions } from './invoke-local.js';
-export { startDevServer, EVENT_PATH_PREFIX, type DevServer, type DevServerOptions } from '../dev/server.js';
+export { startDevServer, EVENT_PATH_PREFIX, PortInUseError, type DevServer, type DevServerOptions } from '../dev/server.js';
+export {
+  BRIDGE_PROVIDERS, type BridgeDelivery, type BridgeEventAnswer, type BridgeEventItems, type BridgeHttpAnswer, type BridgeHttpRequest,
+  type BridgeHttpResponse, type BridgeOptions, type BridgeProvider, type DevBridge,
+} from '../dev/bridge.js';
 export type { CliArgs, CliIO, ProviderCli, ProviderCommand } from './types.js';
 
 export const USAGE = `Usage: onefn <command> ...
 
-  onefn dev <entry> [--port 3000] [--host 127.0.0.1] [--no-watch]
-      Serve a module's definitions locally: HTTP routes, and events at POST /_onefn/events/<name>.
+  onefn dev <entry> [--port 3000] [--host 127.0.0.1] [--no-watch] [--provider aws|gcp|azure]
+      Serve a module's definitions locally: HTTP routes, events at POST /_onefn/events/<name>, and a
+      dashboard at /_onefn. --provider sends each request through that adapter as its native event.
   onefn invoke <local|aws|gcp|azure> <entry> --event <file.json> [--function <name>]
       Run a definition on an event from a file and print the result as JSON.
   onefn build <aws|gcp|azure> <entry> --out <dir>
@@ -66,12 +72,17 @@ async function dev(args: CliArgs, io: CliIO): Promise<number> {
   const portText = stringOption(args, 'port') ?? io.env['PORT'] ?? '3000';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad port ${JSON.stringify(portText)}`);
+  const provider = stringOption(args, 'provider');
+  if (provider !== undefined && !(BRIDGE_PROVIDERS as readonly string[]).includes(provider)) throw new UsageError(`--provider must be one of ${BRIDGE_PROVIDERS.join(', ')}`);
   const server = await startDevServer({
     entry: resolve(io.cwd, entry),
     port,
     host: stringOption(args, 'host') ?? '127.0.0.1',
     watch: args.options['no-watch'] !== true,
     print: (line) => io.stderr(line + '\n'),
+    provider: provider as BridgeProvider | undefined,
+    dir: io.cwd,
+    env: io.env,
   });
   await new Promise<void>((done) => {
     const stop = (): void => void server.close().then(done);
