@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer, type DevServer, type DevServerOptions } from 'onefn/cli';
 import type { LogEntry } from 'onefn';
 
-/** A module with one function of every kind, written to a temporary directory. */
-export const KITCHEN_SINK = `
-import { defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, json } from 'onefn';
-import { z } from 'zod';
+/** A module with one function of every kind (test/dev/fixtures/kitchen-sink.ts), to write to a temporary directory. */
+export const KITCHEN_SINK = readFileSync(new URL('./fixtures/kitchen-sink.ts', import.meta.url), 'utf8');
 
-export const getUser = defineHttp({ method: 'GET', route: '/users/:id', env: { GREETING: 'from the definition' }, handler: (req, ctx) => json({ id: req.params.id, greeting: ctx.env.GREETING ?? null, secret: ctx.env.SECRET ?? null, local: ctx.env.LOCAL_ONLY ?? null }) });
-export const createUser = defineHttp({ method: 'POST', route: '/users', body: z.object({ name: z.string().min(1), age: z.number().int().min(18) }), handler: (req) => json({ created: req.body.name }, { status: 201 }) });
-export const orders = defineQueue({ queue: 'orders', schema: z.object({ id: z.string(), total: z.number().nonnegative() }), handler: (msg, ctx) => { ctx.log.info('order', { id: msg.body.id }); if (msg.body.id === 'boom') throw new Error('order failed'); } });
-export const signups = defineTopic({ topic: 'signups', handler: (msg) => { if (msg.body === 'bad') throw new Error('no'); } });
-export const uploads = defineStorage({ bucket: 'uploads', prefix: 'images/', handler: (obj, ctx) => { ctx.log.info('object', { key: obj.key }); } });
-export const nightly = defineSchedule({ schedule: '30 2 * * *', timeZone: 'Europe/Paris', handler: () => {} });
-export const placed = defineCloudEvent({ types: ['order.placed'], handler: (event, ctx) => { ctx.log.info('placed', { data: event.data }); } });
-`;
 
 export interface Started {
   readonly dev: DevServer;
