@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePortableInput } from '../cli/portable-input.js';
 import { MalformedEventError } from '../errors.js';
+import { isToken } from '../header-syntax.js';
 import { jsonSyntaxDetail } from '../json-syntax.js';
 import { problem } from '../problem.js';
 import type { ResponseData } from '../response.js';
@@ -71,10 +72,13 @@ function tokenOf(req: IncomingMessage, query: URLSearchParams): string | undefin
  * request needs a preflight, which nothing here answers. A request that still names another origin
  * (or arrives under a Host name other than the one served: DNS rebinding) is refused outright.
  */
-function checkOrigin(req: IncomingMessage): void {
+function checkOrigin(req: IncomingMessage, token: string | undefined): void {
   const origin = req.headers.origin;
   const host = req.headers.host;
-  if (origin !== undefined && origin !== 'null') {
+  // Without a token the server listens on loopback only: a Host naming anything else is a page on
+  // another site whose name was made to point here (DNS rebinding).
+  if (token === undefined && !isLoopbackHost(host)) throw new Refusal(403, 'Requests under another host name are refused; use 127.0.0.1 or localhost');
+  if (origin !== undefined) {
     let originHost: string;
     try {
       originHost = new URL(origin).host;
@@ -83,6 +87,12 @@ function checkOrigin(req: IncomingMessage): void {
     }
     if (originHost !== host) throw new Refusal(403, 'Requests from another origin are refused');
   }
+}
+
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 function readJson(body: Uint8Array, req: IncomingMessage): unknown {
@@ -110,8 +120,24 @@ function providerOf(value: unknown, fallback: Through): Through {
   return value as Through;
 }
 
+// What a request line and header fields can carry on the wire (Node's parser refuses the rest), so
+// that a request the dashboard sends could also have arrived over HTTP, on every provider.
+const TARGET = /^[\x21-\x7e]*$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function checkWire(o: Record<string, unknown>): void {
+  const path = typeof o['path'] === 'string' ? o['path'] : '/';
+  if (!TARGET.test(path)) throw new Refusal(400, '"input.path" holds a space, a control character or a character a URL must percent-encode', { issues: [{ path: ['input', 'path'], message: 'not a request target' }] });
+  for (const [name, value] of Object.entries((o['headers'] ?? {}) as Record<string, string>)) {
+    const shown = JSON.stringify(name.slice(0, 40));
+    if (!isToken(name)) throw new Refusal(400, `"input.headers" name ${shown} is not an HTTP token`, { issues: [{ path: ['input', 'headers', name.slice(0, 40)], message: 'not an HTTP token' }] });
+    if (!FIELD_VALUE.test(value)) throw new Refusal(400, `"input.headers" ${shown} holds CR, LF or another character HTTP forbids`, { issues: [{ path: ['input', 'headers', name.slice(0, 40)], message: 'not a header value' }] });
+  }
+}
+
 /** The wire form of a portable HTTP input (already checked by parsePortableInput). */
 function wireFrom(o: Record<string, unknown>): WireRequest {
+  checkWire(o);
   const full = typeof o['path'] === 'string' ? o['path'] : '/';
   const q = full.indexOf('?');
   let rawQuery = q === -1 ? '' : full.slice(q + 1);
@@ -180,6 +206,7 @@ async function savePreset(state: ApiState, name: string, value: unknown): Promis
   } catch (error) {
     throw new Refusal(400, `"input": ${error instanceof MalformedEventError ? error.message : 'malformed'}`, { issues: [{ path: ['input'], message: 'not a portable input' }] });
   }
+  if (JSON.stringify(o['input']).length > MAX_PRESET_INPUT) throw new Refusal(413, `A preset's input is at most ${MAX_PRESET_INPUT / 1024} KiB of JSON`);
   try {
     const { created } = await state.presets.save({ name, function: o['function'], provider, input: o['input'], savedAt: new Date().toISOString() });
     return json(created ? 201 : 200, { name, function: o['function'], provider, input: o['input'] });
@@ -188,6 +215,9 @@ async function savePreset(state: ApiState, name: string, value: unknown): Promis
     throw error;
   }
 }
+
+/** Presets are kept in one file, read whole: each stays small. */
+const MAX_PRESET_INPUT = 64 * 1024;
 
 function presetName(encoded: string): string {
   let name: string;
@@ -273,7 +303,7 @@ export async function handleDashboard(state: ApiState, req: IncomingMessage, res
   const query = new URLSearchParams(rawQuery);
   let answer: ResponseData | undefined;
   try {
-    checkOrigin(req);
+    checkOrigin(req, state.token);
     if (state.token !== undefined && !sameToken(tokenOf(req, query), state.token)) {
       throw new Refusal(401, 'This dashboard needs the token printed when onefn dev started: open the printed URL, or send Authorization: Bearer <token>', {}, { 'www-authenticate': 'Bearer' });
     }

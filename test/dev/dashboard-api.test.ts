@@ -101,6 +101,11 @@ describe('the dashboard API (v1)', () => {
     ['a malformed portable input', { function: 'orders', input: { kind: 'message', attempt: 0 } }, {}, 400, /attempt/],
     ['an unknown provider', { function: 'http', input: {}, provider: 'heroku' }, {}, 400, /provider/],
     ['a request from another origin', { function: 'http', input: {} }, { origin: 'https://evil.example' }, 403, /another origin/],
+    ['a request from an opaque origin', { function: 'http', input: {} }, { origin: 'null' }, 403, /Origin/],
+    ['a header name that is not a token', { function: 'http', provider: 'gcp', input: { path: '/users/1', headers: { 'bad name': 'x' } } }, {}, 400, /not an HTTP token/],
+    ['a header value with CR LF', { function: 'http', provider: 'azure', input: { path: '/users/1', headers: { 'x-a': 'a\r\nset-cookie: x=1' } } }, {}, 400, /CR, LF/],
+    ['a path with a space', { function: 'http', provider: 'gcp', input: { path: '/users/1 2' } }, {}, 400, /percent-encode/],
+    ['a path with a newline', { function: 'http', input: { path: '/users/1\nHost: evil' } }, {}, 400, /percent-encode/],
   ])('refuses %s with a problem document', async (_name, body, headers, status, detail) => {
     const res = await invoke(s.dev, body, headers as Record<string, string>);
     expect(res.status).toBe(status);
@@ -109,6 +114,24 @@ describe('the dashboard API (v1)', () => {
     expect(problem.detail).toMatch(detail);
     expect(JSON.stringify(problem)).not.toMatch(/\n\s+at /);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('refuses a request under another host name (DNS rebinding) when it needs no token', async () => {
+    const { request } = await import('node:http');
+    const { port } = new URL(s.dev.url);
+    const statusUnder = (host: string): Promise<number> =>
+      new Promise<number>((ok, fail) => {
+        const req = request({ host: '127.0.0.1', port, path: `${API}/functions`, headers: { host } }, (res) => {
+          res.resume();
+          ok(res.statusCode ?? 0);
+        });
+        req.on('error', fail);
+        req.end();
+      });
+    expect(await statusUnder(`evil.example:${port}`)).toBe(403);
+    expect(await statusUnder(`127.0.0.1.evil.example:${port}`)).toBe(403);
+    expect(await statusUnder(`localhost:${port}`)).toBe(200);
+    expect(await statusUnder(`[::1]:${port}`)).toBe(200);
   });
 
   it('refuses wrong methods and unknown paths with problems', async () => {
@@ -166,6 +189,7 @@ describe('presets', () => {
     ['x'.repeat(81), { function: 'http', input: {} }, 400],
     ['fine', { function: 'http', input: 'not an object' }, 400],
     ['fine', { function: 'http' }, 400],
+    ['huge', { function: 'http', input: { path: '/', body: 'x'.repeat(70 * 1024) } }, 413],
   ])('refuses the preset %j', async (name, body, status) => {
     expect((await put(name, body)).status).toBe(status);
   });
