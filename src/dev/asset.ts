@@ -48,6 +48,7 @@ export function dashboardPage(token: string | undefined): ResponseData {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 ${meta}
 <title>onefn dev</title>
 </head>

@@ -77,3 +77,19 @@ describe('onefn invoke local', () => {
     expect((JSON.parse(out) as { failed: string[] }).failed).toEqual([]);
   });
 });
+
+describe("a schedule's next due times", () => {
+  it('are computed in its time zone, three of them, in order', async () => {
+    const { nextTimes } = await import('../../src/dev/dashboard/forms.js');
+    const times = nextTimes('30 2 * * *', 'Europe/Paris', 3);
+    expect(times).toHaveLength(3);
+    const paris = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    for (const t of times) expect(paris.format(new Date(t))).toBe('02:30');
+    expect([...times].sort()).toEqual(times);
+    expect(Date.parse(times[0] as string)).toBeGreaterThan(Date.now());
+    // A day-of-month and a day-of-week both set match either, as in unix cron.
+    const either = nextTimes('0 0 13 * FRI', 'UTC', 10).map((t) => new Date(t));
+    expect(either.some((d) => d.getUTCDay() === 5 && d.getUTCDate() !== 13)).toBe(true);
+    expect(nextTimes('not a cron', 'UTC')).toEqual([]);
+  });
+});
