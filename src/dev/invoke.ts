@@ -64,16 +64,23 @@ export interface InvokerDeps {
 let sequence = 0;
 const MAX_LOGS = 200;
 
-/** A sink that keeps what an invocation logs (bounded) and passes every entry on. */
-function collecting(base: LogSink): { sink: LogSink; logs: LogEntry[] } {
+/**
+ * A sink that keeps what an invocation logs (bounded) for its record, and passes every entry on. Once
+ * the record is out (`seal`), a late entry (a timer the handler left behind) reaches the feed on its
+ * own, naming the function, rather than being lost.
+ */
+function collecting(base: LogSink, feed: Feed, fn: string): { sink: LogSink; logs: LogEntry[]; seal(): void } {
   const logs: LogEntry[] = [];
   let dropped = 0;
+  let sealed = false;
   return {
     logs,
+    seal: () => void (sealed = true),
     sink: (entry) => {
-      if (logs.length < MAX_LOGS) logs.push(entry);
-      else if (++dropped === 1) logs.push({ level: 'warn', message: `more than ${MAX_LOGS} log entries; the rest are in the terminal only`, time: entry.time, fields: {} });
       base(entry);
+      if (sealed) feed.publish('log', { ...entry, fields: { function: fn, ...entry.fields } });
+      else if (logs.length < MAX_LOGS) logs.push(entry);
+      else if (++dropped === 1) logs.push({ level: 'warn', message: `more than ${MAX_LOGS} log entries; the rest are in the terminal only`, time: entry.time, fields: {} });
     },
   };
 }
@@ -99,7 +106,7 @@ export class Invoker {
       native: { provider: 'local', event: wire.native, context: undefined },
     });
     const fn = functionFor(served, request);
-    const { sink, logs } = collecting(this.deps.logSink);
+    const { sink, logs, seal } = collecting(this.deps.logSink, this.deps.feed, fn.name);
     let response: ResponseData;
     let native: unknown;
     if (through === 'local') {
@@ -116,6 +123,7 @@ export class Invoker {
       function: fn.name, kind: 'http', via, provider: through, started,
       request: { method: wire.method, path: wire.path }, status: response.status, native, logs,
     });
+    seal();
     return { response, record };
   }
 
@@ -127,7 +135,7 @@ export class Invoker {
   async events(found: { definition: EventDefinition; fn: DevFunction }, input: Exclude<PortableInput, { kind: 'http' }>, through: Through, via: Via, signal: AbortSignal): Promise<InvocationRecord> {
     const started = performance.now();
     const { definition, fn } = found;
-    const { sink, logs } = collecting(this.deps.logSink);
+    const { sink, logs, seal } = collecting(this.deps.logSink, this.deps.feed, fn.name);
     const ids = input.items.map((item) => item.id);
     if (through === 'local') {
       const ctx = createContext({ functionName: fn.name, provider: 'local', timeoutMs: fn.timeoutMs, logSink: sink, signal, env: this.deps.envFor(fn) });
@@ -136,17 +144,21 @@ export class Invoker {
       const outcomes = result.outcomes.map((o) =>
         o.status === 'failed' ? { id: o.id, status: o.status, error: (o.error as Error)?.message ?? String(o.error) } : o.status === 'skipped' ? { id: o.id, status: o.status, reason: o.reason } : { id: o.id, status: o.status },
       );
-      return this.report({ function: fn.name, kind: definition.kind, via, provider: through, started, outcomes, failed: result.failed, onFailure: result.failed.length ? onFailureLocally(definition) : undefined, logs });
+      const record = this.report({ function: fn.name, kind: definition.kind, via, provider: through, started, outcomes, failed: result.failed, onFailure: result.failed.length ? onFailureLocally(definition) : undefined, logs });
+      seal();
+      return record;
     }
     const bridge = await this.deps.bridge(through);
     const answer = await this.deps.stray.origins.run({ function: fn.name }, () => bridge.events(definition, input.items, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink }));
     const failed = new Set(answer.deliveries.flatMap((d) => d.failed));
     const outcomes = ids.map((id) => ({ id, status: failed.has(id) ? 'failed' : 'ok' }));
-    return this.report({
+    const record = this.report({
       function: fn.name, kind: definition.kind, via, provider: through, started, outcomes, failed: ids.filter((id) => failed.has(id)),
       onFailure: failed.size ? answer.onFailure : undefined,
       native: answer.deliveries.map((d) => ({ event: d.nativeEvent, result: d.nativeResult })), logs,
     });
+    seal();
+    return record;
   }
 
   /** A request the dev server refused before any function ran (a bad event body, say), in the access log. */

@@ -36,7 +36,7 @@ describe('the dashboard API (v1)', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { functions: Array<{ name: string; kind: string; settings: { env: string[] }; triggers: Array<Record<string, unknown>> }> };
     const byName = Object.fromEntries(body.functions.map((f) => [f.name, f]));
-    expect(Object.keys(byName).sort()).toEqual(['http', 'nightly', 'orders', 'placed', 'signups', 'uploads']);
+    expect(Object.keys(byName).sort()).toEqual(['http', 'later', 'nightly', 'orders', 'placed', 'signups', 'uploads']);
     expect(byName['http']?.settings.env).toEqual(['GREETING']);
     expect(JSON.stringify(body)).not.toContain('from the definition');
     // A module namespace lists its exports in name order.
@@ -244,6 +244,13 @@ describe('the live feed (Server-Sent Events)', () => {
     controller.abort();
     expect(http).toMatchObject({ function: 'http', via: 'http', provider: 'local', status: 200, request: { method: 'GET', path: '/users/3' } });
     expect(storage).toMatchObject({ function: 'uploads', via: 'event-endpoint', outcomes: [{ status: 'ok' }], logs: [{ level: 'info', message: 'object', fields: { key: 'images/a.png' } }] });
+  });
+
+  it('sends a line logged after its invocation ended on its own, naming the function', async () => {
+    const stream = await fetch(`${s.dev.url}${API}/events`, { headers: { 'last-event-id': '999999' } });
+    const late = collect(stream, 'log', 1);
+    await fetch(`${s.dev.url}/_onefn/events/later`, { method: 'POST', body: JSON.stringify({ kind: 'message', id: 'l-1', body: 1 }) });
+    expect(await late).toMatchObject([{ level: 'info', message: 'late line', fields: { function: 'later', id: 'l-1' } }]);
   });
 
   it('resumes after Last-Event-ID with only what was missed', async () => {
