@@ -4,7 +4,6 @@ import { createContext } from '../context.js';
 import type { EventDefinition } from '../definition.js';
 import { createRequest, type PortableRequest } from '../http.js';
 import type { LogEntry, LogSink } from '../logger.js';
-import { problem } from '../problem.js';
 import type { ResponseData } from '../response.js';
 import { runEvents } from '../run-events.js';
 import { accessLine } from './access-log.js';
@@ -94,6 +93,8 @@ export class Invoker {
   constructor(private readonly deps: InvokerDeps) {}
 
   async http(served: Served, wire: WireRequest, through: Through, via: Via, signal: AbortSignal): Promise<{ response: ResponseData; record: InvocationRecord }> {
+    // Loaded before the clock starts: the first use of a provider imports its adapter.
+    const bridge = through === 'local' ? undefined : await this.deps.bridge(through);
     const started = performance.now();
     const request = createRequest({
       method: wire.method,
@@ -109,10 +110,9 @@ export class Invoker {
     const { sink, logs, seal } = collecting(this.deps.logSink, this.deps.feed, fn.name);
     let response: ResponseData;
     let native: unknown;
-    if (through === 'local') {
+    if (!bridge) {
       response = await this.local(served, request, fn, sink, signal);
     } else {
-      const bridge = await this.deps.bridge(through);
       const answer = await this.deps.stray.origins.run({ function: fn.name }, () =>
         bridge.http(served.router.definitions, { method: wire.method, path: wire.path, rawQuery: wire.rawQuery, headers: wire.headers, body: wire.body.byteLength ? wire.body : undefined, ip: wire.ip }, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink }),
       );
@@ -133,11 +133,12 @@ export class Invoker {
   }
 
   async events(found: { definition: EventDefinition; fn: DevFunction }, input: Exclude<PortableInput, { kind: 'http' }>, through: Through, via: Via, signal: AbortSignal): Promise<InvocationRecord> {
+    const bridge = through === 'local' ? undefined : await this.deps.bridge(through);
     const started = performance.now();
     const { definition, fn } = found;
     const { sink, logs, seal } = collecting(this.deps.logSink, this.deps.feed, fn.name);
     const ids = input.items.map((item) => item.id);
-    if (through === 'local') {
+    if (!bridge) {
       const ctx = createContext({ functionName: fn.name, provider: 'local', timeoutMs: fn.timeoutMs, logSink: sink, signal, env: this.deps.envFor(fn) });
       const items = input.items;
       const result = await this.deps.stray.origins.run({ function: fn.name, requestId: ctx.requestId }, () => runEvents(definition, items, ctx));
@@ -148,7 +149,6 @@ export class Invoker {
       seal();
       return record;
     }
-    const bridge = await this.deps.bridge(through);
     const answer = await this.deps.stray.origins.run({ function: fn.name }, () => bridge.events(definition, input.items, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink }));
     const failed = new Set(answer.deliveries.flatMap((d) => d.failed));
     const outcomes = ids.map((id) => ({ id, status: failed.has(id) ? 'failed' : 'ok' }));
@@ -176,9 +176,4 @@ export class Invoker {
     this.deps.feed.publish('invocation', record);
     return record;
   }
-}
-
-/** A problem answer for a bridge that could not run (no adapter installed, say). */
-export function bridgeProblem(error: Error): ResponseData {
-  return problem(501, error.message);
 }

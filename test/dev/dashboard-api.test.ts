@@ -36,7 +36,7 @@ describe('the dashboard API (v1)', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { functions: Array<{ name: string; kind: string; settings: { env: string[] }; triggers: Array<Record<string, unknown>> }> };
     const byName = Object.fromEntries(body.functions.map((f) => [f.name, f]));
-    expect(Object.keys(byName).sort()).toEqual(['http', 'later', 'nightly', 'orders', 'placed', 'signups', 'uploads']);
+    expect(Object.keys(byName).sort()).toEqual(['http', 'later', 'nightly', 'orders', 'placed', 'signups', 'slow', 'uploads']);
     expect(byName['http']?.settings.env).toEqual(['GREETING']);
     expect(JSON.stringify(body)).not.toContain('from the definition');
     // A module namespace lists its exports in name order.
@@ -51,7 +51,8 @@ describe('the dashboard API (v1)', () => {
 
   it('the example inputs it generates are accepted by their functions', async () => {
     const { functions } = (await (await fetch(`${s.dev.url}${API}/functions`)).json()) as { functions: Array<{ name: string; triggers: Array<{ example: unknown }> }> };
-    for (const fn of functions) {
+    // `slow` never answers by design (see the deadline test below).
+    for (const fn of functions.filter((f) => f.name !== 'slow')) {
       for (const trigger of fn.triggers) {
         const res = await invoke(s.dev, { function: fn.name, input: trigger.example });
         expect(res.status, fn.name).toBe(200);
@@ -146,6 +147,13 @@ describe('the dashboard API (v1)', () => {
   it('refuses a body over the limit without reading it', async () => {
     const res = await invoke(s.dev, JSON.stringify({ function: 'http', input: { body: 'x'.repeat(2 * 1024 * 1024) } }));
     expect(res.status).toBe(413);
+  });
+
+  it.each(['local', 'aws', 'gcp', 'azure'])('answers a handler that never settles with a 504 at its deadline (%s)', async (provider) => {
+    const res = await invoke(s.dev, { function: 'slow', provider, input: { path: '/slow' } });
+    const { response, record } = (await res.json()) as { response: { status: number; body: string }; record: { function: string } };
+    expect([response.status, record.function]).toEqual([504, 'slow']);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
   });
 
   it('keeps a handler that hangs or throws late from hurting the server', async () => {
