@@ -22,12 +22,13 @@ nav button small { display: block; color: var(--muted); }
 label { font-weight: 600; font-size: .85rem; }
 input, select, textarea, button { font: inherit; color: inherit; }
 input, select, textarea { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .35rem .5rem; width: 100%; }
+input[type="checkbox"] { width: auto; margin-right: .4rem; }
 textarea { font-family: ui-monospace, monospace; min-height: 5rem; resize: vertical; }
 button.primary, button.secondary { border-radius: 6px; padding: .4rem .9rem; cursor: pointer; border: 1px solid var(--accent); }
 button.primary { background: var(--accent); color: var(--panel); font-weight: 600; } button.secondary { background: none; color: var(--accent); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .hint { color: var(--muted); font-weight: normal; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: 0; } dt { color: var(--muted); } dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: 0; } dt { color: var(--muted); } dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; white-space: pre-line; }
 pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .5rem; overflow: auto; max-height: 22rem; margin: .3rem 0; font-size: .82rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 .status-ok { color: var(--ok); font-weight: 600; } .status-bad { color: var(--bad); font-weight: 600; } .status-warn { color: var(--warn); font-weight: 600; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .2rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
