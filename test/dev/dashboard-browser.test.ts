@@ -15,6 +15,9 @@ import { defineQueue } from 'onefn';
 export const orders = defineQueue({ queue: 'orders', handler: (msg) => { if ((msg.body as { fail?: boolean }).fail) throw new Error('rejected order'); } });
 `;
 
+// The machine runs other test files beside this one: give the page time, never a fixed sleep.
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+
 describe('the dashboard in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
@@ -34,8 +37,8 @@ describe('the dashboard in headless Chromium', () => {
 
   it("shows the example module's functions", async () => {
     const nav = page.getByRole('navigation', { name: 'Functions' });
-    await expect.poll(() => nav.getByRole('button').allInnerTexts()).toEqual([expect.stringContaining('postHello'), expect.stringContaining('sayHello'), expect.stringContaining('orders')]);
-    await expect.poll(() => nav.getByRole('button', { name: /postHello/ }).innerText()).toContain('POST /hello');
+    await poll(() => nav.getByRole('button').allInnerTexts()).toEqual([expect.stringContaining('postHello'), expect.stringContaining('sayHello'), expect.stringContaining('orders')]);
+    await poll(() => nav.getByRole('button', { name: /postHello/ }).innerText()).toContain('POST /hello');
   });
 
   it('sends an HTTP request whose body fails its schema and shows the 400 with the issue path', async () => {
@@ -43,10 +46,10 @@ describe('the dashboard in headless Chromium', () => {
     await page.getByLabel('Body', { exact: true }).fill('{"name": ""}');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     const result = page.locator('#result');
-    await expect.poll(() => result.innerText()).toContain('HTTP 400');
-    await expect.poll(() => result.getByRole('list', { name: 'Validation issues' }).innerText()).toMatch(/^body\.name: /);
+    await poll(() => result.innerText()).toContain('HTTP 400');
+    await poll(() => result.getByRole('list', { name: 'Validation issues' }).innerText()).toMatch(/^body\.name: /);
     // The live feed shows the same invocation, and nothing the page itself asked for (a favicon, say).
-    await expect.poll(() => page.getByRole('log', { name: 'Invocations' }).innerText()).toContain('HTTP 400');
+    await poll(() => page.getByRole('log', { name: 'Invocations' }).innerText()).toContain('HTTP 400');
     expect(await page.getByRole('log', { name: 'Invocations' }).innerText()).not.toContain('favicon');
   });
 
@@ -56,20 +59,20 @@ describe('the dashboard in headless Chromium', () => {
     await page.getByLabel('Messages', { exact: true }).fill('{"n": 1}\n{"n": 2, "fail": true}\n{"n": 3}');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     const native = page.getByLabel('Native event and result');
-    await expect.poll(() => native.innerText()).toContain('batchItemFailures');
+    await poll(() => native.innerText()).toContain('batchItemFailures');
     const shown = JSON.parse(await native.innerText()) as Array<{ event: { Records: Array<{ messageId: string }> }; result: { batchItemFailures: Array<{ itemIdentifier: string }> } }>;
     const ids = shown[0]?.event.Records.map((r) => r.messageId) ?? [];
     expect(ids).toHaveLength(3);
     expect(shown[0]?.result.batchItemFailures).toEqual([{ itemIdentifier: ids[1] }]);
     const rows = await page.getByRole('table', { name: 'Outcomes' }).locator('tbody tr').allInnerTexts();
     expect(rows.map((r) => r.split('\t').slice(0, 2))).toEqual([[ids[0], 'ok'], [ids[1], 'failed'], [ids[2], 'ok']]);
-    await expect.poll(() => page.locator('#result').innerText()).toContain('What the provider does next');
+    await poll(() => page.locator('#result').innerText()).toContain('What the provider does next');
   });
 
   it('saves a preset that outlives a page reload', async () => {
     await page.getByLabel('Preset name', { exact: true }).fill('three orders');
     await page.getByRole('button', { name: 'Save preset' }).click();
-    await expect.poll(async () => `${await page.getByRole('button', { name: 'Send preset three orders' }).count()} ${await page.locator('#result').innerText()}`).toMatch(/^1 /);
+    await poll(async () => `${await page.getByRole('button', { name: 'Send preset three orders' }).count()} ${await page.locator('#result').innerText()}`).toMatch(/^1 /);
     const saved = (await (await fetch(`${s.dev.url}${API}/presets`)).json()) as { presets: Array<{ name: string; provider: string }> };
     expect(saved.presets).toMatchObject([{ name: 'three orders', provider: 'aws' }]);
   });
@@ -79,12 +82,12 @@ describe('the dashboard in headless Chromium', () => {
     writeFileSync(s.entry, `${hello}\n${WORKER}\nexport const refunds = defineQueue({ queue: 'refunds', handler: () => {} });`);
     await s.dev.reload();
     const nav = page.getByRole('navigation', { name: 'Functions' });
-    await expect.poll(() => nav.getByRole('button').allInnerTexts()).toContainEqual(expect.stringContaining('refunds'));
-    await expect.poll(() => page.getByRole('status').innerText()).toMatch(/Reloaded at .* \(version 2\)/);
+    await poll(() => nav.getByRole('button').allInnerTexts()).toContainEqual(expect.stringContaining('refunds'));
+    await poll(() => page.getByRole('status').innerText()).toMatch(/Reloaded at .* \(version 2\)/);
     expect(await page.getByLabel('Messages', { exact: true }).inputValue()).toBe('{"kept": true}');
     writeFileSync(s.entry, 'export const broken = ;');
     await s.dev.reload();
-    await expect.poll(() => page.getByRole('status').innerText()).toMatch(/Build failed, still serving the previous version: build failed/);
+    await poll(() => page.getByRole('status').innerText()).toMatch(/Build failed, still serving the previous version: build failed/);
   });
 
   it('is usable from the keyboard: every control has a name, and focus is visible', async () => {
@@ -111,7 +114,7 @@ describe('the dashboard in headless Chromium', () => {
     await page.getByLabel('Send through', { exact: true }).selectOption('local');
     await page.getByLabel('Body', { exact: true }).fill('{"name": "Ada"}');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
-    await expect.poll(() => page.locator('#result').innerText()).toContain('HTTP 200');
+    await poll(() => page.locator('#result').innerText()).toContain('HTTP 200');
     await page.evaluate(() => window.scrollTo(0, 0));
     const png = await page.screenshot();
     expect(png.subarray(1, 4).toString()).toBe('PNG');
