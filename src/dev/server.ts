@@ -295,9 +295,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   url = `http://${shown}:${address.port}`;
   const dashboardUrl = `${url}${DASHBOARD_PATH}${token === undefined ? '' : `?token=${token}`}`;
   print(`onefn dev: serving ${options.entry} on ${url}${through === 'local' ? '' : ` (each request as ${through} would deliver it)`}`);
+  for (const line of describePlans((current as Served).plans, url)) print(line);
   print(`  dashboard: ${dashboardUrl}   API: ${url}${API_PATH}`);
   if (files.found.length) print(`  env: ${files.found.join(', ')} (${Object.keys(files.values).length} variables; never bundled)`);
-  for (const line of describePlans((current as Served).plans, url)) print(line);
 
   return {
     url,
