@@ -2,12 +2,12 @@ import { defineConfig, type Options } from 'tsup';
 
 /**
  * The build every adapter package shares: one entry per subpath in its package.json "exports"
- * (runtime, testing, deploy, cli), ESM and CommonJS with declarations. The runtime entry must stay free
+ * (runtime, testing, deploy, cli, dev), ESM and CommonJS with declarations. The runtime entry must stay free
  * of deploy code and provider API clients; `external` keeps those (and onefn) as imports.
  */
 export function adapterConfig(external: NonNullable<Options['external']>): ReturnType<typeof defineConfig> {
   return defineConfig({
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts', deploy: 'src/deploy.ts', cli: 'src/cli.ts' },
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', deploy: 'src/deploy.ts', cli: 'src/cli.ts', dev: 'src/dev.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,

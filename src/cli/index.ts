@@ -10,6 +10,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { PROVIDERS } from '../context.js';
+import { BRIDGE_PROVIDERS, type BridgeProvider } from '../dev/bridge.js';
 import { startDevServer } from '../dev/server.js';
 import { closest, flagOption, parseCommandLine, stringOption, UsageError } from './args.js';
 import { checkStage, configOptions, loadConfig } from './config.js';
@@ -21,7 +22,11 @@ export { CONFIG_FILES, ConfigError, loadConfig, type LoadedConfig } from './conf
 export { base64ToHex, commandReport, REPORT_FUNCTION_KEYS, REPORT_KEYS, type CommandReport, type ReportArtifact, type ReportFunction } from './report.js';
 export { parsePortableInput, type PortableInput } from './portable-input.js';
 export { readEventFile, selectDefinitions } from './invoke-local.js';
-export { startDevServer, EVENT_PATH_PREFIX, type DevServer, type DevServerOptions } from '../dev/server.js';
+export { startDevServer, EVENT_PATH_PREFIX, PortInUseError, type DevServer, type DevServerOptions } from '../dev/server.js';
+export {
+  BRIDGE_PROVIDERS, type BridgeDelivery, type BridgeEventAnswer, type BridgeEventItems, type BridgeHttpAnswer, type BridgeHttpRequest,
+  type BridgeHttpResponse, type BridgeOptions, type BridgeProvider, type DevBridge,
+} from '../dev/bridge.js';
 export type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
 
 declare const __ONEFN_VERSION__: string;
@@ -60,13 +65,14 @@ const defaultIO: CliIO = {
 const paint = (io: CliIO, code: number, text: string): string => (io.color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 const devCommand: CommandSpec = {
-  summary: "Serve a module's definitions locally: HTTP routes, and events at POST /_onefn/events/<name>.",
+  summary: "Serve a module's definitions locally: HTTP routes, events at POST /_onefn/events/<name>, and a dashboard at /_onefn.",
   usage: '<entry>',
   maxPositionals: 1,
   flags: {
     port: { type: 'string', placeholder: 'port', description: 'The port (default $PORT, else 3000; 0 picks a free one).' },
     host: { type: 'string', placeholder: 'host', description: 'The address to listen on (default 127.0.0.1).' },
     'no-watch': { type: 'boolean', description: 'Do not reload when a source file changes.' },
+    provider: { type: 'string', placeholder: 'aws|gcp|azure', description: "Send each local request through that adapter as its provider's native event." },
     config: CONFIG,
     help: HELP,
   },
@@ -76,12 +82,20 @@ const devCommand: CommandSpec = {
     const portText = stringOption(args, 'port') ?? io.env['PORT'] ?? '3000';
     const port = Number(portText);
     if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(`bad port ${JSON.stringify(portText.slice(0, 20))}`);
+    const provider = stringOption(args, 'provider');
+    if (provider !== undefined && !(BRIDGE_PROVIDERS as readonly string[]).includes(provider)) {
+      const near = closest(provider, BRIDGE_PROVIDERS);
+      throw new UsageError(`--provider must be one of ${BRIDGE_PROVIDERS.join(', ')}${near ? `; did you mean ${near}?` : ''}`);
+    }
     const server = await startDevServer({
       entry: resolve(io.cwd, entry),
       port,
       host: stringOption(args, 'host') ?? '127.0.0.1',
       watch: !flagOption(args, 'no-watch'),
       print: (line) => io.stderr(line + '\n'),
+      provider: provider as BridgeProvider | undefined,
+      dir: io.cwd,
+      env: io.env,
     });
     await new Promise<void>((done) => {
       const stop = (): void => void server.close().then(done);
@@ -95,7 +109,7 @@ const devCommand: CommandSpec = {
 const TOP_USAGE = `Usage: onefn <command> [<provider>] [<entry>] [flags]
 
 Commands:
-  dev <entry>                             Serve a module's definitions locally.
+  dev <entry>                             Serve a module's definitions locally, with a dashboard at /_onefn.
   invoke <local|aws|gcp|azure> <entry>    Run a definition on an event from a file; print the result as JSON.
   build <aws|gcp|azure> <entry>           Bundle a module into the provider's artifact.
   deploy <aws|gcp|azure> <entry>          Create or update the functions and wire their triggers (--dry-run: plan only).

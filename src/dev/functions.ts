@@ -9,6 +9,8 @@ import { createRouter, type Router } from '../router.js';
 export interface DevFunction {
   readonly name: string;
   readonly timeoutMs: number;
+  /** The definition's `env`: what the deployed function is given. */
+  readonly env: Readonly<Record<string, string>> | undefined;
 }
 
 /** When a definition sets no timeout; what the dev server has always given. */
@@ -29,7 +31,7 @@ export interface Served {
   readonly only: DevFunction | undefined;
 }
 
-const fnOf = (plan: FunctionPlan): DevFunction => ({ name: plan.name, timeoutMs: (plan.settings.timeout ?? DEFAULT_TIMEOUT_S) * 1000 });
+const fnOf = (plan: FunctionPlan): DevFunction => ({ name: plan.name, timeoutMs: (plan.settings.timeout ?? DEFAULT_TIMEOUT_S) * 1000, env: plan.settings.env });
 
 /** Plans a module as deploy does, so that each invocation gets its deployed function's name and timeout. */
 export function serve(moduleNamespace: Record<string, unknown>, entry: string): Served {
@@ -50,7 +52,7 @@ export function serve(moduleNamespace: Record<string, unknown>, entry: string): 
   }
   if (!http.length && !events.size) throw new OnefnError('NO_DEFINITIONS', `${entry} exports no onefn definition`);
   const router = createRouter(http);
-  const fallback = owners.get(router.definitions[0] as HttpDefinition) ?? { name: 'http', timeoutMs: DEFAULT_TIMEOUT_S * 1000 };
+  const fallback = owners.get(router.definitions[0] as HttpDefinition) ?? { name: 'http', timeoutMs: DEFAULT_TIMEOUT_S * 1000, env: undefined };
   return {
     plans,
     router,

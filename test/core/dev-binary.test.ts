@@ -164,9 +164,11 @@ describe('the built onefn binary', () => {
     const { dir } = project();
     const entry = join(dir, 'app.ts');
     writeFileSync(entry, `import { defineHttp, text } from 'onefn';\nexport const hi = defineHttp({ handler: () => text('hi') });\n`);
-    const dev = start(entry, ['--port', String((taken.address() as AddressInfo).port)]);
+    const port = (taken.address() as AddressInfo).port;
+    const dev = start(entry, ['--port', String(port)]);
     expect(await dev.exited).toBe(1);
-    expect(dev.output()).toMatch(/EADDRINUSE/);
+    // It names the port and how to choose another, in one line.
+    expect(dev.output()).toContain(`onefn: port ${port} on 127.0.0.1 is already in use; choose another with --port <number> (or PORT=<number>), or --port 0 for any free port\n`);
     expect(leftBundles(dev.child.pid)).toEqual([]);
   });
 });
