@@ -93,11 +93,19 @@ export function rawBodySize(body: RawBody | undefined): number {
   return Buffer.byteLength(data, 'utf8');
 }
 
+// Defined as true by a deploy build whose functions never receive a base64 body (an HTTP-only app on
+// GCP or Azure, whose requests arrive as bytes; see bundle's `noBase64Bodies`): the strict decoder is
+// then left out of the bundle, and a body marked base64 is refused as malformed.
+declare const __ONEFN_NO_BASE64__: true | undefined;
+
 export function rawBodyBytes(body: RawBody | undefined, refuse: Base64Refusal = refuseData): Uint8Array {
   if (!body) return new Uint8Array(0);
   const { data } = body;
   if (typeof data !== 'string') return data;
-  return body.base64 ? base64Bytes(data, refuse) : utf8Bytes(data);
+  if (!body.base64) return utf8Bytes(data);
+  // The decoding sits in the branch the define removes, so that the bundler drops the decoder too.
+  if (typeof __ONEFN_NO_BASE64__ === 'undefined') return base64Bytes(data, refuse);
+  throw refuse();
 }
 
 export function rawBodyText(body: RawBody | undefined, refuse: Base64Refusal = refuseData): string {

@@ -1,3 +1,4 @@
+import { OnefnError } from './errors.js';
 import { createLogger, jsonLineSink, levelFromEnv, type Logger, type LogSink } from './logger.js';
 
 /** The providers onefn runs on; `local` is the dev server, the CLI and tests. */
@@ -186,10 +187,9 @@ class InvocationContext implements Context {
 }
 
 /** The reason `ctx.signal` aborts with when the deadline nears. */
-export class DeadlineError extends Error {
-  readonly code = 'DEADLINE';
+export class DeadlineError extends OnefnError {
   constructor(readonly deadline: number) {
-    super(`The invocation deadline (${new Date(deadline).toISOString()}) is near`);
+    super('DEADLINE', `The invocation deadline (${new Date(deadline).toISOString()}) is near`);
     this.name = 'DeadlineError';
   }
 }

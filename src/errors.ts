@@ -34,7 +34,7 @@ export class HttpError extends OnefnError {
     options?: { cause?: unknown; code?: string; headers?: Record<string, string> },
   ) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
-      throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
+      throw new StatusError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
     }
     super(options?.code ?? 'HTTP_ERROR', message, options);
     this.name = 'HttpError';

@@ -1,4 +1,4 @@
-import { DefinitionError } from './errors.js';
+import { DefinitionError, OnefnError } from './errors.js';
 import { EMPTY_RECORD, inputRecord } from './record.js';
 
 /**
@@ -70,7 +70,12 @@ export function compileRoute(pattern: string): CompiledRoute {
 }
 
 /** Decoding a malformed escape ("%E0%A4%A") is the client's error, not ours. */
-export class BadPathError extends Error {}
+export class BadPathError extends OnefnError {
+  constructor(message: string) {
+    super('BAD_PATH', message);
+    this.name = 'BadPathError';
+  }
+}
 
 function decodeSegment(segment: string, index: number): string {
   if (segment.indexOf('%') === -1) return segment;

@@ -1,7 +1,7 @@
 import { type Context, DeadlineError, disposeContext } from './context.js';
 import { raceCutoff } from './cutoff.js';
 import type { HttpDefinition } from './definition.js';
-import { DeadlineExceededError, HttpError, ValidationError } from './errors.js';
+import { DeadlineExceededError, HttpError, OnefnError, ValidationError } from './errors.js';
 import { checkHeaderRecord } from './header-syntax.js';
 import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
@@ -135,7 +135,7 @@ function validateRequest(def: HttpDefinition, req: PortableRequest): Promise<voi
 
 function finishResult(result: HttpHandlerResult): ResponseData | Promise<ResponseData> {
   if (typeof result !== 'object' || result === null) {
-    throw new TypeError(`An HTTP handler must return a result object or a Response, got ${result === null ? 'null' : typeof result}`);
+    throw new OnefnError('INVALID_RESULT', `An HTTP handler must return a result object or a Response, got ${result === null ? 'null' : typeof result}`);
   }
   // Touching the global Response makes Node 20 load its fetch implementation (about 20 ms, on the
   // first call of every container): only a value that could be a Response pays for the check.

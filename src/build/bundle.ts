@@ -23,6 +23,12 @@ export interface BundleOptions {
    * checks and their messages, and keeps only the code that normalizes options. Default false.
    */
   checkedDefinitions?: boolean;
+  /**
+   * No function in the bundle receives a body marked base64 (HTTP-only apps on GCP and Azure, whose
+   * requests arrive as bytes): onefn's base64 decoder is left out, and such a body would be refused as
+   * malformed. Never for Lambda (Function URLs send binary bodies base64) or for event functions.
+   */
+  noBase64Bodies?: boolean;
 }
 
 /** A bundle in memory: the code and, when asked, its source map. */
@@ -61,6 +67,13 @@ function shiftMapOneLine(map: string): string {
   return JSON.stringify(parsed);
 }
 
+function defines(options: BundleOptions): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (options.checkedDefinitions) out['__ONEFN_CHECKED__'] = 'true';
+  if (options.noBase64Bodies) out['__ONEFN_NO_BASE64__'] = 'true';
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** The esbuild options `bundle` builds with; the dev server watches with the same ones. */
 export function esbuildOptions(options: BundleOptions): BuildOptions {
   const format = options.format ?? 'esm';
@@ -80,7 +93,7 @@ export function esbuildOptions(options: BundleOptions): BuildOptions {
     sourcemap: options.sourcemap ? 'external' : false,
     outfile: 'index.js',
     plugins: options.plugins,
-    define: options.checkedDefinitions ? { __ONEFN_CHECKED__: 'true' } : undefined,
+    define: defines(options),
     banner: format === 'esm' ? { js: ESM_REQUIRE_BANNER } : undefined,
     mainFields: format === 'esm' ? ['module', 'main'] : ['main', 'module'],
     conditions: format === 'esm' ? ['import', 'node'] : ['require', 'node'],

@@ -55,3 +55,28 @@ describe('bundles of checked definitions', () => {
     expect(a?.settings).toEqual({ memory: 256 });
   });
 });
+
+describe('bundle({ noBase64Bodies: true })', () => {
+  const source = [
+    "import { createRequest } from 'onefn/runtime';",
+    'export function read(data, base64) {',
+    "  try { return createRequest({ method: 'POST', path: '/', body: { data, base64 } }).text(); } catch (error) { return `refused: ${error.code}`; }",
+    '}',
+  ].join('\n');
+  const entry = { contents: source, resolveDir: new URL('../../examples/hello', import.meta.url).pathname, sourcefile: 'bodies.ts' };
+  const load = async (code: string): Promise<{ read(data: string, base64?: boolean): string }> =>
+    (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as never;
+
+  it('leaves the base64 decoder out; a body marked base64 is then refused as malformed, and plain bodies read as before', async () => {
+    const lean = await bundle({ entry, noBase64Bodies: true, packagesExternal: false });
+    const full = await bundle({ entry, packagesExternal: false });
+    expect(full.code).toContain('"base64"');
+    expect(lean.code).not.toContain('"base64"');
+    expect(lean.code.length).toBeLessThan(full.code.length);
+    const [a, b] = [await load(lean.code), await load(full.code)];
+    expect(b.read('aGk=', true)).toBe('hi');
+    expect(a.read('aGk=', true)).toBe('refused: MALFORMED_BASE64');
+    expect(a.read('plain')).toBe('plain');
+    expect(b.read('plain')).toBe('plain');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineHttp, HttpError, json, text } from 'onefn';
+import { defineHttp, HttpError, json, StatusError, text } from 'onefn';
 import { httpRequest, invoke } from 'onefn/testing';
 
 const user = defineHttp({
@@ -95,7 +95,7 @@ describe('errors', () => {
   });
 
   it('rejects an HttpError with a non-error status', () => {
-    expect(() => new HttpError(200, 'no')).toThrow(RangeError);
+    expect(() => new HttpError(200, 'no')).toThrow(StatusError);
   });
 
   it('accepts a web Response from the handler', async () => {

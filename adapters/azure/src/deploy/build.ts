@@ -109,6 +109,8 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
     external: ['@azure/functions-core'],
     // Planning (above) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
+    // HTTP requests arrive as bytes; only messages can carry base64.
+    noBase64Bodies: functions.every((f) => f.plan.kind === 'http'),
     plugins: [
       {
         name: 'onefn-azure-runtime',

@@ -114,6 +114,8 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     plugins: sourceAliases(),
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
+    // HTTP requests arrive as bytes; only Pub/Sub messages carry base64.
+    noBase64Bodies: plans.every((p) => p.kind === 'http'),
   });
   const pkg = {
     name: 'onefn-function',
