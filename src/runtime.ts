@@ -29,3 +29,10 @@ export { problem, problemFromError, statusTitle } from './problem.js';
 export { parseQueryString, formatQuery } from './query.js';
 export { compileRoute, matchRoute, type CompiledRoute } from './route.js';
 export { parseSchedule, toAwsSchedule, toNcrontab, toUnixCron, type ParsedSchedule } from './schedule.js';
+export {
+  onceDriver, PORTABLE_LIMITS,
+  type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, type ResourceDriver, type ResourceDriverSource, type ResourceLimits,
+  type SendOutcome, type SignUrlRequest,
+} from './resources/driver.js';
+export { keyProblem, utf8Length } from './resources/keys.js';
+export { resourceNameProblem, isGrant, isResourceHandle, type ResourceUse } from './resources/handles.js';
