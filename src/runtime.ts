@@ -24,7 +24,7 @@ export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logg
 export { createRouter, type Router } from './router.js';
 export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
 export { runHttpDefinition } from './run-http.js';
-export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
+export { collectDefinitions, planFunctions, planUses, type FunctionPlan } from './plan.js';
 export { problem, problemFromError, statusTitle } from './problem.js';
 export { parseQueryString, formatQuery } from './query.js';
 export { compileRoute, matchRoute, type CompiledRoute } from './route.js';
@@ -36,3 +36,5 @@ export {
 } from './resources/driver.js';
 export { keyProblem, utf8Length } from './resources/keys.js';
 export { resourceNameProblem, isGrant, isResourceHandle, type ResourceUse } from './resources/handles.js';
+export { readResourceSetting, resourceSetting } from './resources/settings.js';
+export { ProviderError, ResourceError, ResourceUnavailableError } from './resources/errors.js';

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { bundle, DeployOptionError, sha256Base64, zipFiles } from 'onefn/build';
-import type { FunctionPlan } from 'onefn/runtime';
+import { planUses, type FunctionPlan } from 'onefn/runtime';
 
 /** The Node.js runtimes a build targets. */
 export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x'] as const;
@@ -66,6 +66,8 @@ function adapterPlugin(): Plugin {
     setup(build) {
       const entry = runtimeEntry();
       if (entry) build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: entry }));
+      const resources = entry && resolve(dirname(entry), entry.endsWith('.ts') ? 'resources.ts' : 'resources.js');
+      if (resources && existsSync(resources)) build.onResolve({ filter: /^@onefn\/aws\/resources$/ }, () => ({ path: resources }));
     },
   };
 }
@@ -79,10 +81,13 @@ export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: Htt
   const refs = plan.exportNames.map((name) => `mod[${JSON.stringify(name)}]`);
   const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : 'lambdaHttpV2Handler';
   const args = plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
+  // Only a function that declares a use imports the resource driver (and, at run time, the SDK).
+  const usesResources = planUses(plan).length > 0;
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
     `import { ${wrapper} } from '@onefn/aws';`,
-    `export const handler = ${wrapper}(${args});`,
+    ...(usesResources ? [`import { awsResources } from '@onefn/aws/resources';`] : []),
+    `export const handler = ${wrapper}(${args}${usesResources ? ', { resources: awsResources }' : ''});`,
     '',
   ].join('\n');
 }
