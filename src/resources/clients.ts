@@ -183,7 +183,7 @@ function checkSendOptions(resource: string, driver: ResourceDriver, options: Sen
     out.groupId = groupId;
   }
   if (dedupeId !== undefined) {
-    if (!driver.limits.groups) throw new InvalidOutputOptionError(resource, 'dedupeId', 'this provider cannot deduplicate messages');
+    if (!driver.limits.dedupe) throw new InvalidOutputOptionError(resource, 'dedupeId', 'this provider cannot deduplicate messages');
     if (typeof dedupeId !== 'string' || !ID.test(dedupeId)) throw new InvalidOutputOptionError(resource, 'dedupeId', 'must be 1-128 printable ASCII characters');
     out.dedupeId = dedupeId;
   }

@@ -17,6 +17,8 @@ export interface ResourceLimits {
   readonly maxDelaySeconds: number;
   /** Whether queue sends may carry an ordering group (FIFO group, ordering key, session). */
   readonly groups: boolean;
+  /** Whether queue sends may carry a deduplication id (SQS FIFO). */
+  readonly dedupe: boolean;
   /** Most attributes on a published message. */
   readonly attributes: number;
   /** Longest lifetime of a signed URL, in seconds. */
@@ -98,6 +100,7 @@ export const PORTABLE_LIMITS: ResourceLimits = Object.freeze({
   batchBytes: 48 * 1024,
   maxDelaySeconds: 0,
   groups: false,
+  dedupe: false,
   attributes: 10,
   maxUrlSeconds: 7 * 24 * 3600,
 });

@@ -31,7 +31,7 @@ async function thrown(uses: Parameters<typeof defineHttp>[0]['uses'], body: (res
   return caught;
 }
 
-const AWS_LIKE: ResourceLimits = { messageBytes: 262_144, batchEntries: 10, batchBytes: 262_144, maxDelaySeconds: 900, groups: true, attributes: 10, maxUrlSeconds: 604_800 };
+const AWS_LIKE: ResourceLimits = { messageBytes: 262_144, batchEntries: 10, batchBytes: 262_144, maxDelaySeconds: 900, groups: true, dedupe: true, attributes: 10, maxUrlSeconds: 604_800 };
 
 /** A driver that records every call, to assert how the core splits and checks before calling. */
 function recordingDriver(limits: ResourceLimits, refuse?: (call: number) => 'throw' | number | undefined): ResourceDriver & { calls: OutgoingMessage[][] } {

@@ -39,6 +39,7 @@ export const AWS_LIMITS: ResourceLimits = Object.freeze({
   batchBytes: 256 * 1024,
   maxDelaySeconds: 900,
   groups: true,
+  dedupe: true,
   attributes: 10,
   maxUrlSeconds: 7 * 24 * 3600,
 });

@@ -58,7 +58,7 @@ function httpHandler(spec: AzureFunctionSpec & { plan: { kind: 'http' } }, optio
     } catch (error) {
       return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
     }
-    const ctx = contextFor(context, request, timeout);
+    const ctx = contextFor(context, request, timeout, options.resources);
     return toHttpResponse(await router.handle(createRequest(init), ctx));
   };
 }
@@ -108,7 +108,7 @@ function eventHandler(spec: AzureFunctionSpec, def: EventDefinition, options: Re
       default:
         throw new UnsupportedEventError(`a ${trigger.kind} trigger`, `the ${def.kind} triggers`);
     }
-    const ctx = contextFor(context, input, timeout);
+    const ctx = contextFor(context, input, timeout, options.resources);
     throwIfFailed(await runEvents(def, items, ctx), spec);
     return undefined;
   };

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, loadModule, sha256Base64, zipFiles } from 'onefn/build';
-import { planFunctions } from 'onefn/runtime';
+import { planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, resolveOptions } from '../options.js';
 
@@ -80,10 +80,13 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
   const functions = functionSpecs(plans, resolved);
   if (!functions.length) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const runtime = runtimeEntry();
+  // Only an app with a function that declares a use imports the resource driver (and the storage SDKs).
+  const usesResources = plans.some((p) => planUses(p).length > 0);
   const source = [
     `import { register } from '@onefn/azure';`,
+    ...(usesResources ? [`import { azureResources } from '@onefn/azure/resources';`] : []),
     `import * as definitions from ${JSON.stringify(entry)};`,
-    `register(definitions, ${JSON.stringify(adapter)});`,
+    usesResources ? `register(definitions, { ...${JSON.stringify(adapter)}, resources: azureResources });` : `register(definitions, ${JSON.stringify(adapter)});`,
   ].join('\n');
   const repo = resolve(dirname(runtime.file), '..', '..', '..', 'src');
   const { code } = await bundle({
@@ -97,6 +100,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
         name: 'onefn-azure-runtime',
         setup(build) {
           build.onResolve({ filter: /^@onefn\/azure$/ }, () => ({ path: runtime.file }));
+          build.onResolve({ filter: /^@onefn\/azure\/resources$/ }, () => ({ path: join(dirname(runtime.file), runtime.fromSource ? 'resources.ts' : 'resources.js') }));
           // From the repository's sources, the core resolves to its sources too (no build needed).
           if (runtime.fromSource && existsSync(join(repo, 'index.ts'))) {
             build.onResolve({ filter: /^onefn(\/runtime)?$/ }, (args) => ({ path: join(repo, args.path === 'onefn' ? 'index.ts' : 'runtime.ts') }));
