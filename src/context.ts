@@ -107,7 +107,8 @@ class InvocationContext implements Context {
   private readonly outer: AbortSignal | undefined;
   private logger: Logger | undefined;
   private readonly sink: LogSink | undefined;
-  readonly resourceSource: ResourceDriverSource | undefined;
+  /** Where `uses` reach their resources; read through `resourceSourceOf`. */
+  readonly driver: ResourceDriverSource | undefined;
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -123,7 +124,7 @@ class InvocationContext implements Context {
     this.outer = init.signal;
     this.logger = init.log;
     this.sink = init.logSink;
-    this.resourceSource = init.resources;
+    this.driver = init.resources;
   }
 
   get deadline(): number {
@@ -242,5 +243,5 @@ export function disposeContext(ctx: Context): void {
 
 /** The resource driver source a context was made with, if any. */
 export function resourceSourceOf(ctx: Context): ResourceDriverSource | undefined {
-  return ctx instanceof InvocationContext ? ctx.resourceSource : undefined;
+  return ctx instanceof InvocationContext ? ctx.driver : undefined;
 }

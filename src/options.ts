@@ -77,9 +77,10 @@ export function commonOf<H>(options: FunctionSettings & { uses?: unknown; handle
   if (typeof __ONEFN_CHECKED__ === 'undefined' && uses !== undefined) checkUses(uses);
   return {
     settings: settingsOf(options),
-    uses: uses ? Object.freeze({ ...uses }) : EMPTY_RECORD,
+    // Kept as given (deploy reads it; the handler reaches only the clients made from it at definition time).
+    uses: uses ?? EMPTY_RECORD,
     // checkUses made sure a declared `uses` holds at least one grant.
-    handler: (uses ? (Object.values(uses)[0]?.['~wrap'] as UsesWrapper)(uses, options.handler as never) : options.handler) as H,
+    handler: (uses ? ((Object.values(uses)[0] as Uses[string])['~wrap'] as UsesWrapper)(uses, options.handler as never) : options.handler) as H,
   };
 }
 
