@@ -4,6 +4,7 @@ import type { IgnoredVariable } from './environment.js';
 import { functionSpec, type FunctionSpec } from './function-spec.js';
 import { DeployOptionError, validateOptions, type DeployOptions } from './options.js';
 import { type Auth, ensureSchedulerJob, ensureStorageTrigger, setPublicAccess, uploadArchive } from './rest.js';
+import { resourceBindings } from './resources.js';
 
 /** What happened to one function. */
 export interface DeployedFunction {
@@ -111,6 +112,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   progress(`built ${built.zip.byteLength} bytes (sha256 ${built.sha256}) for ${specs.map((s) => s.id).join(', ')}`);
   const mark = options.dryRun ? 'plan: ' : '';
   for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
+  // Least privilege for the declared uses: shown in the plan; granting them is left to the project's owner (see README).
+  const member = options.serviceAccount ? `serviceAccount:${options.serviceAccount}` : "the runtime's default service account";
+  for (const s of specs) {
+    for (const b of resourceBindings(s.plan, options.project).bindings) progress(`${mark}${s.id}: needs ${b.role} on ${b.resource} for ${member} (not granted by this deploy)`);
+  }
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
     return { dryRun: true, sha256: built.sha256, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.id, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
