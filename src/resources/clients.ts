@@ -134,7 +134,13 @@ async function call<T>(resource: string, run: () => Promise<T>): Promise<T> {
 
 async function encodeBody(resource: string, schema: StandardSchemaV1 | undefined, body: unknown, index?: number): Promise<string> {
   if (schema) {
-    const result = await validate(schema, 'body', body);
+    let result: Awaited<ReturnType<typeof validate>>;
+    try {
+      result = await validate(schema, 'body', body);
+    } catch (error) {
+      // A validator that throws instead of answering with issues: still the body's fault, typed.
+      throw new OutputValidationError(resource, [{ location: 'body', path: index === undefined ? [] : [index], message: `the schema threw: ${error instanceof Error ? error.message : 'an error'}` }]);
+    }
     if (!result.ok) {
       const issues = index === undefined ? result.issues : result.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
       throw new OutputValidationError(resource, issues);

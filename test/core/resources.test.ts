@@ -85,6 +85,20 @@ describe('queues', () => {
     expect(error).toBeInstanceOf(OutputValidationError);
   });
 
+  it('refuses a body whose schema throws instead of answering, with the typed error', async () => {
+    const throwing = { '~standard': { version: 1 as const, vendor: 'test', validate: () => { throw new Error('validator bug'); } } };
+    const jobs = queue('jobs', { schema: throwing });
+    const error = await thrown({ jobs: jobs.send } as never, (r) => r.jobs.send({}), { resources: memoryResources() });
+    expect(error).toBeInstanceOf(OutputValidationError);
+    expect((error as Error).message).toContain('validator bug');
+  });
+
+  it('refuses a body with a getter that throws while it is written as JSON', async () => {
+    const jobs = queue('jobs');
+    const hostile = { get boom(): never { throw new Error('getter'); } };
+    expect(await thrown({ jobs: jobs.send }, (r) => r.jobs.send(hostile), { resources: memoryResources() })).toBeInstanceOf(OutputValidationError);
+  });
+
   it('refuses a circular body', async () => {
     const jobs = queue('jobs');
     const circular: Record<string, unknown> = {};
