@@ -3,7 +3,7 @@ import { buildArchive } from './archive.js';
 import type { IgnoredVariable } from './environment.js';
 import { functionSpec, type FunctionSpec } from './function-spec.js';
 import { DeployOptionError, validateOptions, type DeployOptions } from './options.js';
-import { type Auth, ensureSchedulerJob, ensureStorageTrigger, setPublicAccess, uploadArchive } from './rest.js';
+import { type Auth, ensureSchedulerJob, ensureStorageTrigger, grantResourceRole, setPublicAccess, uploadArchive } from './rest.js';
 import { resourceBindings } from './resources.js';
 
 /** What happened to one function. */
@@ -112,10 +112,15 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   progress(`built ${built.zip.byteLength} bytes (sha256 ${built.sha256}) for ${specs.map((s) => s.id).join(', ')}`);
   const mark = options.dryRun ? 'plan: ' : '';
   for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
-  // Least privilege for the declared uses: shown in the plan; granting them is left to the project's owner (see README).
-  const member = options.serviceAccount ? `serviceAccount:${options.serviceAccount}` : "the runtime's default service account";
+  // Least privilege for the declared uses: each role on each topic or bucket, for the function's service
+  // account. Without --service-account the runtime's default account is not known here, so the plan
+  // says what it needs and the deploy grants nothing.
+  const member = options.serviceAccount ? `serviceAccount:${options.serviceAccount}` : undefined;
   for (const s of specs) {
-    for (const b of resourceBindings(s.plan, options.project).bindings) progress(`${mark}${s.id}: needs ${b.role} on ${b.resource} for ${member} (not granted by this deploy)`);
+    for (const b of resourceBindings(s.plan, options.project).bindings) {
+      if (!member) progress(`${mark}${s.id}: needs ${b.role} on ${b.resource} for the runtime's default service account (not granted: pass --service-account to have deploy grant it)`);
+      else if (options.dryRun) progress(`plan: ${s.id}: would grant ${b.role} on ${b.resource} to ${member}`);
+    }
   }
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
@@ -169,6 +174,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         if (!url) throw new DeployError(`${id}: the function has no URL for Cloud Scheduler to call`);
         progress(`${id}: scheduling "${spec.schedule.cron}" (${spec.schedule.timeZone})`);
         await ensureSchedulerJob(auth, options, id, url, spec.schedule);
+      }
+      if (member) {
+        for (const b of resourceBindings(spec.plan, options.project).bindings) {
+          const change = await grantResourceRole(auth, options, b.resource, b.role, member).catch((error: unknown) => {
+            throw new DeployError(`${id}: ${error instanceof Error ? error.message : String(error)}`, (error as { status?: number }).status);
+          });
+          progress(`${id}: ${change === 'granted' ? 'granted' : 'already has'} ${b.role} on ${b.resource} ${change === 'granted' ? 'to' : 'for'} ${member}`);
+        }
       }
       progress(`${id}: ${update ? 'updated' : 'created'}${url ? ` at ${url}` : ''}`);
       out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: id, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
