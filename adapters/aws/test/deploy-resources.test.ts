@@ -45,6 +45,28 @@ describe('deploying functions that declare uses', () => {
       'worker: would grant s3:PutObject on arn:aws:s3:::reports/*',
       'worker: would set ONEFN_BUCKET_REPORTS=reports',
     ]);
+    expect(lines.filter((l) => l.includes('would create'))).toEqual([
+      'api: would create queue orders if it does not exist',
+      'onReport: would create bucket reports if it does not exist',
+      'onReport: would create topic order-done if it does not exist',
+      'worker: would create bucket reports if it does not exist',
+    ]);
+  });
+
+  it('creates a declared queue, topic or bucket that does not exist, and leaves existing ones alone', async () => {
+    aws.missingQueues.add('orders');
+    await run({ function: 'api' });
+    expect(aws.ops().filter((op) => /Queue|Topic|Bucket/.test(op))).toEqual(['GetQueueUrl', 'CreateQueue']);
+    expect(lines).toContain('api: created queue orders');
+    // Deployed again: the queue exists now, nothing is created.
+    aws.calls.length = 0;
+    await run({ function: 'api' });
+    expect(aws.ops().filter((op) => /Queue|Topic|Bucket/.test(op))).toEqual(['GetQueueUrl']);
+    // The report handler's bucket is missing (created in the region) and its topic made idempotently.
+    aws.calls.length = 0;
+    await run({ function: 'onReport' });
+    expect(aws.ops().filter((op) => /Topic|Bucket/.test(op) && !/Notification/.test(op))).toEqual(['HeadBucket', 'CreateBucket', 'CreateTopic']);
+    expect(aws.s3.buckets.has('reports')).toBe(true);
   });
 
   it('puts exactly the declared actions on the execution role, and writes the settings the driver reads', async () => {

@@ -1,4 +1,8 @@
+import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { planUses, resourceSetting, type FunctionPlan, type ResourceUse } from 'onefn/runtime';
+import { errorName } from './clients.js';
 
 /** Where a function is deployed: the ARN partition, the region, the account (unknown in a dry run). */
 export interface AwsPlace {
@@ -73,4 +77,45 @@ export function resourceGrants(plan: FunctionPlan, place: AwsPlace): ResourceGra
 /** The inline policy document for the grants, or undefined when the function uses no resource. */
 export function resourcePolicy(grants: ResourceGrants): string | undefined {
   return grants.statements.length ? JSON.stringify({ Version: '2012-10-17', Statement: grants.statements }) : undefined;
+}
+
+/** The clients `ensureResources` calls (the deploy's own). */
+export interface ResourceClients {
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  readonly s3: S3Client;
+}
+
+/**
+ * Creates each declared queue, topic and bucket that does not exist, and leaves existing ones alone:
+ * a queue is looked up by name first (CreateQueue would refuse one whose attributes differ), a topic is
+ * created by name (CreateTopic answers an existing topic's ARN unchanged), a bucket is checked with
+ * HeadBucket. A bucket that exists but is not the account's (403) is refused, never used.
+ */
+export async function ensureResources(clients: ResourceClients, plan: FunctionPlan, region: string, progress: (line: string) => void): Promise<void> {
+  const env = plan.settings.env ?? {};
+  for (const use of planUses(plan)) {
+    if (use.kind === 'queue') {
+      try {
+        await clients.sqs.send(new GetQueueUrlCommand({ QueueName: use.name }));
+      } catch (error) {
+        if (!/NonExistentQueue|QueueDoesNotExist/.test(errorName(error) ?? '')) throw error;
+        await clients.sqs.send(new CreateQueueCommand({ QueueName: use.name }));
+        progress(`${plan.name}: created queue ${use.name}`);
+      }
+    } else if (use.kind === 'topic') {
+      await clients.sns.send(new CreateTopicCommand({ Name: use.name }));
+    } else {
+      const Bucket = env[resourceSetting('bucket', use.name)] ?? use.name;
+      try {
+        await clients.s3.send(new HeadBucketCommand({ Bucket }));
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 403) throw new Error(`bucket ${Bucket} exists but belongs to another account; name another in env ${resourceSetting('bucket', use.name)}`);
+        if (status !== 404) throw error;
+        await clients.s3.send(new CreateBucketCommand({ Bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+        progress(`${plan.name}: created bucket ${Bucket}`);
+      }
+    }
+  }
 }
