@@ -26,7 +26,8 @@ export class ResourceError extends OnefnError {
 export class UndeclaredResourceError extends ResourceError {
   constructor(name: string, declared: readonly string[]) {
     const known = declared.length ? `declared: ${declared.join(', ')}` : 'the definition declares none';
-    super('UNDECLARED_RESOURCE', `resource:${String(name).slice(0, 80)}`, `not declared in the definition's uses (${known})`);
+    // Escaped and cut short: the name comes from code that bypassed the types, and may hold anything.
+    super('UNDECLARED_RESOURCE', `resource:${JSON.stringify(String(name).slice(0, 80))}`, `not declared in the definition's uses (${known})`);
     this.name = 'UndeclaredResourceError';
   }
 }

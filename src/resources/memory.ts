@@ -169,7 +169,8 @@ export class MemoryDriver implements ResourceDriver {
 
   async listObjects(bucket: string, prefix: string, cursor: string | undefined): Promise<ObjectPage> {
     this.refused(`bucket:${bucket}`);
-    // Keys in UTF-8 byte order, as S3 and Cloud Storage list them; the cursor is the last key given.
+    // Keys in UTF-16 code-unit order (S3 and Cloud Storage list in UTF-8 byte order, which differs only
+    // for characters beyond U+FFFF against U+E000-U+FFFF); the cursor is the last key given.
     const keys = this.keys(bucket).filter((k) => k.startsWith(prefix) && (cursor === undefined || k > cursor));
     const page = keys.slice(0, this.pageSize);
     const map = this.bucketMap(bucket);

@@ -194,6 +194,9 @@ describe('uses', () => {
     // The resources record is not a prototype chain: inherited names are undeclared too.
     expect(await thrown({ orders: orders.send }, async (r) => r.constructor, { resources: memoryResources() })).toBeInstanceOf(UndeclaredResourceError);
     expect(await thrown({ orders: orders.send }, async (r) => r['__proto__'], { resources: memoryResources() })).toBeInstanceOf(UndeclaredResourceError);
+    // A name with CR/LF comes back escaped, never as a raw line break.
+    const crlf = (await thrown({ orders: orders.send }, async (r) => r['x\r\ny'], { resources: memoryResources() })) as Error;
+    expect(crlf.message).not.toMatch(/[\r\n]/);
   });
 
   it('has no method for an action the grant does not allow', async () => {
