@@ -42,10 +42,8 @@ export {
   type BodyOf, type BucketAction, type BucketGrant, type BucketHandle, type ClientOf, type ClientsOf, type ContextWith, type Grant,
   type QueueGrant, type QueueHandle, type ResourceAction, type ResourceKind, type ResourceUse, type TopicGrant, type TopicHandle, type Uses,
 } from './resources/handles.js';
-export type {
-  BucketClient, BucketDeleter, BucketReader, BucketWriter, OutgoingCloudEvent, PublishOptions, QueueClient, SendOptions, StoredObject,
-  TopicClient, UrlOptions,
-} from './resources/clients.js';
+export type { OutgoingCloudEvent, PublishOptions, QueueClient, SendOptions, TopicClient } from './resources/clients.js';
+export type { BucketClient, BucketDeleter, BucketReader, BucketWriter, StoredObject, UrlOptions } from './resources/bucket-client.js';
 export type { ObjectInfo } from './resources/driver.js';
 export {
   InvalidKeyError, InvalidOutputOptionError, MessageTooLargeError, OutputValidationError, PartialBatchError, ProviderError, ResourceError,

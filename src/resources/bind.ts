@@ -1,6 +1,8 @@
 import { type Context, resourceSourceOf } from '../context.js';
 import type { ResourceDriverSource } from './driver.js';
-import { bucketClient, DriverRef, queueClient, topicClient } from './clients.js';
+import { bucketClient } from './bucket-client.js';
+import { queueClient, topicClient } from './clients.js';
+import { DriverRef } from './driver-ref.js';
 import { UndeclaredResourceError } from './errors.js';
 import type { Grant, Uses } from './handles.js';
 

@@ -1,7 +1,8 @@
 import type { Context } from '../context.js';
 import { DefinitionError } from '../errors.js';
 import { isSchema, type StandardSchemaV1 } from '../schema.js';
-import type { BucketClient, QueueClient, TopicClient } from './clients.js';
+import type { BucketClient } from './bucket-client.js';
+import type { QueueClient, TopicClient } from './clients.js';
 import { wrapHandler } from './bind.js';
 
 type Sch = StandardSchemaV1 | undefined;
