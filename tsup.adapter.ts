@@ -5,9 +5,9 @@ import { defineConfig, type Options } from 'tsup';
  * (runtime, testing, deploy, cli, dev), ESM and CommonJS with declarations. The runtime entry must stay free
  * of deploy code and provider API clients; `external` keeps those (and onefn) as imports.
  */
-export function adapterConfig(external: NonNullable<Options['external']>): ReturnType<typeof defineConfig> {
+export function adapterConfig(external: NonNullable<Options['external']>, entries: Readonly<Record<string, string>> = {}): ReturnType<typeof defineConfig> {
   return defineConfig({
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts', deploy: 'src/deploy.ts', cli: 'src/cli.ts', dev: 'src/dev.ts' },
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', deploy: 'src/deploy.ts', cli: 'src/cli.ts', dev: 'src/dev.ts', ...entries },
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,

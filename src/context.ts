@@ -1,5 +1,6 @@
 import { OnefnError } from './errors.js';
 import { createLogger, jsonLineSink, levelFromEnv, type Logger, type LogSink } from './logger.js';
+import type { ResourceDriverSource } from './resources/driver.js';
 
 /** The providers onefn runs on; `local` is the dev server, the CLI and tests. */
 export const PROVIDERS = ['aws', 'gcp', 'azure', 'local'] as const;
@@ -78,6 +79,11 @@ export interface ContextInit {
   native?: Native;
   /** An outer signal (a closed client connection, say) that also aborts `signal`. */
   signal?: AbortSignal;
+  /**
+   * Where handlers that declare `uses` reach their queues, topics and buckets: an adapter's driver
+   * (made once per container), or `memoryResources()` in tests.
+   */
+  resources?: ResourceDriverSource;
 }
 
 let counter = 0;
@@ -102,6 +108,8 @@ class InvocationContext implements Context {
   private readonly outer: AbortSignal | undefined;
   private logger: Logger | undefined;
   private readonly sink: LogSink | undefined;
+  /** Where `uses` reach their resources; read through `resourceSourceOf`. */
+  readonly driver: ResourceDriverSource | undefined;
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -117,6 +125,7 @@ class InvocationContext implements Context {
     this.outer = init.signal;
     this.logger = init.log;
     this.sink = init.logSink;
+    this.driver = init.resources;
   }
 
   get deadline(): number {
@@ -230,4 +239,9 @@ export function cutContext(ctx: Context): void {
 /** Ends what a context started (its deadline timer). Safe on any context. */
 export function disposeContext(ctx: Context): void {
   if (ctx instanceof InvocationContext) ctx.dispose();
+}
+
+/** The resource driver source a context was made with, if any. */
+export function resourceSourceOf(ctx: Context): ResourceDriverSource | undefined {
+  return ctx instanceof InvocationContext ? ctx.driver : undefined;
 }

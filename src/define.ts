@@ -1,4 +1,3 @@
-import type { Context } from './context.js';
 import {
   type CloudEventDefinition, type CloudEventTrigger, type CorsOptions, type FunctionSettings, type HttpDefinition,
   type HttpTrigger, type MessageDefinition, type MessageTrigger, type ScheduleDefinition, type ScheduleTrigger,
@@ -8,14 +7,40 @@ import { DefinitionError } from './errors.js';
 import { type CloudEvent, type Message, type ScheduleEvent, STORAGE_CHANGES, type StorageChange, type StorageEvent } from './events.js';
 import type { HttpMethod, HttpRequest, QueryRecord } from './http.js';
 import {
-  checkBoolean, checkCors, checkInt, checkKeys, checkMethods, checkName, checkSchema, settingsOf,
+  checkBoolean, checkCors, checkInt, checkKeys, checkMethods, checkName, checkSchema, commonOf,
 } from './options.js';
+import type { BucketHandle, ContextWith, QueueHandle, TopicHandle, Uses } from './resources/handles.js';
 import type { HttpHandlerResult } from './response.js';
 import { compileRoute, type RouteParams } from './route.js';
 import { parseSchedule } from './schedule.js';
 import type { OutputOf, StandardSchemaV1 } from './schema.js';
 
 type Sch = StandardSchemaV1 | undefined;
+/** No declared uses: the handler's context is the plain `Context`. */
+type NoUses = Record<never, never>;
+
+/** What every definition may declare besides its settings: the resources its handler uses. */
+export interface UsesOption<U extends Uses> {
+  /**
+   * The queues, topics and buckets the handler uses, and how: `{ orders: orders.send, reports:
+   * reports.allow('read', 'write') }`. The handler reaches exactly these, as `ctx.resources.<name>`;
+   * deploy grants exactly these actions on exactly these resources.
+   */
+  uses?: U;
+}
+
+/** A handle given as a trigger, or a name: the handle's name, and its schema unless the definition has its own. */
+function triggerOf(kind: 'queue' | 'topic' | 'bucket', value: unknown, schema: unknown): { name: string; schema: StandardSchemaV1 | undefined } {
+  if (typeof value === 'object' && value !== null) {
+    const handle = value as { '~onefn'?: unknown; kind?: unknown; name?: unknown; schema?: StandardSchemaV1 };
+    if (typeof __ONEFN_CHECKED__ === 'undefined') {
+      if (handle['~onefn'] !== 'resource' || handle.kind !== kind) throw new DefinitionError(kind, `must be a name or a ${kind} handle made by ${kind}()`);
+      if (schema !== undefined && handle.schema !== undefined) throw new DefinitionError('schema', `the ${kind} handle already has a schema; give it in one place`);
+    }
+    return { name: handle.name as string, schema: checkSchema('schema', schema) ?? handle.schema };
+  }
+  return { name: checkName(kind, value), schema: checkSchema('schema', schema) };
+}
 
 // Guards checks that deploy bundles leave out; see options.ts.
 declare const __ONEFN_CHECKED__: true | undefined;
@@ -28,7 +53,7 @@ export type RequestOf<R extends string, B extends Sch, Q extends Sch, P extends 
   OutputOf<H, undefined>
 >;
 
-export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P extends Sch, H extends Sch> extends FunctionSettings {
+export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P extends Sch, H extends Sch, U extends Uses = NoUses> extends FunctionSettings, UsesOption<U> {
   /** One method or several. Default: every method. */
   method?: HttpMethod | readonly HttpMethod[];
   /** A path pattern: literals, `:param` segments and a final `*`. Default: every path. */
@@ -45,7 +70,7 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
   /** Bytes. Default 1 MiB. */
   bodyLimit?: number;
   standalone?: boolean;
-  handler: (req: RequestOf<R, B, Q, P, H>, ctx: Context) => HttpHandlerResult | Promise<HttpHandlerResult>;
+  handler: (req: RequestOf<R, B, Q, P, H>, ctx: ContextWith<U>) => HttpHandlerResult | Promise<HttpHandlerResult>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -53,7 +78,7 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
 
 // Besides the settings every definition takes (checkKeys adds those). No spread here: a deploy bundle,
 // which folds the checks away, then drops the list too.
-const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'handler'];
+const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'handler', 'uses'];
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -82,7 +107,8 @@ export function defineHttp<
   Q extends Sch = undefined,
   P extends Sch = undefined,
   H extends Sch = undefined,
->(options: HttpOptions<R, B, Q, P, H>): HttpDefinition<RequestOf<R, B, Q, P, H>> {
+  const U extends Uses = NoUses,
+>(options: HttpOptions<R, B, Q, P, H, U>): HttpDefinition<RequestOf<R, B, Q, P, H>> {
   checkKeys(options, HTTP_KEYS, 'defineHttp');
   const route = options.route === undefined ? undefined : compileRoute(options.route);
   if (typeof __ONEFN_CHECKED__ === 'undefined') checkInt('bodyLimit', options.bodyLimit, 0, 1024 * 1024 * 1024);
@@ -103,16 +129,21 @@ export function defineHttp<
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     standalone: checkBoolean('standalone', options.standalone),
   });
-  return Object.freeze({ '~onefn': 'definition', kind: 'http', trigger, settings: settingsOf(options), handler: options.handler as HttpDefinition<RequestOf<R, B, Q, P, H>>['handler'] });
+  return Object.freeze({
+    '~onefn': 'definition', kind: 'http', trigger, ...commonOf<HttpDefinition<RequestOf<R, B, Q, P, H>>['handler']>(options),
+  });
 }
 
-export interface QueueOptions<S extends Sch> extends FunctionSettings {
-  /** The queue's name. */
-  queue: string;
+/** The schema a consumer reads: its own, or its handle's. */
+type Either<S extends Sch, H extends Sch> = S extends StandardSchemaV1 ? S : H;
+
+export interface QueueOptions<S extends Sch, H extends Sch = undefined, U extends Uses = NoUses> extends FunctionSettings, UsesOption<U> {
+  /** The queue's name, or its handle (made by `queue()`), whose schema then types the messages. */
+  queue: string | QueueHandle<H>;
   schema?: S;
   /** Keep order within a batch (FIFO queues): a failure fails every later message too. */
   ordered?: boolean;
-  handler: (message: Message<OutputOf<S, unknown>>, ctx: Context) => void | Promise<void>;
+  handler: (message: Message<OutputOf<Either<S, H>, unknown>>, ctx: ContextWith<U>) => void | Promise<void>;
 }
 
 /**
@@ -126,22 +157,25 @@ export interface QueueOptions<S extends Sch> extends FunctionSettings {
  *   handler: async (msg, ctx) => ctx.log.info('order', { id: msg.body.id }),
  * })
  */
-export function defineQueue<S extends Sch = undefined>(options: QueueOptions<S>): MessageDefinition<Message<OutputOf<S, unknown>>> {
-  checkKeys(options, ['queue', 'schema', 'ordered', 'handler'], 'defineQueue');
+export function defineQueue<S extends Sch = undefined, H extends Sch = undefined, const U extends Uses = NoUses>(
+  options: QueueOptions<S, H, U>,
+): MessageDefinition<Message<OutputOf<Either<S, H>, unknown>>> {
+  checkKeys(options, ['queue', 'schema', 'ordered', 'handler', 'uses'], 'defineQueue');
   const trigger: MessageTrigger = Object.freeze({
     type: 'queue',
-    name: checkName('queue', options.queue),
-    schema: checkSchema('schema', options.schema),
+    ...triggerOf('queue', options.queue, options.schema),
     ordered: checkBoolean('ordered', options.ordered),
   });
-  return Object.freeze({ '~onefn': 'definition', kind: 'message', trigger, settings: settingsOf(options), handler: options.handler });
+  return Object.freeze({
+    '~onefn': 'definition', kind: 'message', trigger, ...commonOf<MessageDefinition<Message<OutputOf<Either<S, H>, unknown>>>['handler']>(options),
+  });
 }
 
-export interface TopicOptions<S extends Sch> extends FunctionSettings {
-  /** The topic's name. */
-  topic: string;
+export interface TopicOptions<S extends Sch, H extends Sch = undefined, U extends Uses = NoUses> extends FunctionSettings, UsesOption<U> {
+  /** The topic's name, or its handle (made by `topic()`), whose schema then types the messages. */
+  topic: string | TopicHandle<H>;
   schema?: S;
-  handler: (message: Message<OutputOf<S, unknown>>, ctx: Context) => void | Promise<void>;
+  handler: (message: Message<OutputOf<Either<S, H>, unknown>>, ctx: ContextWith<U>) => void | Promise<void>;
 }
 
 /**
@@ -150,24 +184,28 @@ export interface TopicOptions<S extends Sch> extends FunctionSettings {
  * @example
  * export const audit = defineTopic({ topic: 'events', handler: async (msg) => console.log(msg.body) })
  */
-export function defineTopic<S extends Sch = undefined>(options: TopicOptions<S>): MessageDefinition<Message<OutputOf<S, unknown>>> {
-  checkKeys(options, ['topic', 'schema', 'handler'], 'defineTopic');
+export function defineTopic<S extends Sch = undefined, H extends Sch = undefined, const U extends Uses = NoUses>(
+  options: TopicOptions<S, H, U>,
+): MessageDefinition<Message<OutputOf<Either<S, H>, unknown>>> {
+  checkKeys(options, ['topic', 'schema', 'handler', 'uses'], 'defineTopic');
   const trigger: MessageTrigger = Object.freeze({
     type: 'topic',
-    name: checkName('topic', options.topic),
-    schema: checkSchema('schema', options.schema),
+    ...triggerOf('topic', options.topic, options.schema),
     ordered: false,
   });
-  return Object.freeze({ '~onefn': 'definition', kind: 'message', trigger, settings: settingsOf(options), handler: options.handler });
+  return Object.freeze({
+    '~onefn': 'definition', kind: 'message', trigger, ...commonOf<MessageDefinition<Message<OutputOf<Either<S, H>, unknown>>>['handler']>(options),
+  });
 }
 
-export interface StorageOptions extends FunctionSettings {
-  bucket: string;
+export interface StorageOptions<U extends Uses = NoUses> extends FunctionSettings, UsesOption<U> {
+  /** The bucket's name, or its handle (made by `bucket()`). */
+  bucket: string | BucketHandle;
   /** Default: both. */
   changes?: readonly StorageChange[];
   prefix?: string;
   suffix?: string;
-  handler: (event: StorageEvent, ctx: Context) => void | Promise<void>;
+  handler: (event: StorageEvent, ctx: ContextWith<U>) => void | Promise<void>;
 }
 
 /**
@@ -181,8 +219,8 @@ export interface StorageOptions extends FunctionSettings {
  *   handler: async (obj, ctx) => ctx.log.info('new image', { key: obj.key, size: obj.size }),
  * })
  */
-export function defineStorage(options: StorageOptions): StorageDefinition {
-  checkKeys(options, ['bucket', 'changes', 'prefix', 'suffix', 'handler'], 'defineStorage');
+export function defineStorage<const U extends Uses = NoUses>(options: StorageOptions<U>): StorageDefinition {
+  checkKeys(options, ['bucket', 'changes', 'prefix', 'suffix', 'handler', 'uses'], 'defineStorage');
   const changes = options.changes ?? STORAGE_CHANGES;
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     if (!Array.isArray(changes) || changes.length === 0 || changes.some((c) => !(STORAGE_CHANGES as readonly unknown[]).includes(c))) {
@@ -194,20 +232,22 @@ export function defineStorage(options: StorageOptions): StorageDefinition {
   }
   const trigger: StorageTrigger = Object.freeze({
     type: 'storage',
-    bucket: checkName('bucket', options.bucket),
+    bucket: triggerOf('bucket', options.bucket, undefined).name,
     changes: Object.freeze([...changes]),
     prefix: options.prefix,
     suffix: options.suffix,
   });
-  return Object.freeze({ '~onefn': 'definition', kind: 'storage', trigger, settings: settingsOf(options), handler: options.handler });
+  return Object.freeze({
+    '~onefn': 'definition', kind: 'storage', trigger, ...commonOf<StorageDefinition['handler']>(options),
+  });
 }
 
-export interface ScheduleOptions extends FunctionSettings {
+export interface ScheduleOptions<U extends Uses = NoUses> extends FunctionSettings, UsesOption<U> {
   /** Five-field cron (`0 9 * * MON-FRI`) or `rate(15 minutes)` / `every 15 minutes`. See `parseSchedule`. */
   schedule: string;
   /** IANA time zone. Default UTC. */
   timeZone?: string;
-  handler: (event: ScheduleEvent, ctx: Context) => void | Promise<void>;
+  handler: (event: ScheduleEvent, ctx: ContextWith<U>) => void | Promise<void>;
 }
 
 /**
@@ -220,8 +260,8 @@ export interface ScheduleOptions extends FunctionSettings {
  *   handler: async (tick, ctx) => ctx.log.info('cleanup', { at: tick.scheduledTime.toISOString() }),
  * })
  */
-export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
-  checkKeys(options, ['schedule', 'timeZone', 'handler'], 'defineSchedule');
+export function defineSchedule<const U extends Uses = NoUses>(options: ScheduleOptions<U>): ScheduleDefinition {
+  checkKeys(options, ['schedule', 'timeZone', 'handler', 'uses'], 'defineSchedule');
   const timeZone = options.timeZone ?? 'UTC';
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     try {
@@ -231,10 +271,12 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
     }
   }
   const trigger: ScheduleTrigger = Object.freeze({ type: 'schedule', schedule: parseSchedule(options.schedule), timeZone });
-  return Object.freeze({ '~onefn': 'definition', kind: 'schedule', trigger, settings: settingsOf(options), handler: options.handler });
+  return Object.freeze({
+    '~onefn': 'definition', kind: 'schedule', trigger, ...commonOf<ScheduleDefinition['handler']>(options),
+  });
 }
 
-export interface CloudEventOptions<S extends Sch> extends FunctionSettings {
+export interface CloudEventOptions<S extends Sch, U extends Uses = NoUses> extends FunctionSettings, UsesOption<U> {
   /**
    * Event types served. Default: every type. An event of another type (or another `source`) is refused:
    * not acknowledged, so the provider retries it and then dead-letters it.
@@ -243,7 +285,7 @@ export interface CloudEventOptions<S extends Sch> extends FunctionSettings {
   source?: string;
   /** Validates `data`. */
   schema?: S;
-  handler: (event: CloudEvent<OutputOf<S, unknown>>, ctx: Context) => void | Promise<void>;
+  handler: (event: CloudEvent<OutputOf<S, unknown>>, ctx: ContextWith<U>) => void | Promise<void>;
 }
 
 /**
@@ -256,8 +298,8 @@ export interface CloudEventOptions<S extends Sch> extends FunctionSettings {
  *   handler: async (event) => console.log(event.data.orderId),
  * })
  */
-export function defineCloudEvent<S extends Sch = undefined>(options: CloudEventOptions<S>): CloudEventDefinition<CloudEvent<OutputOf<S, unknown>>> {
-  checkKeys(options, ['types', 'source', 'schema', 'handler'], 'defineCloudEvent');
+export function defineCloudEvent<S extends Sch = undefined, const U extends Uses = NoUses>(options: CloudEventOptions<S, U>): CloudEventDefinition<CloudEvent<OutputOf<S, unknown>>> {
+  checkKeys(options, ['types', 'source', 'schema', 'handler', 'uses'], 'defineCloudEvent');
   const types = options.types ?? [];
   if (typeof __ONEFN_CHECKED__ === 'undefined' && (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !t))) throw new DefinitionError('types', 'must be a list of event type names');
   if (options.source !== undefined) checkName('source', options.source);
@@ -267,5 +309,7 @@ export function defineCloudEvent<S extends Sch = undefined>(options: CloudEventO
     source: options.source,
     schema: checkSchema('schema', options.schema),
   });
-  return Object.freeze({ '~onefn': 'definition', kind: 'cloudevent', trigger, settings: settingsOf(options), handler: options.handler });
+  return Object.freeze({
+    '~onefn': 'definition', kind: 'cloudevent', trigger, ...commonOf<CloudEventDefinition<CloudEvent<OutputOf<S, unknown>>>['handler']>(options),
+  });
 }

@@ -3,6 +3,7 @@ import type { CloudEvent, Message, ScheduleEvent, StorageChange, StorageEvent } 
 import type { HttpMethod, HttpRequest } from './http.js';
 import type { HttpHandlerResult } from './response.js';
 import type { CompiledRoute } from './route.js';
+import type { ResourceUse } from './resources/handles.js';
 import type { ParsedSchedule } from './schedule.js';
 import type { StandardSchemaV1 } from './schema.js';
 
@@ -27,6 +28,8 @@ interface DefinitionBase<K extends DefinitionKind> {
   readonly '~onefn': 'definition';
   readonly kind: K;
   readonly settings: Readonly<FunctionSettings>;
+  /** The resources the handler declared it uses, by the name it reaches them under; deploy grants exactly these. */
+  readonly uses: Readonly<Record<string, ResourceUse>>;
 }
 
 // ---------------------------------------------------------------------------------------------------

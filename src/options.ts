@@ -2,6 +2,8 @@ import type { CorsOptions, FunctionSettings } from './definition.js';
 import { DefinitionError } from './errors.js';
 import { isToken } from './header-syntax.js';
 import { HTTP_METHODS, type HttpMethod } from './http.js';
+import { EMPTY_RECORD } from './record.js';
+import type { ResourceUse, Uses, UsesWrapper } from './resources/handles.js';
 import { isSchema, type StandardSchemaV1 } from './schema.js';
 
 // Option checks for the define* functions: a typo must fail loudly, when the definition is made,
@@ -50,6 +52,38 @@ export function checkSchema(option: string, value: unknown): StandardSchemaV1 | 
 export function checkName(option: string, value: unknown): string {
   if (typeof __ONEFN_CHECKED__ === 'undefined' && (typeof value !== 'string' || !value.trim())) throw new DefinitionError(option, 'must be a non-empty string');
   return value as string;
+}
+
+const USE_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,62}$/;
+
+function checkUses(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.keys(value).length) {
+    throw new DefinitionError('uses', 'must be an object of one or more grants, such as { orders: orders.send } (leave it out when the handler uses none)');
+  }
+  for (const [name, grant] of Object.entries(value)) {
+    if (!USE_NAME.test(name)) throw new DefinitionError('uses', `${JSON.stringify(name.slice(0, 80))} is not a usable name (letters, digits, _ and $, not starting with a digit)`);
+    if (typeof grant !== 'object' || grant === null || (grant as { '~onefn'?: unknown })['~onefn'] !== 'grant') {
+      throw new DefinitionError(`uses.${name}`, 'must be a grant from a queue, topic or bucket handle (orders.send, events.publish, uploads.read, uploads.allow(...))');
+    }
+  }
+}
+
+/**
+ * What every definition holds besides its kind and trigger: its settings, its declared uses (plain
+ * data for deploy; each grant is a `ResourceUse`), and its handler: the user's, or, when it declares
+ * uses, the user's wrapped so that its context carries `resources`. The wrapper comes from the grants
+ * themselves, so the resource code reaches only the bundles of functions that declare a use.
+ */
+export function commonOf<H>(options: FunctionSettings & { uses?: unknown; handler: unknown }): { settings: FunctionSettings; uses: Readonly<Record<string, ResourceUse>>; handler: H } {
+  const uses = options.uses as Uses | undefined;
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && uses !== undefined) checkUses(uses);
+  return {
+    settings: settingsOf(options),
+    // Kept as given (deploy reads it; the handler reaches only the clients made from it at definition time).
+    uses: uses ?? EMPTY_RECORD,
+    // checkUses made sure a declared `uses` holds at least one grant.
+    handler: (uses ? ((Object.values(uses)[0] as Uses[string])['~wrap'] as UsesWrapper)(uses, options.handler as never) : options.handler) as H,
+  };
 }
 
 function checkSettings(options: FunctionSettings): void {

@@ -1,5 +1,6 @@
 import { type Definition, type EventDefinition, type FunctionSettings, type HttpDefinition, isDefinition } from './definition.js';
 import { DefinitionError } from './errors.js';
+import type { ResourceAction, ResourceUse } from './resources/handles.js';
 
 /** One deployable function: a routed group of HTTP definitions, or one event definition. */
 export type FunctionPlan =
@@ -99,4 +100,28 @@ export function planFunctions(moduleNamespace: Readonly<Record<string, unknown>>
     seen.add(plan.name);
   }
   return plans;
+}
+
+/**
+ * What a planned function uses: each resource once, with every action any of its definitions
+ * declared, sorted by kind and name. Deploy grants exactly these and writes their settings; builds
+ * wire the resource driver only into functions that have some.
+ *
+ * @example
+ * planUses(plan) // [{ kind: 'bucket', name: 'reports', actions: ['read', 'write'] }, { kind: 'queue', name: 'orders', actions: ['send'] }]
+ */
+export function planUses(plan: FunctionPlan): ResourceUse[] {
+  const definitions: readonly Definition[] = plan.kind === 'http' ? plan.definitions : [plan.definition];
+  const merged = new Map<string, { kind: ResourceUse['kind']; name: string; actions: Set<ResourceAction> }>();
+  for (const definition of definitions) {
+    for (const use of Object.values(definition.uses ?? {})) {
+      const id = `${use.kind}:${use.name}`;
+      const entry = merged.get(id) ?? { kind: use.kind, name: use.name, actions: new Set<ResourceAction>() };
+      for (const action of use.actions) entry.actions.add(action);
+      merged.set(id, entry);
+    }
+  }
+  return [...merged.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => ({ kind: e.kind, name: e.name, actions: [...e.actions].sort() }));
 }

@@ -25,8 +25,17 @@ export { createRouter, type Router } from './router.js';
 export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
 export { runHttpDefinition } from './run-http.js';
 export { hasSchemas, warmSchemas } from './warm.js';
-export { collectDefinitions, planFunctions, type FunctionPlan } from './plan.js';
+export { collectDefinitions, planFunctions, planUses, type FunctionPlan } from './plan.js';
 export { problem, problemFromError, statusTitle } from './problem.js';
 export { parseQueryString, formatQuery } from './query.js';
 export { compileRoute, matchRoute, type CompiledRoute } from './route.js';
 export { parseSchedule, toAwsSchedule, toNcrontab, toUnixCron, type ParsedSchedule } from './schedule.js';
+export {
+  onceDriver, PORTABLE_LIMITS,
+  type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, type ResourceDriver, type ResourceDriverSource, type ResourceLimits,
+  type SendOutcome, type SignUrlRequest,
+} from './resources/driver.js';
+export { keyProblem, utf8Length } from './resources/keys.js';
+export { resourceNameProblem, isGrant, isResourceHandle, type ResourceUse } from './resources/handles.js';
+export { readResourceSetting, resourceSetting } from './resources/settings.js';
+export { ProviderError, ResourceError, ResourceUnavailableError } from './resources/errors.js';

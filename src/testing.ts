@@ -20,6 +20,14 @@ import type { ResponseData } from './response.js';
 import type { LogEntry, LogLevel } from './logger.js';
 import { createRouter } from './router.js';
 import { runEvents, type BatchResult } from './run-events.js';
+import type { ResourceDriverSource } from './resources/driver.js';
+import type { MemoryResources } from './resources/testing.js';
+
+export {
+  memoryResources, type DeliverOptions, type Delivery, type DeliveryReport, type MemoryResources, type MemoryResourcesOptions, type ObjectChange,
+  type Refusal, type SentMessage,
+} from './resources/testing.js';
+export { PORTABLE_LIMITS, type ResourceLimits } from './resources/driver.js';
 
 export interface HttpRequestOptions {
   method?: string;
@@ -172,6 +180,8 @@ export interface EventInvocation extends BatchResult {
 
 export interface InvokeOptions {
   context?: Omit<ContextInit, 'logSink' | 'log'>;
+  /** Where handlers that declare `uses` reach their resources: `memoryResources()`, or any driver source. */
+  resources?: MemoryResources | ResourceDriverSource;
 }
 
 type EventInput = Message | StorageEvent | ScheduleEvent | CloudEvent;
@@ -194,7 +204,8 @@ export async function invoke(
   options: InvokeOptions = {},
 ): Promise<HttpInvocation | EventInvocation> {
   const { logs, sink } = captureLogs();
-  const ctx = createBaseContext({ env: {}, ...options.context, logSink: sink });
+  const resources = typeof options.resources === 'function' ? options.resources : options.resources?.source ?? options.context?.resources;
+  const ctx = createBaseContext({ env: {}, ...options.context, logSink: sink, ...(resources ? { resources } : {}) });
   if (Array.isArray(definition) || (definition as Definition).kind === 'http') {
     const defs = (Array.isArray(definition) ? definition : [definition]) as HttpDefinition[];
     const response = await createRouter(defs).handle(input as PortableRequest, ctx);

@@ -1,4 +1,5 @@
 import { adapterConfig } from '../../tsup.adapter.js';
 
 // functions-framework and Google's API clients stay imports.
-export default adapterConfig([/^@google-cloud\//, 'google-auth-library', /^@onefn\//]);
+// `resources` is the resource driver, a subpath of its own so that only functions that use one import it.
+export default adapterConfig([/^@google-cloud\//, 'google-auth-library', /^@onefn\//], { resources: 'src/resources.ts' });

@@ -9,6 +9,9 @@ import {
   bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json, redirect, setCookie,
   type HttpDefinition, type HttpResult, type MessageDefinition, type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
 } from 'onefn';
+import { bucket, type Context, type Definition, queue, topic } from 'onefn';
+import { createContext, type ResourceDriverSource } from 'onefn/runtime';
+import { memoryResources } from 'onefn/testing';
 
 export interface HttpProbe {
   method: string;
@@ -61,6 +64,18 @@ export interface ConformanceHarness {
 
 /** How one delivered event ended. */
 export type EventEnd = { outcome: 'ok' | 'failed' } | { outcome: 'refused'; code: string; message: string };
+
+/**
+ * The definition with its handler given a context that reaches `source` (the in-memory resources), as
+ * an adapter's `resources` option does; everything else is the provider's own context. The adapters'
+ * own drivers are tested against each provider's real clients in adapters/<provider>/test/resources.test.ts.
+ */
+function withSource<D extends Definition>(definition: D, source: ResourceDriverSource): D {
+  const handler = definition.handler as (input: unknown, ctx: Context) => unknown;
+  const bound = (input: unknown, ctx: Context): unknown =>
+    handler(input, createContext({ requestId: ctx.requestId, functionName: ctx.functionName, provider: ctx.provider, deadline: ctx.deadline, log: ctx.log, env: ctx.env, native: ctx.native, resources: source }));
+  return Object.freeze({ ...definition, handler: bound }) as unknown as D;
+}
 
 const text = (a: HttpAnswer): string => new TextDecoder().decode(a.body);
 const parsed = (a: HttpAnswer): unknown => JSON.parse(text(a));
@@ -364,6 +379,66 @@ function mustNotLose(harness: ConformanceHarness): void {
       ]);
       expect(result.redelivered).toEqual(['h3']);
       expect(handled).toEqual(['h1', 'h2']);
+    });
+  });
+
+  describe('outputs: HTTP -> queue -> bucket -> CloudEvent, each step in the provider\'s own payload', () => {
+    it('sends, stores and publishes through declared uses, and every consumer reads what the last wrote', async () => {
+      const mem = memoryResources();
+      const Order = z.object({ id: z.string(), total: z.number() });
+      const orders = queue('orders', { schema: Order });
+      const receipts = bucket('receipts');
+      const done = topic('order-done');
+      const providers: string[] = [];
+      const seen: unknown[] = [];
+      const api = defineHttp({
+        method: 'POST', route: '/orders', body: Order, uses: { orders: orders.send },
+        handler: async (req, ctx) => {
+          providers.push(ctx.provider);
+          return json(await ctx.resources.orders.send(req.body), { status: 202 });
+        },
+      });
+      const worker = defineQueue({
+        queue: orders, uses: { receipts: receipts.write },
+        handler: async (msg, ctx) => {
+          providers.push(ctx.provider);
+          await ctx.resources.receipts.put(`orders/${msg.body.id}.json`, JSON.stringify(msg.body), { contentType: 'application/json' });
+        },
+      });
+      const onReceipt = defineStorage({
+        bucket: receipts, changes: ['created'], uses: { receipts: receipts.read, done: done.publish },
+        handler: async (obj, ctx) => {
+          providers.push(ctx.provider);
+          const receipt = (await ctx.resources.receipts.get(obj.key))?.json() as { id: string; total: number };
+          await ctx.resources.done.publishEvent({ type: 'com.example.order.done', source: '/orders', data: { orderId: receipt.id, total: receipt.total } });
+        },
+      });
+      const onDone = defineCloudEvent({
+        types: ['com.example.order.done'], schema: z.object({ orderId: z.string(), total: z.number() }),
+        handler: async (event, ctx) => {
+          providers.push(ctx.provider);
+          seen.push(event.data);
+        },
+      });
+
+      // Two definitions, so that every harness routes them as one function named by the harness.
+      const health = defineHttp({ method: 'GET', route: '/health', handler: () => json({ ok: true }) });
+      const answer = await harness.http([withSource(api, mem.source), health], { method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' }, body: '{"id":"o-1","total":12.5}' });
+      expect(answer.status).toBe(202);
+      const [sent] = mem.sent(orders);
+      expect(sent?.text).toBe('{"id":"o-1","total":12.5}');
+
+      expect(await harness.deliver(withSource(worker, mem.source), [{ id: 'm-1', body: sent!.text }])).toEqual({ redelivered: [] });
+      const stored = mem.object(receipts, 'orders/o-1.json');
+      expect(stored?.json()).toEqual({ id: 'o-1', total: 12.5 });
+
+      expect(await harness.storage(withSource(onReceipt, mem.source), { bucket: 'receipts', key: 'orders/o-1.json', change: 'created', size: stored!.size })).toEqual({ failed: false });
+      const [event] = mem.published(done);
+      const a = event!.attributes;
+      expect(await harness.routedEvent(withSource(onDone, mem.source), { id: a['ce-id'] as string, type: a['ce-type'] as string, source: a['ce-source'] as string, data: event!.body })).toEqual({ failed: false });
+
+      expect(seen).toEqual([{ orderId: 'o-1', total: 12.5 }]);
+      expect(providers).toEqual([harness.provider, harness.provider, harness.provider, harness.provider]);
     });
   });
 }

@@ -1,4 +1,5 @@
 import type { Context, LogEntry, LogSink, Native } from 'onefn';
+import type { ResourceDriverSource } from 'onefn/runtime';
 import { createContext } from 'onefn/runtime';
 import type { LambdaContext } from './lambda-types.js';
 
@@ -23,7 +24,7 @@ export const lambdaLogSink: LogSink = (entry: LogEntry) => {
 };
 
 /** The portable context for one invocation: request id, function name, and the deadline Lambda gives. */
-export function fromLambdaContext(native: Native, context: LambdaContext | undefined, logSink: LogSink = lambdaLogSink): Context {
+export function fromLambdaContext(native: Native, context: LambdaContext | undefined, logSink: LogSink = lambdaLogSink, resources?: ResourceDriverSource): Context {
   // Read when first needed: now + remaining is the same instant whenever it is computed, and most
   // invocations never ask (two clock reads per call are measurable on the hot path).
   const deadline =
@@ -40,5 +41,6 @@ export function fromLambdaContext(native: Native, context: LambdaContext | undef
     deadline,
     logSink,
     native,
+    resources,
   });
 }

@@ -14,11 +14,14 @@ import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
 import type { ApiGatewayV2Event, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
 import type { LogSink } from 'onefn';
+import type { ResourceDriverSource } from 'onefn/runtime';
 
 /** Wrap-time options. */
 export interface HandlerOptions {
   /** Where log entries go. Default: Lambda JSON lines on stdout. */
   logSink?: LogSink;
+  /** Where handlers that declare `uses` reach their resources: `awsResources` from `@onefn/aws/resources`. */
+  resources?: ResourceDriverSource;
 }
 import { toAlb, toHttpV1, toHttpV2 } from './to-http.js';
 
@@ -31,10 +34,10 @@ const V2_SOURCES = 'HTTP API (payload 2.0) and Function URL requests only (build
  * Answers a payload 2.0 event (HTTP APIs and Function URLs): synchronously when the router did, since
  * each promise between the handler and Lambda costs ticks on every call.
  */
-function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaContext, sink: LogSink | undefined): LambdaV2Result | Promise<LambdaV2Result> {
+function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaContext, sink: LogSink | undefined, resources: ResourceDriverSource | undefined): LambdaV2Result | Promise<LambdaV2Result> {
   const native = nativeOf(event, context);
   const request = createRequest(fromHttpV2(event, native));
-  const response = router.handle(request, fromLambdaContext(native, context, sink));
+  const response = router.handle(request, fromLambdaContext(native, context, sink, resources));
   return response instanceof Promise ? response.then(toHttpV2) : toHttpV2(response);
 }
 
@@ -46,9 +49,10 @@ function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaConte
 export function httpV2Handler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler<LambdaV2Result> {
   const router = createRouter(definitions);
   const sink = options.logSink;
+  const resources = options.resources;
   return async (event, context) => {
     if (!isHttpV2Event(event)) throw new UnsupportedEventError(describeHttpEvent(event) ?? describeShape(event), V2_SOURCES);
-    const answer = answerV2(router, event, context, sink);
+    const answer = answerV2(router, event, context, sink, resources);
     return answer instanceof Promise ? await answer : answer;
   };
 }
@@ -57,22 +61,23 @@ export function httpV2Handler(definitions: readonly HttpDefinition[], options: H
 export function httpHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler<LambdaHttpResult> {
   const router = createRouter(definitions);
   const sink = options.logSink;
+  const resources = options.resources;
   return async (event, context) => {
     // v2 first: HTTP APIs and Function URLs are the common case.
     if (isHttpV2Event(event)) {
-      const answer = answerV2(router, event, context, sink);
+      const answer = answerV2(router, event, context, sink, resources);
       return answer instanceof Promise ? await answer : answer;
     }
     if (isAlbEvent(event)) {
       const native = nativeOf(event, context);
       const { init, multi } = fromAlb(event, native);
-      const response = router.handle(createRequest(init), fromLambdaContext(native, context, sink));
+      const response = router.handle(createRequest(init), fromLambdaContext(native, context, sink, resources));
       return toAlb(response instanceof Promise ? await response : response, multi);
     }
     if (isHttpV1Event(event)) {
       const native = nativeOf(event, context);
       const request = createRequest(fromHttpV1(event, native));
-      const response = router.handle(request, fromLambdaContext(native, context, sink));
+      const response = router.handle(request, fromLambdaContext(native, context, sink, resources));
       return toHttpV1(response instanceof Promise ? await response : response);
     }
     throw new UnsupportedEventError(describeEvent(event), HTTP_SOURCES);
@@ -136,11 +141,12 @@ function failure(result: BatchResult): OnefnError {
  */
 export function eventHandler(def: EventDefinition, options: HandlerOptions = {}): LambdaHandler<SqsBatchResponse | undefined> {
   const sink = options.logSink;
+  const resources = options.resources;
   return async (event: unknown, context: LambdaContext) => {
     const native = nativeOf(event, context);
     const items = itemsFor(def, event, native);
     if (!items) throw new UnsupportedEventError(describeEvent(event), EXPECTED[def.kind]);
-    const ctx: Context = fromLambdaContext(native, context, sink);
+    const ctx: Context = fromLambdaContext(native, context, sink, resources);
     if (def.kind === 'message' && isSqsEvent(event)) {
       const ordered = def.trigger.ordered || isFifoBatch(event);
       const running = runEvents(def, items, ctx, { ordered });

@@ -14,7 +14,7 @@ import {
   type ScheduleDefinition, type StorageDefinition,
 } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
-import { eventHandler, httpHandler, httpV2Handler } from './handler.js';
+import { eventHandler, httpHandler, httpV2Handler, type HandlerOptions } from './handler.js';
 import type { LambdaHandler, LambdaHttpResult, LambdaResult, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
 
 // The generated entry of a deploy bundle calls the handlers below with definitions the build has
@@ -31,6 +31,19 @@ export type {
   LambdaResult, LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
 } from './lambda-types.js';
 export { lambdaLogSink } from './from-context.js';
+
+/** Options every Lambda wrapper takes. */
+export interface LambdaOptions {
+  /**
+   * Where handlers that declare `uses` reach their queues, topics and buckets: `awsResources` from
+   * `@onefn/aws/resources`. `onefn build aws` passes it for every function that declares a use.
+   */
+  resources?: HandlerOptions['resources'];
+}
+
+function handlerOptions(options: LambdaOptions | undefined): HandlerOptions {
+  return options?.resources ? { resources: options.resources } : {};
+}
 export { describeEvent } from './detect.js';
 
 /**
@@ -41,24 +54,25 @@ export { describeEvent } from './detect.js';
  * export const handler = lambdaHandler(orders)          // SQS: answers { batchItemFailures }
  * export const api = lambdaHandler([getUser, createUser])
  */
-export function lambdaHandler(definition: HttpDefinition | readonly HttpDefinition[]): LambdaHandler<LambdaHttpResult>;
+export function lambdaHandler(definition: HttpDefinition | readonly HttpDefinition[], options?: LambdaOptions): LambdaHandler<LambdaHttpResult>;
 /** SQS answers `{ batchItemFailures }`; SNS answers nothing (a failure is thrown). */
-export function lambdaHandler(definition: MessageDefinition): LambdaHandler<SqsBatchResponse | undefined>;
-export function lambdaHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition): LambdaHandler<undefined>;
-export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler<LambdaResult>;
-export function lambdaHandler(definition: Definition | readonly HttpDefinition[]): LambdaHandler<LambdaResult> {
+export function lambdaHandler(definition: MessageDefinition, options?: LambdaOptions): LambdaHandler<SqsBatchResponse | undefined>;
+export function lambdaHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition, options?: LambdaOptions): LambdaHandler<undefined>;
+export function lambdaHandler(definition: Definition | readonly HttpDefinition[], options?: LambdaOptions): LambdaHandler<LambdaResult>;
+export function lambdaHandler(definition: Definition | readonly HttpDefinition[], options?: LambdaOptions): LambdaHandler<LambdaResult> {
+  const opts = handlerOptions(options);
   if (Array.isArray(definition)) {
     if (!isHttpList(definition)) {
       throw new DefinitionError('definitions', 'a list given to lambdaHandler must hold HTTP definitions only');
     }
-    return httpHandler(definition);
+    return httpHandler(definition, opts);
   }
   const def = definition as Definition;
   if (!isDefinition(def)) throw new DefinitionError('definition', 'lambdaHandler needs a onefn definition');
-  return def.kind === 'http' ? httpHandler([def]) : eventHandler(def);
+  return def.kind === 'http' ? httpHandler([def], opts) : eventHandler(def, opts);
 }
 
-export interface ToLambdaOptions {
+export interface ToLambdaOptions extends LambdaOptions {
   /** Which of the module's planned functions this handler is; needed when it plans into several. */
   function?: string;
 }
@@ -78,7 +92,7 @@ export function toLambda(target: StorageDefinition | ScheduleDefinition | CloudE
 /** A module: which function it is known only at run time, so the answer is any of them. */
 export function toLambda(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options?: ToLambdaOptions): LambdaHandler<LambdaResult>;
 export function toLambda(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: ToLambdaOptions = {}): LambdaHandler<LambdaResult> {
-  if (Array.isArray(target) || isDefinition(target)) return lambdaHandler(target as Definition | readonly HttpDefinition[]);
+  if (Array.isArray(target) || isDefinition(target)) return lambdaHandler(target as Definition | readonly HttpDefinition[], options);
   const plans = planFunctions(target as Readonly<Record<string, unknown>>);
   const names = plans.map((p) => p.name);
   const plan = options.function === undefined ? (plans.length === 1 ? plans[0] : undefined) : plans.find((p) => p.name === options.function);
@@ -86,7 +100,8 @@ export function toLambda(target: Readonly<Record<string, unknown>> | Definition 
     const why = plans.length === 0 ? 'the module exports no onefn definitions' : `choose one of: ${names.join(', ')}`;
     throw new DefinitionError('function', options.function === undefined ? why : `no function "${options.function}"; ${why}`);
   }
-  return plan.kind === 'http' ? httpHandler(plan.definitions) : eventHandler(plan.definition);
+  const opts = handlerOptions(options);
+  return plan.kind === 'http' ? httpHandler(plan.definitions, opts) : eventHandler(plan.definition, opts);
 }
 
 /**
@@ -98,11 +113,11 @@ export function toLambda(target: Readonly<Record<string, unknown>> | Definition 
  * import { getUser, createUser } from './api.js'
  * export const handler = lambdaHttpHandler([getUser, createUser])
  */
-export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaHttpResult> {
+export function lambdaHttpHandler(definitions: readonly HttpDefinition[], options?: LambdaOptions): LambdaHandler<LambdaHttpResult> {
   if (typeof __ONEFN_CHECKED__ === 'undefined' && !isHttpList(definitions)) {
     throw new DefinitionError('definitions', 'lambdaHttpHandler needs HTTP definitions only');
   }
-  return httpHandler(definitions);
+  return httpHandler(definitions, handlerOptions(options));
 }
 
 /**
@@ -114,11 +129,11 @@ export function lambdaHttpHandler(definitions: readonly HttpDefinition[]): Lambd
  * @example
  * export const handler = lambdaHttpV2Handler([getUser, createUser])
  */
-export function lambdaHttpV2Handler(definitions: readonly HttpDefinition[]): LambdaHandler<LambdaV2Result> {
+export function lambdaHttpV2Handler(definitions: readonly HttpDefinition[], options?: LambdaOptions): LambdaHandler<LambdaV2Result> {
   if (typeof __ONEFN_CHECKED__ === 'undefined' && !isHttpList(definitions)) {
     throw new DefinitionError('definitions', 'lambdaHttpV2Handler needs HTTP definitions only');
   }
-  return httpV2Handler(definitions);
+  return httpV2Handler(definitions, options);
 }
 
 /**
@@ -129,10 +144,10 @@ export function lambdaHttpV2Handler(definitions: readonly HttpDefinition[]): Lam
  * import { orders } from './worker.js'
  * export const handler = lambdaEventHandler(orders)   // SQS: answers { batchItemFailures }
  */
-export function lambdaEventHandler(definition: MessageDefinition): LambdaHandler<SqsBatchResponse | undefined>;
-export function lambdaEventHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition): LambdaHandler<undefined>;
-export function lambdaEventHandler(definition: EventDefinition): LambdaHandler<SqsBatchResponse | undefined>;
-export function lambdaEventHandler(definition: EventDefinition): LambdaHandler<SqsBatchResponse | undefined> {
+export function lambdaEventHandler(definition: MessageDefinition, options?: LambdaOptions): LambdaHandler<SqsBatchResponse | undefined>;
+export function lambdaEventHandler(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition, options?: LambdaOptions): LambdaHandler<undefined>;
+export function lambdaEventHandler(definition: EventDefinition, options?: LambdaOptions): LambdaHandler<SqsBatchResponse | undefined>;
+export function lambdaEventHandler(definition: EventDefinition, options?: LambdaOptions): LambdaHandler<SqsBatchResponse | undefined> {
   if (typeof __ONEFN_CHECKED__ === 'undefined' && (!isDefinition(definition) || (definition as Definition).kind === 'http')) throw new DefinitionError('definition', 'lambdaEventHandler needs an event definition');
-  return eventHandler(definition);
+  return eventHandler(definition, options);
 }

@@ -22,3 +22,18 @@ describe('the deployed hello function', () => {
     for (const present of ['application/problem+json', 'Unsupported event', 'a Function URL request']) expect(code).toContain(present);
   });
 });
+
+describe('a function that declares uses', () => {
+  const APP = fileURLToPath(new URL('./app/resources-app.ts', import.meta.url));
+
+  it('carries the resource driver but not the SDK, which stays an import the Lambda runtime satisfies', async () => {
+    const plans = planFunctions(await loadModule(APP));
+    const api = plans.find((p) => p.name === 'api')!;
+    const { code } = await buildFunction({ entry: APP, plan: api });
+    expect(code).toContain('ONEFN_');
+    for (const sdk of ['@aws-sdk/client-sqs', '@aws-sdk/client-sns', '@aws-sdk/client-s3']) expect(code).toContain(sdk);
+    // The SDK's own code (its command classes, its serializers) is not in the bundle.
+    expect(code).not.toContain('se_SendMessageBatchRequest');
+    expect(code).not.toContain('AmazonSQS.SendMessage');
+  });
+});

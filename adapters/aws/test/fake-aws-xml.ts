@@ -93,6 +93,9 @@ export class FakeSns {
         if (!existing) subscriptions.push(sub);
         return { SubscriptionArn: sub.SubscriptionArn };
       }
+      case 'CreateTopic':
+        // Idempotent, as SNS is: an existing topic's ARN.
+        return { TopicArn: this.createTopic(input['Name'] ?? '') };
       default:
         throw new AwsError(400, 'InvalidAction', `Could not find operation ${op} for version 2010-03-31`);
     }
@@ -213,6 +216,12 @@ export class FakeS3 {
     const bucket = this.buckets.get(name);
     if (!bucket) throw new AwsError(404, 'NoSuchBucket', 'The specified bucket does not exist');
     return bucket;
+  }
+
+  /** HeadBucket (404 when missing, as S3 answers a HEAD: no body) and CreateBucket on `/{bucket}`. */
+  bucketOp(method: 'HEAD' | 'PUT', bucketName: string): { op: string; input: Record<string, unknown>; run: () => string } {
+    if (method === 'HEAD') return { op: 'HeadBucket', input: { Bucket: bucketName }, run: () => (this.bucket(bucketName), '') };
+    return { op: 'CreateBucket', input: { Bucket: bucketName }, run: () => (this.createBucket(bucketName), '') };
   }
 
   /** Answers a GET or PUT on `/{bucket}?notification`; returns the operation, its input and the XML answer. */

@@ -37,6 +37,8 @@ export class FakeAws {
   readonly iam: FakeIam;
   // Functions the fake does not hold (a test's pre-existing entries) count as valid destinations.
   readonly s3 = new FakeS3((arn, bucket) => !this.functions.has(arn.split(':')[6] ?? '') || this.allows(arn, 's3.amazonaws.com', `arn:${this.place.partition}:s3:::${bucket}`));
+  /** Queue names GetQueueUrl answers as missing, until CreateQueue makes them. */
+  readonly missingQueues = new Set<string>();
   /** Operation name -> errors to answer with before behaving normally. */
   readonly failures = new Map<string, AwsError[]>();
   private server: Server | undefined;
@@ -98,8 +100,12 @@ export class FakeAws {
       } else if (service === 's3') {
         protocol = 'rest-xml';
         const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
-        if (!url.searchParams.has('notification')) throw new AwsError(501, 'NotImplemented', `no fake for ${req.method ?? ''} ${url.pathname}${url.search}`);
-        ({ op, input, run } = this.s3.handle(req.method ?? 'GET', bucket, text));
+        if (!url.searchParams.has('notification') && url.pathname.split('/').filter(Boolean).length === 1 && (req.method === 'HEAD' || req.method === 'PUT')) {
+          ({ op, input, run } = this.s3.bucketOp(req.method, bucket));
+        } else {
+          if (!url.searchParams.has('notification')) throw new AwsError(501, 'NotImplemented', `no fake for ${req.method ?? ''} ${url.pathname}${url.search}`);
+          ({ op, input, run } = this.s3.handle(req.method ?? 'GET', bucket, text));
+        }
       } else if (typeof target === 'string') {
         protocol = 'json';
         op = target.split('.')[1] ?? target;
@@ -286,6 +292,11 @@ export class FakeAws {
   private json(op: string, input: Record<string, unknown>): unknown {
     switch (op) {
       case 'GetQueueUrl':
+        // Every queue exists unless a test lists it as missing (deploy then creates it).
+        if (this.missingQueues.has(String(input['QueueName']))) throw new AwsError(400, 'com.amazonaws.sqs#QueueDoesNotExist', 'The specified queue does not exist.');
+        return { QueueUrl: `https://sqs.${this.place.region}.amazonaws.com/${ACCOUNT}/${String(input['QueueName'])}` };
+      case 'CreateQueue':
+        this.missingQueues.delete(String(input['QueueName']));
         return { QueueUrl: `https://sqs.${this.place.region}.amazonaws.com/${ACCOUNT}/${String(input['QueueName'])}` };
       case 'GetQueueAttributes':
         return { Attributes: { QueueArn: `arn:${this.place.partition}:sqs:${this.place.region}:${ACCOUNT}:${String(input['QueueUrl']).split('/').pop() ?? ''}` } };

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { Context, LogEntry } from 'onefn';
-import { createContext } from 'onefn/runtime';
+import { createContext, type ResourceDriverSource } from 'onefn/runtime';
 
 /**
  * Sends onefn log entries to the invocation's own logger, so that the host tags them with the
@@ -49,7 +49,7 @@ export function logSinkFor(context: InvocationContext, invocationId: string): (e
  * and a deadline of the invocation's start plus the app's function timeout (the host stops a run
  * that outlives host.json `functionTimeout`; `ctx.signal` aborts shortly before).
  */
-export function contextFor(context: InvocationContext, event: unknown, timeoutSeconds: number): Context {
+export function contextFor(context: InvocationContext, event: unknown, timeoutSeconds: number, resources?: ResourceDriverSource): Context {
   const invocationId = context.invocationId;
   return createContext({
     requestId: invocationId,
@@ -58,5 +58,6 @@ export function contextFor(context: InvocationContext, event: unknown, timeoutSe
     deadline: Date.now() + timeoutSeconds * 1000,
     logSink: logSinkFor(context, invocationId),
     native: { provider: 'azure', event, context },
+    resources,
   });
 }

@@ -59,7 +59,7 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
     } catch (error) {
       return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
     }
-    const ctx = contextFor(context, request, timeout);
+    const ctx = contextFor(context, request, timeout, options.resources);
     return toHttpResponse(await router.handle(createRequest(init), ctx));
   };
 }
@@ -109,7 +109,7 @@ export function eventHandler(name: string, trigger: AzureTriggerOptions, def: Ev
       default:
         throw new UnsupportedEventError(`a ${trigger.kind} trigger`, `the ${def.kind} triggers`);
     }
-    const ctx = contextFor(context, input, timeout);
+    const ctx = contextFor(context, input, timeout, options.resources);
     throwIfFailed(await runEvents(def, items, ctx), name);
     return undefined;
   };

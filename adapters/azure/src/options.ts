@@ -1,4 +1,5 @@
 import { DefinitionError } from 'onefn';
+import type { ResourceDriverSource } from 'onefn/runtime';
 
 /**
  * How `register` maps definitions onto Azure Functions triggers. Every field is optional; a typo is
@@ -29,11 +30,13 @@ export interface AzureOptions {
   topicSubscription?: string;
   /** The name of the function that routes the module's HTTP definitions. Default `http`. */
   routedName?: string;
+  /** Where handlers that declare `uses` reach their resources: `azureResources` from `@onefn/azure/resources`. */
+  resources?: ResourceDriverSource;
 }
 
-export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription'>> & Pick<AzureOptions, 'topicSubscription'>;
+export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription' | 'resources'>> & Pick<AzureOptions, 'topicSubscription' | 'resources'>;
 
-const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName'];
+const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];
 const SETTING = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -67,6 +70,7 @@ export function resolveOptions(options: AzureOptions = {}): ResolvedOptions {
   if (options.topicSubscription !== undefined && (typeof options.topicSubscription !== 'string' || !options.topicSubscription)) {
     throw new DefinitionError('topicSubscription', 'must be a non-empty string');
   }
+  if (options.resources !== undefined && typeof options.resources !== 'function') throw new DefinitionError('resources', 'must be a resource driver source, such as azureResources from @onefn/azure/resources');
   return {
     routePrefix: prefix.replace(/^\/+|\/+$/g, ''),
     functionTimeout: timeout,
@@ -76,5 +80,6 @@ export function resolveOptions(options: AzureOptions = {}): ResolvedOptions {
     storageTrigger: oneOf('storageTrigger', options.storageTrigger, ['eventGrid', 'blob'], 'eventGrid'),
     topicSubscription: options.topicSubscription,
     routedName,
+    ...(typeof options.resources === 'function' ? { resources: options.resources } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -160,6 +161,19 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     const result = await deployFunctionApp(options(fake.base, { dryRun: true }));
     expect(fake.calls).toHaveLength(0);
     expect(result.steps).toContain('ensure queue orders');
+  });
+
+  it('ensures the queues and containers that handlers declared in uses, and refuses a topic it cannot reach', async () => {
+    const fake = await fakeAzure();
+    running = fake.server;
+    const usesApp = fileURLToPath(new URL('./fixtures/resources-app.ts', import.meta.url));
+    const result = await deployFunctionApp(options(fake.base, { entry: usesApp, dryRun: true }));
+    expect(result.steps.filter((s) => s.startsWith('ensure queue') || s.startsWith('ensure container'))).toEqual([
+      'ensure queue order-jobs', 'ensure container reports', 'ensure container app-package-acme-api',
+    ]);
+    const topicApp = fileURLToPath(new URL('./fixtures/topic-app.ts', import.meta.url));
+    await expect(deployFunctionApp(options(fake.base, { entry: topicApp, dryRun: true }))).rejects.toThrow(/does not reach Service Bus topics/);
+    expect(fake.calls).toHaveLength(0);
   });
 
   describe('app settings onefn relies on win over the user\'s', () => {

@@ -1,5 +1,5 @@
 import type { Context, FunctionSettings, LogSink, Native } from 'onefn';
-import { createContext } from 'onefn/runtime';
+import { createContext, type ResourceDriverSource } from 'onefn/runtime';
 import { cloudLoggingSink, type LineWriter, parseTrace } from './log-sink.js';
 import type { GcpRequest } from './native.js';
 
@@ -21,6 +21,8 @@ export interface GcpOptions {
   logSink?: LogSink;
   /** Where the Cloud Logging sink writes lines. Default: stdout, and stderr for warnings and errors. */
   write?: LineWriter;
+  /** Where handlers that declare `uses` reach their resources: `gcpResources` from `@onefn/gcp/resources`. */
+  resources?: ResourceDriverSource;
 }
 
 /** What every invocation of one wrapped function shares, worked out once at wrap time. */
@@ -31,12 +33,13 @@ export interface RuntimeConfig {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logSink: LogSink | undefined;
   readonly write: LineWriter | undefined;
+  readonly resources: ResourceDriverSource | undefined;
 }
 
 // Defined as true by the deploy build (see onefn's options.ts), which folds the option checks away.
 declare const __ONEFN_CHECKED__: true | undefined;
 
-const KNOWN = ['functionName', 'timeoutSeconds', 'project', 'env', 'logSink', 'write'];
+const KNOWN = ['functionName', 'timeoutSeconds', 'project', 'env', 'logSink', 'write', 'resources'];
 
 export function resolveConfig(options: GcpOptions, name: string, settings: Readonly<FunctionSettings>): RuntimeConfig {
   // A deploy bundle's generated entry passes only `name` (see deploy/archive.ts), and defines this
@@ -60,6 +63,7 @@ export function resolveConfig(options: GcpOptions, name: string, settings: Reado
     env,
     logSink: options.logSink,
     write: options.write,
+    resources: options.resources,
   };
 }
 
@@ -89,6 +93,7 @@ export function invocationContext(config: RuntimeConfig, requestId: string, req:
     native,
     logSink,
     signal: req?.abortController?.signal,
+    resources: config.resources,
   });
 }
 

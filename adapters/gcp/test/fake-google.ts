@@ -102,6 +102,22 @@ export async function fakeGoogle(): Promise<FakeGoogle> {
       state.policies.set(service, stored);
       return send(200, stored);
     }
+    // Pub/Sub topics (v1 :getIamPolicy/:setIamPolicy) and Cloud Storage buckets (GET/PUT .../iam) keep
+    // a policy each, in the same store, with the same etag check.
+    if (req.method === 'GET' && (m = /^\/v1\/(projects\/[^/]+\/topics\/[^/]+):getIamPolicy$/.exec(p))) return send(200, policyOf(m[1] as string));
+    if (req.method === 'GET' && (m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(p))) return send(200, policyOf(`buckets/${decodeURIComponent(m[1] as string)}`));
+    const resourceWrite =
+      req.method === 'POST' && (m = /^\/v1\/(projects\/[^/]+\/topics\/[^/]+):setIamPolicy$/.exec(p))
+        ? { resource: m[1] as string, wanted: (body as { policy: Policy }).policy }
+        : req.method === 'PUT' && (m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(p))
+          ? { resource: `buckets/${decodeURIComponent(m[1] as string)}`, wanted: body as Policy }
+          : undefined;
+    if (resourceWrite) {
+      if (resourceWrite.wanted.etag !== policyOf(resourceWrite.resource).etag) return send(409, { error: { code: 409, message: 'There were concurrent policy changes.', status: 'ABORTED' } });
+      const stored = { etag: `etag-${++etags}`, bindings: resourceWrite.wanted.bindings ?? [] };
+      state.policies.set(resourceWrite.resource, stored);
+      return send(200, stored);
+    }
     if (req.method === 'POST' && p.endsWith('/jobs')) return state.existing.has('job') ? send(409, { error: { code: 409, message: 'Job already exists', status: 'ALREADY_EXISTS' } }) : send(200, body);
     if (req.method === 'PATCH' && p.includes('/jobs/')) return send(200, body);
     if (req.method === 'POST' && p.endsWith('/triggers')) return send(200, { name: 'projects/p/locations/r/operations/t1', done: false });

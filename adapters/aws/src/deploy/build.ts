@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { bundle, DeployOptionError, sha256Base64, zipFiles } from 'onefn/build';
-import { hasSchemas, type FunctionPlan } from 'onefn/runtime';
+import { hasSchemas, planUses, type FunctionPlan } from 'onefn/runtime';
 
 /** The Node.js runtimes a build targets. */
 export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x'] as const;
@@ -66,6 +66,8 @@ function adapterPlugin(): Plugin {
     setup(build) {
       const entry = runtimeEntry();
       if (entry) build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: entry }));
+      const resources = entry && resolve(dirname(entry), entry.endsWith('.ts') ? 'resources.ts' : 'resources.js');
+      if (resources && existsSync(resources)) build.onResolve({ filter: /^@onefn\/aws\/resources$/ }, () => ({ path: resources }));
     },
   };
 }
@@ -82,11 +84,14 @@ export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: Htt
   // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
   // do it in the first request; only functions that have schemas carry the call.
   const warm = plan.kind === 'http' && plan.definitions.some(hasSchemas);
+  // Only a function that declares a use imports the resource driver (and, at run time, the SDK).
+  const usesResources = planUses(plan).length > 0;
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
     `import { ${wrapper} } from '@onefn/aws';`,
+    ...(usesResources ? [`import { awsResources } from '@onefn/aws/resources';`] : []),
     ...(warm ? ["import { warmSchemas } from 'onefn/runtime';"] : []),
-    `export const handler = ${wrapper}(${args});`,
+    `export const handler = ${wrapper}(${args}${usesResources ? ', { resources: awsResources }' : ''});`,
     ...(warm ? [`warmSchemas(${args});`] : []),
     '',
   ].join('\n');

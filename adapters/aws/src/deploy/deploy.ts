@@ -1,4 +1,4 @@
-import { planFunctions, type FunctionPlan } from 'onefn/runtime';
+import { planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import { CredentialsError, loadModule } from 'onefn/build';
 import { buildFunction, type LambdaArtifact } from './build.js';
 import { createClients, destroyClients, errorName, sdkRegion, type AwsClients, type ClientOptions } from './clients.js';
@@ -7,6 +7,7 @@ import {
 } from './lambda-ops.js';
 import { checkOptions, DeployOptionError, functionConfig, type DeployOptionsInput, type IgnoredVariable } from './options.js';
 import { ensureRole } from './role.js';
+import { ensureResources, resourceGrants } from './resources.js';
 import { describeTrigger, wireTrigger } from './triggers.js';
 
 /** How a deploy or rollback talks to AWS and reports, shared by both. */
@@ -112,6 +113,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     const functions = plans.map((plan, i): DeployedFunction => {
       const artifact = artifacts[i] as LambdaArtifact;
       const config = configs[i] as ReturnType<typeof functionConfig>;
+      // The account is known only once a role exists; a dry run names it as a placeholder.
+      const grants = resourceGrants(plan, { partition: 'aws', region: checked.region, account: '<account>' });
+      for (const s of grants.statements) progress(`${plan.name}: would grant ${s.Action.join(', ')} on ${s.Resource}${checked.role ? ' (add it to the role you gave)' : ''}`);
+      for (const [k, v] of Object.entries(grants.env)) progress(`${plan.name}: would set ${k}=${v}`);
+      for (const use of planUses(plan)) progress(`${plan.name}: would create ${use.kind} ${use.name} if it does not exist`);
       progress(`${plan.name}: would deploy ${artifact.zip.byteLength} bytes (CodeSha256 ${artifact.codeSha256}), ${config.memory} MB, ${config.timeout} s, ${checked.runtime}`);
       progress(`${plan.name}: would point alias ${checked.alias} at the new version and wire ${describeTrigger(plan)}`);
       return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv };
@@ -141,9 +147,15 @@ async function deployOne(
   config: ReturnType<typeof functionConfig>,
   o: ReturnType<typeof checkOptions> & { pacing: Pacing; progress: (line: string) => void },
 ): Promise<DeployedFunction> {
+  await ensureResources(clients, plan, o.region, o.progress);
   const existing = await getFunction(clients.lambda, plan.name);
   const role = o.role ?? existing?.Role ?? (await ensureRole(clients.iam, plan, o.region, o.progress));
-  const change = await ensureFunction(clients.lambda, existing, { artifact, config, role, pacing: o.pacing, progress: o.progress });
+  // The settings the resource driver reads, for the account the role belongs to (arn:<partition>:iam::<account>:role/<name>).
+  const [, rolePartition = 'aws', , , roleAccount = ''] = role.split(':');
+  const grants = resourceGrants(plan, { partition: rolePartition, region: o.region, account: roleAccount });
+  if (o.role) for (const s of grants.statements) o.progress(`${plan.name}: the role you gave needs ${s.Action.join(', ')} on ${s.Resource}`);
+  const withSettings = { ...config, env: { ...config.env, ...grants.env } };
+  const change = await ensureFunction(clients.lambda, existing, { artifact, config: withSettings, role, pacing: o.pacing, progress: o.progress });
   const current = await getAliasVersion(clients.lambda, plan.name, o.alias);
   let version = current;
   if (change.action !== 'unchanged' || current === undefined) {

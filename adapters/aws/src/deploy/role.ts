@@ -1,6 +1,7 @@
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { FunctionPlan } from 'onefn/runtime';
 import { errorName } from './clients.js';
+import { resourceGrants, resourcePolicy } from './resources.js';
 
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -26,7 +27,7 @@ function queuePolicy(plan: FunctionPlan, partition: string, region: string, acco
 
 /**
  * A least-privilege execution role: CloudWatch Logs only, plus receiving and deleting messages on the
- * one queue a queue consumer reads. SNS, S3, EventBridge and Function URLs invoke through the
+ * one queue a queue consumer reads, plus exactly the actions the handlers declared in `uses`. SNS, S3, EventBridge and Function URLs invoke through the
  * function's resource policy and need nothing here. A role of that name is reused; its policies are put
  * again (both calls are idempotent), since a deploy interrupted after CreateRole leaves it without them.
  */
@@ -48,6 +49,9 @@ export async function ensureRole(iam: IAMClient, plan: FunctionPlan, region: str
   await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: basicPolicy(partition) }));
   const policy = queuePolicy(plan, partition, region, account);
   if (policy) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'onefn-queue', PolicyDocument: policy }));
+  // What the handlers declared in `uses`: exactly those actions, on exactly those resources.
+  const resources = resourcePolicy(resourceGrants(plan, { partition, region, account }));
+  if (resources) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'onefn-resources', PolicyDocument: resources }));
   progress(`${plan.name}: ${created ? 'created' : 'reusing'} execution role ${RoleName}`);
   return arn;
 }

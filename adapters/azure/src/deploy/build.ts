@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, loadModule, sha256Base64, zipFiles } from 'onefn/build';
-import { hasSchemas, planFunctions } from 'onefn/runtime';
+import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 
@@ -57,9 +57,15 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
  * resolved here, the definitions referenced by export name. Naming them (rather than planning the
  * module again at start-up) lets the bundler drop the planner and every converter no function uses.
  */
-export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions): string {
+export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions, usesResources = false): string {
   const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
-  const lines = [`import { ${verbs.join(', ')} } from '@onefn/azure';`, `import * as mod from ${JSON.stringify(entry)};`, `const options = ${JSON.stringify(options)};`];
+  const { resources: _driver, ...settings } = options;
+  const lines = [
+    `import { ${verbs.join(', ')} } from '@onefn/azure';`,
+    ...(usesResources ? [`import { azureResources } from '@onefn/azure/resources';`] : []),
+    `import * as mod from ${JSON.stringify(entry)};`,
+    `const options = ${usesResources ? `{ ...${JSON.stringify(settings)}, resources: azureResources }` : JSON.stringify(settings)};`,
+  ];
   // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
   // do it in the first request; only functions that have schemas carry the call.
   const warmed = functions.filter((f) => f.plan.kind === 'http' && f.plan.definitions.some(hasSchemas));
@@ -101,7 +107,9 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
   const functions = functionSpecs(plans, resolved);
   if (!functions.length) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const runtime = runtimeEntry();
-  const source = entryModule(entry, functions, resolved);
+  // Only an app with a function that declares a use imports the resource driver (and the storage SDKs).
+  const usesResources = plans.some((p) => planUses(p).length > 0);
+  const source = entryModule(entry, functions, resolved, usesResources);
   const repo = resolve(dirname(runtime.file), '..', '..', '..', 'src');
   const { code } = await bundle({
     entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'azure-entry.ts' },
@@ -116,6 +124,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
         name: 'onefn-azure-runtime',
         setup(build) {
           build.onResolve({ filter: /^@onefn\/azure$/ }, () => ({ path: runtime.file }));
+          build.onResolve({ filter: /^@onefn\/azure\/resources$/ }, () => ({ path: join(dirname(runtime.file), runtime.fromSource ? 'resources.ts' : 'resources.js') }));
           // From the repository's sources, the core resolves to its sources too (no build needed).
           if (runtime.fromSource && existsSync(join(repo, 'index.ts'))) {
             build.onResolve({ filter: /^onefn(\/runtime)?$/ }, (args) => ({ path: join(repo, args.path === 'onefn' ? 'index.ts' : 'runtime.ts') }));

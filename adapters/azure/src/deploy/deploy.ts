@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { OnefnError } from 'onefn';
 import { CredentialsError, DeployOptionError } from 'onefn/build';
+import { planUses, resourceSetting } from 'onefn/runtime';
 import type { AzureFunctionSpec } from '../bindings.js';
 import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-settings.js';
 import { buildFunctionApp } from './build.js';
@@ -87,8 +88,21 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
       throw new DeployOptionError('timeZone', `${spec.name}: Linux Consumption and Flex Consumption run timers in UTC only (WEBSITE_TIME_ZONE is not supported there); write the schedule in UTC`);
     }
   }
-  const queues = [...new Set(pkg.functions.flatMap((s) => (s.trigger.kind === 'storageQueue' ? [s.trigger.queueName] : [])))];
-  const containers = [...new Set(pkg.functions.flatMap((s) => (s.plan.kind === 'storage' && s.plan.definition.kind === 'storage' ? [s.plan.definition.trigger.bucket] : [])))];
+  // What the handlers declared in `uses`: their queues and containers live in the app's storage account
+  // (the AzureWebJobsStorage connection @onefn/azure/resources reads). Topics need Service Bus, which
+  // the driver does not reach: refused here rather than at the first publish.
+  const uses = pkg.functions.flatMap((s) => planUses(s.plan).map((u) => ({ fn: s.name, use: u, env: s.plan.settings.env ?? {} })));
+  const topicUse = uses.find((u) => u.use.kind === 'topic');
+  if (topicUse) throw new DeployOptionError('uses', `${topicUse.fn} publishes to topic ${topicUse.use.name}; @onefn/azure/resources does not reach Service Bus topics yet`);
+  const usedName = (u: (typeof uses)[number]): string => u.env[resourceSetting(u.use.kind, u.use.name)] ?? u.use.name;
+  const queues = [...new Set([
+    ...pkg.functions.flatMap((s) => (s.trigger.kind === 'storageQueue' ? [s.trigger.queueName] : [])),
+    ...uses.filter((u) => u.use.kind === 'queue').map(usedName),
+  ])];
+  const containers = [...new Set([
+    ...pkg.functions.flatMap((s) => (s.plan.kind === 'storage' && s.plan.definition.kind === 'storage' ? [s.plan.definition.trigger.bucket] : [])),
+    ...uses.filter((u) => u.use.kind === 'bucket').map(usedName),
+  ])];
   const packageContainer = `app-package-${app.toLowerCase()}`.slice(0, 63);
   if (v.plan === 'flex') containers.push(packageContainer);
   const subscriptions = pkg.functions.filter((s) => s.trigger.kind === 'eventGrid' && s.plan.kind === 'storage');

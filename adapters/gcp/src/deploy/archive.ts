@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
-import { hasSchemas, planFunctions, type FunctionPlan } from 'onefn/runtime';
+import { hasSchemas, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
 import { FRAMEWORK_NAME } from '../target-name.js';
 
@@ -28,6 +28,9 @@ export interface BuiltArchive {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** The client versions @onefn/gcp/resources is tested with, installed by Cloud Build for functions that use resources. */
+const RESOURCE_CLIENTS = { '@google-cloud/pubsub': '5.3.1', '@google-cloud/storage': '8.4.0' };
+
 /**
  * Running from the sources (tests), `@onefn/gcp` and `onefn` are bundled from the sources too, so an
  * archive never depends on a stale `dist`. Installed, the packages resolve as usual.
@@ -36,8 +39,8 @@ function sourceAliases(): Plugin[] {
   const gcpSource = resolve(here, '../index.ts');
   if (!import.meta.url.endsWith('.ts') || !existsSync(gcpSource)) return [];
   const core = resolve(here, '../../../../src');
-  const map: Record<string, string> = { '@onefn/gcp': gcpSource, onefn: `${core}/index.ts`, 'onefn/runtime': `${core}/runtime.ts` };
-  return [{ name: 'onefn-sources', setup: (b) => b.onResolve({ filter: /^(@onefn\/gcp|onefn|onefn\/runtime)$/ }, (a) => ({ path: map[a.path] as string })) }];
+  const map: Record<string, string> = { '@onefn/gcp': gcpSource, '@onefn/gcp/resources': resolve(here, '../resources.ts'), onefn: `${core}/index.ts`, 'onefn/runtime': `${core}/runtime.ts` };
+  return [{ name: 'onefn-sources', setup: (b) => b.onResolve({ filter: /^(@onefn\/gcp|@onefn\/gcp\/resources|onefn|onefn\/runtime)$/ }, (a) => ({ path: map[a.path] as string })) }];
 }
 
 // The framework's "exports" hide its package.json, so find it above its resolved main file.
@@ -79,10 +82,13 @@ export function entryModule(entry: string, plans: readonly FunctionPlan[]): stri
   // do it in the first request; only functions that have schemas carry the call.
   const warmed = plans.filter((p) => p.kind === 'http' && p.definitions.some(hasSchemas));
   if (warmed.length) lines.push("import { warmSchemas } from 'onefn/runtime';");
+  // Only functions that declare a use get the resource driver (and, at run time, Google's clients).
+  if (plans.some((p) => planUses(p).length)) lines.push("import { gcpResources } from '@onefn/gcp/resources';");
   for (const plan of plans) {
     const name = JSON.stringify(plan.name);
     const refs = plan.exportNames.map((n) => `mod[${JSON.stringify(n)}]`);
-    const wrapped = plan.kind === 'http' ? `toHttpFunction([${refs.join(', ')}], { name: ${name} })` : `toEventFunction(${refs[0]}, { name: ${name} })`;
+    const options = planUses(plan).length ? `{ name: ${name}, resources: gcpResources }` : `{ name: ${name} }`;
+    const wrapped = plan.kind === 'http' ? `toHttpFunction([${refs.join(', ')}], ${options})` : `toEventFunction(${refs[0]}, ${options})`;
     lines.push(`http(${name}, ${wrapped});`);
     if (warmed.includes(plan)) lines.push(`warmSchemas([${refs.join(', ')}]);`);
   }
@@ -110,7 +116,8 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
   const { code } = await bundle({
     entry: { contents: entryModule(entry, plans), resolveDir: dirname(entry), sourcefile: 'onefn-gcp-entry.ts' },
     format: 'esm',
-    external: ['@google-cloud/functions-framework'],
+    // Google's clients load protos and native-looking modules at run time: installed from package.json, not bundled.
+    external: ['@google-cloud/functions-framework', '@google-cloud/pubsub', '@google-cloud/storage'],
     plugins: sourceAliases(),
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
@@ -124,7 +131,10 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     type: 'module',
     main: 'index.js',
     engines: { node: '>=20' },
-    dependencies: { '@google-cloud/functions-framework': options.frameworkVersion ?? installedFrameworkVersion(dirname(entry)) },
+    dependencies: {
+      '@google-cloud/functions-framework': options.frameworkVersion ?? installedFrameworkVersion(dirname(entry)),
+      ...(plans.some((p) => planUses(p).length) ? RESOURCE_CLIENTS : {}),
+    },
   };
   const files: ArchiveFiles = { 'index.js': code, 'package.json': JSON.stringify(pkg, null, 2) + '\n' };
   const zip = zipFiles(files);

@@ -4,7 +4,8 @@ import type { IgnoredVariable } from './environment.js';
 import { functionSpec, type FunctionSpec } from './function-spec.js';
 import { CredentialsError } from 'onefn/build';
 import { DeployOptionError, validateOptions, type DeployOptions } from './options.js';
-import { type Auth, ensureSchedulerJob, ensureStorageTrigger, setPublicAccess, uploadArchive } from './rest.js';
+import { type Auth, ensureSchedulerJob, ensureStorageTrigger, grantResourceRole, setPublicAccess, uploadArchive } from './rest.js';
+import { resourceBindings } from './resources.js';
 
 /** What happened to one function. */
 export interface DeployedFunction {
@@ -134,6 +135,16 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   progress(`built ${built.zip.byteLength} bytes (sha256 ${built.sha256}) for ${specs.map((s) => s.id).join(', ')}`);
   const mark = options.dryRun ? 'plan: ' : '';
   for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
+  // Least privilege for the declared uses: each role on each topic or bucket, for the function's service
+  // account. Without --service-account the runtime's default account is not known here, so the plan
+  // says what it needs and the deploy grants nothing.
+  const member = options.serviceAccount ? `serviceAccount:${options.serviceAccount}` : undefined;
+  for (const s of specs) {
+    for (const b of resourceBindings(s.plan, options.project).bindings) {
+      if (!member) progress(`${mark}${s.id}: needs ${b.role} on ${b.resource} for the runtime's default service account (not granted: pass --service-account to have deploy grant it)`);
+      else if (options.dryRun) progress(`plan: ${s.id}: would grant ${b.role} on ${b.resource} to ${member}`);
+    }
+  }
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
     return { dryRun: true, sha256: built.sha256, bytes: built.zip.byteLength, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.plan.name, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
@@ -189,6 +200,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         if (!url) throw new DeployError(`${id}: the function has no URL for Cloud Scheduler to call`);
         progress(`${id}: scheduling "${spec.schedule.cron}" (${spec.schedule.timeZone})`);
         await ensureSchedulerJob(auth, options, id, url, spec.schedule);
+      }
+      if (member) {
+        for (const b of resourceBindings(spec.plan, options.project).bindings) {
+          const change = await grantResourceRole(auth, options, b.resource, b.role, member).catch((error: unknown) => {
+            throw new DeployError(`${id}: ${error instanceof Error ? error.message : String(error)}`, (error as { status?: number }).status);
+          });
+          progress(`${id}: ${change === 'granted' ? 'granted' : 'already has'} ${b.role} on ${b.resource} ${change === 'granted' ? 'to' : 'for'} ${member}`);
+        }
       }
       progress(`${id}: ${update ? 'updated' : 'created'}${url ? ` at ${url}` : ''}`);
       out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: spec.plan.name, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });

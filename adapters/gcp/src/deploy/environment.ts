@@ -1,5 +1,6 @@
 import type { FunctionPlan } from 'onefn/runtime';
 import type { DeployOptions } from './options.js';
+import { resourceBindings } from './resources.js';
 
 /** A variable the user asked for that the deploy leaves out, and why. Never its value: it may be a secret. */
 export interface IgnoredVariable {
@@ -24,6 +25,10 @@ export function functionEnvironment(plan: FunctionPlan, options: Pick<DeployOpti
     NODE_ENV: { value: 'production', why: 'onefn deploys with NODE_ENV=production so that Express never answers a malformed body with a stack trace' },
     GOOGLE_CLOUD_PROJECT: { value: options.project, why: `onefn sets it to the project deployed to (${options.project}); log lines name their trace with it` },
   };
+  // Where the function's declared resources are, for @onefn/gcp/resources.
+  for (const [name, value] of Object.entries(resourceBindings(plan, options.project).env)) {
+    owned[name] = { value, why: `onefn sets it from the definition's uses (${value})` };
+  }
   const variables: Record<string, string> = {};
   for (const [name, { value }] of Object.entries(owned)) variables[name] = value;
   const ignored: IgnoredVariable[] = [];

@@ -13,6 +13,10 @@ export interface Endpoints {
   scheduler?: string;
   /** Eventarc v1, for a storage function's second trigger (`eventarc.googleapis.com`). */
   eventarc?: string;
+  /** Pub/Sub v1, for the publisher binding on a used topic (`pubsub.googleapis.com`). */
+  pubsub?: string;
+  /** Cloud Storage JSON API, for the object roles on a used bucket (`storage.googleapis.com`). */
+  storage?: string;
 }
 
 /** Progress, one line at a time; never credentials. */
@@ -98,7 +102,7 @@ export function validateOptions(options: DeployOptions): void {
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new DeployOptionError('onProgress', 'must be a function');
   if (options.endpoints !== undefined) {
     for (const [k, v] of Object.entries(options.endpoints)) {
-      if (!['functions', 'run', 'scheduler', 'eventarc'].includes(k)) throw new DeployOptionError(`endpoints.${k}`, 'unknown endpoint; known: functions, run, scheduler, eventarc');
+      if (!['functions', 'run', 'scheduler', 'eventarc', 'pubsub', 'storage'].includes(k)) throw new DeployOptionError(`endpoints.${k}`, 'unknown endpoint; known: functions, run, scheduler, eventarc, pubsub, storage');
       try {
         new URL(String(v));
       } catch {

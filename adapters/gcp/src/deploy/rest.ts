@@ -16,8 +16,11 @@ export class ApiError extends Error {
   }
 }
 
-function base(options: DeployOptions, api: 'run' | 'scheduler' | 'eventarc'): string {
-  const fallback = { run: 'https://run.googleapis.com', scheduler: 'https://cloudscheduler.googleapis.com', eventarc: 'https://eventarc.googleapis.com' }[api];
+function base(options: DeployOptions, api: 'run' | 'scheduler' | 'eventarc' | 'pubsub' | 'storage'): string {
+  const fallback = {
+    run: 'https://run.googleapis.com', scheduler: 'https://cloudscheduler.googleapis.com', eventarc: 'https://eventarc.googleapis.com',
+    pubsub: 'https://pubsub.googleapis.com', storage: 'https://storage.googleapis.com',
+  }[api];
   return (options.endpoints?.[api] ?? fallback).replace(/\/$/, '');
 }
 
@@ -79,6 +82,28 @@ export async function setPublicAccess(auth: Auth, options: DeployOptions, servic
   }
   await call(auth, 'setIamPolicy', { url: `${url}:setIamPolicy`, method: 'POST', data: { policy: { ...policy, bindings: next } } });
   return open ? 'granted' : 'revoked';
+}
+
+/**
+ * Gives `member` a role on a topic (`projects/<p>/topics/<t>`) or a bucket (`buckets/<b>`), keeping
+ * every other binding: read the policy, add the member, write it back with the etag it was read with.
+ * Nothing is written when the member already has the role unconditionally.
+ * Pub/Sub: https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.topics/setIamPolicy;
+ * Storage: https://cloud.google.com/storage/docs/json_api/v1/buckets/setIamPolicy.
+ */
+export async function grantResourceRole(auth: Auth, options: DeployOptions, resource: string, role: string, member: string): Promise<'granted' | 'unchanged'> {
+  const bucket = /^buckets\/(.+)$/.exec(resource)?.[1];
+  const read = bucket ? { url: `${base(options, 'storage')}/storage/v1/b/${encodeURIComponent(bucket)}/iam`, method: 'GET' } : { url: `${base(options, 'pubsub')}/v1/${resource}:getIamPolicy`, method: 'GET' };
+  const policy = await call<Policy>(auth, `reading the IAM policy of ${resource}`, read);
+  const bindings = policy.bindings ?? [];
+  const holder = bindings.find((b) => b.role === role && !b.condition);
+  if (holder?.members.includes(member)) return 'unchanged';
+  const next = holder ? bindings.map((b) => (b === holder ? { ...b, members: [...b.members, member] } : b)) : [...bindings, { role, members: [member] }];
+  const write = bucket
+    ? { url: read.url, method: 'PUT', data: { ...policy, bindings: next } }
+    : { url: `${base(options, 'pubsub')}/v1/${resource}:setIamPolicy`, method: 'POST', data: { policy: { ...policy, bindings: next } } };
+  await call(auth, `granting ${role} on ${resource}`, write);
+  return 'granted';
 }
 
 /** Creates the Cloud Scheduler job that POSTs to the function with an OIDC token, or updates it. */

@@ -1,0 +1,180 @@
+/**
+ * `@onefn/azure/resources`: the resource driver for Azure. Queues are Storage Queues and buckets are
+ * Blob Storage containers, reached with @azure/storage-queue and @azure/storage-blob, loaded on first
+ * use and created once per instance. A function that declares no `uses` never imports this module.
+ *
+ * Messages are base64-encoded: the Functions host's queue trigger decodes base64 by default
+ * (host.json `extensions.queues.messageEncoding`), and a message it cannot decode goes to the poison
+ * queue. https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#hostjson-settings
+ *
+ * Settings: the storage connection string in `AzureWebJobsStorage` (or the setting `register`'s
+ * `storageConnection` names), and the real queue and container names in `ONEFN_QUEUE_<NAME>` and
+ * `ONEFN_BUCKET_<NAME>` (the logical name when unset). Topics need Service Bus, which this driver does
+ * not reach: publishing to a topic on Azure fails with a `ResourceUnavailableError` saying so.
+ *
+ * @example
+ * import { register } from '@onefn/azure'
+ * import { azureResources } from '@onefn/azure/resources'
+ * register(app, { resources: azureResources })
+ */
+import type { ContainerClient } from '@azure/storage-blob';
+import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import {
+  onceDriver, ProviderError, ResourceUnavailableError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage,
+  type ResourceDriver, type ResourceDriverSource, type ResourceLimits, type SendOutcome, type SignUrlRequest,
+} from 'onefn/runtime';
+
+/**
+ * What Storage Queues and Blob Storage accept: a queue message is at most 64 KiB as stored, so 48 KiB
+ * before base64; there is no batch send; a message can stay invisible up to 7 days; no ordering
+ * groups, no deduplication, no attributes.
+ * https://learn.microsoft.com/rest/api/storageservices/put-message
+ */
+export const AZURE_LIMITS: ResourceLimits = Object.freeze({
+  messageBytes: 48 * 1024,
+  batchEntries: 1,
+  batchBytes: 48 * 1024,
+  maxDelaySeconds: 7 * 24 * 3600,
+  groups: false,
+  dedupe: false,
+  attributes: 0,
+  maxUrlSeconds: 7 * 24 * 3600,
+});
+
+export interface AzureDriverOptions {
+  /** Where settings are read. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The app setting holding the storage connection string. Default `AzureWebJobsStorage`. */
+  storageConnection?: string;
+}
+
+/** A storage RestError as a ProviderError: its error code (`QueueNotFound`, `AuthorizationFailure`...), first message line and status. */
+function refusal(resource: string, error: unknown): ProviderError {
+  const e = error as { code?: unknown; statusCode?: unknown; message?: unknown; name?: unknown };
+  const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
+  const message = (typeof e.message === 'string' ? e.message : String(error)).split('\n')[0] ?? '';
+  return new ProviderError(resource, code, message, { cause: error, ...(typeof e.statusCode === 'number' ? { status: e.statusCode } : {}) });
+}
+
+const isMissing = (error: unknown): boolean => (error as { statusCode?: unknown }).statusCode === 404;
+
+class AzureDriver implements ResourceDriver {
+  readonly limits = AZURE_LIMITS;
+  private readonly queues = new Map<string, QueueClient>();
+  private readonly containers = new Map<string, ContainerClient>();
+
+  constructor(
+    private readonly queueService: QueueServiceClient,
+    private readonly blobService: BlobServiceClient,
+    private readonly blobApi: typeof import('@azure/storage-blob'),
+    private readonly env: Readonly<Record<string, string | undefined>>,
+  ) {}
+
+  private queue(name: string): QueueClient {
+    let client = this.queues.get(name);
+    if (!client) this.queues.set(name, (client = this.queueService.getQueueClient(this.env[resourceSetting('queue', name)] || name)));
+    return client;
+  }
+
+  private container(name: string): ContainerClient {
+    let client = this.containers.get(name);
+    if (!client) this.containers.set(name, (client = this.blobService.getContainerClient(this.env[resourceSetting('bucket', name)] || name)));
+    return client;
+  }
+
+  async sendMessages(queue: string, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    const client = this.queue(queue);
+    const outcomes: SendOutcome[] = [];
+    for (const m of messages) {
+      try {
+        const text = Buffer.from(m.body, 'utf8').toString('base64');
+        const out = await client.sendMessage(text, m.delaySeconds ? { visibilityTimeout: m.delaySeconds } : {});
+        outcomes.push({ ok: true, id: out.messageId });
+      } catch (error) {
+        throw refusal(`queue:${queue}`, error);
+      }
+    }
+    return outcomes;
+  }
+
+  async publish(topic: string): Promise<readonly SendOutcome[]> {
+    throw new ResourceUnavailableError(`topic:${topic}`, 'topics on Azure are Service Bus topics, which @onefn/azure/resources does not reach yet; use a queue');
+  }
+
+  private async guard<T>(resource: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw refusal(resource, error);
+    }
+  }
+
+  async putObject(bucket: string, key: string, bytes: Uint8Array, contentType: string): Promise<{ etag: string | undefined }> {
+    const out = await this.guard(`bucket:${bucket}`, () => this.container(bucket).getBlockBlobClient(key).uploadData(bytes, { blobHTTPHeaders: { blobContentType: contentType } }));
+    return { etag: out.etag };
+  }
+
+  async getObject(bucket: string, key: string): Promise<ObjectData | undefined> {
+    try {
+      const client = this.container(bucket).getBlobClient(key);
+      const out = await client.download();
+      const chunks: Buffer[] = [];
+      for await (const chunk of out.readableStreamBody ?? []) chunks.push(chunk as Buffer);
+      const bytes = new Uint8Array(Buffer.concat(chunks));
+      return { key, size: bytes.byteLength, etag: out.etag, contentType: out.contentType, lastModified: out.lastModified, bytes };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw refusal(`bucket:${bucket}`, error);
+    }
+  }
+
+  async headObject(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const p = await this.container(bucket).getBlobClient(key).getProperties();
+      return { key, size: p.contentLength ?? 0, etag: p.etag, contentType: p.contentType, lastModified: p.lastModified };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw refusal(`bucket:${bucket}`, error);
+    }
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.guard(`bucket:${bucket}`, () => this.container(bucket).getBlobClient(key).deleteIfExists());
+  }
+
+  async listObjects(bucket: string, prefix: string, cursor: string | undefined): Promise<ObjectPage> {
+    return this.guard(`bucket:${bucket}`, async () => {
+      const pages = this.container(bucket).listBlobsFlat(prefix ? { prefix } : {}).byPage(cursor ? { continuationToken: cursor } : {});
+      const { value } = await pages.next();
+      const page = value as { segment: { blobItems: Array<{ name: string; properties: { contentLength?: number; etag?: string; contentType?: string; lastModified?: Date } }> }; continuationToken?: string } | undefined;
+      return {
+        objects: (page?.segment.blobItems ?? []).map((b) => ({ key: b.name, size: b.properties.contentLength ?? 0, etag: b.properties.etag, contentType: b.properties.contentType, lastModified: b.properties.lastModified })),
+        next: page?.continuationToken || undefined,
+      };
+    });
+  }
+
+  async signUrl(bucket: string, key: string, request: SignUrlRequest): Promise<string> {
+    const client = this.container(bucket).getBlobClient(key);
+    if (!(client.credential instanceof this.blobApi.StorageSharedKeyCredential)) {
+      throw new ResourceUnavailableError(`bucket:${bucket}`, 'a SAS URL needs the account key: the storage connection holds none');
+    }
+    const permissions = this.blobApi.BlobSASPermissions.parse(request.method === 'GET' ? 'r' : 'cw');
+    const expiresOn = new Date(Date.now() + request.expiresInSeconds * 1000);
+    return this.guard(`bucket:${bucket}`, () => client.generateSasUrl({ permissions, expiresOn, ...(request.contentType ? { contentType: request.contentType } : {}) }));
+  }
+}
+
+/** Makes the Azure driver from the storage connection string: the two clients, loaded and created once. */
+export async function createAzureDriver(options: AzureDriverOptions = {}): Promise<ResourceDriver> {
+  const env = options.env ?? process.env;
+  const setting = options.storageConnection ?? 'AzureWebJobsStorage';
+  const connection = env[setting];
+  if (!connection) throw new ResourceUnavailableError('storage', `the setting ${setting} (the storage connection string) is not set`);
+  const [queueApi, blobApi] = await Promise.all([import('@azure/storage-queue'), import('@azure/storage-blob')]);
+  return new AzureDriver(queueApi.QueueServiceClient.fromConnectionString(connection), blobApi.BlobServiceClient.fromConnectionString(connection), blobApi, env);
+}
+
+/** The driver source for `register(app, { resources: azureResources })`: one driver per instance. */
+export const azureResources: ResourceDriverSource = onceDriver(() => createAzureDriver());
