@@ -179,9 +179,14 @@ class InvocationContext implements Context {
 
   /** At the cutoff: a handler still holding the signal is told to stop, whatever its timer said. */
   cut(): void {
+    this.abort(new DeadlineError(this.deadline));
+  }
+
+  /** Ends the invocation early (a streamed answer's client went away): the signal aborts with `reason`. */
+  abort(reason: unknown): void {
     this.dispose();
-    const controller = this.controller;
-    if (controller && !controller.signal.aborted) controller.abort(new DeadlineError(this.deadline));
+    this.controller ??= new AbortController();
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
 }
 
@@ -225,6 +230,11 @@ function marginFor(left: number): number {
 /** Ends a context at the cutoff: its timer cleared, its signal (if a handler took it) aborted. */
 export function cutContext(ctx: Context): void {
   if (ctx instanceof InvocationContext) ctx.cut();
+}
+
+/** Aborts a context's signal with `reason` (a streamed answer's client went away) and clears its timer. */
+export function abortContext(ctx: Context, reason: unknown): void {
+  if (ctx instanceof InvocationContext) ctx.abort(reason);
 }
 
 /** Ends what a context started (its deadline timer). Safe on any context. */

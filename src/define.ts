@@ -45,13 +45,19 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
   /** Bytes. Default 1 MiB. */
   bodyLimit?: number;
   standalone?: boolean;
+  /**
+   * Streams its answers: set it on a definition that returns a streamed body (`stream()`, `sse()`, a
+   * ReadableStream or an async iterable), so that the deploy helpers set up the provider for it. On
+   * AWS only a Function URL streams (API Gateway gets the body buffered); see the README's limits.
+   */
+  stream?: boolean;
   handler: (req: RequestOf<R, B, Q, P, H>, ctx: Context) => HttpHandlerResult | Promise<HttpHandlerResult>;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // define*
 
-const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'handler', ...SETTINGS_KEYS];
+const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'stream', 'handler', ...SETTINGS_KEYS];
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -100,6 +106,7 @@ export function defineHttp<
     cors: checkCors(options.cors),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     standalone: checkBoolean('standalone', options.standalone),
+    stream: checkBoolean('stream', options.stream),
   });
   return Object.freeze({ '~onefn': 'definition', kind: 'http', trigger, settings: settingsOf(options), handler: options.handler as HttpDefinition<RequestOf<R, B, Q, P, H>>['handler'] });
 }

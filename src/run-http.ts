@@ -7,6 +7,7 @@ import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
 import { problem, problemFromError } from './problem.js';
 import { BadPathError } from './route.js';
+import { dropStream, openStream, type UnopenedStream } from './stream.js';
 import { toIssue, type StandardSchemaV1, type ValidationIssue } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -43,7 +44,10 @@ function timedOut(ctx: Context): ResponseData {
 
 function lateSettle(ctx: Context, outcome: unknown, rejected: boolean): void {
   if (rejected) ctx.log.error('Handler failed after its deadline (answered 504)', { error: outcome });
-  else ctx.log.warn('Handler finished after its deadline (answered 504)');
+  else {
+    ctx.log.warn('Handler finished after its deadline (answered 504)');
+    dropStream(outcome);
+  }
 }
 
 function bodyInput(req: PortableRequest): unknown {
@@ -165,6 +169,8 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
     if (pending instanceof Promise) {
       return raceCutoff(ctx, pending, timedOut, lateSettle).then(
         (response) => {
+          // A streamed body is read from here on; the stream releases the context when it ends.
+          if ((response as Partial<UnopenedStream>).source !== undefined) return openStream(response as UnopenedStream, ctx, errorResponse);
           disposeContext(ctx);
           return response;
         },
@@ -174,6 +180,7 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
         },
       );
     }
+    if ((pending as Partial<UnopenedStream>).source !== undefined) return openStream(pending as UnopenedStream, ctx, errorResponse);
     disposeContext(ctx);
     return pending;
   } catch (error) {

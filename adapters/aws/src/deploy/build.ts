@@ -77,7 +77,10 @@ function adapterPlugin(): Plugin {
  */
 export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: HttpEvents = 'v2'): string {
   const refs = plan.exportNames.map((name) => `mod[${JSON.stringify(name)}]`);
-  const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : 'lambdaHttpV2Handler';
+  // A function with a streaming definition answers through Lambda's response stream (its Function URL is
+  // deployed in RESPONSE_STREAM mode); built for every HTTP event, it stays buffered for API Gateway and ALB.
+  const streaming = plan.kind === 'http' && plan.definitions.some((d) => d.trigger.stream);
+  const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : streaming ? 'lambdaHttpStreamHandler' : 'lambdaHttpV2Handler';
   const args = plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
