@@ -31,7 +31,6 @@ async function* ticks(from: number, count: number, interval: number, signal: Abo
 export const clock = defineHttp({
   method: 'GET',
   route: '/clock',
-  public: true,
   stream: true,
   handler: (req, ctx) => {
     const count = intParam(req.query['count'], 'count', 5, 1, 3600);

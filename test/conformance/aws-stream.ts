@@ -26,7 +26,11 @@ export const awsStreamHarness: StreamHarness = {
     const running = withStdout(logs, () => handler(event, out, lambdaContext()));
     const end = running.then(
       () => ({ how: 'complete' as const }),
-      (error: unknown) => ({ how: 'aborted' as const, errorType: (error as Error).name }),
+      (error: unknown) => {
+        // What the runtime does with a handler's rejection: the error in the trailers, then the end.
+        out.end();
+        return { how: 'aborted' as const, errorType: (error as Error).name };
+      },
     );
     const reader = out[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     // The prelude: JSON, then 8 NUL bytes, then the body.

@@ -15,8 +15,8 @@ streamConformance({
   seesDisconnect: false,
   async stream(definitions, request) {
     host.reset();
-    register(Object.fromEntries(definitions.map((d, i) => [`s${i}`, d])), { routedName: 'api' });
-    const { response, done } = host.stream('api', rpcHttp({ method: request.method ?? 'GET', url: `/api${request.path}`, headers: request.headers }));
+    const [spec] = register(Object.fromEntries(definitions.map((d, i) => [`s${i}`, d])), { routedName: 'api' });
+    const { response, done } = host.stream(spec!.name, rpcHttp({ method: request.method ?? 'GET', url: `/api${request.path}`, headers: request.headers }));
     const res = await response;
     const logs: string[] = [];
     void done.then((r) => logs.push(...r.logs.map((l) => `${l.level} ${l.message}`)));

@@ -114,8 +114,8 @@ streamConformance({
   async stream(definitions, request) {
     const target = `stream${++round}`;
     const logs: string[] = [];
-    register(Object.fromEntries(definitions.map((d, i) => [`s${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
-    const server = await startServer(target);
+    const [plan] = register(Object.fromEntries(definitions.map((d, i) => [`${target}_${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
+    const server = await startServer(plan!.name);
     streaming.push(server);
     const { res, close } = await get(server.url + request.path, request.headers);
     return streamAnswer(res, close, () => logs);

@@ -6,7 +6,8 @@ import type { StreamAnswer } from './stream-suite.js';
 export function get(url: string, headers: Readonly<Record<string, string>> = {}): Promise<{ res: IncomingMessage; close(): void }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers });
-    req.once('error', reject);
+    // After the answer, a body cut short also errors the request (socket hang up): that is read from the response.
+    req.on('error', reject);
     req.once('response', (res) => resolve({ res, close: () => req.destroy() }));
     req.end();
   });
@@ -18,7 +19,7 @@ export function streamAnswer(res: IncomingMessage, close: () => void, logs: () =
     res.once('end', () => resolve({ how: res.complete ? 'complete' : 'aborted' }));
     res.once('close', () => resolve({ how: res.complete ? 'complete' : 'aborted' }));
     // A chunked body cut short errors the response (ECONNRESET, "aborted"); reading it surfaces that.
-    res.once('error', () => resolve({ how: 'aborted' }));
+    res.on('error', () => resolve({ how: 'aborted' }));
   });
   const iterator = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: AsyncIterator<Uint8Array> = {

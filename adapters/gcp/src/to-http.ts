@@ -61,12 +61,17 @@ async function sendStream(res: GcpResponse, stream: BodyStream, noBody: boolean)
     stream.cancel();
   };
   res.on('close', onClose);
+  // Settles once the last chunk written has left: cutting the connection before would drop it.
+  let flushed = Promise.resolve();
   try {
     for (let chunk = await stream.read(); chunk !== undefined && !gone; chunk = await stream.read()) {
-      if (!res.write(chunk)) await drained(res);
+      let ok = true;
+      flushed = new Promise((resolve) => (ok = res.write(chunk, () => resolve())));
+      if (!ok) await drained(res);
     }
     if (!gone) res.end();
   } catch {
+    await flushed;
     res.destroy();
   } finally {
     res.off('close', onClose);

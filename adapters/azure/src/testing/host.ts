@@ -150,11 +150,13 @@ async function proxyRequest(uri: string, invocationId: string, http: RpcHttpData
         const req = httpRequest({
           host: '127.0.0.1',
           port,
+          // One connection per invocation, as the host's forwarding does not depend on reuse.
+          agent: false,
           method: http.method ?? 'GET',
           path: url.pathname + url.search,
           headers: { ...headers, 'x-ms-invocation-id': invocationId, 'x-forwarded-host': url.host, 'x-forwarded-proto': url.protocol.slice(0, -1) },
         });
-        req.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? reject(error) : refused(error)));
+        req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? reject(error) : refused(error)));
         req.once('response', answered);
         req.once('socket', (socket) => socket.once('connect', () => resolve(req)));
         req.end(body ? Buffer.from(body) : undefined);
@@ -225,7 +227,22 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
         if (!httpUri) throw new Error('HTTP streams are off: no app called app.setup({ enableHttpStream: true }) before the first invocation');
         sent = await proxyRequest(httpUri, invocationId, trigger.data.http ?? {}, answered, refused);
         const result = await run(name, { ...trigger, invocationId }, sent);
-        if (result.status === 'failure') sent.destroy();
+        if (result.status === 'failure') {
+          // The host cuts the client's connection: once the answer's start (already written) has
+          // arrived, or at once when nothing was written.
+          const client = sent;
+          const cut = setTimeout(() => {
+            refused(result.error);
+            client.destroy();
+          }, 1000);
+          void response.then(
+            (res) => {
+              clearTimeout(cut);
+              res.destroy();
+            },
+            () => clearTimeout(cut),
+          );
+        }
         return result;
       })();
       done.catch((error: unknown) => refused(error));
