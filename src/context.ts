@@ -179,14 +179,9 @@ class InvocationContext implements Context {
 
   /** At the cutoff: a handler still holding the signal is told to stop, whatever its timer said. */
   cut(): void {
-    this.abort(new DeadlineError(this.deadline));
-  }
-
-  /** Ends the invocation early (a streamed answer's client went away): the signal aborts with `reason`. */
-  abort(reason: unknown): void {
     this.dispose();
-    this.controller ??= new AbortController();
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    const controller = this.controller;
+    if (controller && !controller.signal.aborted) controller.abort(new DeadlineError(this.deadline));
   }
 }
 
@@ -234,7 +229,12 @@ export function cutContext(ctx: Context): void {
 
 /** Aborts a context's signal with `reason` (a streamed answer's client went away) and clears its timer. */
 export function abortContext(ctx: Context, reason: unknown): void {
-  if (ctx instanceof InvocationContext) ctx.abort(reason);
+  // A function, not a method, so that bundles without streams leave it out. The signal is made if no
+  // one asked for it yet, so that a handler reading it later still sees it aborted.
+  if (!(ctx instanceof InvocationContext)) return;
+  ctx.dispose();
+  const controller = (ctx['controller'] ??= new AbortController());
+  if (!controller.signal.aborted) controller.abort(reason);
 }
 
 /** Ends what a context started (its deadline timer). Safe on any context. */

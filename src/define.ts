@@ -19,6 +19,7 @@ type Sch = StandardSchemaV1 | undefined;
 
 // Guards checks that deploy bundles leave out; see options.ts.
 declare const __ONEFN_CHECKED__: true | undefined;
+declare const __ONEFN_STREAMS__: boolean | undefined;
 
 /** The request a handler receives, typed from the definition's route and schemas. */
 export type RequestOf<R extends string, B extends Sch, Q extends Sch, P extends Sch, H extends Sch> = HttpRequest<

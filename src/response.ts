@@ -1,8 +1,10 @@
 // What HTTP handlers return, the helpers that build it, and the data adapters send.
 import { utf8Text } from './bytes.js';
-import { HeaderError, StatusError } from './errors.js';
+import { HeaderError, OnefnError, StatusError } from './errors.js';
 import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
-import { type BodyStream, isStreamBody, type StreamBody, type UnopenedStream } from './stream.js';
+import type { BodyStream, StreamBody, UnopenedStream } from './stream.js';
+
+declare const __ONEFN_STREAMS__: boolean | undefined;
 
 /** A JSON-serializable value. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
@@ -182,11 +184,12 @@ export function toResponseData(result: HttpResult): ResponseData {
   } else if (raw instanceof ArrayBuffer) {
     body = new Uint8Array(raw);
     defaultType = 'application/octet-stream';
-  } else if (isStreamBody(raw)) {
-    // Read by the pipeline (openStream), which knows the context the stream lives in.
-    const cookies = result.cookies === undefined ? NO_COOKIES : checkCookies(result.cookies);
-    const streamed: UnopenedStream = { status: code ?? 200, headers, cookies, body: '', source: raw, typed };
-    return streamed;
+  } else if (typeof (raw as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
+    // A stream (isStreamBody, written out: this runs for every object body). A build for a function
+    // without streaming definitions has no stream code: refused here, as the pipeline refuses it
+    // everywhere else (see run-http's streamed()).
+    if (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) return unopened(result, code, headers, typed, raw);
+    throw new OnefnError('STREAM_NOT_ENABLED', 'Needs stream: true');
   } else {
     // A function or a toJSON() giving undefined serializes to nothing; send JSON null, as json() does.
     body = JSON.stringify(raw) ?? 'null';
@@ -198,6 +201,13 @@ export function toResponseData(result: HttpResult): ResponseData {
 }
 
 const NO_COOKIES: readonly string[] = Object.freeze([]);
+
+/** A result with a streamed body, read by the pipeline (openStream), which knows the context the stream lives in. */
+function unopened(result: HttpResult, code: number | undefined, headers: Record<string, string | readonly string[]>, typed: boolean, source: unknown): UnopenedStream {
+  // Narrowed by the caller's check.
+  const cookies = result.cookies === undefined ? NO_COOKIES : checkCookies(result.cookies);
+  return { status: code ?? 200, headers, cookies, body: '', source: source as StreamBody, typed };
+}
 
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 

@@ -2,6 +2,7 @@
 // iterable of strings or bytes), and the portable stream adapters read it through.
 import { utf8Bytes, utf8Text } from './bytes.js';
 import { abortContext, type Context, cutContext, cutoffDelay, disposeContext } from './context.js';
+import { MAX_DELAY } from './cutoff.js';
 import { DeadlineExceededError, StreamError } from './errors.js';
 import { problem, problemFromError } from './problem.js';
 import { isTextual, type ResponseData } from './response.js';
@@ -37,7 +38,8 @@ function isReadable(value: object): value is ReadableStream<unknown> {
 
 /** True when a result's body is a stream (a ReadableStream or an async iterable), never a JSON value. */
 export function isStreamBody(value: unknown): value is StreamBody {
-  return typeof value === 'object' && value !== null && (isReadable(value) || typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function');
+  // Node's web ReadableStream is async iterable too (onefn runs on Node on every provider).
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
 }
 
 /** One pull source over either kind of body. */
@@ -78,7 +80,6 @@ function toChunk(value: unknown): Uint8Array {
   throw new TypeError(`A streamed body's chunks must be strings or bytes, got ${value === null ? 'null' : typeof value}`);
 }
 
-const MAX_DELAY = 2 ** 31 - 1;
 
 type State = 'open' | 'ended' | 'failed' | 'cancelled';
 
@@ -201,6 +202,9 @@ class PipelineStream implements BodyStream {
     };
   }
 }
+
+/** Why a streamed body from a definition without `stream: true` is refused (an OnefnError STREAM_NOT_ENABLED, logged; the client gets the generic 500). */
+export const STREAM_REFUSAL = 'Needs stream: true';
 
 /** What toResponseData makes of a result with a streamed body: the response, and the body still unread. */
 export interface UnopenedStream extends ResponseData {

@@ -23,6 +23,11 @@ export interface BundleOptions {
    * checks and their messages, and keeps only the code that normalizes options. Default false.
    */
   checkedDefinitions?: boolean;
+  /**
+   * False when no definition the bundle serves sets `stream: true`: the stream machinery (reading a
+   * streamed body, cancelling it, buffering it) is left out. Default: kept.
+   */
+  streams?: boolean;
 }
 
 /** A bundle in memory: the code and, when asked, its source map. */
@@ -48,6 +53,18 @@ export async function bundle(options: BundleOptions): Promise<BundleOutput> {
   return { code: code.text, map: result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text };
 }
 
+/**
+ * Build-time constants the core folds away: `__ONEFN_CHECKED__` drops definition checks the planner
+ * already ran; `__ONEFN_STREAMS__: false` drops the stream machinery from a function none of whose
+ * definitions streams (such a function answers a streamed body with the same refusal as everywhere).
+ */
+function defines(options: BundleOptions): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (options.checkedDefinitions) out['__ONEFN_CHECKED__'] = 'true';
+  if (options.streams === false) out['__ONEFN_STREAMS__'] = 'false';
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** The esbuild options `bundle` builds with; the dev server watches with the same ones. */
 export function esbuildOptions(options: BundleOptions): BuildOptions {
   const format = options.format ?? 'esm';
@@ -67,7 +84,7 @@ export function esbuildOptions(options: BundleOptions): BuildOptions {
     sourcemap: options.sourcemap ? 'external' : false,
     outfile: 'index.js',
     plugins: options.plugins,
-    define: options.checkedDefinitions ? { __ONEFN_CHECKED__: 'true' } : undefined,
+    define: defines(options),
     banner: format === 'esm' ? { js: ESM_REQUIRE_BANNER } : undefined,
     mainFields: format === 'esm' ? ['module', 'main'] : ['main', 'module'],
     conditions: format === 'esm' ? ['import', 'node'] : ['require', 'node'],

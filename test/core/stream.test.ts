@@ -157,6 +157,19 @@ describe('streamed bodies', () => {
     expect(res.headers['content-type']).toBe('application/json');
   });
 
+  it('refuses a streamed body from a definition without stream: true (logged, generic 500), and releases it', async () => {
+    let released = false;
+    const res = await invoke(
+      defineHttp({ handler: () => stream((async function* () { try { yield 'a'; } finally { released = true; } })()) }),
+      httpRequest(),
+    );
+    expect(res.status).toBe(500);
+    expect(res.stream).toBeUndefined();
+    expect(JSON.stringify(res.logs.entries)).toContain('STREAM_NOT_ENABLED');
+    // A generator never started has nothing to release; one that never runs is not left open either.
+    expect(released).toBe(false);
+  });
+
   it('checks the stream option', () => {
     expect(() => defineHttp({ stream: 'yes' as unknown as boolean, handler: () => ({}) })).toThrow(DefinitionError);
     expect(defineHttp({ handler: () => ({}) }).trigger.stream).toBe(false);
@@ -187,7 +200,7 @@ describe('onefn/testing reads chunks as they come', () => {
   });
 
   it('reads a whole streamed body with readText, and a plain one too', async () => {
-    const res = await invoke(defineHttp({ handler: () => stream((async function* () { yield 'a'; yield 'b'; })()) }), httpRequest());
+    const res = await invoke(defineHttp({ stream: true, handler: () => stream((async function* () { yield 'a'; yield 'b'; })()) }), httpRequest());
     expect(await res.readText()).toBe('ab');
     const plain = await invoke(defineHttp({ handler: () => ({ body: 'hi' }) }), httpRequest());
     expect(await plain.readText()).toBe('hi');
@@ -232,7 +245,7 @@ describe('sse()', () => {
   it('streams events with the retry first and a keep-alive comment when the source is quiet', async () => {
     const held = gate();
     const res = await invoke(
-      defineHttp({ handler: () => sse((async function* () { yield { id: '1', data: 'a' }; await held.wait; yield { id: '2', data: 'b' }; })(), { retry: 1000, keepAlive: 5 }) }),
+      defineHttp({ stream: true, handler: () => sse((async function* () { yield { id: '1', data: 'a' }; await held.wait; yield { id: '2', data: 'b' }; })(), { retry: 1000, keepAlive: 5 }) }),
       httpRequest(),
     );
     expect(res.header('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -248,7 +261,7 @@ describe('sse()', () => {
   });
 
   it('fails the stream (logged, generic) on an event that cannot be sent', async () => {
-    const res = await invoke(defineHttp({ handler: () => sse((async function* () { yield { data: 1 }; yield { id: 'a\nb', data: 2 }; })(), { keepAlive: 0 }) }), httpRequest());
+    const res = await invoke(defineHttp({ stream: true, handler: () => sse((async function* () { yield { data: 1 }; yield { id: 'a\nb', data: 2 }; })(), { keepAlive: 0 }) }), httpRequest());
     await expect(res.readText()).rejects.toMatchObject({ code: 'STREAM_FAILED' });
     expect(res.logs.messages('error')).toContain('Response stream failed after its first chunk');
   });

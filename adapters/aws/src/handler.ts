@@ -43,8 +43,13 @@ function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaConte
 
 // A streamed answer on a path that cannot stream (built without streaming, API Gateway, ALB) is read
 // whole first: the same answer, buffered.
-const toV2 = (response: ResponseData): LambdaV2Result | Promise<LambdaV2Result> => (response.stream ? bufferResponse(response).then(toHttpV2) : toHttpV2(response));
-const whole = (response: ResponseData): ResponseData | Promise<ResponseData> => (response.stream ? bufferResponse(response) : response);
+// The condition is written out in each, so that a build defining __ONEFN_STREAMS__ false (a function
+// none of whose definitions streams) folds it away and leaves bufferResponse out.
+declare const __ONEFN_STREAMS__: boolean | undefined;
+const toV2 = (response: ResponseData): LambdaV2Result | Promise<LambdaV2Result> =>
+  (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream ? bufferResponse(response).then(toHttpV2) : toHttpV2(response);
+const whole = (response: ResponseData): ResponseData | Promise<ResponseData> =>
+  (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream ? bufferResponse(response) : response;
 
 /**
  * One routed handler for HTTP definitions, for payload 2.0 only: what a Function URL (the trigger the

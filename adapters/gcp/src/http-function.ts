@@ -40,8 +40,7 @@ export function toHttpFunction(definitions: HttpDefinition | readonly HttpDefini
       const native = { provider: 'gcp', event: req, context: res } as Native;
       const portable = fromHttp(req, body, native);
       ctx = invocationContext(config, httpRequestId(req), req, native);
-      const written = writeResponse(res, await router.handle(portable, ctx), portable.method === 'HEAD');
-      if (written) await written;
+      writeResponse(res, await router.handle(portable, ctx), portable.method === 'HEAD');
     } catch (error) {
       // Only a broken request stream or a failing write gets here; the details go to the logs.
       if (ctx) ctx.log.error('Request failed outside the handler', { error });

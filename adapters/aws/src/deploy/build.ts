@@ -112,6 +112,7 @@ export async function buildFunction(options: BuildOptions): Promise<LambdaArtifa
     plugins: [adapterPlugin()],
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
+    streams: options.plan.kind === 'http' && options.plan.definitions.some((d) => d.trigger.stream),
   });
   const zip = zipFiles({ 'index.mjs': code });
   return { name: options.plan.name, plan: options.plan, runtime, handler: 'index.handler', zip, codeSha256: sha256Base64(zip), code };

@@ -92,6 +92,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
     external: ['@azure/functions-core'],
     // Planning (above) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
+    streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
     plugins: [
       {
         name: 'onefn-azure-runtime',

@@ -109,6 +109,7 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     plugins: sourceAliases(),
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
+    streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
   });
   const pkg = {
     name: 'onefn-function',
