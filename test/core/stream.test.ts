@@ -170,6 +170,36 @@ describe('streamed bodies', () => {
     expect(released).toBe(false);
   });
 
+  it('survives hostile iterators: next() throwing synchronously, return() throwing or rejecting', async () => {
+    const syncThrow = { [Symbol.asyncIterator]: () => ({ next: () => { throw new Error('sync hunter2'); } }) };
+    const first = await run(() => ({ body: syncThrow })).pending;
+    expect(first.status).toBe(500);
+    let calls = 0;
+    const badReturn = (how: 'throw' | 'reject') => ({
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ done: false, value: `c${calls++}` }),
+        return: how === 'throw' ? () => { throw new Error('return hunter2'); } : () => Promise.reject(new Error('return hunter2')),
+      }),
+    });
+    for (const how of ['throw', 'reject'] as const) {
+      const res = await run(() => ({ body: badReturn(how) })).pending;
+      await res.stream!.read();
+      expect(() => res.stream!.cancel()).not.toThrow();
+      expect(await res.stream!.read()).toBeUndefined();
+    }
+  });
+
+  it('checks a streamed result\'s headers and cookies before the first chunk, as any result\'s', async () => {
+    let started = false;
+    const body = (async function* () { started = true; yield 'x'; })();
+    const res = await run(() => stream(body, { headers: { 'x-a': 'ok\r\nset-cookie: evil=1' } })).pending;
+    expect(res.status).toBe(500);
+    expect(res.stream).toBeUndefined();
+    expect(started).toBe(false);
+    const res2 = await run(() => stream((async function* () { yield 'x'; })(), { cookies: ['a=1\r\nx: y'] })).pending;
+    expect(res2.status).toBe(500);
+  });
+
   it('checks the stream option', () => {
     expect(() => defineHttp({ stream: 'yes' as unknown as boolean, handler: () => ({}) })).toThrow(DefinitionError);
     expect(defineHttp({ handler: () => ({}) }).trigger.stream).toBe(false);
