@@ -1,8 +1,9 @@
 // Streamed answers, per provider, on loopback (`node bench/run.mjs stream` runs only this suite):
 //  - time to first byte of an answer whose 5 chunks come 50 ms apart, streamed (stream: true) against
 //    the same answer buffered (the handler collects the chunks and returns the whole body);
-//  - memory while a 100 MB body streams to a client that reads as fast as it can: the growth of the
-//    process's RSS over its level before the request, which must stay flat, not follow the body.
+//  - memory while a 25 MB, then a 100 MB body streams to a client that reads as fast as it can: the
+//    growth of the process's RSS peak over its level before each; flat means the 100 MB body adds
+//    little once the 25 MB one has run, instead of following the body's size.
 // Each provider runs in a process of its own (Azure's HTTP streams are a process-wide setting):
 // AWS through the streaming handler writing to a stand-in response stream read by the bench, GCP
 // through functions-framework's server, Azure through @azure/functions' HTTP proxy under the
@@ -17,9 +18,13 @@ const CHUNKS = 5;
 const GAP_MS = 50;
 const RUNS = 5;
 const BIG = 100 * 1024 * 1024;
+const WARM = 25 * 1024 * 1024;
 const PIECE = 64 * 1024;
-/** The 100 MB body may add at most this much to the process's RSS at its peak. */
-const FLAT_LIMIT_MB = 48;
+/**
+ * Flat: after a 25 MB body has streamed (the process has grown what streaming needs), a 100 MB body
+ * adds at most this much more to the RSS peak. A body held whole would add about 100 MB.
+ */
+const FLAT_LIMIT_MB = 16;
 /** Streamed, the first byte must come within this of the handler's first chunk (buffered waits for all). */
 const TTFB_LIMIT_MS = 25;
 
@@ -33,8 +38,8 @@ async function* paced(): AsyncGenerator<string> {
 }
 
 const piece = new Uint8Array(PIECE).fill(120);
-async function* big(): AsyncGenerator<Uint8Array> {
-  for (let sent = 0; sent < BIG; sent += PIECE) yield piece;
+async function* big(size: number): AsyncGenerator<Uint8Array> {
+  for (let sent = 0; sent < size; sent += PIECE) yield piece;
 }
 
 const definitions: HttpDefinition[] = [
@@ -48,7 +53,8 @@ const definitions: HttpDefinition[] = [
       return { body };
     },
   }),
-  defineHttp({ method: 'GET', route: '/big', stream: true, handler: () => stream(big()) }),
+  defineHttp({ method: 'GET', route: '/big', stream: true, handler: () => stream(big(BIG)) }),
+  defineHttp({ method: 'GET', route: '/warm', stream: true, handler: () => stream(big(WARM)) }),
 ];
 
 interface Reading {
@@ -176,9 +182,10 @@ async function child(provider: string): Promise<void> {
       streamed.push(s.ttfb);
       buffered.push(b.ttfb);
     }
+    const warm = await peakGrowth(async () => (await send('/warm')).bytes);
     const memory = await peakGrowth(async () => (await send('/big')).bytes);
-    if (memory.bytes !== BIG) throw new Error(`the 100 MB body arrived as ${memory.bytes} bytes`);
-    process.stdout.write(`${JSON.stringify({ provider, streamed: median(streamed), buffered: median(buffered), growthMb: memory.growthMb })}\n`);
+    if (warm.bytes !== WARM || memory.bytes !== BIG) throw new Error(`the bodies arrived as ${warm.bytes} and ${memory.bytes} bytes`);
+    process.stdout.write(`${JSON.stringify({ provider, streamed: median(streamed), buffered: median(buffered), warmMb: warm.growthMb, growthMb: memory.growthMb })}\n`);
   } finally {
     await close();
   }
@@ -197,17 +204,18 @@ async function main(): Promise<void> {
       continue;
     }
     const last = line.trim().split('\n').pop() ?? '{}';
-    const r = JSON.parse(last) as { streamed: number; buffered: number; growthMb: number };
-    rows.push(`| ${provider} | ${r.streamed.toFixed(1)} ms | ${r.buffered.toFixed(1)} ms | ${r.growthMb.toFixed(1)} MB |`);
+    const r = JSON.parse(last) as { streamed: number; buffered: number; warmMb: number; growthMb: number };
+    rows.push(`| ${provider} | ${r.streamed.toFixed(1)} ms | ${r.buffered.toFixed(1)} ms | +${r.warmMb.toFixed(1)} MB | +${r.growthMb.toFixed(1)} MB |`);
     verdicts.add(`${provider}: streamed first byte ≤ ${TTFB_LIMIT_MS} ms (chunks ${GAP_MS} ms apart; buffered waits ~${(CHUNKS - 1) * GAP_MS} ms)`, `${r.streamed.toFixed(1)} ms (buffered ${r.buffered.toFixed(1)} ms)`, r.streamed <= TTFB_LIMIT_MS);
-    verdicts.add(`${provider}: 100 MB streamed body adds ≤ ${FLAT_LIMIT_MB} MB RSS at its peak`, `${r.growthMb.toFixed(1)} MB`, r.growthMb <= FLAT_LIMIT_MB);
+    verdicts.add(`${provider}: memory flat: a 100 MB streamed body adds ≤ ${FLAT_LIMIT_MB} MB RSS after a 25 MB one`, `+${r.growthMb.toFixed(1)} MB (the 25 MB body: +${r.warmMb.toFixed(1)} MB)`, r.growthMb <= FLAT_LIMIT_MB);
   }
   process.stdout.write(
     [
-      `Streamed answers on loopback: ${CHUNKS} chunks ${GAP_MS} ms apart (median of ${RUNS}), and a 100 MB body in ${PIECE / 1024} KB chunks read at full speed.`,
+      `Streamed answers on loopback: ${CHUNKS} chunks ${GAP_MS} ms apart (median of ${RUNS}), then a 25 MB and a 100 MB body in ${PIECE / 1024} KB chunks read at full speed`,
+      '(RSS peak over its level before each body; server and client share the process).',
       '',
-      '| provider | first byte, streamed | first byte, buffered | 100 MB body: peak RSS growth |',
-      '|---|---|---|---|',
+      '| provider | first byte, streamed | first byte, buffered | 25 MB body: RSS peak | then 100 MB body: RSS peak |',
+      '|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),
@@ -215,5 +223,9 @@ async function main(): Promise<void> {
   process.stdout.write(verdicts.line());
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3] as string);
+if (process.argv[2] === '--child') {
+  await child(process.argv[3] as string);
+  // @azure/functions' HTTP proxy server has no close: it would keep this process alive.
+  process.exit(0);
+}
 else await main();

@@ -115,6 +115,9 @@ function webStream(stream: BodyStream): ReadableStream<Uint8Array> {
     {
       async pull(controller) {
         try {
+          // The library writes each chunk without waiting for the socket to drain: one turn of the
+          // event loop per chunk lets the socket write out what it holds before the next is read.
+          await new Promise((resolve) => setImmediate(resolve));
           const chunk = await stream.read();
           if (chunk === undefined) controller.close();
           else controller.enqueue(chunk);
