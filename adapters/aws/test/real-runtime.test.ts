@@ -309,10 +309,11 @@ describe('a built zip under aws-lambda-ric', () => {
       const { prelude, body } = split(outcome);
       expect(prelude).toEqual({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }, cookies: [] });
       expect([...body.matchAll(/^id: (\d+)$/gm)].map((m) => m[1])).toEqual(['0', '1', '2']);
-      // 100 ms apart, each event reached the Runtime API as a chunk of its own, in order: streamed, not buffered.
+      // 100 ms apart, the events reached the Runtime API in separate reads, in order: streamed, not
+      // buffered (a busy machine may still join two reads, never all three).
       const eventChunks = outcome.stream!.chunks.map((c) => c.toString('utf8')).filter((c) => c.includes('event: tick'));
-      expect(eventChunks.length).toBe(3);
-      expect(eventChunks.map((c) => /^id: (\d+)$/m.exec(c)?.[1])).toEqual(['0', '1', '2']);
+      expect(eventChunks.length).toBeGreaterThan(1);
+      expect(eventChunks.flatMap((c) => [...c.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]))).toEqual(['0', '1', '2']);
     });
 
     it('streams a 20,000-row CSV export whole', async () => {
