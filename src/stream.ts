@@ -101,6 +101,8 @@ class PipelineStream implements BodyStream {
   async open(): Promise<Uint8Array | undefined> {
     for (;;) {
       const step = await this.source.next();
+      // Cancelled meanwhile (the cutoff answered 504): nothing to arm, nothing to hand over.
+      if (this.state !== 'open') return undefined;
       if (step.done) {
         this.finish('ended');
         return undefined;
