@@ -236,6 +236,16 @@ export function cutContext(ctx: Context): void {
   if (ctx instanceof InvocationContext) ctx.cut();
 }
 
+/** Aborts a context's signal with `reason` (a streamed answer's client went away) and clears its timer. */
+export function abortContext(ctx: Context, reason: unknown): void {
+  // A function, not a method, so that bundles without streams leave it out. The signal is made if no
+  // one asked for it yet, so that a handler reading it later still sees it aborted.
+  if (!(ctx instanceof InvocationContext)) return;
+  ctx.dispose();
+  const controller = (ctx['controller'] ??= new AbortController());
+  if (!controller.signal.aborted) controller.abort(reason);
+}
+
 /** Ends what a context started (its deadline timer). Safe on any context. */
 export function disposeContext(ctx: Context): void {
   if (ctx instanceof InvocationContext) ctx.dispose();

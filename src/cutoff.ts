@@ -1,7 +1,7 @@
 import { type Context, cutContext, cutoffDelay } from './context.js';
 
 // setTimeout runs a longer delay at once (Node clamps it to 1 ms); a deadline that far away is none.
-const MAX_DELAY = 2 ** 31 - 1;
+export const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * Settles as `work` does, unless the context's cutoff (see `cutoffDelay`) comes first: then it

@@ -44,6 +44,7 @@ function triggerOf(kind: 'queue' | 'topic' | 'bucket', value: unknown, schema: u
 
 // Guards checks that deploy bundles leave out; see options.ts.
 declare const __ONEFN_CHECKED__: true | undefined;
+declare const __ONEFN_STREAMS__: boolean | undefined;
 
 /** The request a handler receives, typed from the definition's route and schemas. */
 export type RequestOf<R extends string, B extends Sch, Q extends Sch, P extends Sch, H extends Sch> = HttpRequest<
@@ -70,6 +71,12 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
   /** Bytes. Default 1 MiB. */
   bodyLimit?: number;
   standalone?: boolean;
+  /**
+   * Streams its answers: set it on a definition that returns a streamed body (`stream()`, `sse()`, a
+   * ReadableStream or an async iterable), so that the deploy helpers set up the provider for it. On
+   * AWS only a Function URL streams (API Gateway gets the body buffered); see the README's limits.
+   */
+  stream?: boolean;
   handler: (req: RequestOf<R, B, Q, P, H>, ctx: ContextWith<U>) => HttpHandlerResult | Promise<HttpHandlerResult>;
 }
 
@@ -78,7 +85,7 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
 
 // Besides the settings every definition takes (checkKeys adds those). No spread here: a deploy bundle,
 // which folds the checks away, then drops the list too.
-const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'handler', 'uses'];
+const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'stream', 'handler', 'uses'];
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -128,6 +135,7 @@ export function defineHttp<
     cors: checkCors(options.cors),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     standalone: checkBoolean('standalone', options.standalone),
+    stream: checkBoolean('stream', options.stream),
   });
   return Object.freeze({
     '~onefn': 'definition', kind: 'http', trigger, ...commonOf<HttpDefinition<RequestOf<R, B, Q, P, H>>['handler']>(options),

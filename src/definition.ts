@@ -64,6 +64,11 @@ export interface HttpTrigger {
   readonly bodyLimit: number;
   /** Deploy as a function of its own instead of joining the module's routed function. */
   readonly standalone: boolean;
+  /**
+   * Its answers are streamed (a ReadableStream, an async iterable or `sse()`): the deploy helpers set
+   * up the provider for it (a Lambda Function URL in RESPONSE_STREAM mode, Azure's HTTP streams).
+   */
+  readonly stream: boolean;
 }
 
 /**

@@ -179,3 +179,33 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `a string (${value.length} characters)`;
   return `a ${typeof value}`;
 }
+
+/**
+ * A streamed response that could not finish: the handler's stream failed after its first chunk, was
+ * cut at the deadline, or the client went away. Its message is generic on purpose: it is what an
+ * adapter reports to its platform (Lambda's error trailers, say); the handler's own error is in the
+ * function's logs. `code` is `STREAM_FAILED`, `STREAM_DEADLINE` or `CLIENT_CLOSED`.
+ *
+ * @example
+ * // ctx.signal's reason when the client of a streamed answer disconnects
+ * if (ctx.signal.reason instanceof StreamError && ctx.signal.reason.code === 'CLIENT_CLOSED') return
+ */
+export class StreamError extends OnefnError {
+  constructor(code: 'STREAM_FAILED' | 'STREAM_DEADLINE' | 'CLIENT_CLOSED', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'StreamError';
+  }
+}
+
+/**
+ * An `sse()` event that cannot be sent: an `event` or `id` holding CR, LF or NUL (it would start
+ * another field), or a `retry` that is not a non-negative integer. Code `INVALID_SSE_EVENT`.
+ */
+export class SseError extends OnefnError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('INVALID_SSE_EVENT', message);
+    this.name = 'SseError';
+    this.field = field;
+  }
+}

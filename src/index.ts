@@ -22,7 +22,7 @@ export { PROVIDERS, DeadlineError, type Context, type Native, type NativeRegistr
 export {
   DeadlineExceededError, DefinitionError, HttpError, MalformedEventError, OnefnError, UnsupportedEventError, ValidationError,
 } from './errors.js';
-export { CookieError, HeaderError, StatusError } from './errors.js';
+export { CookieError, HeaderError, SseError, StatusError, StreamError } from './errors.js';
 export {
   STORAGE_CHANGES,
   type CloudEvent, type Message, type ScheduleEvent, type StorageChange, type StorageEvent,
@@ -30,9 +30,11 @@ export {
 export { HTTP_METHODS, HttpHeaders, type HttpMethod, type HttpRequest, type QueryRecord } from './http.js';
 export { setCookie, type CookieOptions } from './cookies.js';
 export {
-  bytes, html, json, noContent, redirect, status, text,
+  bytes, html, json, noContent, redirect, status, stream, text,
   type HttpHandlerResult, type HttpResult, type JsonValue, type ResponseData, type ResultHeaders,
 } from './response.js';
+export { formatEvent, sse, type SseEvent, type SseOptions } from './sse.js';
+export type { BodyStream, StreamBody } from './stream.js';
 export { LOG_LEVELS, type LogEntry, type LogFields, type Logger, type LogLevel, type LogSink } from './logger.js';
 export type { RouteParams } from './route.js';
 export type { IssueLocation, OutputOf, Schema, StandardSchemaV1, ValidationIssue } from './schema.js';

@@ -1,7 +1,10 @@
 // What HTTP handlers return, the helpers that build it, and the data adapters send.
 import { utf8Text } from './bytes.js';
-import { HeaderError, StatusError } from './errors.js';
+import { HeaderError, OnefnError, StatusError } from './errors.js';
 import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
+import type { BodyStream, StreamBody, UnopenedStream } from './stream.js';
+
+declare const __ONEFN_STREAMS__: boolean | undefined;
 
 /** A JSON-serializable value. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
@@ -21,7 +24,7 @@ export interface HttpResult {
   headers?: ResultHeaders;
   /** Set-Cookie values, one per cookie (see `setCookie`). */
   cookies?: readonly string[];
-  body?: string | Uint8Array | ArrayBuffer | JsonValue | object | null;
+  body?: string | Uint8Array | ArrayBuffer | StreamBody | JsonValue | object | null;
 }
 
 /** A result ready for an adapter: status set, body serialized, content type decided. */
@@ -30,11 +33,28 @@ export interface ResponseData {
   /** Header names as the handler wrote them; content-type always present when there is a body. */
   headers: Record<string, string | readonly string[]>;
   cookies: readonly string[];
-  /** Text, or bytes for a binary body (adapters base64-encode it where their provider needs). */
+  /** Text, or bytes for a binary body (adapters base64-encode it where their provider needs). Empty when `stream` is set. */
   body: string | Uint8Array;
+  /**
+   * A streamed body (the handler returned a ReadableStream, an async iterable or `sse()`): its first
+   * chunk is already read, so status, headers and cookies are final. Adapters send them, then the
+   * chunks as they come, and call `cancel()` when the client goes away.
+   */
+  stream?: BodyStream;
 }
 
 export type HttpHandlerResult = HttpResult | Response;
+
+/**
+ * A result whose body is streamed: `body` a web ReadableStream or an async iterable of strings or
+ * bytes. Status, headers and cookies go out before the first chunk.
+ *
+ * @example
+ * return stream(rows(), { headers: { 'content-type': 'text/csv; charset=utf-8' } })
+ */
+export function stream(body: StreamBody, init: Init = {}): HttpResult {
+  return { ...init, body };
+}
 
 type Init = Omit<HttpResult, 'body'>;
 
@@ -164,6 +184,12 @@ export function toResponseData(result: HttpResult): ResponseData {
   } else if (raw instanceof ArrayBuffer) {
     body = new Uint8Array(raw);
     defaultType = 'application/octet-stream';
+  } else if (typeof (raw as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
+    // A stream (isStreamBody, written out: this runs for every object body). A build for a function
+    // without streaming definitions has no stream code: refused here, as the pipeline refuses it
+    // everywhere else (see run-http's streamed()).
+    if (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) return unopened(result, code, headers, typed, raw);
+    throw new OnefnError('STREAM_NOT_ENABLED', 'Needs stream: true');
   } else {
     // A function or a toJSON() giving undefined serializes to nothing; send JSON null, as json() does.
     body = JSON.stringify(raw) ?? 'null';
@@ -176,7 +202,19 @@ export function toResponseData(result: HttpResult): ResponseData {
 
 const NO_COOKIES: readonly string[] = Object.freeze([]);
 
+/** A result with a streamed body, read by the pipeline (openStream), which knows the context the stream lives in. */
+function unopened(result: HttpResult, code: number | undefined, headers: Record<string, string | readonly string[]>, typed: boolean, source: unknown): UnopenedStream {
+  // Narrowed by the caller's check.
+  const cookies = result.cookies === undefined ? NO_COOKIES : checkCookies(result.cookies);
+  return { status: code ?? 200, headers, cookies, body: '', source: source as StreamBody, typed };
+}
+
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+
+/** True for a content type whose body is text (sent as a string where a platform takes strings). */
+export function isTextual(type: string): boolean {
+  return TEXTUAL.test(type);
+}
 
 /**
  * Converts a web-standard Response, keeping every Set-Cookie value apart. `Headers` refuses CR, LF and

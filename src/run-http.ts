@@ -7,6 +7,7 @@ import type { PortableRequest } from './http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from './response.js';
 import { problem, problemFromError } from './problem.js';
 import { BadPathError } from './route.js';
+import { dropStream, openStream, STREAM_REFUSAL, type UnopenedStream } from './stream.js';
 import { toIssue, type StandardSchemaV1, type ValidationIssue } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -43,7 +44,10 @@ function timedOut(ctx: Context): ResponseData {
 
 function lateSettle(ctx: Context, outcome: unknown, rejected: boolean): void {
   if (rejected) ctx.log.error('Handler failed after its deadline (answered 504)', { error: outcome });
-  else ctx.log.warn('Handler finished after its deadline (answered 504)');
+  else {
+    ctx.log.warn('Handler finished after its deadline (answered 504)');
+    if (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) dropStream(outcome);
+  }
 }
 
 function bodyInput(req: PortableRequest): unknown {
@@ -185,6 +189,8 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
     if (pending instanceof Promise) {
       return raceCutoff(ctx, pending, timedOut, lateSettle).then(
         (response) => {
+          // A streamed body is read from here on; the stream releases the context when it ends.
+          if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && (response as Partial<UnopenedStream>).source !== undefined) return streamed(def, response as UnopenedStream, ctx);
           disposeContext(ctx);
           return keepShapes(req, ctx, response);
         },
@@ -194,12 +200,32 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
         },
       );
     }
+    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && (pending as Partial<UnopenedStream>).source !== undefined) return streamed(def, pending as UnopenedStream, ctx);
     disposeContext(ctx);
     return keepShapes(req, ctx, pending);
   } catch (error) {
     disposeContext(ctx);
     return keepShapes(req, ctx, errorResponse(error, ctx));
   }
+}
+
+// Defined as false by a deploy build none of whose definitions streams: toResponseData then refuses a
+// streamed body itself, and the stream machinery drops out of the bundle.
+declare const __ONEFN_STREAMS__: boolean | undefined;
+
+/**
+ * A streamed body is read only for a definition that opted in (`stream: true`), so that the answer is
+ * the same everywhere: a deployed function is set up for streaming, and bundles the stream code, only
+ * when one of its definitions says so.
+ */
+function streamed(def: HttpDefinition, data: UnopenedStream, ctx: Context): ResponseData | Promise<ResponseData> {
+  return def.trigger.stream ? openStream(data, ctx, errorResponse) : refuseStream(data, ctx);
+}
+
+function refuseStream(data: UnopenedStream, ctx: Context): ResponseData {
+  dropStream(data);
+  disposeContext(ctx);
+  return unexpected(new OnefnError('STREAM_NOT_ENABLED', STREAM_REFUSAL), ctx);
 }
 
 function callHandler(def: HttpDefinition, req: PortableRequest, ctx: Context): ResponseData | Promise<ResponseData> {

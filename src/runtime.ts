@@ -18,7 +18,8 @@ export {
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
 } from './events.js';
 export { createRequest, PortableRequest, type HttpRequestInit } from './http.js';
-export { fromWebResponse, isBinaryBody, toResponseData, type ResponseData } from './response.js';
+export { fromWebResponse, isBinaryBody, isTextual, toResponseData, type ResponseData } from './response.js';
+export { bufferResponse, isStreamBody, type BodyStream } from './stream.js';
 export { describeValue } from './errors.js';
 export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
 export { createRouter, type Router } from './router.js';

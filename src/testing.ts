@@ -8,7 +8,7 @@
  * expect(res.status).toBe(200)
  * expect(res.json()).toEqual({ message: 'Hello, Ada!' })
  */
-import { utf8Text } from './bytes.js';
+import { utf8Bytes, utf8Text } from './bytes.js';
 import { type Context, type ContextInit, createContext as createBaseContext } from './context.js';
 import type { Definition, EventDefinition, HttpDefinition } from './definition.js';
 import {
@@ -162,8 +162,16 @@ export function createContext(overrides: ContextInit = {}): Context {
 
 /** The result of invoking an HTTP definition. */
 export interface HttpInvocation extends ResponseData {
-  /** The body as text. */
+  /** The body as text. A streamed body must be read first: use `chunks()` or `readText()`. */
   text(): string;
+  /**
+   * The body's chunks as the handler produces them: one per chunk for a streamed body (`stream` is
+   * set), the whole body once otherwise. Breaking out of the loop cancels the stream as a client
+   * that goes away does (`ctx.signal` aborts).
+   */
+  chunks(): AsyncIterable<Uint8Array>;
+  /** The whole body as text, reading a streamed body to its end (rejects with its StreamError). */
+  readText(): Promise<string>;
   /** The body parsed as JSON. */
   json(): unknown;
   /** A header, looked up case-insensitively. */
@@ -209,11 +217,26 @@ export async function invoke(
   if (Array.isArray(definition) || (definition as Definition).kind === 'http') {
     const defs = (Array.isArray(definition) ? definition : [definition]) as HttpDefinition[];
     const response = await createRouter(defs).handle(input as PortableRequest, ctx);
-    const asText = (): string => (typeof response.body === 'string' ? response.body : utf8Text(response.body));
+    const asText = (): string => {
+      if (response.stream) throw new TypeError('This response is streamed: read it with chunks() or readText()');
+      return typeof response.body === 'string' ? response.body : utf8Text(response.body);
+    };
+    const stream = response.stream;
+    async function* whole(): AsyncGenerator<Uint8Array> {
+      const body = response.body;
+      if (body.length) yield typeof body === 'string' ? utf8Bytes(body) : body;
+    }
     return {
       ...response,
       logs,
       text: asText,
+      chunks: () => stream ?? whole(),
+      readText: async () => {
+        if (!stream) return asText();
+        let text = '';
+        for (let chunk = await stream.read(); chunk !== undefined; chunk = await stream.read()) text += utf8Text(chunk);
+        return text;
+      },
       json: () => JSON.parse(asText()) as unknown,
       header: (name) => {
         const lower = name.toLowerCase();

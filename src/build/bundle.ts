@@ -29,6 +29,11 @@ export interface BundleOptions {
    * malformed. Never for Lambda (Function URLs send binary bodies base64) or for event functions.
    */
   noBase64Bodies?: boolean;
+  /**
+   * False when no definition the bundle serves sets `stream: true`: the stream machinery (reading a
+   * streamed body, cancelling it, buffering it) is left out. Default: kept.
+   */
+  streams?: boolean;
 }
 
 /** A bundle in memory: the code and, when asked, its source map. */
@@ -67,9 +72,16 @@ function shiftMapOneLine(map: string): string {
   return JSON.stringify(parsed);
 }
 
+/**
+ * Build-time constants the core folds away: `__ONEFN_CHECKED__` drops definition checks the planner
+ * already ran; `__ONEFN_STREAMS__: false` drops the stream machinery from a function none of whose
+ * definitions streams (such a function answers a streamed body with the same refusal as everywhere);
+ * `__ONEFN_NO_BASE64__` drops the base64 decoder where no body can arrive base64.
+ */
 function defines(options: BundleOptions): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   if (options.checkedDefinitions) out['__ONEFN_CHECKED__'] = 'true';
+  if (options.streams === false) out['__ONEFN_STREAMS__'] = 'false';
   if (options.noBase64Bodies) out['__ONEFN_NO_BASE64__'] = 'true';
   return Object.keys(out).length ? out : undefined;
 }

@@ -1,3 +1,4 @@
+import { sendStream } from './send-stream.js';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { problem } from '../problem.js';
@@ -40,6 +41,7 @@ export function send(res: ServerResponse, data: ResponseData, head: boolean): vo
   for (const [name, value] of Object.entries(data.headers)) headers[name] = typeof value === 'string' ? value : [...value];
   if (data.cookies.length) headers['set-cookie'] = [...data.cookies];
   res.writeHead(data.status, headers);
+  if (data.stream) return void sendStream(res, data.stream, head || data.status === 204 || data.status === 304);
   res.end(head ? undefined : data.body);
 }
 

@@ -3,6 +3,8 @@ import { lambdaHandler, type LambdaV2Result, type SqsBatchResponse } from '@onef
 import { eventBridgeEvent, functionUrlEvent, lambdaContext, s3Event, scheduledEvent, sqsEvent } from '@onefn/aws/testing';
 import { OnefnError } from 'onefn';
 import { conformance, type EventEnd } from './suite.js';
+import { awsStreamHarness } from './aws-stream.js';
+import { streamConformance } from './stream-suite.js';
 
 conformance({
   provider: 'aws',
@@ -81,3 +83,5 @@ async function captureStdout<T>(into: string[], run: () => Promise<T>): Promise<
     process.stdout.write = write;
   }
 }
+
+streamConformance(awsStreamHarness);

@@ -1,8 +1,11 @@
 // The conformance suite on Google Cloud: every call goes through functions-framework's own server on
 // 127.0.0.1; HTTP as real requests, messages as Pub/Sub CloudEvents in binary mode, one push each
 // (a non-2xx answer makes Pub/Sub redeliver).
+import { afterEach } from 'vitest';
 import { register } from '@onefn/gcp';
-import { binaryCloudEvent, httpRequest, pubsubEvent, startServer, storageCloudEvent, type GcpTestRequest } from '@onefn/gcp/testing';
+import { binaryCloudEvent, httpRequest, pubsubEvent, startServer, storageCloudEvent, type GcpTestRequest, type TestServer } from '@onefn/gcp/testing';
+import { get, streamAnswer } from './stream-client.js';
+import { streamConformance } from './stream-suite.js';
 import { vi } from 'vitest';
 import { conformance } from './suite.js';
 
@@ -102,3 +105,23 @@ async function once(module: Record<string, unknown>, request: GcpTestRequest): P
     await server.close();
   }
 }
+
+// Streaming: through functions-framework's own server, read with Node's HTTP client as chunks arrive.
+const streaming: TestServer[] = [];
+afterEach(async () => {
+  for (const server of streaming.splice(0)) await server.close();
+});
+
+streamConformance({
+  provider: 'gcp',
+  seesDisconnect: true,
+  async stream(definitions, request) {
+    const target = `stream${++round}`;
+    const logs: string[] = [];
+    const [plan] = register(Object.fromEntries(definitions.map((d, i) => [`${target}_${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
+    const server = await startServer(plan!.name);
+    streaming.push(server);
+    const { res, close } = await get(server.url + request.path, request.headers);
+    return streamAnswer(res, close, () => logs);
+  },
+});

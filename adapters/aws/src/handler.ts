@@ -2,7 +2,7 @@ import {
   OnefnError, UnsupportedEventError, type CloudEvent, type Context, type Definition, type EventDefinition, type HttpDefinition,
   type Message, type Native, type ScheduleEvent, type StorageEvent,
 } from 'onefn';
-import { batchError, createRequest, createRouter, runEvents, type BatchResult, type Router } from 'onefn/runtime';
+import { batchError, bufferResponse, createRequest, createRouter, runEvents, type BatchResult, type ResponseData, type Router } from 'onefn/runtime';
 import {
   describeEvent, describeHttpEvent, describeShape, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
   isS3EventBridgeEvent, isScheduledEvent, isSnsEvent, isSqsEvent,
@@ -12,7 +12,10 @@ import { fromCloudEventJson, fromEventBridge, fromScheduledEvent } from './from-
 import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
 import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
-import type { ApiGatewayV2Event, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
+import type {
+  ApiGatewayV2Event, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, LambdaResponseStream, LambdaStreamHandler, LambdaV2Result, SqsBatchResponse,
+} from './lambda-types.js';
+import { streamify, writeStreamed } from './to-stream.js';
 import type { LogSink } from 'onefn';
 import type { ResourceDriverSource } from 'onefn/runtime';
 
@@ -38,8 +41,18 @@ function answerV2(router: Router, event: ApiGatewayV2Event, context: LambdaConte
   const native = nativeOf(event, context);
   const request = createRequest(fromHttpV2(event, native));
   const response = router.handle(request, fromLambdaContext(native, context, sink, resources));
-  return response instanceof Promise ? response.then(toHttpV2) : toHttpV2(response);
+  return response instanceof Promise ? response.then(toV2) : toHttpV2(response);
 }
+
+// A streamed answer on a path that cannot stream (built without streaming, API Gateway, ALB) is read
+// whole first: the same answer, buffered.
+// The condition is written out in each, so that a build defining __ONEFN_STREAMS__ false (a function
+// none of whose definitions streams) folds it away and leaves bufferResponse out.
+declare const __ONEFN_STREAMS__: boolean | undefined;
+const toV2 = (response: ResponseData): LambdaV2Result | Promise<LambdaV2Result> =>
+  (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream ? bufferResponse(response).then(toHttpV2) : toHttpV2(response);
+const whole = (response: ResponseData): ResponseData | Promise<ResponseData> =>
+  (typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream ? bufferResponse(response) : response;
 
 /**
  * One routed handler for HTTP definitions, for payload 2.0 only: what a Function URL (the trigger the
@@ -57,6 +70,24 @@ export function httpV2Handler(definitions: readonly HttpDefinition[], options: H
   };
 }
 
+/**
+ * A streaming handler for HTTP definitions, for a Function URL in RESPONSE_STREAM mode (payload 2.0
+ * events): the answer goes out through the response stream with the HTTP integration prelude, a
+ * streamed body chunk by chunk. Any other event is an UnsupportedEventError naming it (the runtime
+ * reports it in the stream's error trailers).
+ */
+export function httpStreamHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaStreamHandler {
+  const router = createRouter(definitions);
+  const sink = options.logSink;
+  return streamify(async (event: unknown, responseStream: LambdaResponseStream, context: LambdaContext): Promise<void> => {
+    if (!isHttpV2Event(event)) throw new UnsupportedEventError(describeHttpEvent(event) ?? describeShape(event), 'Function URL requests (payload 2.0) only: a streaming function cannot answer API Gateway or ALB');
+    const native = nativeOf(event, context);
+    const request = createRequest(fromHttpV2(event, native));
+    const pending = router.handle(request, fromLambdaContext(native, context, sink));
+    await writeStreamed(responseStream, pending instanceof Promise ? await pending : pending, request.method === 'HEAD');
+  });
+}
+
 /** One routed handler for HTTP definitions; the router is built once, here, not per request. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: HandlerOptions = {}): LambdaHandler<LambdaHttpResult> {
   const router = createRouter(definitions);
@@ -72,13 +103,13 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Han
       const native = nativeOf(event, context);
       const { init, multi } = fromAlb(event, native);
       const response = router.handle(createRequest(init), fromLambdaContext(native, context, sink, resources));
-      return toAlb(response instanceof Promise ? await response : response, multi);
+      return toAlb(await whole(response instanceof Promise ? await response : response), multi);
     }
     if (isHttpV1Event(event)) {
       const native = nativeOf(event, context);
       const request = createRequest(fromHttpV1(event, native));
       const response = router.handle(request, fromLambdaContext(native, context, sink, resources));
-      return toHttpV1(response instanceof Promise ? await response : response);
+      return toHttpV1(await whole(response instanceof Promise ? await response : response));
     }
     throw new UnsupportedEventError(describeEvent(event), HTTP_SOURCES);
   };

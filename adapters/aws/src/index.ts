@@ -14,8 +14,8 @@ import {
   type ScheduleDefinition, type StorageDefinition,
 } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
-import { eventHandler, httpHandler, httpV2Handler, type HandlerOptions } from './handler.js';
-import type { LambdaHandler, LambdaHttpResult, LambdaResult, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
+import { eventHandler, httpHandler, httpStreamHandler, httpV2Handler, type HandlerOptions } from './handler.js';
+import type { LambdaHandler, LambdaHttpResult, LambdaResult, LambdaStreamHandler, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
 
 // The generated entry of a deploy bundle calls the handlers below with definitions the build has
 // already checked; that bundle defines this as true, which drops the checks (see onefn's options.ts).
@@ -28,7 +28,8 @@ function isHttpList(value: unknown): value is readonly HttpDefinition[] {
 
 export type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult,
-  LambdaResult, LambdaV1Result, LambdaV2Result, S3Event, SnsEvent, SqsBatchResponse, SqsEvent,
+  LambdaResponseStream, LambdaResult, LambdaStreamHandler, LambdaStreamPrelude, LambdaV1Result, LambdaV2Result, S3Event, SnsEvent,
+  SqsBatchResponse, SqsEvent,
 } from './lambda-types.js';
 export { lambdaLogSink } from './from-context.js';
 
@@ -134,6 +135,25 @@ export function lambdaHttpV2Handler(definitions: readonly HttpDefinition[], opti
     throw new DefinitionError('definitions', 'lambdaHttpV2Handler needs HTTP definitions only');
   }
   return httpV2Handler(definitions, options);
+}
+
+/**
+ * A streaming Lambda handler for HTTP definitions, routed by method and path, marked with
+ * `awslambda.streamifyResponse`: for a Function URL whose InvokeMode is RESPONSE_STREAM (what `onefn
+ * deploy aws` sets for a function with a `stream: true` definition). Status, headers and cookies go out
+ * in the HTTP integration prelude, then the body as it is produced. A stream failing after it started
+ * is reported in the runtime's error trailers; the client sees the body end short. What `onefn build
+ * aws` generates for such a function (unless built with `--http-events all`: API Gateway and ALB cannot
+ * stream, so that build answers them buffered).
+ *
+ * @example
+ * export const handler = lambdaHttpStreamHandler([clock, exportCsv])
+ */
+export function lambdaHttpStreamHandler(definitions: readonly HttpDefinition[]): LambdaStreamHandler {
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && !isHttpList(definitions)) {
+    throw new DefinitionError('definitions', 'lambdaHttpStreamHandler needs HTTP definitions only');
+  }
+  return httpStreamHandler(definitions);
 }
 
 /**

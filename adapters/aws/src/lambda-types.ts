@@ -172,3 +172,27 @@ declare module 'onefn' {
     aws: { readonly event: LambdaEvent; readonly context: LambdaContext | undefined };
   }
 }
+
+/**
+ * The response stream Lambda hands a streaming handler (aws-lambda-ric's ResponseStream: a Writable
+ * over the Runtime API's chunked POST). Only what onefn uses.
+ */
+export interface LambdaResponseStream {
+  write(chunk: string | Uint8Array): boolean;
+  end(callback?: () => void): void;
+  setContentType(type: string): void;
+  on(event: 'drain' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+  off(event: 'drain' | 'close' | 'error', listener: (...args: unknown[]) => void): unknown;
+  readonly writableFinished?: boolean;
+  readonly writableEnded?: boolean;
+}
+
+/** A streaming Lambda handler: the runtime passes the response stream, and ignores the return value. */
+export type LambdaStreamHandler = (event: unknown, responseStream: LambdaResponseStream, context: LambdaContext) => Promise<void>;
+
+/** The JSON prelude a Function URL reads from a streamed answer before its body. */
+export interface LambdaStreamPrelude {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+}

@@ -13,7 +13,7 @@ function encodeBody(body: string | Uint8Array): { body: string; isBase64Encoded:
 const isSetCookie = (name: string): boolean => name.length === 10 && name.toLowerCase() === 'set-cookie';
 
 /** Set-Cookie values from `cookies` plus any a handler put in its headers. */
-function allCookies(res: ResponseData): string[] {
+export function allCookies(res: ResponseData): string[] {
   const out = [...res.cookies];
   for (const name in res.headers) {
     if (!isSetCookie(name)) continue;

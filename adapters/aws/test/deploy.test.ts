@@ -164,6 +164,22 @@ describe('deploy against a loopback AWS', () => {
     expect(aws.calls).toEqual([]);
   });
 
+  describe('a function that streams', () => {
+    it('plans RESPONSE_STREAM and says API Gateway would buffer; deploys the URL in that mode, and back to BUFFERED when it stops streaming', async () => {
+      const planned = await run({ entry: app('deploy-stream'), dryRun: true });
+      expect(planned.functions[0]!.trigger).toBe('Function URL (auth NONE, public, InvokeMode RESPONSE_STREAM; behind API Gateway the answer is buffered instead)');
+      expect(aws.calls).toEqual([]);
+      await run({ entry: app('deploy-stream') });
+      expect(aws.calls.find((c) => c.op === 'CreateFunctionUrlConfig')!.input).toMatchObject({ AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
+      expect(aws.functions.get('api')!.urls.get('live')?.InvokeMode).toBe('RESPONSE_STREAM');
+      aws.calls.length = 0;
+      await run({ entry: app('deploy-v1') });
+      expect(aws.calls.find((c) => c.op === 'UpdateFunctionUrlConfig')!.input).toMatchObject({ AuthType: 'NONE', InvokeMode: 'BUFFERED' });
+      expect(aws.functions.get('api')!.urls.get('live')?.InvokeMode).toBe('BUFFERED');
+      expect(lines).toContain('api: Function URL invoke mode RESPONSE_STREAM -> BUFFERED');
+    });
+  });
+
   describe('a Function URL that stops being public', () => {
     const urlOps = (): Array<[string, Record<string, unknown>]> =>
       aws.calls

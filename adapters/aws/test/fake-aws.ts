@@ -21,7 +21,7 @@ interface Fn {
   config: Record<string, unknown>;
   versions: Array<{ Version: string; CodeSha256: string }>;
   aliases: Map<string, string>;
-  urls: Map<string, { AuthType: string; FunctionUrl: string }>;
+  urls: Map<string, { AuthType: string; InvokeMode?: string; FunctionUrl: string }>;
   policy: Map<string, Array<Record<string, unknown>>>;
   /** Polls left before a pending change completes. */
   busy: number;
@@ -245,7 +245,10 @@ export class FakeAws {
       }
       case 'CreateFunctionUrlConfig':
       case 'UpdateFunctionUrlConfig': {
-        const url = { AuthType: String(input['AuthType']), FunctionUrl: `https://${String(input['FunctionName'])}.lambda-url.${this.place.region}.on.aws/` };
+        // An update keeps what it does not name, as Lambda's does; InvokeMode defaults to BUFFERED.
+        const before = this.fn(input['FunctionName']).urls.get(String(input['Qualifier']));
+        const InvokeMode = input['InvokeMode'] === undefined ? (before?.InvokeMode ?? 'BUFFERED') : String(input['InvokeMode']);
+        const url = { AuthType: String(input['AuthType'] ?? before?.AuthType), InvokeMode, FunctionUrl: `https://${String(input['FunctionName'])}.lambda-url.${this.place.region}.on.aws/` };
         this.fn(input['FunctionName']).urls.set(String(input['Qualifier']), url);
         return url;
       }

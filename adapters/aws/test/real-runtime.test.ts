@@ -13,10 +13,13 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planFunctions } from 'onefn/runtime';
 import { buildFunction, type HttpEvents } from '@onefn/aws/deploy';
-import { albEvent, httpApiEvent, restApiEvent, sqsEvent } from '@onefn/aws/testing';
+import { albEvent, functionUrlEvent, httpApiEvent, restApiEvent, sqsEvent } from '@onefn/aws/testing';
 import * as app from './app/index.js';
+import * as streamApp from './app/stream.js';
+import { expectedCsv } from '../../../examples/stream/index.js';
 
 const ENTRY = fileURLToPath(new URL('./app/index.ts', import.meta.url));
+const STREAM_ENTRY = fileURLToPath(new URL('./app/stream.ts', import.meta.url));
 const RIC = fileURLToPath(new URL('../../../node_modules/aws-lambda-ric/bin/index.mjs', import.meta.url));
 
 interface Outcome {
@@ -25,6 +28,8 @@ interface Outcome {
   errorType?: string | undefined;
   /** When the runtime posted it (ms since the epoch). */
   at: number;
+  /** For a response posted in the streaming mode: its content type, its chunks as they came, its trailers. */
+  stream?: { contentType: string | undefined; chunks: Buffer[]; trailers: Record<string, string | undefined> };
 }
 
 /** The Runtime API: hands out queued invocations on /next and records what the runtime posts back. */
@@ -68,6 +73,22 @@ class RuntimeApi {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url0 = req.url ?? '';
+    const streamed = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/response$/.exec(url0);
+    // A streaming handler's answer (aws-lambda-ric's ResponseStream): a chunked POST in the streaming
+    // response mode, whose error, if any, comes in trailers once the body has ended.
+    if (req.method === 'POST' && streamed && req.headers['lambda-runtime-function-response-mode'] === 'streaming') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const trailers = { ...req.trailers };
+      const id = decodeURIComponent(streamed[1]!);
+      const resolve = this.pending.get(id);
+      this.pending.delete(id);
+      const contentType = req.headers['content-type'];
+      resolve?.({ kind: 'response', body: Buffer.concat(chunks), errorType: trailers['lambda-runtime-function-error-type'], at: Date.now(), stream: { contentType, chunks, trailers } });
+      res.writeHead(202).end('{"status":"OK"}');
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -110,10 +131,10 @@ function logLine(logs: readonly string[], text: string): Promise<string> {
   }, { timeout: 5_000 });
 }
 
-async function startFunction(name: string, api: string, dirs: string[], logs: string[], httpEvents?: HttpEvents): Promise<ChildProcess> {
-  const plan = planFunctions(app).find((p) => p.name === name);
+async function startFunction(name: string, api: string, dirs: string[], logs: string[], httpEvents?: HttpEvents, module: Record<string, unknown> = app, entry = ENTRY): Promise<ChildProcess> {
+  const plan = planFunctions(module).find((p) => p.name === name);
   if (!plan) throw new Error(`no plan ${name}`);
-  const artifact = await buildFunction({ entry: ENTRY, plan, runtime: 'nodejs20.x', httpEvents });
+  const artifact = await buildFunction({ entry, plan, runtime: 'nodejs20.x', httpEvents });
   const root = mkdtempSync(join(tmpdir(), `onefn-aws-${name}-`));
   dirs.push(root);
   for (const [path, data] of Object.entries(unzipSync(artifact.zip))) {
@@ -148,6 +169,7 @@ describe('a built zip under aws-lambda-ric', () => {
   const allApi = new RuntimeApi();
   const hangApi = new RuntimeApi();
   const hangSqsApi = new RuntimeApi();
+  const streamApi = new RuntimeApi();
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
   const logs: string[] = [];
@@ -156,6 +178,7 @@ describe('a built zip under aws-lambda-ric', () => {
   let allAddress = '';
   let hangAddress = '';
   let hangSqsAddress = '';
+  let streamAddress = '';
 
   beforeAll(async () => {
     address = await api.start();
@@ -163,6 +186,7 @@ describe('a built zip under aws-lambda-ric', () => {
     allAddress = await allApi.start();
     hangAddress = await hangApi.start();
     hangSqsAddress = await hangSqsApi.start();
+    streamAddress = await streamApi.start();
   });
 
   afterAll(async () => {
@@ -179,6 +203,7 @@ describe('a built zip under aws-lambda-ric', () => {
     await allApi.stop();
     await hangApi.stop();
     await hangSqsApi.stop();
+    await streamApi.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -261,5 +286,71 @@ describe('a built zip under aws-lambda-ric', () => {
     const line = await logLine(logs, 'Event handler did not finish before the deadline');
     expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'ERROR', unfinished: ['d-3'] });
     expect(hangSqsApi.initErrors).toEqual([]);
+  });
+
+  describe('a streaming function (stream: true), built and run as a Function URL in RESPONSE_STREAM mode invokes it', () => {
+    /** The prelude, and the body after its 8 NUL bytes, of a streamed HTTP integration response. */
+    function split(outcome: Outcome): { prelude: { statusCode: number; headers: Record<string, string>; cookies: string[] }; body: string } {
+      const all = outcome.body as Buffer;
+      const nul = all.indexOf(0);
+      expect(nul).toBeGreaterThan(0);
+      expect([...all.subarray(nul, nul + 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+      return { prelude: JSON.parse(all.subarray(0, nul).toString('utf8')), body: all.subarray(nul + 8).toString('utf8') };
+    }
+
+    beforeAll(async () => {
+      children.push(await startFunction('http', streamAddress, dirs, logs, undefined, streamApp, STREAM_ENTRY));
+    });
+
+    it('streams the SSE clock: the prelude from the response, then the events in order, one write each', async () => {
+      const outcome = await streamApi.invoke(functionUrlEvent({ path: '/clock?count=3&interval=100' }));
+      expect(outcome.stream?.contentType).toBe('application/vnd.awslambda.http-integration-response');
+      expect(outcome.stream?.trailers['lambda-runtime-function-error-type']).toBeUndefined();
+      const { prelude, body } = split(outcome);
+      expect(prelude).toEqual({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }, cookies: [] });
+      expect([...body.matchAll(/^id: (\d+)$/gm)].map((m) => m[1])).toEqual(['0', '1', '2']);
+      // 100 ms apart, the events reached the Runtime API in separate reads, in order: streamed, not
+      // buffered (a busy machine may still join two reads, never all three).
+      const eventChunks = outcome.stream!.chunks.map((c) => c.toString('utf8')).filter((c) => c.includes('event: tick'));
+      expect(eventChunks.length).toBeGreaterThan(1);
+      expect(eventChunks.flatMap((c) => [...c.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]))).toEqual(['0', '1', '2']);
+    });
+
+    it('streams a 20,000-row CSV export whole', async () => {
+      const outcome = await streamApi.invoke(functionUrlEvent({ path: '/export.csv?rows=20000' }));
+      const { prelude, body } = split(outcome);
+      expect(prelude.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(body).toBe(expectedCsv(20000));
+      expect(outcome.stream!.chunks.length).toBeGreaterThan(1);
+    });
+
+    it('answers a bad query before any chunk with a problem in the prelude', async () => {
+      const { prelude, body } = split(await streamApi.invoke(functionUrlEvent({ path: '/export.csv?rows=x' })));
+      expect(prelude.statusCode).toBe(400);
+      expect(JSON.parse(body)).toMatchObject({ code: 'INVALID_QUERY' });
+    });
+
+    it('reports an error after the first chunk in the error trailers, generic, and logs the real one', async () => {
+      const outcome = await streamApi.invoke(functionUrlEvent({ path: '/late' }));
+      const { prelude, body } = split(outcome);
+      expect(prelude.statusCode).toBe(200);
+      expect(body).toBe('row 1\n');
+      const trailers = outcome.stream!.trailers;
+      expect(trailers['lambda-runtime-function-error-type']).toBe('StreamError');
+      const reported = JSON.parse(Buffer.from(trailers['lambda-runtime-function-error-body'] ?? '', 'base64').toString('utf8')) as { errorType: string; errorMessage: string };
+      expect(reported).toMatchObject({ errorType: 'StreamError', errorMessage: 'The response stream failed after it started; see the function logs' });
+      expect(JSON.stringify(reported)).not.toContain('hunter2');
+      const line = await logLine(logs, 'Response stream failed after its first chunk');
+      expect(JSON.parse(line)).toMatchObject({ level: 'ERROR', functionName: 'http' });
+      // Still serving.
+      const next = await streamApi.invoke(functionUrlEvent({ path: '/clock?count=1&interval=10' }));
+      expect(split(next).body).toContain('id: 0');
+    });
+
+    it('refuses an event a Function URL does not send, in the trailers', async () => {
+      const outcome = await streamApi.invoke(sqsEvent([{ id: 'm-1', body: {} }], { queue: 'orders' }));
+      expect(outcome.stream?.trailers['lambda-runtime-function-error-type']).toBe('UnsupportedEventError');
+      expect(streamApi.initErrors).toEqual([]);
+    });
   });
 });

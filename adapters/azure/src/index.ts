@@ -40,6 +40,26 @@ function azureApp(): App {
   return app;
 }
 
+let streamsEnabled = false;
+
+/**
+ * Turns on the library's HTTP streams (`app.setup({ enableHttpStream: true })`, host 4.28 or later),
+ * only for an app with a streaming definition: it routes every HTTP function of the app through the
+ * library's local HTTP proxy instead of the host's RPC channel. Process-wide, and only possible before
+ * the worker starts the app, which is when `register` runs.
+ */
+function enableHttpStreams(app: App): void {
+  if (streamsEnabled) return;
+  const setup = (app as { setup?: (options: { enableHttpStream: boolean }) => void }).setup;
+  if (typeof setup !== 'function') throw new DefinitionError('stream', 'streaming needs @azure/functions 4.3 or later (app.setup)');
+  try {
+    setup({ enableHttpStream: true });
+  } catch {
+    throw new DefinitionError('stream', 'Azure HTTP streams can be enabled only at start-up: register streaming definitions before the app starts');
+  }
+  streamsEnabled = true;
+}
+
 /**
  * Registers every definition of a module (or one definition) as Azure functions, and returns what it
  * registered. HTTP definitions share one function that routes by method and path (unless
@@ -61,6 +81,7 @@ export function register(moduleOrDefinition: Readonly<Record<string, unknown>> |
   const specs = functionSpecs(planFunctions(namespace, { routedName: resolved.routedName }), resolved);
   if (!specs.length) throw new DefinitionError('module', 'exports no onefn definitions');
   const app = azureApp();
+  if (specs.some((spec) => spec.plan.kind === 'http' && spec.plan.definitions.some((d) => d.trigger.stream))) enableHttpStreams(app);
   for (const spec of specs) {
     const { kind, ...trigger } = spec.trigger;
     const handler = handlerFor(spec, resolved);
@@ -79,6 +100,8 @@ type Registrar = (name: string, options: Record<string, unknown>) => void;
  */
 export function registerHttpFunction(name: string, trigger: Extract<AzureTriggerOptions, { kind: 'http' }>, definitions: readonly HttpDefinition[], options: ResolvedOptions): void {
   const { kind, ...rest } = trigger;
+  // As `register`: an app with a streaming definition turns the library's HTTP streams on, once.
+  if (definitions.some((d) => d.trigger.stream)) enableHttpStreams(azureApp());
   (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: httpHandler(definitions, options) });
 }
 

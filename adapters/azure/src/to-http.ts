@@ -1,5 +1,5 @@
 import type { Cookie, HttpResponseInit } from '@azure/functions';
-import type { ResponseData } from 'onefn/runtime';
+import type { BodyStream, ResponseData } from 'onefn/runtime';
 
 function decode(value: string): string {
   if (value.indexOf('%') === -1) return value;
@@ -92,7 +92,43 @@ export function toHttpResponse(response: ResponseData): HttpResponseInit {
   }
   const init: HttpResponseInit = { status: response.status, headers };
   if (cookies.length) init.cookies = cookies;
+  if (response.stream) {
+    // The DOM's ReadableStream type and Node's (which the library's types name) describe the same object.
+    init.body = webStream(response.stream) as unknown as HttpResponseInit['body'];
+    return init;
+  }
   const body = response.body;
   if (typeof body === 'string' ? body.length > 0 : body.byteLength > 0) init.body = body;
   return init;
+}
+
+/**
+ * A streamed body as the web ReadableStream the library sends: with `app.setup({ enableHttpStream:
+ * true })` (which `register` calls for an app with a streaming definition) it goes to the host chunk
+ * by chunk over the library's HTTP proxy; without it, the library reads it whole (buffered). Pulled,
+ * so a chunk is read only when the library asks for one; a consumer that cancels cancels the
+ * handler's stream. A stream failing after it started errors this one: the library then fails the
+ * invocation, and the handler's error stays in the logs.
+ */
+function webStream(stream: BodyStream): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          // The library writes each chunk without waiting for the socket to drain: one turn of the
+          // event loop per chunk lets the socket write out what it holds before the next is read.
+          await new Promise((resolve) => setImmediate(resolve));
+          const chunk = await stream.read();
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(chunk);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      cancel() {
+        stream.cancel();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -79,7 +79,10 @@ function adapterPlugin(): Plugin {
  */
 export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: HttpEvents = 'v2'): string {
   const refs = plan.exportNames.map((name) => `mod[${JSON.stringify(name)}]`);
-  const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : 'lambdaHttpV2Handler';
+  // A function with a streaming definition answers through Lambda's response stream (its Function URL is
+  // deployed in RESPONSE_STREAM mode); built for every HTTP event, it stays buffered for API Gateway and ALB.
+  const streaming = plan.kind === 'http' && plan.definitions.some((d) => d.trigger.stream);
+  const wrapper = plan.kind !== 'http' ? 'lambdaEventHandler' : httpEvents === 'all' ? 'lambdaHttpHandler' : streaming ? 'lambdaHttpStreamHandler' : 'lambdaHttpV2Handler';
   const args = plan.kind === 'http' ? `[${refs.join(', ')}]` : refs[0];
   // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
   // do it in the first request; only functions that have schemas carry the call.
@@ -119,6 +122,7 @@ export async function buildFunction(options: BuildOptions): Promise<LambdaArtifa
     plugins: [adapterPlugin()],
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
+    streams: options.plan.kind === 'http' && options.plan.definitions.some((d) => d.trigger.stream),
   });
   const zip = zipFiles({ 'index.mjs': code });
   return { name: options.plan.name, plan: options.plan, runtime, handler: 'index.handler', zip, codeSha256: sha256Base64(zip), code };

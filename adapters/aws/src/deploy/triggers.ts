@@ -27,8 +27,17 @@ export interface Target {
 }
 
 /** What wiring a plan's trigger does, in one line (also what --dry-run prints). */
+/** True for an HTTP function one of whose definitions streams (`stream: true`). */
+export function isStreaming(plan: FunctionPlan): boolean {
+  return plan.kind === 'http' && plan.definitions.some((d) => d.trigger.stream);
+}
+
 export function describeTrigger(plan: FunctionPlan): string {
-  if (plan.kind === 'http') return `Function URL (auth ${plan.public ? 'NONE, public' : 'AWS_IAM'})`;
+  if (plan.kind === 'http') {
+    const url = `Function URL (auth ${plan.public ? 'NONE, public' : 'AWS_IAM'}`;
+    // API Gateway cannot stream (it buffers, up to its 10 MB and 29 s by default): say so where the plan is shown.
+    return isStreaming(plan) ? `${url}, InvokeMode RESPONSE_STREAM; behind API Gateway the answer is buffered instead)` : `${url})`;
+  }
   const def = plan.definition as EventDefinition;
   switch (def.kind) {
     case 'message':
@@ -97,20 +106,24 @@ async function removePublicPermissions(clients: AwsClients, t: Target): Promise<
  * no longer public has its URL switched to AWS_IAM first (which closes it at once), then loses the
  * `Principal: *` statements, which would otherwise open it again should the auth type ever change.
  */
-async function wireUrl(clients: AwsClients, t: Target, isPublic: boolean): Promise<string | undefined> {
+async function wireUrl(clients: AwsClients, t: Target, isPublic: boolean, streaming: boolean): Promise<string | undefined> {
   const AuthType = isPublic ? 'NONE' : 'AWS_IAM';
+  // A streaming function's URL must invoke it in RESPONSE_STREAM mode; BUFFERED is the default.
+  const InvokeMode = streaming ? 'RESPONSE_STREAM' : 'BUFFERED';
   let url: string | undefined;
   try {
     const current = await clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias }));
     url = current.FunctionUrl;
-    if (current.AuthType !== AuthType) {
-      await clients.lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType }));
-      t.progress(`${t.name}: Function URL auth ${current.AuthType} -> ${AuthType}`);
+    const mode = current.InvokeMode ?? 'BUFFERED';
+    if (current.AuthType !== AuthType || mode !== InvokeMode) {
+      await clients.lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType, InvokeMode }));
+      if (current.AuthType !== AuthType) t.progress(`${t.name}: Function URL auth ${current.AuthType} -> ${AuthType}`);
+      if (mode !== InvokeMode) t.progress(`${t.name}: Function URL invoke mode ${mode} -> ${InvokeMode}`);
     }
   } catch (error) {
     if (errorName(error) !== 'ResourceNotFoundException') throw error;
-    url = (await clients.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType }))).FunctionUrl;
-    t.progress(`${t.name}: Function URL ${url ?? ''} (auth ${AuthType})`);
+    url = (await clients.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: t.name, Qualifier: t.alias, AuthType, InvokeMode }))).FunctionUrl;
+    t.progress(`${t.name}: Function URL ${url ?? ''} (auth ${AuthType}, ${InvokeMode})`);
   }
   if (isPublic) await ensurePermissions(clients, t, PUBLIC_URL_STATEMENTS);
   else await removePublicPermissions(clients, t);
@@ -233,7 +246,7 @@ async function wireRule(clients: AwsClients, t: Target, rule: { ScheduleExpressi
 
 /** Wires the plan's trigger to the alias; returns the URL or source ARN. Calls only what is missing. */
 export async function wireTrigger(clients: AwsClients, plan: FunctionPlan, t: Target): Promise<string | undefined> {
-  if (plan.kind === 'http') return wireUrl(clients, t, plan.public);
+  if (plan.kind === 'http') return wireUrl(clients, t, plan.public, isStreaming(plan));
   const def = plan.definition as EventDefinition;
   switch (def.kind) {
     case 'message':

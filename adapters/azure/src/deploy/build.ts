@@ -119,6 +119,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
     checkedDefinitions: true,
     // HTTP requests arrive as bytes; only messages can carry base64.
     noBase64Bodies: functions.every((f) => f.plan.kind === 'http'),
+    streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
     plugins: [
       {
         name: 'onefn-azure-runtime',

@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import Module from 'node:module';
 import { format } from 'node:util';
 
@@ -112,6 +113,15 @@ export interface AzureTestHost {
    * invokeFunction, getResponse. The trigger's data goes in as `inputData` under its binding name.
    */
   invoke(name: string, trigger: { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string }): Promise<HostInvocation>;
+  /**
+   * With HTTP streams on (`app.setup({ enableHttpStream: true })`), runs an HTTP function as the host
+   * does then: the request goes to the library's HTTP proxy as a real HTTP request, and `response` is
+   * the proxy's answer, readable chunk by chunk while the function still writes. `done` settles when
+   * the invocation ends; the host closes the connection of an invocation that failed.
+   */
+  stream(name: string, trigger: { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string }): { response: Promise<IncomingMessage>; done: Promise<HostInvocation> };
+  /** True once the library announced an HTTP proxy (HTTP streams on). */
+  readonly streaming: boolean;
 }
 
 // One per process, kept on globalThis: @azure/functions (loaded by Node's own require, outside any
@@ -119,11 +129,65 @@ export interface AzureTestHost {
 const KEY = Symbol.for('@onefn/azure/testing/host');
 type Host = AzureTestHost & { model: ProgrammingModel | undefined };
 let sequence = 0;
+const nextInvocationId = (): string => `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`;
+const isHttp = (registration: Registration): boolean => /^httpTrigger$/i.test(registration.trigger.type ?? '');
+
+/**
+ * Sends an HTTP trigger's request to the library's proxy as the host forwards it (with the invocation
+ * id and the forwarded host and protocol the library requires). The proxy's port comes from the
+ * library, on localhost; it may still be re-binding (it first listens on port 0, then moves to a port
+ * from 55000), so a refused connection is tried again for a while.
+ */
+async function proxyRequest(uri: string, invocationId: string, http: RpcHttpData, answered: (res: IncomingMessage) => void, refused: (error: unknown) => void): Promise<ReturnType<typeof httpRequest>> {
+  const port = Number(new URL(uri).port);
+  const url = new URL(http.url ?? '/', 'http://localhost:7071');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(http.nullableHeaders ?? {})) if (typeof value?.value === 'string') headers[name] = value.value;
+  const body = http.body?.bytes ?? undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await new Promise((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          // One connection per invocation, as the host's forwarding does not depend on reuse.
+          agent: false,
+          method: http.method ?? 'GET',
+          path: url.pathname + url.search,
+          headers: { ...headers, 'x-ms-invocation-id': invocationId, 'x-forwarded-host': url.host, 'x-forwarded-proto': url.protocol.slice(0, -1) },
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? reject(error) : refused(error)));
+        req.once('response', answered);
+        req.once('socket', (socket) => socket.once('connect', () => resolve(req)));
+        req.end(body ? Buffer.from(body) : undefined);
+      });
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** The proxied answer in the shape the host's RPC response has, for httpResult. */
+function proxiedHttp(res: IncomingMessage, body: Buffer): RpcHttpData {
+  const headers: Record<string, string> = {};
+  const cookies: RpcHttpCookie[] = [];
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined || name === 'x-ms-invocation-id') continue;
+    if (name === 'set-cookie') {
+      for (const line of value as string[]) {
+        const first = line.split(';')[0] ?? '';
+        const eq = first.indexOf('=');
+        cookies.push({ name: first.slice(0, eq), value: decodeURIComponent(first.slice(eq + 1)) });
+      }
+    } else if (name !== 'transfer-encoding' && name !== 'connection' && name !== 'keep-alive' && name !== 'date') headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { statusCode: String(res.statusCode ?? 200), headers, cookies, body: { bytes: new Uint8Array(body) } };
+}
 
 function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
   const registrations = new Map<string, Registration>();
   const logs: HostLog[] = [];
-  let locked = false;
   const self = {
     model: undefined as ProgrammingModel | undefined,
     registrations,
@@ -132,48 +196,113 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
       registrations.clear();
       logs.length = 0;
     },
-    async invoke(name: string, trigger: { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string }): Promise<HostInvocation> {
+    get streaming(): boolean {
+      return httpUri !== undefined;
+    },
+    async invoke(name: string, trigger: Trigger): Promise<HostInvocation> {
+      await capabilities();
       const registration = registrations.get(name);
-      if (!registration) throw new Error(`No function "${name}" is registered; registered: ${[...registrations.keys()].join(', ') || 'none'}`);
-      const model = self.model;
-      if (!model) throw new Error('@azure/functions never set its programming model');
-      if (!locked) {
-        await model.getCapabilities({});
-        locked = true;
+      if (httpUri && registration && isHttp(registration) && trigger.data.http) {
+        const { response, done } = self.stream(name, trigger);
+        const result = await done;
+        if (result.status === 'failure') return result;
+        const res = await response;
+        const chunks: Buffer[] = [];
+        for await (const chunk of res) chunks.push(chunk as Buffer);
+        return { ...result, response: { ...result.response, returnValue: { http: proxiedHttp(res, Buffer.concat(chunks)) } } };
       }
-      const invocationId = trigger.invocationId ?? `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`;
-      const own: HostLog[] = [];
-      const request: RpcInvocationRequest = {
-        invocationId,
-        functionId: name,
-        inputData: [{ name: registration.trigger.name, data: trigger.data }],
-        triggerMetadata: trigger.triggerMetadata ?? {},
-      };
-      const coreCtx = {
-        invocationId,
-        request,
-        metadata: registration.metadata,
-        state: undefined as string | undefined,
-        log(level: string, category: string, message: string): void {
-          const entry = { level, category, message, invocationId };
-          logs.push(entry);
-          own.push(entry);
-        },
-      };
-      const invocation = model.getInvocationModel(coreCtx);
-      const { context, inputs } = await invocation.getArguments();
-      let result: unknown;
-      coreCtx.state = 'invocation';
-      try {
-        result = await invocation.invokeFunction(context, inputs, registration.callback);
-      } catch (error) {
-        return { status: 'failure', error, logs: own };
-      } finally {
-        coreCtx.state = undefined;
-      }
-      return { status: 'success', response: await invocation.getResponse(context, result), logs: own };
+      return run(name, trigger, undefined);
+    },
+    stream(name: string, trigger: Trigger): { response: Promise<IncomingMessage>; done: Promise<HostInvocation> } {
+      const invocationId = trigger.invocationId ?? nextInvocationId();
+      let sent: ReturnType<typeof httpRequest> | undefined;
+      let answered: (res: IncomingMessage) => void = () => {};
+      let refused: (error: unknown) => void = () => {};
+      const response = new Promise<IncomingMessage>((resolve, reject) => {
+        answered = resolve;
+        refused = reject;
+      });
+      const done = (async (): Promise<HostInvocation> => {
+        await capabilities();
+        if (!httpUri) throw new Error('HTTP streams are off: no app called app.setup({ enableHttpStream: true }) before the first invocation');
+        sent = await proxyRequest(httpUri, invocationId, trigger.data.http ?? {}, answered, refused);
+        const result = await run(name, { ...trigger, invocationId }, sent);
+        if (result.status === 'failure') {
+          // The host cuts the client's connection: once the answer's start (already written) has
+          // arrived, or at once when nothing was written.
+          const client = sent;
+          const cut = setTimeout(() => {
+            refused(result.error);
+            client.destroy();
+          }, 1000);
+          void response.then(
+            (res) => {
+              clearTimeout(cut);
+              res.destroy();
+            },
+            () => clearTimeout(cut),
+          );
+        }
+        return result;
+      })();
+      done.catch((error: unknown) => refused(error));
+      return { response, done };
     },
   };
+  type Trigger = { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string };
+  let httpUri: string | undefined;
+  // Asked once, as the worker does at start-up: the library locks its setup then, and starts its HTTP proxy if streams are on.
+  let asked: Promise<void> | undefined;
+  function capabilities(): Promise<void> {
+    const model = self.model;
+    if (!model) return Promise.reject(new Error('@azure/functions never set its programming model'));
+    return (asked ??= model.getCapabilities({}).then((caps) => {
+      httpUri = caps['HttpUri'];
+    }));
+  }
+  async function run(name: string, trigger: Trigger, _proxied: unknown): Promise<HostInvocation> {
+    const registration = registrations.get(name);
+    if (!registration) throw new Error(`No function "${name}" is registered; registered: ${[...registrations.keys()].join(', ') || 'none'}`);
+    const model = self.model;
+    if (!model) throw new Error('@azure/functions never set its programming model');
+    await capabilities();
+    const invocationId = trigger.invocationId ?? nextInvocationId();
+    const own: HostLog[] = [];
+    const request: RpcInvocationRequest = {
+      invocationId,
+      functionId: name,
+      inputData: [{ name: registration.trigger.name, data: trigger.data }],
+      triggerMetadata: trigger.triggerMetadata ?? {},
+    };
+    const coreCtx = {
+      invocationId,
+      request,
+      metadata: registration.metadata,
+      state: undefined as string | undefined,
+      log(level: string, category: string, message: string): void {
+        const entry = { level, category, message, invocationId };
+        logs.push(entry);
+        own.push(entry);
+      },
+    };
+    const invocation = model.getInvocationModel(coreCtx);
+    const { context, inputs } = await invocation.getArguments();
+    let result: unknown;
+    coreCtx.state = 'invocation';
+    try {
+      result = await invocation.invokeFunction(context, inputs, registration.callback);
+    } catch (error) {
+      return { status: 'failure', error, logs: own };
+    } finally {
+      coreCtx.state = undefined;
+    }
+    try {
+      return { status: 'success', response: await invocation.getResponse(context, result), logs: own };
+    } catch (error) {
+      // With HTTP streams, the body is sent while getting the response: a stream that fails fails here.
+      return { status: 'failure', error, logs: own };
+    }
+  }
   const coreApi = {
     version: '3.10.1',
     hostVersion: '4.1037.0',

@@ -123,6 +123,7 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     checkedDefinitions: true,
     // HTTP requests arrive as bytes; only Pub/Sub messages carry base64.
     noBase64Bodies: plans.every((p) => p.kind === 'http'),
+    streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
   });
   const pkg = {
     name: 'onefn-function',
