@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, importBundle } from '../build/bundle.js';
 import { loadBridge, type DevBridge } from '../dev/bridge.js';
+import { StrayErrors } from '../dev/stray-errors.js';
 import { OnefnError } from '../errors.js';
 import type { LogEntry } from '../logger.js';
 import { flagOption, intOption, stringOption, UsageError } from './args.js';
@@ -40,6 +41,12 @@ export interface CheckReport {
   readonly functions: ReadonlyArray<{ readonly name: string; readonly kind: string }>;
   readonly rows: readonly CheckRow[];
   readonly portability: readonly PortabilityFinding[];
+  /**
+   * Errors a handler left behind (a throw in a timer, a rejection nobody handles), by function and
+   * runner. Each provider treats them differently (Lambda fails the invocation, others log or restart
+   * the instance), so any of them fails the check.
+   */
+  readonly stray: ReadonlyArray<{ readonly function: string; readonly error: string }>;
   /** Rows in which some provider answered differently. */
   readonly differences: number;
   readonly blockers: number;
@@ -121,11 +128,23 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
   progress(`checking ${plans.length} function${plans.length === 1 ? '' : 's'} with ${cases.length} inputs, locally and through ${CHECK_PROVIDERS.join(', ')}`);
   // Each runner takes the inputs in order, as one instance would receive them.
   const reference: CheckAnswer[] = [];
-  for (const c of cases) reference.push(await runLocal(local, c, run));
   const answers = {} as Record<CheckProvider, CheckAnswer[]>;
-  for (const provider of CHECK_PROVIDERS) {
-    answers[provider] = [];
-    for (const c of cases) answers[provider].push(await runBridge(loaded[provider], copies[provider], c, run));
+  const stray: Array<{ function: string; error: string }> = [];
+  const strays = new StrayErrors((entry) => {
+    const error = entry.fields['error'] as { name?: string; message?: string } | undefined;
+    stray.push({ function: String(entry.fields['function']), error: `${error?.name ?? 'Error'}: ${String(error?.message ?? '').split('\n')[0]}` });
+  });
+  try {
+    const origin = (runner: string, c: CheckCase) => ({ function: `${c.function} (${runner}, ${c.label})` });
+    for (const c of cases) reference.push(await strays.origins.run(origin('local', c), () => runLocal(local, c, run)));
+    for (const provider of CHECK_PROVIDERS) {
+      answers[provider] = [];
+      for (const c of cases) answers[provider].push(await strays.origins.run(origin(provider, c), () => runBridge(loaded[provider], copies[provider], c, run)));
+    }
+    // Work a handler left for later (a timer of a few ms) gets its turn before the verdict.
+    await new Promise((settle) => setTimeout(settle, 50));
+  } finally {
+    strays.close();
   }
   const rows: CheckRow[] = cases.map((c, i) => {
     const ref = reference[i] as CheckAnswer;
@@ -144,9 +163,10 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
     functions: plans.map((p) => ({ name: p.name, kind: p.kind })),
     rows,
     portability,
+    stray,
     differences: differing,
     blockers,
-    ok: differing === 0 && blockers === 0,
+    ok: differing === 0 && blockers === 0 && stray.length === 0,
   };
 }
 
@@ -162,9 +182,10 @@ export function renderCheck(report: CheckReport): string {
   out.push('', 'Portability:');
   if (!report.portability.length) out.push('  every option is honoured by aws, gcp and azure');
   for (const f of report.portability) out.push(`  ${f.severity === 'blocker' ? 'BLOCKER' : 'note   '}  ${f.function}  ${f.provider}  ${f.option}: ${f.message}`);
+  if (report.stray.length) out.push('', 'Errors left behind by a handler (providers treat them differently):', ...report.stray.map((s) => `  ${s.function}: ${s.error}`));
   const verdict = report.ok
     ? `OK: the same answer on ${report.providers.join(', ')} for all ${report.rows.length} inputs; no blockers`
-    : `FAILED: ${report.differences} input${report.differences === 1 ? '' : 's'} answered differently, ${report.blockers} blocker${report.blockers === 1 ? '' : 's'}`;
+    : `FAILED: ${report.differences} input${report.differences === 1 ? '' : 's'} answered differently, ${report.blockers} blocker${report.blockers === 1 ? '' : 's'}${report.stray.length ? `, ${report.stray.length} stray error${report.stray.length === 1 ? '' : 's'}` : ''}`;
   out.push('', verdict);
   return out.join('\n') + '\n';
 }

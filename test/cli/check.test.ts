@@ -1,6 +1,7 @@
 // `onefn check <entry>`: a module's own definitions, run locally and through every adapter on
 // generated native events; the same answer everywhere, or the difference; options a provider cannot
 // honour; exit 1 on either. The README's examples must pass it.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,6 +171,25 @@ export const nightly = defineSchedule({ schedule: '30 2 * * *', timeZone: 'Europ
     expect(res.out).toMatch(/nightly\s+tick at 2026-01-05T09:00:00.000Z\s+ok\s+same\s+same\s+same/);
     expect(res.out).toContain('BLOCKER  nightly  aws  timeZone: runs in Europe/Paris');
     expect(res.out).toContain('FAILED: 0 inputs answered differently, 2 blockers');
+  });
+});
+
+describe('onefn check, the binary', () => {
+  it('a handler\'s stray errors (a throwing timer, a rejection nobody awaits) fail the check, named by function and runner; the process survives', async () => {
+    const entry = module(`import { defineHttp, text } from 'onefn';
+export const timer = defineHttp({ route: '/timer', method: 'GET', handler: () => { setTimeout(() => { throw new Error('timer boom'); }, 5); return text('later'); } });
+export const reject = defineHttp({ route: '/reject', method: 'GET', standalone: true, handler: async () => { void Promise.reject(new Error('nobody awaits')); await new Promise((r) => setTimeout(r, 1)); return text('soon'); } });
+`);
+    const res = await new Promise<{ code: number | null; out: string; err: string }>((done) => {
+      const child = execFile(process.execPath, [join(repo, 'dist/cli/main.js'), 'check', entry], { cwd: repo, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } }, (_, out, err) => done({ code: child.exitCode, out, err }));
+    });
+    expect(res.code).toBe(1);
+    for (const runner of ['local', 'aws', 'gcp', 'azure']) {
+      expect(res.out).toContain(`timer (${runner}, GET /timer): Error: timer boom`);
+      expect(res.out).toContain(`reject (${runner}, GET /reject): Error: nobody awaits`);
+    }
+    expect(res.out).toContain('FAILED: 0 inputs answered differently, 0 blockers, 8 stray errors');
+    expect(res.err).toBe('checking 2 functions with 4 inputs, locally and through aws, gcp, azure\n');
   });
 });
 
