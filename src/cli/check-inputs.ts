@@ -121,7 +121,8 @@ function eventCases(plan: FunctionPlan, def: EventDefinition, exampleOf: Example
       const t = def.trigger;
       const example = exampleOf(t.schema);
       const items: Record<string, unknown>[] = [{ kind: 'message', id: 'check-1', body: example ?? { check: true }, attributes: { origin: 'onefn-check' } }];
-      if (t.schema) items.push({ kind: 'message', id: 'check-2', body: refusedValue(example ?? {}) });
+      // In an ordered batch the refused message goes first, so that whether it holds back the next one shows.
+      if (t.schema) items[t.ordered ? 'unshift' : 'push']({ kind: 'message', id: 'check-2', body: refusedValue(example ?? {}) });
       return [one(`${t.type} ${t.name}: ${items.length} message${items.length > 1 ? 's' : ''}${t.schema ? ' (1 refused)' : ''}`, items)];
     }
     case 'storage': {

@@ -13,7 +13,7 @@ export interface PortabilityFinding {
   readonly function: string;
   readonly provider: CheckProvider;
   readonly severity: 'blocker' | 'note';
-  /** The definition option at fault: `timeZone`, `schedule`, `timeout`, `memory`, `bodyLimit`, `env`, `trigger`. */
+  /** The definition option at fault: `timeZone`, `schedule`, `ordered`, `timeout`, `memory`, `bodyLimit`, `env`, `trigger`. */
   readonly option: string;
   readonly message: string;
 }
@@ -83,6 +83,15 @@ function triggerFindings(plan: FunctionPlan, out: PortabilityFinding[]): void {
   }
   if (plan.kind === 'message' && plan.definition.kind === 'message' && plan.definition.trigger.type === 'topic') {
     out.push({ function: plan.name, provider: 'azure', severity: 'note', option: 'trigger', message: `topic ${plan.definition.trigger.name} becomes a Service Bus topic subscription: the deploy needs its connection string as an app setting` });
+  }
+  if (plan.kind === 'message' && plan.definition.kind === 'message' && plan.definition.trigger.ordered) {
+    const { name } = plan.definition.trigger;
+    // SQS keeps order only in FIFO queues; Pub/Sub pushes and the Functions host invoke one message at a
+    // time, with no order kept (Eventarc subscriptions have no message ordering; Storage queues none).
+    if (!name.endsWith('.fifo')) out.push({ function: plan.name, provider: 'aws', severity: 'blocker', option: 'ordered', message: `${name} is not a FIFO queue (its name would end in .fifo); a standard queue keeps no order` });
+    for (const provider of ['gcp', 'azure'] as const) {
+      out.push({ function: plan.name, provider, severity: 'blocker', option: 'ordered', message: 'messages arrive one per invocation, in no guaranteed order: a failure cannot hold back the messages after it' });
+    }
   }
   if (plan.kind === 'schedule') {
     out.push({ function: plan.name, provider: 'gcp', severity: 'note', option: 'trigger', message: 'Cloud Scheduler calls the function as a service account: deploy with --service-account' });

@@ -105,6 +105,20 @@ export const jobs = defineQueue({ queue: 'jobs', handler: (msg, ctx) => { if (ct
     expect(json.rows).toEqual([{ function: 'jobs', input: 'queue jobs: 1 message', local: 'ok', providers: { aws: ['item 1: failed, expected ok'], gcp: [], azure: [] } }]);
   });
 
+  it('an ordered batch whose first message is refused: AWS fails the rest too, GCP and Azure deliver one at a time', async () => {
+    const entry = module(`import { defineQueue } from 'onefn';
+import { z } from 'zod';
+export const steps = defineQueue({ queue: 'steps.fifo', ordered: true, schema: z.object({ n: z.number() }), handler: () => {} });
+`);
+    const { code, report: json } = await report(entry);
+    expect(code).toBe(1);
+    expect(json.rows).toEqual([{
+      function: 'steps', input: 'queue steps.fifo: 2 messages (1 refused)', local: 'failed,failed',
+      providers: { aws: [], gcp: ['item 2: ok, expected failed'], azure: ['item 2: ok, expected failed'] },
+    }]);
+    expect(json.portability.filter((f) => f.option === 'ordered').map((f) => f.provider)).toEqual(['gcp', 'azure']);
+  });
+
   it('a handler that never answers times out alike everywhere, within --timeout', async () => {
     const entry = module(`import { defineHttp } from 'onefn';
 export const hang = defineHttp({ route: '/hang', method: 'GET', handler: () => new Promise<never>(() => {}) });
@@ -135,6 +149,8 @@ describe('onefn check reports what a provider cannot honour', () => {
     ['a schedule in a time zone', { nightly: defineSchedule({ schedule: '0 2 * * *', timeZone: 'Europe/Paris', handler: noop }) }, ['nightly aws timeZone', 'nightly azure timeZone']],
     ['both cron day fields', { monthly: defineSchedule({ schedule: '0 9 1 * MON', handler: noop }) }, ['monthly aws schedule', 'monthly azure schedule']],
     ['a schedule in UTC on one day field', { daily: defineSchedule({ schedule: '0 9 * * MON-FRI', handler: noop }) }, []],
+    ['an ordered standard queue', { fifo: defineQueue({ queue: 'jobs', ordered: true, handler: noop }) }, ['fifo aws ordered', 'fifo gcp ordered', 'fifo azure ordered']],
+    ['an ordered FIFO queue', { fifo: defineQueue({ queue: 'jobs.fifo', ordered: true, handler: noop }) }, ['fifo gcp ordered', 'fifo azure ordered']],
     ['a generic CloudEvent', { placed: defineCloudEvent({ types: ['order.placed'], handler: noop }) }, ['placed gcp trigger']],
     ['an HTTP timeout over 230 s', { slow: defineHttp({ route: '/s', timeout: 600, handler: () => json({}) }) }, ['slow azure timeout']],
     ['an HTTP timeout over 900 s', { slower: defineHttp({ route: '/s', timeout: 1800, handler: () => json({}) }) }, ['slower aws timeout', 'slower azure timeout']],
