@@ -19,7 +19,8 @@ function examples(fallback: JsonSchemaFallback | undefined): ExampleOf {
 /**
  * The inputs `onefn check` sends each function, generated from its definitions: per HTTP definition a
  * request for each method with the route's parameters filled in and a body from the body schema, and a
- * second one whose body the schema refuses (so that the problem answer is compared too); one request
+ * second one whose body the schema refuses (so that the problem answer is compared too), and malformed
+ * JSON; for a cross-origin definition, requests from another origin and a preflight; one request
  * no route matches, per HTTP function; per event definition one portable event (a message batch of a
  * valid and a refused body where there is a schema; one event per storage change).
  */
@@ -95,7 +96,9 @@ function httpCases(plan: Extract<FunctionPlan, { kind: 'http' }>, exampleOf: Exa
     const example = bodySchema ? (exampleOf(bodySchema) ?? {}) : undefined;
     for (const method of methods.length ? methods : ['GET']) {
       const target = `${method} ${path}${rawQuery ? `?${rawQuery}` : ''}`;
-      const base = { method, path, rawQuery, headers: { accept: 'application/json' } };
+      // A cross-origin definition is asked from another origin, so that its CORS headers are compared too.
+      const origin: Record<string, string> = def.trigger.cors ? { origin: 'https://client.example' } : {};
+      const base = { method, path, rawQuery, headers: { accept: 'application/json', ...origin } };
       if (method === 'GET' || method === 'DELETE') {
         cases.push({ kind: 'http', function: plan.name, label: target, request: { ...base, body: undefined } });
         continue;
@@ -108,6 +111,13 @@ function httpCases(plan: Extract<FunctionPlan, { kind: 'http' }>, exampleOf: Exa
         const malformed = new TextEncoder().encode('{"unterminated": ');
         cases.push({ kind: 'http', function: plan.name, label: `${target} (malformed JSON)`, request: { ...base, headers: { ...base.headers, 'content-type': 'application/json' }, body: malformed } });
       }
+    }
+    if (def.trigger.cors) {
+      const method = methods[0] ?? 'GET';
+      cases.push({
+        kind: 'http', function: plan.name, label: `OPTIONS ${path} (preflight for ${method})`,
+        request: { method: 'OPTIONS', path, rawQuery: '', headers: { origin: 'https://client.example', 'access-control-request-method': method, 'access-control-request-headers': 'content-type' }, body: undefined },
+      });
     }
   }
   cases.push({ kind: 'http', function: plan.name, label: `GET ${NO_ROUTE}`, request: { method: 'GET', path: NO_ROUTE, rawQuery: '', headers: { accept: 'application/json' }, body: undefined } });

@@ -242,6 +242,25 @@ describe('onefn check on bad input', () => {
     expect(res.err.split('\n').length).toBe(2);
   });
 
+  it('asks a cross-origin definition from another origin, and preflights it', async () => {
+    const entry = module(`import { defineHttp, text } from 'onefn';
+export const shared = defineHttp({ route: '/shared', method: 'PUT', cors: { origins: ['https://client.example'], credentials: true }, handler: () => text('ok') });
+`);
+    const { code, report: json } = await report(entry);
+    expect(json.rows.map((r) => `${r.input} ${r.local}`)).toEqual(['PUT /shared 200', 'OPTIONS /shared (preflight for PUT) 204', 'GET /_onefn-check/no-such-route 404']);
+    for (const row of json.rows) expect(row.providers).toEqual({ aws: [], gcp: [], azure: [] });
+    expect(code).toBe(0);
+  });
+
+  it('takes the entry from the project config when none is given', async () => {
+    const project = mkdtempSync(join(dir, 'project-'));
+    writeFileSync(join(project, 'api.ts'), `import { defineHttp, json } from 'onefn';\nexport const ping = defineHttp({ route: '/ping', method: 'GET', handler: () => json({ pong: true }) });\n`);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'p', type: 'module', onefn: { entry: 'api.ts' } }));
+    const res = await run(['check', '--json'], { cwd: project });
+    expect(res.code).toBe(0);
+    expect((JSON.parse(res.out) as CheckReport).rows.map((r) => `${r.input} ${r.local}`)).toEqual(['GET /ping 200', 'GET /_onefn-check/no-such-route 404']);
+  });
+
   it('--function checks one function only', async () => {
     const entry = module(`import { defineHttp, defineQueue, json } from 'onefn';
 export const api = defineHttp({ route: '/a', method: 'GET', handler: () => json({ a: 1 }) });
