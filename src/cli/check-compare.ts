@@ -1,3 +1,4 @@
+import type { LogEntry } from '../logger.js';
 import type { CheckAnswer } from './check-run.js';
 
 const SNIPPET = 60;
@@ -64,4 +65,18 @@ export function differences(reference: CheckAnswer, other: CheckAnswer): string[
     out.push(`body ${shown(got)}, expected ${shown(want)}`);
   }
   return out;
+}
+
+/**
+ * How an adapter's log entries for one input differ from the portable pipeline's: the same levels and
+ * messages in the same order, or the first place they part. Fields are not compared: each adapter
+ * adds its own (a request id, the provider's trace).
+ */
+export function logDifferences(reference: readonly LogEntry[], other: readonly LogEntry[]): string[] {
+  const line = (e: LogEntry | undefined): string => (e ? `${e.level} ${e.message}` : 'nothing');
+  const n = Math.max(reference.length, other.length);
+  for (let i = 0; i < n; i++) {
+    if (line(reference[i]) !== line(other[i])) return [`log entry ${i + 1}: ${shown(line(other[i]))}, expected ${shown(line(reference[i]))}`];
+  }
+  return [];
 }

@@ -8,7 +8,7 @@ import { StrayErrors } from '../dev/stray-errors.js';
 import { OnefnError } from '../errors.js';
 import type { LogEntry } from '../logger.js';
 import { flagOption, intOption, stringOption, UsageError } from './args.js';
-import { differences, summary } from './check-compare.js';
+import { differences, logDifferences, summary } from './check-compare.js';
 import { checkCases, type CheckCase, type JsonSchemaFallback } from './check-inputs.js';
 import { CHECK_PROVIDERS, portabilityFindings, type CheckProvider, type PortabilityFinding } from './check-portability.js';
 import { loadedCopy, runBridge, runLocal, type CheckAnswer, type LoadedCopy, type RunOptions } from './check-run.js';
@@ -55,7 +55,7 @@ export interface CheckReport {
 }
 
 const DEFAULT_MAX_TIMEOUT_S = 30;
-const MAX_LOG_ENTRIES = 1_000;
+const MAX_LOG_ENTRIES = 200;
 
 async function loadCopies(entry: string): Promise<{ local: LoadedCopy; copies: Record<CheckProvider, LoadedCopy> }> {
   if (!existsSync(entry)) throw new CheckError(`no such module: ${entry}`);
@@ -122,9 +122,13 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
     if (!plans.length) throw new UsageError(`no function or export "${options.only}" in ${entry}; functions: ${local.plans.map((p) => p.name).join(', ')}`);
   }
   const cases: CheckCase[] = checkCases(plans, await projectJsonSchema(entry));
-  // Handler logs are kept (bounded) rather than printed: the table is the output.
-  const logs: LogEntry[] = [];
-  const run: RunOptions = { maxTimeoutMs: options.maxTimeoutMs, logSink: (entry) => void (logs.length < MAX_LOG_ENTRIES && logs.push(entry)) };
+  // What each invocation logs is kept (bounded) and compared rather than printed: the table is the output.
+  const logs = new Map<string, LogEntry[]>();
+  const run = (runner: string, i: number): RunOptions => {
+    const kept: LogEntry[] = [];
+    logs.set(`${runner} ${i}`, kept);
+    return { maxTimeoutMs: options.maxTimeoutMs, logSink: (entry) => void (kept.length < MAX_LOG_ENTRIES && kept.push(entry)) };
+  };
   progress(`checking ${plans.length} function${plans.length === 1 ? '' : 's'} with ${cases.length} inputs, locally and through ${CHECK_PROVIDERS.join(', ')}`);
   // Each runner takes the inputs in order, as one instance would receive them.
   const reference: CheckAnswer[] = [];
@@ -136,10 +140,10 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
   });
   try {
     const origin = (runner: string, c: CheckCase) => ({ function: `${c.function} (${runner}, ${c.label})` });
-    for (const c of cases) reference.push(await strays.origins.run(origin('local', c), () => runLocal(local, c, run)));
+    for (const [i, c] of cases.entries()) reference.push(await strays.origins.run(origin('local', c), () => runLocal(local, c, run('local', i))));
     for (const provider of CHECK_PROVIDERS) {
       answers[provider] = [];
-      for (const c of cases) answers[provider].push(await strays.origins.run(origin(provider, c), () => runBridge(loaded[provider], copies[provider], c, run)));
+      for (const [i, c] of cases.entries()) answers[provider].push(await strays.origins.run(origin(provider, c), () => runBridge(loaded[provider], copies[provider], c, run(provider, i))));
     }
     // Work a handler left for later (a timer of a few ms) gets its turn before the verdict.
     await new Promise((settle) => setTimeout(settle, 50));
@@ -149,7 +153,7 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
   const rows: CheckRow[] = cases.map((c, i) => {
     const ref = reference[i] as CheckAnswer;
     const providers = {} as Record<CheckProvider, readonly string[]>;
-    for (const provider of CHECK_PROVIDERS) providers[provider] = differences(ref, answers[provider][i] as CheckAnswer);
+    for (const provider of CHECK_PROVIDERS) providers[provider] = [...differences(ref, answers[provider][i] as CheckAnswer), ...logDifferences(logs.get(`local ${i}`) ?? [], logs.get(`${provider} ${i}`) ?? [])];
     return { function: c.function, input: c.label, local: ref.kind === 'error' ? `error: ${ref.error}` : summary(ref), providers };
   });
   const portability = portabilityFindings(plans);

@@ -96,13 +96,24 @@ export const where = defineHttp({ method: 'GET', route: '/where', handler: (req,
     expect(res.out).toContain('FAILED: 1 input answered differently, 0 blockers');
   });
 
+  it('what a handler logs is compared too: the same levels and messages, in order', async () => {
+    const entry = module(`import { defineHttp, defineQueue, text } from 'onefn';
+export const hi = defineHttp({ route: '/hi', method: 'GET', handler: (req, ctx) => { ctx.log.info('hello', { n: 1 }); if (ctx.provider === 'azure') ctx.log.warn('only on azure'); return text('hi'); } });
+export const jobs = defineQueue({ queue: 'jobs', handler: (msg, ctx) => { ctx.log.info(ctx.provider === 'gcp' ? 'job on gcp' : 'job'); } });
+`);
+    const { code, report: json } = await report(entry);
+    expect(code).toBe(1);
+    expect(json.rows.find((r) => r.input === 'GET /hi')?.providers).toEqual({ aws: [], gcp: [], azure: ['log entry 2: "warn only on azure", expected "nothing"'] });
+    expect(json.rows.find((r) => r.function === 'jobs')?.providers).toEqual({ aws: [], gcp: ['log entry 1: "info job on gcp", expected "info job"'], azure: [] });
+  });
+
   it('an event that fails on one provider only is a difference for that item', async () => {
     const entry = module(`import { defineQueue } from 'onefn';
 export const jobs = defineQueue({ queue: 'jobs', handler: (msg, ctx) => { if (ctx.provider === 'aws') throw new Error('only here'); } });
 `);
     const { code, report: json } = await report(entry);
     expect(code).toBe(1);
-    expect(json.rows).toEqual([{ function: 'jobs', input: 'queue jobs: 1 message', local: 'ok', providers: { aws: ['item 1: failed, expected ok'], gcp: [], azure: [] } }]);
+    expect(json.rows).toEqual([{ function: 'jobs', input: 'queue jobs: 1 message', local: 'ok', providers: { aws: ['item 1: failed, expected ok', 'log entry 1: "error Event handler failed", expected "nothing"'], gcp: [], azure: [] } }]);
   });
 
   it('an ordered batch whose first message is refused: AWS fails the rest too, GCP and Azure deliver one at a time', async () => {
