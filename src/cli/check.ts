@@ -28,6 +28,8 @@ export interface CheckRow {
   readonly input: string;
   /** The portable pipeline's answer, in short (`201`, `ok,failed`). */
   readonly local: string;
+  /** That answer in full, as compared (an HTTP body cut at 2,000 characters). */
+  readonly answer: CheckAnswer;
   /** Per provider: the differences from the portable answer (empty: the same answer). */
   readonly providers: Readonly<Record<CheckProvider, readonly string[]>>;
 }
@@ -56,6 +58,7 @@ export interface CheckReport {
 
 const DEFAULT_MAX_TIMEOUT_S = 30;
 const MAX_LOG_ENTRIES = 200;
+const MAX_SHOWN_BODY = 2_000;
 
 async function loadCopies(entry: string): Promise<{ local: LoadedCopy; copies: Record<CheckProvider, LoadedCopy> }> {
   if (!existsSync(entry)) throw new CheckError(`no such module: ${entry}`);
@@ -154,7 +157,8 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
     const ref = reference[i] as CheckAnswer;
     const providers = {} as Record<CheckProvider, readonly string[]>;
     for (const provider of CHECK_PROVIDERS) providers[provider] = [...differences(ref, answers[provider][i] as CheckAnswer), ...logDifferences(logs.get(`local ${i}`) ?? [], logs.get(`${provider} ${i}`) ?? [])];
-    return { function: c.function, input: c.label, local: ref.kind === 'error' ? `error: ${ref.error}` : summary(ref), providers };
+    const answer = ref.kind === 'http' && ref.body.length > MAX_SHOWN_BODY ? { ...ref, body: `${ref.body.slice(0, MAX_SHOWN_BODY)}...` } : ref;
+    return { function: c.function, input: c.label, local: ref.kind === 'error' ? `error: ${ref.error}` : summary(ref), answer, providers };
   });
   const portability = portabilityFindings(plans);
   const differing = rows.filter((r) => CHECK_PROVIDERS.some((p) => r.providers[p].length > 0)).length;

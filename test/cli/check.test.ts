@@ -64,6 +64,9 @@ describe('onefn check on the examples', () => {
       ['GET /hello?name=example', '200'],
       ['GET /_onefn-check/no-such-route', '404'],
     ]);
+    expect(json.rows.find((r) => r.input === 'GET /hello?name=example')?.answer).toEqual({
+      kind: 'http', status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: '{"message":"Hello, example!"}', bodyEncoding: 'utf8',
+    });
   });
 
   it('gives each provider a module of its own: the users example creates user 1 on each', async () => {
@@ -74,7 +77,7 @@ describe('onefn check on the examples', () => {
 
   it('delivers a valid and a refused message to the queue example: one ok, one failed, everywhere', async () => {
     const { report: json } = await report('examples/users/worker.ts');
-    expect(json.rows).toEqual([{ function: 'orders', input: 'queue orders: 2 messages (1 refused)', local: 'ok,failed', providers: { aws: [], gcp: [], azure: [] } }]);
+    expect(json.rows).toEqual([{ function: 'orders', input: 'queue orders: 2 messages (1 refused)', local: 'ok,failed', answer: { kind: 'event', outcomes: ['ok', 'failed'] }, providers: { aws: [], gcp: [], azure: [] } }]);
   });
 });
 
@@ -113,7 +116,7 @@ export const jobs = defineQueue({ queue: 'jobs', handler: (msg, ctx) => { if (ct
 `);
     const { code, report: json } = await report(entry);
     expect(code).toBe(1);
-    expect(json.rows).toEqual([{ function: 'jobs', input: 'queue jobs: 1 message', local: 'ok', providers: { aws: ['item 1: failed, expected ok', 'log entry 1: "error Event handler failed", expected "nothing"'], gcp: [], azure: [] } }]);
+    expect(json.rows).toEqual([{ function: 'jobs', input: 'queue jobs: 1 message', local: 'ok', answer: { kind: 'event', outcomes: ['ok'] }, providers: { aws: ['item 1: failed, expected ok', 'log entry 1: "error Event handler failed", expected "nothing"'], gcp: [], azure: [] } }]);
   });
 
   it('an ordered batch whose first message is refused: AWS fails the rest too, GCP and Azure deliver one at a time', async () => {
@@ -124,7 +127,7 @@ export const steps = defineQueue({ queue: 'steps.fifo', ordered: true, schema: z
     const { code, report: json } = await report(entry);
     expect(code).toBe(1);
     expect(json.rows).toEqual([{
-      function: 'steps', input: 'queue steps.fifo: 2 messages (1 refused)', local: 'failed,failed',
+      function: 'steps', input: 'queue steps.fifo: 2 messages (1 refused)', local: 'failed,failed', answer: { kind: 'event', outcomes: ['failed', 'failed'] },
       providers: { aws: [], gcp: ['item 2: ok, expected failed'], azure: ['item 2: ok, expected failed'] },
     }]);
     expect(json.portability.filter((f) => f.option === 'ordered').map((f) => f.provider)).toEqual(['gcp', 'azure']);
@@ -137,7 +140,7 @@ export const hang = defineHttp({ route: '/hang', method: 'GET', handler: () => n
     const started = Date.now();
     const { code, report: json } = await report(entry, '--timeout', '1');
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(json.rows.find((r) => r.input === 'GET /hang')).toEqual({ function: 'hang', input: 'GET /hang', local: '504', providers: { aws: [], gcp: [], azure: [] } });
+    expect(json.rows.find((r) => r.input === 'GET /hang')).toMatchObject({ function: 'hang', input: 'GET /hang', local: '504', answer: { kind: 'http', status: 504 }, providers: { aws: [], gcp: [], azure: [] } });
     expect(code).toBe(0);
   });
 
