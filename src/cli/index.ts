@@ -13,6 +13,7 @@ import { PROVIDERS } from '../context.js';
 import { BRIDGE_PROVIDERS, type BridgeProvider } from '../dev/bridge.js';
 import { startDevServer } from '../dev/server.js';
 import { closest, flagOption, parseCommandLine, stringOption, UsageError } from './args.js';
+import { checkCommand } from './check.js';
 import { checkStage, configOptions, loadConfig } from './config.js';
 import { invokeLocalCommand } from './invoke-local.js';
 import type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
@@ -22,6 +23,8 @@ export { CONFIG_FILES, ConfigError, loadConfig, type LoadedConfig } from './conf
 export { base64ToHex, commandReport, REPORT_FUNCTION_KEYS, REPORT_KEYS, type CommandReport, type ReportArtifact, type ReportFunction } from './report.js';
 export { parsePortableInput, type PortableInput } from './portable-input.js';
 export { readEventFile, selectDefinitions } from './invoke-local.js';
+export { CheckError, checkCommand, renderCheck, runCheck, type CheckReport, type CheckRow } from './check.js';
+export { CHECK_PROVIDERS, portabilityFindings, type CheckProvider, type PortabilityFinding } from './check-portability.js';
 export { startDevServer, EVENT_PATH_PREFIX, PortInUseError, type DevServer, type DevServerOptions } from '../dev/server.js';
 export {
   BRIDGE_PROVIDERS, type BridgeDelivery, type BridgeEventAnswer, type BridgeEventItems, type BridgeHttpAnswer, type BridgeHttpRequest,
@@ -38,7 +41,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const CLOUD_PROVIDERS = PROVIDERS.filter((p) => p !== 'local');
 const PROVIDER_COMMANDS = ['invoke', 'build', 'deploy', 'rollback'] as const;
-const COMMANDS = ['dev', ...PROVIDER_COMMANDS, 'help'] as const;
+const COMMANDS = ['dev', 'check', ...PROVIDER_COMMANDS, 'help'] as const;
 
 const HELP: FlagSpec = { type: 'boolean', description: 'Show this help.' };
 const CONFIG: FlagSpec = { type: 'string', placeholder: 'file', description: 'The project config (default: onefn.config.ts, else package.json "onefn").' };
@@ -110,6 +113,7 @@ const TOP_USAGE = `Usage: onefn <command> [<provider>] [<entry>] [flags]
 
 Commands:
   dev <entry>                             Serve a module's definitions locally, with a dashboard at /_onefn.
+  check <entry>                           Run the definitions through every adapter; report differences and blockers.
   invoke <local|aws|gcp|azure> <entry>    Run a definition on an event from a file; print the result as JSON.
   build <aws|gcp|azure> <entry>           Bundle a module into the provider's artifact.
   deploy <aws|gcp|azure> <entry>          Create or update the functions and wire their triggers (--dry-run: plan only).
@@ -188,6 +192,7 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === 'dev') return runCommand('onefn dev', devCommand, rest, io);
+  if (command === 'check') return runCommand('onefn check', checkCommand, rest, io);
   if ((PROVIDER_COMMANDS as readonly string[]).includes(command)) {
     const [provider, ...tail] = rest;
     const choices = `${command === 'invoke' ? 'local, ' : ''}${CLOUD_PROVIDERS.join(', ')}`;
