@@ -83,8 +83,8 @@ export interface HttpOptions<R extends string, B extends Sch, Q extends Sch, P e
 // ---------------------------------------------------------------------------------------------------
 // define*
 
-// Besides the settings every definition takes (checkKeys adds those). No spread here: a deploy bundle,
-// which folds the checks away, then drops the list too.
+// Besides the settings every definition takes (checkKeys adds those). The calls sit behind the
+// build-time guard themselves, so that a deploy bundle, which folds the checks away, drops the list too.
 const HTTP_KEYS = ['method', 'route', 'body', 'query', 'params', 'headers', 'public', 'cors', 'bodyLimit', 'standalone', 'stream', 'handler', 'uses'];
 
 /** Default body limit: 1 MiB. */
@@ -116,7 +116,7 @@ export function defineHttp<
   H extends Sch = undefined,
   const U extends Uses = NoUses,
 >(options: HttpOptions<R, B, Q, P, H, U>): HttpDefinition<RequestOf<R, B, Q, P, H>> {
-  checkKeys(options, HTTP_KEYS, 'defineHttp');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, HTTP_KEYS, 'defineHttp');
   const route = options.route === undefined ? undefined : compileRoute(options.route);
   if (typeof __ONEFN_CHECKED__ === 'undefined') checkInt('bodyLimit', options.bodyLimit, 0, 1024 * 1024 * 1024);
   const params = checkSchema('params', options.params);
@@ -168,7 +168,7 @@ export interface QueueOptions<S extends Sch, H extends Sch = undefined, U extend
 export function defineQueue<S extends Sch = undefined, H extends Sch = undefined, const U extends Uses = NoUses>(
   options: QueueOptions<S, H, U>,
 ): MessageDefinition<Message<OutputOf<Either<S, H>, unknown>>> {
-  checkKeys(options, ['queue', 'schema', 'ordered', 'handler', 'uses'], 'defineQueue');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['queue', 'schema', 'ordered', 'handler', 'uses'], 'defineQueue');
   const trigger: MessageTrigger = Object.freeze({
     type: 'queue',
     ...triggerOf('queue', options.queue, options.schema),
@@ -195,7 +195,7 @@ export interface TopicOptions<S extends Sch, H extends Sch = undefined, U extend
 export function defineTopic<S extends Sch = undefined, H extends Sch = undefined, const U extends Uses = NoUses>(
   options: TopicOptions<S, H, U>,
 ): MessageDefinition<Message<OutputOf<Either<S, H>, unknown>>> {
-  checkKeys(options, ['topic', 'schema', 'handler', 'uses'], 'defineTopic');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['topic', 'schema', 'handler', 'uses'], 'defineTopic');
   const trigger: MessageTrigger = Object.freeze({
     type: 'topic',
     ...triggerOf('topic', options.topic, options.schema),
@@ -228,7 +228,7 @@ export interface StorageOptions<U extends Uses = NoUses> extends FunctionSetting
  * })
  */
 export function defineStorage<const U extends Uses = NoUses>(options: StorageOptions<U>): StorageDefinition {
-  checkKeys(options, ['bucket', 'changes', 'prefix', 'suffix', 'handler', 'uses'], 'defineStorage');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['bucket', 'changes', 'prefix', 'suffix', 'handler', 'uses'], 'defineStorage');
   const changes = options.changes ?? STORAGE_CHANGES;
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     if (!Array.isArray(changes) || changes.length === 0 || changes.some((c) => !(STORAGE_CHANGES as readonly unknown[]).includes(c))) {
@@ -269,7 +269,7 @@ export interface ScheduleOptions<U extends Uses = NoUses> extends FunctionSettin
  * })
  */
 export function defineSchedule<const U extends Uses = NoUses>(options: ScheduleOptions<U>): ScheduleDefinition {
-  checkKeys(options, ['schedule', 'timeZone', 'handler', 'uses'], 'defineSchedule');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['schedule', 'timeZone', 'handler', 'uses'], 'defineSchedule');
   const timeZone = options.timeZone ?? 'UTC';
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     try {
@@ -307,7 +307,7 @@ export interface CloudEventOptions<S extends Sch, U extends Uses = NoUses> exten
  * })
  */
 export function defineCloudEvent<S extends Sch = undefined, const U extends Uses = NoUses>(options: CloudEventOptions<S, U>): CloudEventDefinition<CloudEvent<OutputOf<S, unknown>>> {
-  checkKeys(options, ['types', 'source', 'schema', 'handler', 'uses'], 'defineCloudEvent');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['types', 'source', 'schema', 'handler', 'uses'], 'defineCloudEvent');
   const types = options.types ?? [];
   if (typeof __ONEFN_CHECKED__ === 'undefined' && (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !t))) throw new DefinitionError('types', 'must be a list of event type names');
   if (options.source !== undefined) checkName('source', options.source);

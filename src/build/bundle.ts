@@ -82,8 +82,9 @@ function defines(options: BundleOptions): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   if (options.checkedDefinitions) out['__ONEFN_CHECKED__'] = 'true';
   if (options.streams === false) out['__ONEFN_STREAMS__'] = 'false';
-  if (options.noBase64Bodies) out['__ONEFN_NO_BASE64__'] = 'true';
-  return Object.keys(out).length ? out : undefined;
+  // Defined either way, so that no bundle keeps a run-time `typeof` check of it.
+  out['__ONEFN_NO_BASE64__'] = options.noBase64Bodies ? 'true' : 'undefined';
+  return out;
 }
 
 /** The esbuild options `bundle` builds with; the dev server watches with the same ones. */

@@ -8,6 +8,15 @@ export function shown(value: string): string {
   return JSON.stringify(value.length > SNIPPET ? `${value.slice(0, SNIPPET)}...` : value);
 }
 
+// An ISO 8601 instant (what `new Date().toISOString()` and JSON dates print): the runners answer one
+// after another, so a body that reports the time (an SSE clock, a created-at field) differs by it alone.
+const INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})/g;
+
+/** A body as compared: every instant in it stands for any instant (see INSTANT). */
+function comparable(body: string): string {
+  return body.replace(INSTANT, '<instant>');
+}
+
 /** The two texts from their first difference on, so that a long body shows where it parts. */
 function fromFirstDifference(a: string, b: string): [string, string] {
   let i = 0;
@@ -60,7 +69,7 @@ export function differences(reference: CheckAnswer, other: CheckAnswer): string[
     else out.push(`header ${name} ${shown(got)}, expected ${shown(want)}`);
   }
   if (reference.cookies.join('\n') !== other.cookies.join('\n')) out.push(`cookies ${shown(other.cookies.join('; '))}, expected ${shown(reference.cookies.join('; '))}`);
-  if (reference.body !== other.body || reference.bodyEncoding !== other.bodyEncoding) {
+  if (comparable(reference.body) !== comparable(other.body) || reference.bodyEncoding !== other.bodyEncoding) {
     const [want, got] = fromFirstDifference(reference.body, other.body);
     out.push(`body ${shown(got)}, expected ${shown(want)}`);
   }

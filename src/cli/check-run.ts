@@ -7,6 +7,7 @@ import type { LogSink } from '../logger.js';
 import { planFunctions, type FunctionPlan } from '../plan.js';
 import { createRouter } from '../router.js';
 import { runEvents } from '../run-events.js';
+import { bufferResponse } from '../stream.js';
 import type { CheckCase, CheckRequest } from './check-inputs.js';
 import { parsePortableInput } from './portable-input.js';
 
@@ -115,7 +116,8 @@ export function runLocal(copy: LoadedCopy, c: CheckCase, options: RunOptions): P
           method: r.method, path: r.path, query: r.rawQuery, headers: r.headers, headersLowerCased: true, ip: '127.0.0.1',
           body: r.body ? { data: r.body } : undefined, native: { provider: 'local', event: undefined, context: undefined },
         });
-        const response = await createRouter(plan.definitions).handle(request, ctx);
+        // A streamed answer is read whole: the providers' answers are compared as whole bodies too.
+        const response = await bufferResponse(await createRouter(plan.definitions).handle(request, ctx));
         return httpAnswer(response.status, response.headers, response.cookies, response.body);
       }
       const definition = eventDefinition(plan);

@@ -53,7 +53,8 @@ describe('onefn check on the examples', () => {
     expect(json.ok).toBe(true);
     expect(json.rows.length).toBeGreaterThan(0);
     for (const row of json.rows) expect(row.providers).toEqual({ aws: [], gcp: [], azure: [] });
-  });
+    // examples/stream's clock answers over 5 s, through four runners, twice.
+  }, 120_000);
 
   it('sends hello a body its zod/mini schema accepts, one it refuses, and malformed JSON', async () => {
     const { report: json } = await report('examples/hello/index.ts');

@@ -71,6 +71,21 @@ function failureOf(error: unknown): { error: string; message: string } {
   return { error: (error as { code?: string })?.code ?? (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
 }
 
+
+/** The answer's body whole: text, bytes, or (an app with HTTP streams on) a stream read to its end. */
+async function bodyBytes(body: HttpResponseInit['body']): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (typeof (body as ReadableStream).getReader === 'function' || Symbol.asyncIterator in (body as object)) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  }
+  return Buffer.from(await new Response(body as BodyInit).arrayBuffer());
+}
+
 export const devBridge: DevBridge = {
   provider: 'azure',
   async http(definitions: readonly HttpDefinition[], request, options) {
@@ -88,7 +103,7 @@ export const devBridge: DevBridge = {
       const prior = responseHeaders[name];
       responseHeaders[name] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
     }
-    const body = answer.body === undefined || answer.body === null ? new Uint8Array(0) : typeof answer.body === 'string' ? Buffer.from(answer.body) : Buffer.from(answer.body as Uint8Array);
+    const body = await bodyBytes(answer.body);
     return {
       nativeEvent: { method: request.method, url, headers, body: request.body ? Buffer.from(request.body).toString('utf8') : undefined },
       nativeResult: { ...answer, body: body.toString('utf8') },
