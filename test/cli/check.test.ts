@@ -2,7 +2,7 @@
 // generated native events; the same answer everywhere, or the difference; options a provider cannot
 // honour; exit 1 on either. The README's examples must pass it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { run } from './run.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 // Inside the repo, so that the modules' `onefn` and `zod` imports resolve as a project's would.
+// A fresh clone has no node_modules/.cache until something writes there.
+mkdirSync(join(repo, 'node_modules/.cache'), { recursive: true });
 const dir = mkdtempSync(join(repo, 'node_modules/.cache/onefn-check-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -26,6 +26,7 @@ afterEach(() => {
 
 /** A project directory below the repository, so that `onefn` resolves to the built package. */
 function project(): { dir: string; side: string } {
+  mkdirSync(join(repo, 'node_modules/.cache'), { recursive: true });
   const root = mkdtempSync(join(repo, 'node_modules/.cache/onefn-bin-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, 'app');
