@@ -20,6 +20,7 @@ export {
 export { createRequest, PortableRequest, type HttpRequestInit } from './http.js';
 export { fromWebResponse, isBinaryBody, isTextual, toResponseData, type ResponseData } from './response.js';
 export { bufferResponse, isStreamBody, type BodyStream } from './stream.js';
+export { sendStream } from './send-stream.js';
 export { describeValue } from './errors.js';
 export { createLogger, jsonLineSink, levelFromEnv, serializeError } from './logger.js';
 export { createRouter, type Router } from './router.js';

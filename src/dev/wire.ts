@@ -1,4 +1,4 @@
-import { sendStream } from './send-stream.js';
+import { sendStream } from '../send-stream.js';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { problem } from '../problem.js';

@@ -1,4 +1,4 @@
-import type { BodyStream, ResponseData } from 'onefn/runtime';
+import { sendStream, type ResponseData } from 'onefn/runtime';
 import type { GcpResponse } from './native.js';
 
 declare const __ONEFN_STREAMS__: boolean | undefined;
@@ -32,52 +32,3 @@ export function writeResponse(res: GcpResponse, response: ResponseData, head: bo
   res.end(head || noBody ? undefined : chunk);
 }
 
-/** Resolves when the socket takes more, or when the response closed (then the caller stops). */
-function drained(res: GcpResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-/**
- * Sends a streamed body chunked (no content-length), one chunk as it comes, waiting for the socket
- * to drain so that a slow client slows the handler instead of filling memory. A client that goes
- * away cancels the stream (the handler's ctx.signal aborts). A stream that fails after it started
- * destroys the response: the client sees the chunked body end without its last chunk, an incomplete
- * answer, and the handler's error stays in the logs.
- */
-async function sendStream(res: GcpResponse, stream: BodyStream, noBody: boolean): Promise<void> {
-  if (noBody) {
-    stream.cancel();
-    res.end();
-    return;
-  }
-  let gone = false;
-  const onClose = (): void => {
-    if (res.writableFinished) return;
-    gone = true;
-    stream.cancel();
-  };
-  res.on('close', onClose);
-  // Settles once the last chunk written has left: cutting the connection before would drop it.
-  let flushed = Promise.resolve();
-  try {
-    for (let chunk = await stream.read(); chunk !== undefined && !gone; chunk = await stream.read()) {
-      let ok = true;
-      flushed = new Promise((resolve) => (ok = res.write(chunk, () => resolve())));
-      if (!ok) await drained(res);
-    }
-    if (!gone) res.end();
-  } catch {
-    await flushed;
-    res.destroy();
-  } finally {
-    res.off('close', onClose);
-  }
-}

@@ -1,10 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { BodyStream } from '../stream.js';
+import type { BodyStream } from './stream.js';
 
 /**
- * Sends a streamed body as the providers do (chunked, one chunk as it comes, waiting for the socket to
- * drain); a client that goes away cancels the stream (the handler's ctx.signal aborts); a stream that
- * fails after it started cuts the connection, so the client sees the body end short. Never rejects.
+ * Sends a streamed body on a Node HTTP response (functions-framework's on GCP, the dev server's):
+ * chunked, one chunk as it comes, waiting for the socket to drain so that a slow client slows the
+ * handler instead of filling memory. A client that goes away cancels the stream (the handler's
+ * ctx.signal aborts); a stream that fails after it started cuts the connection, so the client sees
+ * the body end short. Never rejects.
  */
 export async function sendStream(res: ServerResponse, stream: BodyStream, noBody: boolean): Promise<void> {
   if (noBody) {
