@@ -52,7 +52,8 @@ export function resourcesView(apiBase: string, token: string | undefined): { ele
     return { ok: res.ok, status: res.status, body: body as T & { detail?: string } };
   }
 
-  const note = h('p', { role: 'status', 'aria-live': 'polite', class: 'hint' });
+  // A live region without role=status: the page's one status is the module's load and reload state.
+  const note = h('p', { 'aria-live': 'polite', class: 'hint', id: 'resources-note' });
   const target = h('select', { name: 'resourceTarget' });
   const message = h('textarea', { name: 'resourceMessage', rows: 3 });
   message.value = '{}';
