@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PortableInput } from '../cli/portable-input.js';
 import type { EventDefinition } from '../definition.js';
 import type { CloudEvent, Message, StorageEvent } from '../events.js';
-import { PORTABLE_LIMITS, type OutgoingMessage, type ResourceDriverSource, type SendOutcome } from '../resources/driver.js';
+import { PORTABLE_LIMITS, type OutgoingMessage, type ResourceDriverSource, type SendOutcome, type SignUrlRequest } from '../resources/driver.js';
 import { MemoryDriver, type ObjectChange, type SentMessage } from '../resources/memory.js';
 import { routes, type Consumer, type Pending } from '../resources/testing.js';
 import type { Served } from './functions.js';
@@ -64,6 +64,8 @@ interface SavedState {
  */
 class PersistentDriver extends MemoryDriver {
   readonly messages = new Map<string, LocalMessage>();
+  /** Where the dev server serves objects (its API), once it listens: signed URLs point there. */
+  objectsUrl: string | undefined;
 
   constructor(private readonly changed: () => void) {
     super({ limits: PORTABLE_LIMITS });
@@ -99,6 +101,18 @@ class PersistentDriver extends MemoryDriver {
   override async deleteObject(bucket: string, key: string): Promise<void> {
     await super.deleteObject(bucket, key);
     this.changed();
+  }
+
+  /**
+   * A link the dev server itself answers (download with GET, upload with PUT), so that a handler's
+   * signed URL works locally. Nothing is signed: the dev server is on loopback, or asks for its token.
+   */
+  override async signUrl(bucket: string, key: string, request: SignUrlRequest): Promise<string> {
+    if (this.objectsUrl === undefined) return super.signUrl(bucket, key, request);
+    const url = new URL(`${this.objectsUrl}/${encodeURIComponent(bucket)}/objects/${key.split('/').map(encodeURIComponent).join('/')}`);
+    url.searchParams.set('method', request.method);
+    url.searchParams.set('expires', String(request.expiresInSeconds));
+    return url.href;
   }
 
   /** Every bucket that holds an object. */
@@ -233,8 +247,12 @@ export class LocalResources {
     this.driver.restore(parsed);
   }
 
-  /** Starts delivering: through `run`, to the consumers of whichever version of the module is served. */
-  start(served: () => Served | undefined, run: RunConsumer): void {
+  /**
+   * Starts delivering: through `run`, to the consumers of whichever version of the module is served.
+   * `objectsUrl` is where the dev server's API serves objects, for signed URLs.
+   */
+  start(served: () => Served | undefined, run: RunConsumer, objectsUrl: string): void {
+    this.driver.objectsUrl = objectsUrl;
     this.served = served;
     this.run = run;
     this.changed();

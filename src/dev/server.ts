@@ -307,7 +307,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   resources.start(() => current, (served, consumer, input, signal) => {
     const found = served.events.get(consumer.name) as { definition: EventDefinition; fn: DevFunction };
     return invoker.events(found, portableInput(found.definition.kind, input), 'local', 'resource', signal);
-  });
+  }, `${url}${API_PATH}/resources/buckets`);
   if (files.found.length) print(`  env: ${files.found.join(', ')} (${Object.keys(files.values).length} variables; never bundled)`);
 
   return {
