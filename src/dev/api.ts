@@ -10,6 +10,8 @@ import { describeFunctions } from './describe.js';
 import type { Feed } from './feed.js';
 import type { Served } from './functions.js';
 import type { Invoker, Through } from './invoke.js';
+import { resourcesRoute } from './api-resources.js';
+import type { LocalResources } from './local-resources.js';
 import { MAX_PRESETS, PRESET_NAME, PresetsFileError, type PresetStore } from './presets.js';
 import { send } from './wire.js';
 
@@ -23,6 +25,8 @@ export interface ApiState {
   readonly feed: Feed;
   readonly presets: PresetStore;
   readonly invoker: Invoker;
+  /** The local queues, topics and buckets. */
+  readonly resources: LocalResources;
   /** Set when the server listens beyond loopback: every dashboard request must carry it. */
   readonly token: string | undefined;
   readonly defaultProvider: Through;
@@ -110,6 +114,12 @@ const INDEX = {
     'GET /_onefn/api/v1/presets': 'the saved presets',
     'PUT /_onefn/api/v1/presets/{name}': '{ function, input, provider? }: saves a preset in .onefn/presets.json',
     'DELETE /_onefn/api/v1/presets/{name}': 'deletes a preset',
+    'GET /_onefn/api/v1/resources': 'the local queues, topics and buckets, with counts of messages (pending, delivered, failed) and objects',
+    'GET /_onefn/api/v1/resources/{queues|topics}/{name}': 'the messages of a queue or topic, with their status, attempts and consumers',
+    'POST /_onefn/api/v1/resources/{queues|topics}/{name}/messages': '{ body, attributes? }: sends (publishes) a message, delivered to the module\'s consumers',
+    'POST /_onefn/api/v1/resources/{queues|topics}/{name}/messages/{id}/redeliver': 'delivers a pending or failed message again',
+    'GET /_onefn/api/v1/resources/buckets/{name}': 'the objects of a bucket',
+    'GET|PUT|DELETE /_onefn/api/v1/resources/buckets/{name}/objects/{key}': 'downloads, uploads (the body, with its Content-Type) or deletes an object; a change runs the bucket\'s storage handlers',
   },
 };
 
@@ -150,6 +160,7 @@ async function route(state: ApiState, req: IncomingMessage, res: ServerResponse,
     state.feed.subscribe(res, after);
     return undefined;
   }
+  if (rest === 'resources' || rest.startsWith('resources/')) return resourcesRoute(state.resources, state.served(), req, rest.slice('resources'.length), body);
   if (rest === 'presets') {
     allow(method, ['GET', 'HEAD']);
     return json(200, { presets: await state.presets.list() });

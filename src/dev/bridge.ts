@@ -1,6 +1,7 @@
 import type { EventDefinition, HttpDefinition } from '../definition.js';
 import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from '../events.js';
 import type { LogSink } from '../logger.js';
+import type { ResourceDriverSource } from '../resources/driver.js';
 
 /** The providers a local request can be sent through as their native event. */
 export const BRIDGE_PROVIDERS = ['aws', 'gcp', 'azure'] as const;
@@ -13,6 +14,8 @@ export interface BridgeOptions {
   readonly timeoutMs: number;
   /** Where the wrapped handler's log entries go (the dev server's feed). */
   readonly logSink: LogSink;
+  /** The dev server's local queues, topics and buckets, for handlers that declare `uses`. */
+  readonly resources?: ResourceDriverSource;
 }
 
 /** An HTTP request as the dev server received it: the raw target, headers and bytes. */

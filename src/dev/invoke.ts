@@ -4,6 +4,7 @@ import { createContext } from '../context.js';
 import type { EventDefinition } from '../definition.js';
 import { createRequest, type PortableRequest } from '../http.js';
 import type { LogEntry, LogSink } from '../logger.js';
+import type { ResourceDriverSource } from '../resources/driver.js';
 import type { ResponseData } from '../response.js';
 import { runEvents } from '../run-events.js';
 import { accessLine } from './access-log.js';
@@ -13,8 +14,8 @@ import { functionFor, type DevFunction, type Served } from './functions.js';
 import { onFailureLocally } from './on-failure.js';
 import type { StrayErrors } from './stray-errors.js';
 
-/** Which path an invocation came in by. */
-export type Via = 'http' | 'event-endpoint' | 'dashboard';
+/** Which path an invocation came in by; `resource`: a local queue, topic or bucket delivered it. */
+export type Via = 'http' | 'event-endpoint' | 'dashboard' | 'resource';
 /** `local` runs the portable pipeline; a provider runs its adapter on its native event. */
 export type Through = 'local' | BridgeProvider;
 
@@ -58,6 +59,8 @@ export interface InvokerDeps {
   /** The environment an invocation of `fn` sees (see `layeredEnv`). */
   readonly envFor: (fn: DevFunction) => Readonly<Record<string, string | undefined>>;
   readonly bridge: (provider: BridgeProvider) => Promise<DevBridge>;
+  /** The local queues, topics and buckets that handlers' `ctx.resources` reach. */
+  readonly resources?: ResourceDriverSource;
 }
 
 let sequence = 0;
@@ -114,7 +117,7 @@ export class Invoker {
       response = await this.local(served, request, fn, sink, signal);
     } else {
       const answer = await this.deps.stray.origins.run({ function: fn.name }, () =>
-        bridge.http(served.router.definitions, { method: wire.method, path: wire.path, rawQuery: wire.rawQuery, headers: wire.headers, body: wire.body.byteLength ? wire.body : undefined, ip: wire.ip }, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink }),
+        bridge.http(served.router.definitions, { method: wire.method, path: wire.path, rawQuery: wire.rawQuery, headers: wire.headers, body: wire.body.byteLength ? wire.body : undefined, ip: wire.ip }, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink, resources: this.deps.resources }),
       );
       native = { event: answer.nativeEvent, result: answer.nativeResult };
       response = { status: answer.response.status, headers: headerRecord(answer.response.headers), cookies: answer.response.cookies, body: answer.response.body };
@@ -128,7 +131,7 @@ export class Invoker {
   }
 
   private local(served: Served, request: PortableRequest, fn: DevFunction, sink: LogSink, signal: AbortSignal): Promise<ResponseData> | ResponseData {
-    const ctx = createContext({ functionName: fn.name, provider: 'local', timeoutMs: fn.timeoutMs, logSink: sink, signal, env: this.deps.envFor(fn) });
+    const ctx = createContext({ functionName: fn.name, provider: 'local', timeoutMs: fn.timeoutMs, logSink: sink, signal, env: this.deps.envFor(fn), resources: this.deps.resources });
     return this.deps.stray.origins.run({ function: fn.name, requestId: ctx.requestId }, () => served.router.handle(request, ctx));
   }
 
@@ -139,7 +142,7 @@ export class Invoker {
     const { sink, logs, seal } = collecting(this.deps.logSink, this.deps.feed, fn.name);
     const ids = input.items.map((item) => item.id);
     if (!bridge) {
-      const ctx = createContext({ functionName: fn.name, provider: 'local', timeoutMs: fn.timeoutMs, logSink: sink, signal, env: this.deps.envFor(fn) });
+      const ctx = createContext({ functionName: fn.name, provider: 'local', timeoutMs: fn.timeoutMs, logSink: sink, signal, env: this.deps.envFor(fn), resources: this.deps.resources });
       const items = input.items;
       const result = await this.deps.stray.origins.run({ function: fn.name, requestId: ctx.requestId }, () => runEvents(definition, items, ctx));
       const outcomes = result.outcomes.map((o) =>
@@ -149,7 +152,7 @@ export class Invoker {
       seal();
       return record;
     }
-    const answer = await this.deps.stray.origins.run({ function: fn.name }, () => bridge.events(definition, input.items, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink }));
+    const answer = await this.deps.stray.origins.run({ function: fn.name }, () => bridge.events(definition, input.items, { functionName: fn.name, timeoutMs: fn.timeoutMs, logSink: sink, resources: this.deps.resources }));
     const failed = new Set(answer.deliveries.flatMap((d) => d.failed));
     const outcomes = ids.map((id) => ({ id, status: failed.has(id) ? 'failed' : 'ok' }));
     const record = this.report({

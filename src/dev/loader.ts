@@ -54,7 +54,10 @@ export async function openModule(entry: string, watch: boolean, hooks: ModuleHoo
   }
 
   const ctx = await context({
-    ...esbuildOptions({ entry, minify: false, packagesExternal: true, sourcemap: false }),
+    // `onefn` itself stays external even where a tsconfig `paths` entry maps it to sources (this
+    // repository's examples): one copy of it in the process, so that the context the dev server makes
+    // is the one the module's handlers recognize (`ctx.resources` reads the server's local driver).
+    ...esbuildOptions({ entry, minify: false, packagesExternal: true, sourcemap: false, external: ['onefn', 'onefn/*', '@onefn/*'] }),
     plugins: [{ name: 'onefn-dev', setup: (build) => void build.onEnd(built) }],
   });
   // Failures reach `built` as results; the rejection repeats them.

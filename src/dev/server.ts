@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parsePortableInput } from '../cli/portable-input.js';
+import type { EventDefinition } from '../definition.js';
 import { MalformedEventError, OnefnError } from '../errors.js';
 import { jsonSyntaxDetail } from '../json-syntax.js';
 import type { LogEntry } from '../logger.js';
@@ -15,7 +16,8 @@ import { dashboardAsset } from './asset.js';
 import { BRIDGE_PROVIDERS, BridgeUnavailableError, loadBridge, type BridgeProvider, type DevBridge } from './bridge.js';
 import { layeredEnv, readEnvFiles } from './env-files.js';
 import { Feed } from './feed.js';
-import { serve, type Served } from './functions.js';
+import { serve, type DevFunction, type Served } from './functions.js';
+import { LocalResources, portableInput } from './local-resources.js';
 import { Invoker, type Through } from './invoke.js';
 import { openModule } from './loader.js';
 import { PresetStore } from './presets.js';
@@ -135,7 +137,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     return found;
   };
-  const invoker = new Invoker({ stray, logSink: baseSink, feed, print, envFor: (fn) => layeredEnv(fn.env, files.values, shell), bridge: bridgeFor });
+  const resources = new LocalResources(resolve(dir, '.onefn', 'resources'), print);
+  await resources.load();
+  const invoker = new Invoker({ stray, logSink: baseSink, feed, print, envFor: (fn) => layeredEnv(fn.env, files.values, shell), bridge: bridgeFor, resources: resources.source });
   const through: Through = options.provider ?? 'local';
   if (options.provider !== undefined && !(BRIDGE_PROVIDERS as readonly string[]).includes(options.provider)) {
     stray.close();
@@ -185,6 +189,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     feed,
     presets,
     invoker,
+    resources,
     token,
     defaultProvider: through,
     asset: (name) => dashboardAsset(name, token),
@@ -297,6 +302,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   print(`onefn dev: serving ${options.entry} on ${url}${through === 'local' ? '' : ` (each request as ${through} would deliver it)`}`);
   for (const line of describePlans((current as Served).plans, url)) print(line);
   print(`  dashboard: ${dashboardUrl}   API: ${url}${API_PATH}`);
+  // Consumers run through the portable pipeline, whatever --provider says: a provider's adapter is a
+  // way in for requests, while local queues, topics and buckets are the portable model's own.
+  resources.start(() => current, (served, consumer, input, signal) => {
+    const found = served.events.get(consumer.name) as { definition: EventDefinition; fn: DevFunction };
+    return invoker.events(found, portableInput(found.definition.kind, input), 'local', 'resource', signal);
+  }, `${url}${API_PATH}/resources/buckets`);
   if (files.found.length) print(`  env: ${files.found.join(', ')} (${Object.keys(files.values).length} variables; never bundled)`);
 
   return {
@@ -306,6 +317,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     reload: module.reload,
     close: async () => {
       await module.close();
+      await resources.close();
       feed.close();
       await new Promise<void>((ok) => {
         server.closeAllConnections();

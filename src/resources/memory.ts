@@ -55,7 +55,8 @@ function parse(text: string): unknown {
 export class MemoryDriver implements ResourceDriver {
   readonly limits: ResourceLimits;
   private readonly pageSize: number;
-  private counter = 0;
+  /** Ids and versions come from here; a subclass that restores saved state moves it past what it restored. */
+  protected counter = 0;
   private readonly sentTo = new Map<string, SentMessage[]>();
   private readonly publishedTo = new Map<string, SentMessage[]>();
   private readonly objects = new Map<string, Map<string, Stored>>();

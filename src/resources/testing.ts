@@ -79,8 +79,10 @@ export interface MemoryResources {
   deliver(module: Readonly<Record<string, unknown>> | readonly Definition[], options?: DeliverOptions): Promise<DeliveryReport>;
 }
 
-type Consumer = { name: string; definition: EventDefinition };
-type Pending = MemoryDriver['pending'][number];
+/** A function of the module that consumes queues, topics, buckets or CloudEvents. */
+export type Consumer = { name: string; definition: EventDefinition };
+/** One message or object change waiting for delivery. */
+export type Pending = MemoryDriver['pending'][number];
 
 function consumersOf(module: Readonly<Record<string, unknown>> | readonly Definition[]): Consumer[] {
   const found = Array.isArray(module)
@@ -116,8 +118,11 @@ function storageEventOf(change: ObjectChange): StorageEvent {
   });
 }
 
-/** Which consumers an item goes to, and the input each receives on a given attempt. */
-function routes(consumers: readonly Consumer[], item: Pending): Array<{ consumer: Consumer; input: (attempt: number) => Message | StorageEvent | CloudEvent }> {
+/**
+ * Which consumers an item goes to, and the input each receives on a given attempt (shared with
+ * `onefn dev`, which delivers its local resources the same way).
+ */
+export function routes(consumers: readonly Consumer[], item: Pending): Array<{ consumer: Consumer; input: (attempt: number) => Message | StorageEvent | CloudEvent }> {
   if (item.kind === 'storage') {
     const event = storageEventOf(item.change);
     return consumers.filter((c) => c.definition.kind === 'storage' && c.definition.trigger.bucket === item.change.bucket).map((consumer) => ({ consumer, input: () => event }));
@@ -137,7 +142,8 @@ function routes(consumers: readonly Consumer[], item: Pending): Array<{ consumer
   return out;
 }
 
-function idOf(item: Pending): { resource: string; id: string } {
+/** The resource an item belongs to and its id, for reports. */
+export function idOf(item: Pending): { resource: string; id: string } {
   if (item.kind === 'storage') return { resource: `bucket:${item.change.bucket}`, id: `${item.change.change}:${item.change.key}` };
   return { resource: `${item.kind}:${item.name}`, id: item.message.id };
 }

@@ -78,12 +78,12 @@ export const devBridge: DevBridge = {
   provider: 'aws',
   async http(definitions: readonly HttpDefinition[], request, options) {
     const event = functionUrlRequest(request);
-    const result = (await httpHandler(definitions, { logSink: options.logSink })(event, lambdaContext({ functionName: options.functionName, timeoutMs: options.timeoutMs }))) as LambdaV2Result;
+    const result = (await httpHandler(definitions, { logSink: options.logSink, ...(options.resources ? { resources: options.resources } : {}) })(event, lambdaContext({ functionName: options.functionName, timeoutMs: options.timeoutMs }))) as LambdaV2Result;
     const body = typeof result.body === 'string' ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : new Uint8Array(0);
     return { nativeEvent: event, nativeResult: result, response: { status: result.statusCode ?? 200, headers: { ...result.headers }, cookies: result.cookies ?? [], body } };
   },
   async events(definition: EventDefinition, items, options) {
-    const handler = eventHandler(definition, { logSink: options.logSink });
+    const handler = eventHandler(definition, { logSink: options.logSink, ...(options.resources ? { resources: options.resources } : {}) });
     if (definition.kind === 'message' && definition.trigger.type === 'queue') {
       const messages = items as readonly Message[];
       const event = sqsEvent(

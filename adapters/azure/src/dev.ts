@@ -61,7 +61,7 @@ function setCookie(c: Cookie): string {
 }
 
 function specFor(plan: FunctionPlan, options: BridgeOptions) {
-  const resolved = resolveOptions({ functionTimeout: Math.max(1, Math.round(options.timeoutMs / 1000)), routedName: options.functionName });
+  const resolved = resolveOptions({ functionTimeout: Math.max(1, Math.round(options.timeoutMs / 1000)), routedName: options.functionName, ...(options.resources ? { resources: options.resources } : {}) });
   const [spec] = functionSpecs([plan], resolved);
   if (!spec) throw new Error('nothing to register');
   return { spec, resolved };

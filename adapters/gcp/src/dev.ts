@@ -51,7 +51,7 @@ async function call(fn: GcpHttpFunction, req: { method: string; path: string; he
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host']);
 
-const options = (o: BridgeOptions, name: string) => ({ name, functionName: o.functionName, timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)), logSink: o.logSink });
+const options = (o: BridgeOptions, name: string) => ({ name, functionName: o.functionName, timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)), logSink: o.logSink, ...(o.resources ? { resources: o.resources } : {}) });
 
 /** The native event as shown: the request, with its body as text where it is text. */
 function shown(req: GcpTestRequest): unknown {

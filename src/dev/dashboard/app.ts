@@ -10,6 +10,7 @@ import { field, h, pretty } from './dom.js';
 import { feedView } from './feed-view.js';
 import { nextTimes, sendForm, type SendForm } from './forms.js';
 import { showAnswer, showProblem, type InvokeAnswer, type Problem } from './result-view.js';
+import { resourcesView } from './resources-view.js';
 import { STYLES } from './styles.js';
 
 const API = '/_onefn/api/v1';
@@ -65,11 +66,13 @@ const entryLabel = h('span', { class: 'entry' });
 const list = h('ul', {});
 const detail = h('section', { id: 'detail', 'aria-labelledby': 'detail-title' });
 const feed = feedView(h);
+const resources = resourcesView(API, token);
 
 document.head.append(style);
 document.body.append(
   h('header', {}, h('h1', {}, 'onefn dev'), entryLabel, status, field('Send through', providerSelect, 'local: the portable pipeline; a provider: its adapter, on its native event')),
   h('main', {}, h('nav', { 'aria-label': 'Functions' }, h('h2', {}, 'Functions'), list), detail, feed.element),
+  resources.element,
 );
 providerSelect.addEventListener('change', () => {
   state.provider = providerSelect.value;
@@ -297,11 +300,17 @@ async function loadFunctions(): Promise<void> {
 
 function connect(): void {
   const source = new EventSource(`${API}/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
-  source.addEventListener('invocation', (e) => feed.add(JSON.parse((e as MessageEvent<string>).data) as InvocationRecord));
+  source.addEventListener('invocation', (e) => {
+    feed.add(JSON.parse((e as MessageEvent<string>).data) as InvocationRecord);
+    resources.refresh();
+  });
   source.addEventListener('log', (e) => feed.addLog(JSON.parse((e as MessageEvent<string>).data) as { level: string; message: string; time: number; fields: Record<string, unknown> }));
   source.addEventListener('reload', (e) => {
     const data = JSON.parse((e as MessageEvent<string>).data) as { ok: boolean; generation: number; at: string; error?: string };
-    if (data.ok) void loadFunctions();
+    if (data.ok) {
+      void loadFunctions();
+      resources.refresh();
+    }
     else showReload(data.generation, data.at, data.error ?? 'unknown error');
   });
 }
@@ -309,5 +318,6 @@ function connect(): void {
 void (async () => {
   await Promise.all([loadFunctions(), loadPresets()]);
   renderDetail();
+  resources.refresh();
   connect();
 })();

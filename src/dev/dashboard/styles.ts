@@ -41,5 +41,6 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 .preset { display: inline-flex; border: 1px solid var(--line); border-radius: 999px; overflow: hidden; }
 .preset button { border: 0; background: none; padding: .2rem .6rem; cursor: pointer; }
 .issues li { font-family: ui-monospace, monospace; }
+#resources { margin: 0 1rem 1rem; } #resources code { overflow-wrap: anywhere; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 `;
