@@ -1,4 +1,4 @@
-import { DeployOptionError } from 'onefn/build';
+import { DeployOptionError, withSourceMaps } from 'onefn/build';
 import type { FunctionPlan } from 'onefn/runtime';
 import { HTTP_EVENTS, LAMBDA_RUNTIMES, type HttpEvents, type LambdaRuntime } from './build.js';
 
@@ -24,6 +24,8 @@ export interface DeployOptionsInput {
   timeout?: number | undefined;
   /** The HTTP events an HTTP function serves: `v2` (default; what the Function URL sends) or `all`. */
   httpEvents?: string | undefined;
+  /** Ship a source map in each zip and run the function with `NODE_OPTIONS=--enable-source-maps`. */
+  sourcemap?: boolean | undefined;
 }
 
 export interface CheckedOptions {
@@ -101,6 +103,7 @@ export function functionConfig(plan: FunctionPlan, input: DeployOptionsInput): F
     if (RESERVED_ENV.has(key)) ignoredEnv.push({ name: key, reason: 'reserved by Lambda, which sets it itself' });
     else env[key] = value;
   }
+  if (input.sourcemap) env['NODE_OPTIONS'] = withSourceMaps(env['NODE_OPTIONS']);
   const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (size > ENV_BYTES) throw new DeployOptionError('env', `${name}'s environment is ${size} bytes; Lambda allows ${ENV_BYTES}`);
   if (plan.kind === 'schedule' && plan.definition.kind === 'schedule' && plan.definition.trigger.timeZone !== 'UTC') {

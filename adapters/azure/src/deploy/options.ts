@@ -26,6 +26,8 @@ export interface DeployOptions {
   /** A stage name (`prod`): appended to the app's name (`acme-api-prod`), and so to its storage account's and plan's, so stages never collide. */
   stage?: string;
   /** Plan only: build, validate and list the steps without calling Azure. */
+  /** Ship `dist/index.mjs.map` in the package and run the app with `NODE_OPTIONS=--enable-source-maps` (an app setting). */
+  sourcemap?: boolean;
   dryRun?: boolean;
   /** Default: DefaultAzureCredential. */
   credential?: TokenCredential;
@@ -42,7 +44,7 @@ export interface DeployOptions {
   progress?: (line: string) => void;
 }
 
-const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
+const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'sourcemap', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
 
 function need(option: string, value: unknown, pattern: RegExp, what: string): string {
   if (typeof value !== 'string' || !pattern.test(value)) throw new DeployOptionError(option, `must be ${what}, got ${JSON.stringify(value)}`);

@@ -42,6 +42,8 @@ export interface DeployOptions {
   routedName?: string;
   /** A stage name (`prod`): appended to every function id (`api-prod`), so stages never collide. */
   stage?: string;
+  /** Ship `index.js.map` in the archive and run every function with `NODE_OPTIONS=--enable-source-maps`. */
+  sourcemap?: boolean;
   /** Only print the plan; no call is made and no credentials are needed. */
   dryRun?: boolean;
   onProgress?: Progress;
@@ -54,7 +56,7 @@ export interface DeployOptions {
   auth?: unknown;
 }
 
-const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'stage', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
+const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'stage', 'sourcemap', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
 
 export { DeployOptionError };
 
