@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, strFromU8 } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandReport } from 'onefn/cli';
+import { deploy as deployAws } from '@onefn/aws/deploy';
+import { deploy as deployGcp } from '@onefn/gcp/deploy';
+import { deployFunctionApp } from '@onefn/azure/deploy';
 import { expectReportShape, run } from './run.js';
 
 const ENTRY = fileURLToPath(new URL('../../adapters/aws/test/app/index.ts', import.meta.url));
@@ -79,5 +82,24 @@ describe.each(['aws', 'gcp', 'azure'] as const)('%s --sourcemap', (provider) => 
     const invoke = await run(['invoke', provider, ENTRY, '--sourcemap']);
     expect(invoke.code).toBe(2);
     expect(invoke.err).toContain('unknown flag "--sourcemap"');
+  });
+});
+
+describe('the deploy helpers', () => {
+  // From code, `sourcemap` is a boolean; anything else is refused before any build or call, naming it.
+  const bad = 'yes' as unknown as boolean;
+  it.each([
+    ['aws', () => deployAws({ entry: ENTRY, region: 'us-east-1', createRole: true, dryRun: true, sourcemap: bad })],
+    ['gcp', () => deployGcp({ entry: ENTRY, project: 'my-project', region: 'us-central1', dryRun: true, sourcemap: bad })],
+    ['azure', () => deployFunctionApp({ entry: ENTRY, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'rg', location: 'westeurope', app: 'acme-api', dryRun: true, sourcemap: bad })],
+  ])('%s: a sourcemap that is not a boolean is a DeployOptionError', async (_provider, call) => {
+    await expect(call()).rejects.toMatchObject({ code: 'INVALID_DEPLOY_OPTION', option: 'sourcemap' });
+  });
+
+  it('keeps a NODE_OPTIONS the definition sets, and adds source maps after it once', async () => {
+    const { withSourceMaps } = await import('onefn/build');
+    expect(withSourceMaps(undefined)).toBe('--enable-source-maps');
+    expect(withSourceMaps(' --max-old-space-size=200 ')).toBe('--max-old-space-size=200 --enable-source-maps');
+    expect(withSourceMaps('--enable-source-maps --trace-warnings')).toBe('--enable-source-maps --trace-warnings');
   });
 });

@@ -1,3 +1,5 @@
+import { SourceMap } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,5 +91,18 @@ describe('onefn build aws on a four-definition module', () => {
     const mod = await importBundle(built.get('nightly')!.code, dirname(APP));
     const handler = mod['handler'] as (event: unknown, context: unknown) => Promise<unknown>;
     await expect(handler(scheduledEvent({ rule: 'nightly' }), lambdaContext({ functionName: 'nightly' }))).resolves.toBeUndefined();
+  });
+
+  it('with sourcemap, maps the zip\'s code back to the lines of the module, through the definitions left out', async () => {
+    const plan = plans.find((p) => p.name === 'nightly')!;
+    const artifact = await buildFunction({ entry: APP, plan, sourcemap: true });
+    expect(Object.keys(unzipSync(artifact.zip)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const map = new SourceMap(JSON.parse(artifact.map!) as ConstructorParameters<typeof SourceMap>[0]);
+    const at = artifact.code.indexOf('NIGHTLY_MARKER');
+    const before = artifact.code.slice(0, at).split('\n');
+    const entry = map.findEntry(before.length - 1, before.at(-1)!.length) as { originalSource?: string; originalLine?: number };
+    const line = readFileSync(APP, 'utf8').split('\n').findIndex((l) => l.includes('NIGHTLY_MARKER'));
+    expect(entry.originalSource).toBe('four.ts');
+    expect(entry.originalLine).toBe(line);
   });
 });

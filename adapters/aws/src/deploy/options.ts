@@ -78,6 +78,7 @@ export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<str
   if (input.role !== undefined && !ROLE_ARN.test(input.role)) throw new DeployOptionError('role', `${JSON.stringify(input.role)} is not an IAM role ARN`);
   if (input.role !== undefined && input.createRole) throw new DeployOptionError('create-role', 'give either a role ARN or --create-role, not both');
   if (input.role === undefined && !input.createRole) throw new DeployOptionError('role', 'pass a role ARN (--role) or ask for one (--create-role)');
+  if (input.sourcemap !== undefined && typeof input.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(input.sourcemap)}`);
   const runtime = input.runtime ?? 'nodejs22.x';
   if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new DeployOptionError('runtime', `must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
   const alias = input.alias ?? 'live';

@@ -56,6 +56,7 @@ export function validateDeployOptions(options: DeployOptions): Required<Pick<Dep
   if (typeof options !== 'object' || options === null) throw new DeployOptionError('options', 'must be an object');
   for (const key of Object.keys(options)) if (!KEYS.includes(key)) throw new DeployOptionError(key, `unknown deploy option; known options: ${KEYS.join(', ')}`);
   need('entry', options.entry, /./, 'a module path');
+  if (options.sourcemap !== undefined && typeof options.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(options.sourcemap)}`);
   need('subscriptionId', options.subscriptionId, /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id (a GUID)');
   need('resourceGroup', options.resourceGroup, /^[-\w._()]{1,90}$/, 'a resource group name (1-90 letters, digits, -_.())');
   need('location', options.location, /^[a-z0-9]+$/, 'a region name such as westeurope');
