@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse, type Expression, type Node, type Program } from 'acorn';
@@ -28,6 +29,14 @@ function containsAwait(node: Node): boolean {
   return found;
 }
 
+function nearestTsconfig(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = resolve(dir, 'tsconfig.json');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /**
  * Marks the module's top-level `const`/`let` initializers that run code (a `defineHttp(...)`, a
  * `z.object(...)`) as pure, except the exports in `keep`, so that the bundler drops every one that no
@@ -40,7 +49,18 @@ function containsAwait(node: Node): boolean {
  */
 export async function markUnusedPure(source: string, path: string, keep: ReadonlySet<string>, sourcemap = false): Promise<string> {
   const loader = LOADERS[extname(path)] ?? 'ts';
-  const js = (await transform(source, { loader, format: 'esm', target: 'esnext', sourcefile: path, sourcemap: sourcemap ? 'inline' : false })).code;
+  // The nearest tsconfig.json, as the bundler would read it for this file (decorators, class fields, JSX).
+  const tsconfig = nearestTsconfig(dirname(path));
+  const options = { loader, format: 'esm', target: 'esnext', sourcefile: path, sourcemap: sourcemap ? 'inline' : false } as const;
+  let js: string;
+  try {
+    js = (await transform(source, { ...options, ...(tsconfig === undefined ? {} : { tsconfigRaw: await readFile(tsconfig, 'utf8') }) })).code;
+  } catch (error) {
+    // A tsconfig.json esbuild cannot read is the bundler's to report (as a warning); the module's own
+    // syntax errors are reported by the transform without it.
+    if (tsconfig === undefined) throw error;
+    js = (await transform(source, options)).code;
+  }
   let program: Program;
   try {
     program = parse(js, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true });

@@ -66,3 +66,21 @@ describe('onlyExports in a bundle', () => {
     expect(whole).toContain('HEAVY_SCHEMA');
   });
 });
+
+describe('markUnusedPure and tsconfig.json', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onefn-only-exports-tsconfig-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the nearest tsconfig.json (a JSX factory here), and goes on without one it cannot read', async () => {
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "compilerOptions": { "jsxFactory": "h" } } // a comment');
+    const js = await markUnusedPure('export const view = <p>hi</p>;\n', join(dir, 'app.tsx'), new Set(['view']));
+    expect(js).toContain('h("p", null, "hi")');
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "compilerOptions": ');
+    const plain = await markUnusedPure('export const view = make();\n', join(dir, 'app.ts'), new Set());
+    expect(plain).toContain(`const view = ${PURE}make()))()`);
+  });
+
+  it('reports the module\'s own syntax error', async () => {
+    await expect(markUnusedPure('export const = ;\n', join(dir, 'broken.ts'), new Set())).rejects.toThrow(/Expected/);
+  });
+});
