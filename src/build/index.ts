@@ -8,6 +8,8 @@
  * const zip = zipFiles({ 'index.mjs': code })
  */
 export { bundle, loadModule, type BundleOptions, type BundleOutput } from './bundle.js';
+export { markUnusedPure, onlyExports } from './only-exports.js';
+export { linkSourceMap, SOURCE_MAP_NODE_OPTIONS, withSourceMaps } from './sourcemap.js';
 export { zipFiles, type ArchiveFiles } from './zip.js';
 export { sha256Base64 } from './hash.js';
 export { DeployOptionError } from '../errors.js';

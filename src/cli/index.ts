@@ -47,6 +47,7 @@ const HELP: FlagSpec = { type: 'boolean', description: 'Show this help.' };
 const CONFIG: FlagSpec = { type: 'string', placeholder: 'file', description: 'The project config (default: onefn.config.ts, else package.json "onefn").' };
 const STAGE: FlagSpec = { type: 'string', placeholder: 'name', description: 'A stage of the config: its settings apply, and its name goes into every resource name.' };
 const JSON_FLAG: FlagSpec = { type: 'boolean', description: 'Print the result as JSON on stdout (progress stays on stderr).' };
+const SOURCEMAP: FlagSpec = { type: 'boolean', description: "Ship a source map with the code and run the function with Node's source-map support (NODE_OPTIONS=--enable-source-maps)." };
 const DRY_RUN: FlagSpec = { type: 'boolean', description: 'Show what would be created or changed; call nothing (no credentials needed).' };
 
 /** The flags the shell adds to every provider command. */
@@ -54,6 +55,7 @@ function sharedFlags(command: string): Record<string, FlagSpec> {
   const flags: Record<string, FlagSpec> = { config: CONFIG };
   if (command !== 'invoke') Object.assign(flags, { stage: STAGE, json: JSON_FLAG });
   if (command === 'deploy' || command === 'rollback') flags['dry-run'] = DRY_RUN;
+  if (command === 'build' || command === 'deploy') flags['sourcemap'] = SOURCEMAP;
   return { ...flags, help: HELP };
 }
 

@@ -83,7 +83,9 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
   const out = resolve(io.cwd, str(args, 'out') ?? 'dist/aws');
   const runtime = str(args, 'runtime') ?? 'nodejs22.x';
   const httpEvents = str(args, 'http-events') ?? 'v2';
+  const sourcemap = flagOption(args, 'sourcemap');
   const { buildFunction, HTTP_EVENTS, LAMBDA_RUNTIMES } = await import('./deploy/build.js');
+  const { SOURCE_MAP_NODE_OPTIONS } = await import('onefn/build');
   if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new UsageError(`--runtime must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
   if (!(HTTP_EVENTS as readonly string[]).includes(httpEvents)) throw new UsageError(`--http-events must be one of ${HTTP_EVENTS.join(', ')}`);
   const { plans } = await loadPlans(entry);
@@ -94,12 +96,14 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
   const functions = [];
   const artifacts = [];
   for (const plan of selected) {
-    const artifact = await buildFunction({ entry, plan, runtime: runtime as 'nodejs22.x', httpEvents: httpEvents as 'v2' | 'all' });
+    const artifact = await buildFunction({ entry, plan, runtime: runtime as 'nodejs22.x', httpEvents: httpEvents as 'v2' | 'all', sourcemap });
     const zip = join(out, `${plan.name}.zip`);
     writeFileSync(zip, artifact.zip);
-    functions.push({ name: plan.name, kind: plan.kind, action: 'built' as const, trigger: null, url: null, detail: { handler: artifact.handler, runtime: artifact.runtime, codeSha256: artifact.codeSha256 } });
+    // With a map, the function must run with Node's source-map support: `deploy --sourcemap` sets it.
+    const nodeOptions = sourcemap ? SOURCE_MAP_NODE_OPTIONS : null;
+    functions.push({ name: plan.name, kind: plan.kind, action: 'built' as const, trigger: null, url: null, detail: { handler: artifact.handler, runtime: artifact.runtime, codeSha256: artifact.codeSha256, sourcemap: artifact.map !== undefined, nodeOptions } });
     artifacts.push({ path: zip, bytes: artifact.zip.byteLength, sha256: base64ToHex(artifact.codeSha256), functions: [plan.name] });
-    if (!flagOption(args, 'json')) io.stdout(`${plan.name}: ${zip} (${artifact.zip.byteLength} bytes, CodeSha256 ${artifact.codeSha256})\n`);
+    if (!flagOption(args, 'json')) io.stdout(`${plan.name}: ${zip} (${artifact.zip.byteLength} bytes, CodeSha256 ${artifact.codeSha256}${nodeOptions ? `; index.mjs.map inside, run with NODE_OPTIONS=${nodeOptions}` : ''})\n`);
   }
   if (flagOption(args, 'json')) {
     const report = commandReport({ command: 'build', provider: 'aws', stage: str(args, 'stage') ?? null, dryRun: true, functions, artifacts, detail: { runtime, httpEvents } });
@@ -117,7 +121,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
     dryRun: result.dryRun,
     functions: result.functions.map((f) => ({
       name: f.name, kind: f.kind, action: f.action, trigger: f.trigger, url: f.endpoint?.startsWith('https://') ? f.endpoint : null,
-      detail: { version: f.version ?? null, alias: f.alias, codeSha256: f.codeSha256, endpoint: f.endpoint ?? null, ignoredEnv: f.ignoredEnv },
+      detail: { version: f.version ?? null, alias: f.alias, codeSha256: f.codeSha256, endpoint: f.endpoint ?? null, ignoredEnv: f.ignoredEnv, nodeOptions: f.nodeOptions ?? null },
     })),
     artifacts: result.functions.map((f) => ({ path: null, bytes: f.bytes, sha256: base64ToHex(f.codeSha256), functions: [f.name] })),
     detail: { region: result.region },
@@ -141,6 +145,7 @@ async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
     runtime: str(args, 'runtime'),
     alias: str(args, 'alias'),
     httpEvents: str(args, 'http-events'),
+    sourcemap: flagOption(args, 'sourcemap'),
     stage,
     dryRun: flagOption(args, 'dry-run'),
     endpoint: str(args, 'endpoint-url'),

@@ -33,7 +33,10 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
   const { buildFunctionApp, writeFunctionApp } = await import('./deploy/build.js');
   const plan = oneOf(args, 'plan', ['flex', 'consumption'] as const) ?? 'flex';
   const messaging = oneOf(args, 'messaging', ['storageQueue', 'serviceBus'] as const);
-  const pkg = await buildFunctionApp({ entry, plan, functionTimeout: intOption(args, 'function-timeout'), ...(messaging ? { adapter: { messaging } } : {}) });
+  const sourcemap = flagOption(args, 'sourcemap');
+  const pkg = await buildFunctionApp({ entry, plan, functionTimeout: intOption(args, 'function-timeout'), ...(messaging ? { adapter: { messaging } } : {}), sourcemap });
+  // With a map, the app must run with Node's source-map support: `deploy --sourcemap` sets it.
+  const nodeOptions = sourcemap ? (await import('onefn/build')).SOURCE_MAP_NODE_OPTIONS : null;
   const dir = resolve(io.cwd, out);
   const files = await writeFunctionApp(pkg, dir);
   if (flagOption(args, 'json')) {
@@ -42,13 +45,13 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
       provider: 'azure',
       stage: option(args, 'stage') ?? null,
       dryRun: true,
-      functions: pkg.functions.map((f) => ({ name: f.name, kind: f.plan.kind, action: 'built', trigger: null, url: null, detail: { binding: f.trigger.kind } })),
+      functions: pkg.functions.map((f) => ({ name: f.name, kind: f.plan.kind, action: 'built', trigger: null, url: null, detail: { binding: f.trigger.kind, sourcemap, nodeOptions } })),
       artifacts: [{ path: dir, bytes: pkg.zip.byteLength, sha256: base64ToHex(pkg.sha256), functions: pkg.functions.map((f) => f.name) }],
       detail: { plan, functionTimeout: pkg.functionTimeout, files },
     });
     io.stdout(JSON.stringify(report, null, 2) + '\n');
   } else {
-    io.stdout(`Built ${pkg.functions.length} function(s) into ${out} (zip sha256 ${pkg.sha256})\n`);
+    io.stdout(`Built ${pkg.functions.length} function(s) into ${out} (zip sha256 ${pkg.sha256}${nodeOptions ? `; dist/index.mjs.map inside, run with NODE_OPTIONS=${nodeOptions}` : ''})\n`);
     for (const f of pkg.functions) io.stdout(`  ${f.name}: ${f.trigger.kind}\n`);
   }
   return 0;
@@ -61,7 +64,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
     provider: 'azure',
     stage: stage ?? null,
     dryRun: result.dryRun,
-    functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: result.action, trigger: f.trigger, url: f.url ?? null, detail: { binding: f.trigger } })),
+    functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: result.action, trigger: f.trigger, url: f.url ?? null, detail: { binding: f.trigger, nodeOptions: result.nodeOptions ?? null } })),
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.name) }],
     detail: { app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, steps: result.steps, ignoredSettings: result.ignoredSettings },
   });
@@ -95,6 +98,7 @@ async function deploy(args: CliArgs, io: CliIO): Promise<number> {
     ...(timeout === undefined ? {} : { functionTimeout: timeout }),
     ...(messaging ? { adapter: { messaging } } : {}),
     ...(stage ? { stage } : {}),
+    ...(flagOption(args, 'sourcemap') ? { sourcemap: true } : {}),
     dryRun: flagOption(args, 'dry-run'),
     progress: (line) => io.stderr(`${line}\n`),
   });

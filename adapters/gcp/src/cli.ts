@@ -126,7 +126,10 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
 async function build(args: CliArgs, io: CliIO): Promise<number> {
   const entry = entryOf(args, io, 'build');
   const out = resolve(io.cwd, option(args, 'out') ?? 'dist/gcp');
-  const built = await buildArchive({ entry, routedName: option(args, 'routed-name') });
+  const sourcemap = flagOption(args, 'sourcemap');
+  const built = await buildArchive({ entry, routedName: option(args, 'routed-name'), sourcemap });
+  // With a map, the functions must run with Node's source-map support: `deploy --sourcemap` sets it.
+  const nodeOptions = sourcemap ? (await import('onefn/build')).SOURCE_MAP_NODE_OPTIONS : null;
   await mkdir(out, { recursive: true });
   const zipPath = join(out, 'function.zip');
   await writeFile(zipPath, built.zip);
@@ -136,13 +139,13 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
       provider: 'gcp',
       stage: option(args, 'stage') ?? null,
       dryRun: true,
-      functions: built.plans.map((p) => ({ name: p.name, kind: p.kind, action: 'built', trigger: null, url: null, detail: { entryPoint: p.name } })),
+      functions: built.plans.map((p) => ({ name: p.name, kind: p.kind, action: 'built', trigger: null, url: null, detail: { entryPoint: p.name, sourcemap, nodeOptions } })),
       artifacts: [{ path: zipPath, bytes: built.zip.byteLength, sha256: base64ToHex(built.sha256), functions: built.plans.map((p) => p.name) }],
       detail: {},
     });
     io.stdout(JSON.stringify(report, null, 2) + '\n');
   } else {
-    io.stdout(`wrote ${zipPath} (${built.zip.byteLength} bytes, sha256 ${built.sha256})\n`);
+    io.stdout(`wrote ${zipPath} (${built.zip.byteLength} bytes, sha256 ${built.sha256}${nodeOptions ? `; index.js.map inside, run with NODE_OPTIONS=${nodeOptions}` : ''})\n`);
     for (const p of built.plans) io.stdout(`  ${p.name} (${p.kind}), entry point ${p.name}\n`);
   }
   return 0;

@@ -78,8 +78,8 @@ describe('onefn build gcp / deploy gcp --dry-run', () => {
     const printed = JSON.parse(r.stdout);
     expect(existsSync(printed.artifacts[0].path)).toBe(true);
     expect(printed.functions).toEqual([
-      { name: 'api', kind: 'http', action: 'built', trigger: null, url: null, detail: { entryPoint: 'api' } },
-      { name: 'orders', kind: 'message', action: 'built', trigger: null, url: null, detail: { entryPoint: 'orders' } },
+      { name: 'api', kind: 'http', action: 'built', trigger: null, url: null, detail: { entryPoint: 'api', sourcemap: false, nodeOptions: null } },
+      { name: 'orders', kind: 'message', action: 'built', trigger: null, url: null, detail: { entryPoint: 'orders', sourcemap: false, nodeOptions: null } },
     ]);
   });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { bundle, DeployOptionError, sha256Base64, zipFiles } from 'onefn/build';
+import { bundle, DeployOptionError, linkSourceMap, onlyExports, sha256Base64, zipFiles } from 'onefn/build';
 import { hasSchemas, planUses, type FunctionPlan } from 'onefn/runtime';
 
 /** The Node.js runtimes a build targets. */
@@ -22,7 +22,10 @@ export interface LambdaArtifact {
   readonly codeSha256: string;
   /** The bundled `index.mjs`. */
   readonly code: string;
+  /** `index.mjs.map`, when built with `sourcemap`. */
+  readonly map: string | undefined;
 }
+
 
 export interface BuildOptions {
   /** The user's module (TypeScript or JavaScript). */
@@ -39,6 +42,12 @@ export interface BuildOptions {
    * bundle. `all`: also API Gateway REST APIs (payload 1.0) and ALB, for a zip you put behind those.
    */
   httpEvents?: HttpEvents;
+  /**
+   * Put a source map beside `index.mjs` in the zip (`index.mjs.map`, linked from the code), so that
+   * stack traces name the user's files and lines once the function runs with `NODE_OPTIONS=--enable-source-maps`
+   * (what `deploy` with `sourcemap` sets). Default false.
+   */
+  sourcemap?: boolean;
 }
 
 /** The HTTP events a built HTTP function serves; see `BuildOptions.httpEvents`. */
@@ -114,16 +123,22 @@ export async function buildFunction(options: BuildOptions): Promise<LambdaArtifa
   const httpEvents = options.httpEvents ?? 'v2';
   if (!(HTTP_EVENTS as readonly string[]).includes(httpEvents)) throw new DeployOptionError('httpEvents', `must be one of ${HTTP_EVENTS.join(', ')}, got ${JSON.stringify(httpEvents)}`);
   const entry = resolve(options.entry);
-  const { code } = await bundle({
+  const sourcemap = options.sourcemap === true;
+  const built = await bundle({
     entry: { contents: handlerModule(entry, options.plan, httpEvents), resolveDir: dirname(entry), sourcefile: 'onefn-lambda-entry.ts' },
     format: 'esm',
     target: runtime === 'nodejs20.x' ? 'node20' : 'node22',
     external: options.externalAwsSdk === false ? [] : ['@aws-sdk/*'],
-    plugins: [adapterPlugin()],
+    // Only this function's definitions (and what they use) from the user's module: not its siblings'.
+    plugins: [adapterPlugin(), onlyExports(entry, options.plan.exportNames, { sourcemap })],
+    sourcemap,
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
     streams: options.plan.kind === 'http' && options.plan.definitions.some((d) => d.trigger.stream),
   });
-  const zip = zipFiles({ 'index.mjs': code });
-  return { name: options.plan.name, plan: options.plan, runtime, handler: 'index.handler', zip, codeSha256: sha256Base64(zip), code };
+  const map = sourcemap ? built.map : undefined;
+  // Node finds the map through this comment, relative to index.mjs.
+  const code = map === undefined ? built.code : linkSourceMap(built.code, 'index.mjs.map');
+  const zip = zipFiles(map === undefined ? { 'index.mjs': code } : { 'index.mjs': code, 'index.mjs.map': map });
+  return { name: options.plan.name, plan: options.plan, runtime, handler: 'index.handler', zip, codeSha256: sha256Base64(zip), code, map };
 }

@@ -47,6 +47,8 @@ export interface DeployedFunction {
   readonly endpoint: string | undefined;
   /** Environment variables the definition asks for but Lambda reserves, so not set. */
   readonly ignoredEnv: readonly IgnoredVariable[];
+  /** The function's `NODE_OPTIONS` (`--enable-source-maps` with `sourcemap`), or undefined when none is set. */
+  readonly nodeOptions: string | undefined;
 }
 
 export interface DeployResult {
@@ -107,7 +109,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const configs = plans.map((plan) => functionConfig(plan, options));
   for (const config of configs) for (const v of config.ignoredEnv) progress(`${options.dryRun ? 'would ignore' : 'ignoring'} ${config.name}'s env ${v.name}: ${v.reason}`);
   const artifacts: LambdaArtifact[] = [];
-  for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime, httpEvents: checked.httpEvents }));
+  for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime, httpEvents: checked.httpEvents, sourcemap: options.sourcemap === true }));
 
   if (options.dryRun) {
     const functions = plans.map((plan, i): DeployedFunction => {
@@ -117,10 +119,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       const grants = resourceGrants(plan, { partition: 'aws', region: checked.region, account: '<account>' });
       for (const s of grants.statements) progress(`${plan.name}: would grant ${s.Action.join(', ')} on ${s.Resource}${checked.role ? ' (add it to the role you gave)' : ''}`);
       for (const [k, v] of Object.entries(grants.env)) progress(`${plan.name}: would set ${k}=${v}`);
+      if (config.env['NODE_OPTIONS'] !== undefined && options.sourcemap) progress(`${plan.name}: would set NODE_OPTIONS=${config.env['NODE_OPTIONS']} (source maps, index.mjs.map in the zip)`);
       for (const use of planUses(plan)) progress(`${plan.name}: would create ${use.kind} ${use.name} if it does not exist`);
       progress(`${plan.name}: would deploy ${artifact.zip.byteLength} bytes (CodeSha256 ${artifact.codeSha256}), ${config.memory} MB, ${config.timeout} s, ${checked.runtime}`);
       progress(`${plan.name}: would point alias ${checked.alias} at the new version and wire ${describeTrigger(plan)}`);
-      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv };
+      return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv, nodeOptions: config.env['NODE_OPTIONS'] };
     });
     return { dryRun: true, region: checked.region, functions };
   }
@@ -168,7 +171,7 @@ async function deployOne(
   const account = arnParts[4] ?? '';
   const aliasArn = `${arnParts.slice(0, 7).join(':')}:${o.alias}`;
   const endpoint = await wireTrigger(clients, plan, { name: plan.name, alias: o.alias, arn: aliasArn, region: o.region, account, partition, pacing: o.pacing, progress: o.progress });
-  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version, alias: o.alias, trigger: describeTrigger(plan), endpoint, ignoredEnv: config.ignoredEnv };
+  return { name: plan.name, kind: plan.kind, action: change.action, codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version, alias: o.alias, trigger: describeTrigger(plan), endpoint, ignoredEnv: config.ignoredEnv, nodeOptions: config.env['NODE_OPTIONS'] };
 }
 
 export interface RollbackOptions extends CallOptions {

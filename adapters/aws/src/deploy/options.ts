@@ -1,4 +1,4 @@
-import { DeployOptionError } from 'onefn/build';
+import { DeployOptionError, withSourceMaps } from 'onefn/build';
 import type { FunctionPlan } from 'onefn/runtime';
 import { HTTP_EVENTS, LAMBDA_RUNTIMES, type HttpEvents, type LambdaRuntime } from './build.js';
 
@@ -24,6 +24,8 @@ export interface DeployOptionsInput {
   timeout?: number | undefined;
   /** The HTTP events an HTTP function serves: `v2` (default; what the Function URL sends) or `all`. */
   httpEvents?: string | undefined;
+  /** Ship a source map in each zip and run the function with `NODE_OPTIONS=--enable-source-maps`. */
+  sourcemap?: boolean | undefined;
 }
 
 export interface CheckedOptions {
@@ -76,6 +78,7 @@ export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<str
   if (input.role !== undefined && !ROLE_ARN.test(input.role)) throw new DeployOptionError('role', `${JSON.stringify(input.role)} is not an IAM role ARN`);
   if (input.role !== undefined && input.createRole) throw new DeployOptionError('create-role', 'give either a role ARN or --create-role, not both');
   if (input.role === undefined && !input.createRole) throw new DeployOptionError('role', 'pass a role ARN (--role) or ask for one (--create-role)');
+  if (input.sourcemap !== undefined && typeof input.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(input.sourcemap)}`);
   const runtime = input.runtime ?? 'nodejs22.x';
   if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new DeployOptionError('runtime', `must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
   const alias = input.alias ?? 'live';
@@ -101,6 +104,7 @@ export function functionConfig(plan: FunctionPlan, input: DeployOptionsInput): F
     if (RESERVED_ENV.has(key)) ignoredEnv.push({ name: key, reason: 'reserved by Lambda, which sets it itself' });
     else env[key] = value;
   }
+  if (input.sourcemap) env['NODE_OPTIONS'] = withSourceMaps(env['NODE_OPTIONS']);
   const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (size > ENV_BYTES) throw new DeployOptionError('env', `${name}'s environment is ${size} bytes; Lambda allows ${ENV_BYTES}`);
   if (plan.kind === 'schedule' && plan.definition.kind === 'schedule' && plan.definition.trigger.timeZone !== 'UTC') {

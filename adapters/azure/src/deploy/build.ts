@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, DeployOptionError, loadModule, sha256Base64, zipFiles } from 'onefn/build';
+import { bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zipFiles } from 'onefn/build';
 import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
@@ -19,6 +19,11 @@ export interface BuildOptions {
   functionTimeout?: number;
   /** Options passed to `register` in the generated entry (routePrefix, messaging, ...). */
   adapter?: Omit<AzureOptions, 'functionTimeout'>;
+  /**
+   * Put `dist/index.mjs.map` beside the bundle (linked from it), for stack traces in the user's files
+   * once the app runs with `NODE_OPTIONS=--enable-source-maps` (what `deploy` with `sourcemap` sets). Default false.
+   */
+  sourcemap?: boolean;
 }
 
 export interface FunctionAppPackage {
@@ -111,8 +116,10 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
   const usesResources = plans.some((p) => planUses(p).length > 0);
   const source = entryModule(entry, functions, resolved, usesResources);
   const repo = resolve(dirname(runtime.file), '..', '..', '..', 'src');
-  const { code } = await bundle({
+  const sourcemap = options.sourcemap === true;
+  const built = await bundle({
     entry: { contents: source, resolveDir: dirname(entry), sourcefile: 'azure-entry.ts' },
+    sourcemap,
     format: 'esm',
     external: ['@azure/functions-core'],
     // Planning (above) made every definition, so onefn's checks have run.
@@ -134,6 +141,8 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
       },
     ],
   });
+  const map = sourcemap ? built.map : undefined;
+  const code = map === undefined ? built.code : linkSourceMap(built.code, 'index.mjs.map');
   const host = {
     version: '2.0',
     functionTimeout: hhmmss(functionTimeout),
@@ -146,6 +155,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
     'host.json': JSON.stringify(host, null, 2) + '\n',
     'package.json': JSON.stringify(pkg, null, 2) + '\n',
     'dist/index.mjs': code,
+    ...(map === undefined ? {} : { 'dist/index.mjs.map': map }),
   };
   const zip = zipFiles(files);
   return { files, zip, sha256: sha256Base64(zip), functions, functionTimeout, routePrefix: resolved.routePrefix };

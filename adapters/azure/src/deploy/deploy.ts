@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { OnefnError } from 'onefn';
-import { CredentialsError, DeployOptionError } from 'onefn/build';
+import { CredentialsError, DeployOptionError, withSourceMaps } from 'onefn/build';
 import { planUses, resourceSetting } from 'onefn/runtime';
 import type { AzureFunctionSpec } from '../bindings.js';
 import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-settings.js';
@@ -21,6 +21,8 @@ export interface DeployResult {
   readonly steps: readonly string[];
   /** App settings asked for but not set, because onefn's own value wins. */
   readonly ignoredSettings: readonly IgnoredSetting[];
+  /** The app's `NODE_OPTIONS` setting (`--enable-source-maps` with `sourcemap`), or undefined when none is set. */
+  readonly nodeOptions: string | undefined;
   readonly functions: ReadonlyArray<{ name: string; kind: string; trigger: string; url?: string }>;
 }
 
@@ -77,8 +79,10 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   const v = validateDeployOptions(options);
   const log = options.progress ?? (() => {});
   const { resourceGroup, location, app, subscriptionId } = options;
-  const pkg = await buildFunctionApp({ entry: options.entry, plan: v.plan, functionTimeout: options.functionTimeout, adapter: options.adapter });
-  const settings = { ...options.appSettings };
+  const pkg = await buildFunctionApp({ entry: options.entry, plan: v.plan, functionTimeout: options.functionTimeout, adapter: options.adapter, sourcemap: options.sourcemap === true });
+  const settings: Record<string, string> = { ...options.appSettings };
+  // With a source map in the package, Node's source-map support (after the user's own NODE_OPTIONS).
+  if (options.sourcemap) settings['NODE_OPTIONS'] = withSourceMaps(settings['NODE_OPTIONS']);
   for (const spec of pkg.functions) {
     const t = spec.trigger;
     if ((t.kind === 'serviceBusQueue' || t.kind === 'serviceBusTopic') && !settings[t.connection]) {
@@ -118,7 +122,8 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     ...subscriptions.map((s) => `subscribe ${s.name} to Blob events of ${v.storageAccount}`),
   ];
   const ignored = ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings);
-  const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, bytes: pkg.zip.byteLength, steps, ignoredSettings: ignored };
+  const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, bytes: pkg.zip.byteLength, steps, ignoredSettings: ignored, nodeOptions: settings['NODE_OPTIONS'] };
+  if (options.sourcemap) log(`${options.dryRun ? 'plan: would set' : 'setting'} app setting NODE_OPTIONS=${settings['NODE_OPTIONS'] ?? ''} (source maps, dist/index.mjs.map in the package)`);
   for (const { name, reason } of ignored) log(`${options.dryRun ? 'plan: ' : ''}app setting ${name} ignored: ${reason}`);
   if (options.dryRun) {
     for (const step of steps) log(`plan: ${step}`);

@@ -26,6 +26,8 @@ export interface DeployOptions {
   /** A stage name (`prod`): appended to the app's name (`acme-api-prod`), and so to its storage account's and plan's, so stages never collide. */
   stage?: string;
   /** Plan only: build, validate and list the steps without calling Azure. */
+  /** Ship `dist/index.mjs.map` in the package and run the app with `NODE_OPTIONS=--enable-source-maps` (an app setting). */
+  sourcemap?: boolean;
   dryRun?: boolean;
   /** Default: DefaultAzureCredential. */
   credential?: TokenCredential;
@@ -42,7 +44,7 @@ export interface DeployOptions {
   progress?: (line: string) => void;
 }
 
-const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
+const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'sourcemap', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
 
 function need(option: string, value: unknown, pattern: RegExp, what: string): string {
   if (typeof value !== 'string' || !pattern.test(value)) throw new DeployOptionError(option, `must be ${what}, got ${JSON.stringify(value)}`);
@@ -54,6 +56,7 @@ export function validateDeployOptions(options: DeployOptions): Required<Pick<Dep
   if (typeof options !== 'object' || options === null) throw new DeployOptionError('options', 'must be an object');
   for (const key of Object.keys(options)) if (!KEYS.includes(key)) throw new DeployOptionError(key, `unknown deploy option; known options: ${KEYS.join(', ')}`);
   need('entry', options.entry, /./, 'a module path');
+  if (options.sourcemap !== undefined && typeof options.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(options.sourcemap)}`);
   need('subscriptionId', options.subscriptionId, /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id (a GUID)');
   need('resourceGroup', options.resourceGroup, /^[-\w._()]{1,90}$/, 'a resource group name (1-90 letters, digits, -_.())');
   need('location', options.location, /^[a-z0-9]+$/, 'a region name such as westeurope');

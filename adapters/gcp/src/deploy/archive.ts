@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
+import { bundle, linkSourceMap, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
 import { hasSchemas, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
 import { FRAMEWORK_NAME } from '../target-name.js';
@@ -14,6 +14,11 @@ export interface BuildOptions {
   routedName?: string;
   /** The functions-framework version the archive depends on. Default: the installed one. */
   frameworkVersion?: string;
+  /**
+   * Put `index.js.map` beside `index.js` (linked from it), for stack traces in the user's files once the
+   * function runs with `NODE_OPTIONS=--enable-source-maps` (what `deploy` with `sourcemap` sets). Default false.
+   */
+  sourcemap?: boolean;
 }
 
 /** A source archive ready for `generateUploadUrl` + upload, and what it deploys as. */
@@ -113,7 +118,8 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
   for (const plan of plans) {
     if (!FRAMEWORK_NAME.test(plan.name)) throw new Error(`"${plan.name}" cannot be a functions-framework target (letters, digits, "-" and "_", ending in a letter or digit)`);
   }
-  const { code } = await bundle({
+  const sourcemap = options.sourcemap === true;
+  const built = await bundle({
     entry: { contents: entryModule(entry, plans), resolveDir: dirname(entry), sourcefile: 'onefn-gcp-entry.ts' },
     format: 'esm',
     // Google's clients load protos and native-looking modules at run time: installed from package.json, not bundled.
@@ -124,7 +130,10 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     // HTTP requests arrive as bytes; only Pub/Sub messages carry base64.
     noBase64Bodies: plans.every((p) => p.kind === 'http'),
     streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
+    sourcemap,
   });
+  const map = sourcemap ? built.map : undefined;
+  const code = map === undefined ? built.code : linkSourceMap(built.code, 'index.js.map');
   const pkg = {
     name: 'onefn-function',
     version: '0.0.0',
@@ -137,7 +146,7 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
       ...(plans.some((p) => planUses(p).length) ? RESOURCE_CLIENTS : {}),
     },
   };
-  const files: ArchiveFiles = { 'index.js': code, 'package.json': JSON.stringify(pkg, null, 2) + '\n' };
+  const files: ArchiveFiles = { 'index.js': code, ...(map === undefined ? {} : { 'index.js.map': map }), 'package.json': JSON.stringify(pkg, null, 2) + '\n' };
   const zip = zipFiles(files);
   return { zip, files, sha256: sha256Base64(zip), plans };
 }

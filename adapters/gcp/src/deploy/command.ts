@@ -20,7 +20,7 @@ export function deployReport(result: DeployResult, where: { project: string; reg
     provider: 'gcp',
     stage: where.stage ?? null,
     dryRun: result.dryRun,
-    functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: f.action, trigger: f.trigger, url: f.url ?? null, detail: { entryPoint: f.entryPoint, ignoredEnv: f.ignoredEnv } })),
+    functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: f.action, trigger: f.trigger, url: f.url ?? null, detail: { entryPoint: f.entryPoint, ignoredEnv: f.ignoredEnv, nodeOptions: f.nodeOptions ?? null } })),
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.entryPoint) }],
     detail: { project: where.project, region: where.region },
   });
@@ -45,6 +45,7 @@ export async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
     project: opt(args, 'project') ?? io.env['GOOGLE_CLOUD_PROJECT'] ?? '',
     region: opt(args, 'region') ?? io.env['GOOGLE_CLOUD_REGION'] ?? '',
     dryRun: flagOption(args, 'dry-run'),
+    ...(flagOption(args, 'sourcemap') ? { sourcemap: true } : {}),
     onProgress: (line) => io.stderr(line + '\n'),
   };
   const runtime = opt(args, 'runtime');

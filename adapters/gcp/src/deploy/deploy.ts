@@ -17,6 +17,8 @@ export interface DeployedFunction {
   readonly trigger: string;
   /** Environment variables asked for but not set, because onefn or Cloud Run owns them. */
   readonly ignoredEnv: readonly IgnoredVariable[];
+  /** The function's `NODE_OPTIONS` (`--enable-source-maps` with `sourcemap`), or undefined when none is set. */
+  readonly nodeOptions: string | undefined;
 }
 
 export interface DeployResult {
@@ -26,6 +28,8 @@ export interface DeployResult {
   readonly bytes: number;
   readonly functions: readonly DeployedFunction[];
 }
+
+const nodeOptionsOf = (spec: FunctionSpec): string | undefined => spec.resource.serviceConfig.environmentVariables['NODE_OPTIONS'];
 
 /** A Google API call failed; `message` is the API's own message. */
 export class DeployError extends Error {
@@ -130,11 +134,12 @@ async function exists(client: Client, name: string): Promise<boolean> {
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   validateOptions(options);
   const progress = options.onProgress ?? (() => {});
-  const built = await buildArchive({ entry: options.entry, routedName: options.routedName });
+  const built = await buildArchive({ entry: options.entry, routedName: options.routedName, sourcemap: options.sourcemap === true });
   const specs = built.plans.map((plan) => functionSpec(plan, options));
   progress(`built ${built.zip.byteLength} bytes (sha256 ${built.sha256}) for ${specs.map((s) => s.id).join(', ')}`);
   const mark = options.dryRun ? 'plan: ' : '';
   for (const s of specs) for (const v of s.ignoredEnv) progress(`${mark}${s.id}: env ${v.name} ignored: ${v.reason}`);
+  if (options.sourcemap) for (const s of specs) progress(`${mark}${s.id}: ${options.dryRun ? 'would set' : 'setting'} NODE_OPTIONS=${nodeOptionsOf(s) ?? ''} (source maps, index.js.map in the archive)`);
   // Least privilege for the declared uses: each role on each topic or bucket, for the function's service
   // account. Without --service-account the runtime's default account is not known here, so the plan
   // says what it needs and the deploy grants nothing.
@@ -147,7 +152,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   if (options.dryRun) {
     for (const s of specs) progress(`plan: ${s.id} (${s.plan.kind}) ${s.resource.buildConfig.runtime}, ${s.resource.serviceConfig.availableMemory}, ${s.resource.serviceConfig.timeoutSeconds}s, ${triggerOf(s)}`);
-    return { dryRun: true, sha256: built.sha256, bytes: built.zip.byteLength, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.plan.name, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv })) };
+    return { dryRun: true, sha256: built.sha256, bytes: built.zip.byteLength, functions: specs.map((s) => ({ name: s.id, kind: s.plan.kind, action: 'planned', url: undefined, entryPoint: s.plan.name, trigger: triggerOf(s), ignoredEnv: s.ignoredEnv, nodeOptions: nodeOptionsOf(s) })) };
   }
   const auth = (options.auth ?? new (await import('google-auth-library')).GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })) as Auth;
   if (typeof (auth as { request?: unknown }).request !== 'function') throw new DeployOptionError('auth', 'must be a GoogleAuth (or have request() and fetch())');
@@ -210,7 +215,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         }
       }
       progress(`${id}: ${update ? 'updated' : 'created'}${url ? ` at ${url}` : ''}`);
-      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: spec.plan.name, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv });
+      out.push({ name: id, kind: spec.plan.kind, action: update ? 'updated' : 'created', url, entryPoint: spec.plan.name, trigger: triggerOf(spec), ignoredEnv: spec.ignoredEnv, nodeOptions: nodeOptionsOf(spec) });
     }
   } finally {
     await client.close().catch(() => {});

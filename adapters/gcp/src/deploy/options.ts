@@ -42,6 +42,8 @@ export interface DeployOptions {
   routedName?: string;
   /** A stage name (`prod`): appended to every function id (`api-prod`), so stages never collide. */
   stage?: string;
+  /** Ship `index.js.map` in the archive and run every function with `NODE_OPTIONS=--enable-source-maps`. */
+  sourcemap?: boolean;
   /** Only print the plan; no call is made and no credentials are needed. */
   dryRun?: boolean;
   onProgress?: Progress;
@@ -54,7 +56,7 @@ export interface DeployOptions {
   auth?: unknown;
 }
 
-const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'stage', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
+const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'maxInstances', 'env', 'serviceAccount', 'routedName', 'stage', 'sourcemap', 'dryRun', 'onProgress', 'pollIntervalMs', 'operationTimeoutMs', 'endpoints', 'auth'];
 
 export { DeployOptionError };
 
@@ -77,6 +79,7 @@ export function validateOptions(options: DeployOptions): void {
   for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw new DeployOptionError(key, `unknown option; known: ${KNOWN.join(', ')}`);
   if (typeof options.entry !== 'string' || !options.entry) throw new DeployOptionError('entry', 'the module to deploy is required');
   if (typeof options.project !== 'string' || !PROJECT.test(options.project)) throw new DeployOptionError('project', `must be a project id (6-30 lowercase letters, digits and hyphens), got ${JSON.stringify(options.project)}`);
+  if (options.sourcemap !== undefined && typeof options.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(options.sourcemap)}`);
   if (typeof options.region !== 'string' || !REGION.test(options.region)) throw new DeployOptionError('region', `must be a region such as europe-west1, got ${JSON.stringify(options.region)}`);
   if (options.runtime !== undefined && !(RUNTIMES as readonly unknown[]).includes(options.runtime)) throw new DeployOptionError('runtime', `must be one of ${RUNTIMES.join(', ')}`);
   // 2nd gen memory: 128 MiB to 32 GiB (https://cloud.google.com/functions/docs/configuring/memory).
