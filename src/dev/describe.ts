@@ -1,5 +1,5 @@
 import type { Definition, HttpDefinition } from '../definition.js';
-import type { FunctionPlan } from '../plan.js';
+import { planUses, type FunctionPlan } from '../plan.js';
 import type { StandardSchemaV1 } from '../schema.js';
 import { toAwsSchedule, toNcrontab, toUnixCron } from '../schedule.js';
 
@@ -19,6 +19,8 @@ export interface FunctionInfo {
   readonly name: string;
   readonly kind: FunctionPlan['kind'];
   readonly settings: { memory: number | null; timeout: number | null; env: readonly string[]; public: boolean | null };
+  /** The queues, topics and buckets its definitions declare in `uses`, with the actions granted. */
+  readonly uses: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly actions: readonly string[] }>;
   /** One per definition; each with a portable input it takes, generated from its schemas (a starting point to edit). */
   readonly triggers: ReadonlyArray<TriggerInfo & { readonly example: unknown }>;
 }
@@ -166,6 +168,7 @@ export function describeFunctions(plans: readonly FunctionPlan[]): FunctionInfo[
       name: plan.name,
       kind: plan.kind,
       settings: { memory: s.memory ?? null, timeout: s.timeout ?? null, env: Object.keys(s.env ?? {}), public: plan.kind === 'http' ? plan.public : null },
+      uses: planUses(plan).map((u) => ({ kind: u.kind, name: u.name, actions: [...u.actions] })),
       triggers: triggers.map((t) => ({ ...t, example: exampleInput(t) })),
     };
   });

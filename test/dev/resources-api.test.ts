@@ -49,6 +49,15 @@ describe('local resources in onefn dev', () => {
     s = undefined;
   });
 
+  it('lists what each function sends to: its declared queues, topics and buckets with their actions', async () => {
+    s = await startOn(SHOP);
+    const { status, body } = await getJson(s, '/functions');
+    expect(status).toBe(200);
+    const fns = body['functions'] as Array<{ name: string; uses: Array<{ kind: string; name: string; actions: string[] }> }>;
+    expect(fns.find((f) => f.name === 'api')?.uses).toEqual([{ kind: 'queue', name: 'orders', actions: ['send'] }]);
+    expect(fns.find((f) => f.name === 'worker')?.uses).toEqual([{ kind: 'bucket', name: 'reports', actions: ['write'] }]);
+  });
+
   it('runs HTTP -> queue -> worker -> bucket -> storage handler -> topic -> CloudEvent consumer, and reports each run', async () => {
     s = await startOn(SHOP);
     const res = await fetch(`${s.dev.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'o-1', total: 3 }) });

@@ -173,6 +173,8 @@ function renderDetail(): void {
     ['env', fn.settings.env.join(', ') || 'none'],
   ];
   if (fn.settings.public !== null) settings.push(['access', fn.settings.public ? 'public' : 'private (provider auth)']);
+  // What it sends to: each declared queue, topic or bucket with the actions it may take there.
+  if (fn.uses.length) settings.push(['uses', fn.uses.map((u) => `${u.kind} ${u.name} (${u.actions.join(', ')})`).join('; ')]);
   const schemas = schemasOf(trigger);
   const presetName = h('input', { type: 'text', name: 'presetName', autocomplete: 'off', placeholder: 'a name' });
   const mine = presets.filter((p) => p.function === fn.name);
