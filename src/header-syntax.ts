@@ -52,6 +52,9 @@ export function checkHeader(name: string, value: unknown): string | readonly str
   let plain = KNOWN_NAMES.has(name);
   if (!plain) {
     if (!TOKEN.test(name)) refuse(name, 'is not an HTTP token');
+    // @azure/functions copies response headers, lower-cased, into a plain object, where this name sets
+    // the prototype instead: Azure would drop it silently, so no provider sends it.
+    if (name.length === 9 && name.toLowerCase() === '__proto__') refuse(name, 'cannot be sent (Azure drops a header of that name)');
     plain = !isSetCookie(name);
     if (plain && KNOWN_NAMES.size < MAX_KNOWN_NAMES) KNOWN_NAMES.add(name);
   }

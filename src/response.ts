@@ -1,6 +1,7 @@
 // What HTTP handlers return, the helpers that build it, and the data adapters send.
 import { utf8Text } from './bytes.js';
 import { HeaderError, OnefnError, StatusError } from './errors.js';
+import { inputRecord } from './record.js';
 import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
 import type { BodyStream, StreamBody, UnopenedStream } from './stream.js';
 
@@ -222,7 +223,8 @@ export function isTextual(type: string): boolean {
  * value is checked as a handler's headers are.
  */
 export async function fromWebResponse(response: Response): Promise<ResponseData> {
-  const headers: Record<string, string> = {};
+  // An input record (see record.ts): on `{}`, a header named __proto__ would vanish before its check.
+  const headers = inputRecord<string>();
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers[name] = value;
   });

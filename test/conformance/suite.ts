@@ -273,6 +273,20 @@ export function conformance(harness: ConformanceHarness): void {
       ['setCookie given a path that injects an attribute', () => json({}, { cookies: [setCookie('sid', '1', { path: '/; Domain=evil.com' })] }), 'INVALID_COOKIE'],
     ];
 
+    it('sends a response header named constructor, and refuses one named __proto__ the same way everywhere', async () => {
+      const sent = JSON.parse('{"constructor":"c","x-plain":"1"}') as Record<string, string>;
+      const ok = await harness.http([...api, defineHttp({ method: 'GET', route: '/proto-headers', handler: () => ({ status: 200, headers: sent, body: 'ok' }) })], { method: 'GET', path: '/proto-headers' });
+      expect(ok.status).toBe(200);
+      expect(ok.header('constructor')).toBe('c');
+      expect(ok.header('x-plain')).toBe('1');
+      // Azure's library would drop it silently; every provider answers the generic 500 and logs why.
+      const proto = JSON.parse('{"__proto__":"p","x-plain":"1"}') as Record<string, string>;
+      const res = await harness.http([...api, defineHttp({ method: 'GET', route: '/proto-headers', handler: () => ({ status: 200, headers: proto, body: 'ok' }) })], { method: 'GET', path: '/proto-headers' });
+      expect(res.status).toBe(500);
+      expect(res.header('x-plain')).toBeUndefined();
+      expect(res.logs.join('\n')).toContain('INVALID_HEADER');
+    });
+
     it.each(badResults)('answers %s with the generic 500 problem and logs the typed error', async (_name, make, code) => {
       const def = defineHttp({ method: 'GET', route: '/bad', handler: make });
       const res = await harness.http([...api, def], { method: 'GET', path: '/bad' });
