@@ -20,7 +20,10 @@ import type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types
 
 export { closest, flagOption, intOption, parseCommandLine, stringOption, UsageError } from './args.js';
 export { CONFIG_FILES, ConfigError, loadConfig, type LoadedConfig } from './config.js';
-export { base64ToHex, commandReport, REPORT_FUNCTION_KEYS, REPORT_KEYS, type CommandReport, type ReportArtifact, type ReportFunction } from './report.js';
+export {
+  base64ToHex, commandReport, destroyReport, formatLogLine, LIFECYCLE_REPORT_KEYS, logsReport, REPORT_FUNCTION_KEYS, REPORT_KEYS, rollbackReport,
+  type CommandReport, type DestroyedResource, type DestroyReport, type LogLine, type LogsReport, type ReportArtifact, type ReportFunction, type RollbackReport,
+} from './report.js';
 export { parsePortableInput, type PortableInput } from './portable-input.js';
 export { readEventFile, selectDefinitions } from './invoke-local.js';
 export { CheckError, checkCommand, renderCheck, runCheck, type CheckReport, type CheckRow } from './check.js';
@@ -40,7 +43,7 @@ export const VERSION: string = __ONEFN_VERSION__;
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const CLOUD_PROVIDERS = PROVIDERS.filter((p) => p !== 'local');
-const PROVIDER_COMMANDS = ['invoke', 'build', 'deploy', 'rollback'] as const;
+const PROVIDER_COMMANDS = ['invoke', 'build', 'deploy', 'rollback', 'destroy', 'logs'] as const;
 const COMMANDS = ['dev', 'check', ...PROVIDER_COMMANDS, 'help'] as const;
 
 const HELP: FlagSpec = { type: 'boolean', description: 'Show this help.' };
@@ -54,7 +57,7 @@ const DRY_RUN: FlagSpec = { type: 'boolean', description: 'Show what would be cr
 function sharedFlags(command: string): Record<string, FlagSpec> {
   const flags: Record<string, FlagSpec> = { config: CONFIG };
   if (command !== 'invoke') Object.assign(flags, { stage: STAGE, json: JSON_FLAG });
-  if (command === 'deploy' || command === 'rollback') flags['dry-run'] = DRY_RUN;
+  if (command === 'deploy' || command === 'rollback' || command === 'destroy') flags['dry-run'] = DRY_RUN;
   if (command === 'build' || command === 'deploy') flags['sourcemap'] = SOURCEMAP;
   return { ...flags, help: HELP };
 }
@@ -119,7 +122,9 @@ Commands:
   invoke <local|aws|gcp|azure> <entry>    Run a definition on an event from a file; print the result as JSON.
   build <aws|gcp|azure> <entry>           Bundle a module into the provider's artifact.
   deploy <aws|gcp|azure> <entry>          Create or update the functions and wire their triggers (--dry-run: plan only).
-  rollback aws                            Move the live alias back to the previous version.
+  rollback <aws|gcp|azure> <function>     Serve the previous version again (--to picks one; --dry-run: plan only).
+  destroy <aws|gcp|azure> <function>      Remove what onefn created for a function, and nothing else (--dry-run: plan only).
+  logs <aws|gcp|azure> <function>         Print the function's recent log lines.
 
   onefn <command> <provider> --help lists a command's flags; onefn --version prints the version.
   <entry> may be left out when the config (onefn.config.ts, or "onefn" in package.json) names it.

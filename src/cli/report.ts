@@ -67,3 +67,100 @@ export function commandReport(fields: Omit<CommandReport, 'schema'>): CommandRep
 export function base64ToHex(base64: string): string {
   return Buffer.from(base64, 'base64').toString('hex');
 }
+
+/** `onefn rollback <provider> --json` prints exactly this object, on every provider. */
+export interface RollbackReport {
+  readonly schema: 1;
+  readonly command: 'rollback';
+  readonly provider: string;
+  readonly stage: string | null;
+  /** True for `rollback --dry-run`: nothing moved. */
+  readonly dryRun: boolean;
+  /** The function's name as the provider knows it (the stage suffix included). */
+  readonly function: string;
+  /** The version (AWS), revision (GCP) or package (Azure) serving before, and the one serving after. */
+  readonly from: string;
+  readonly to: string;
+  /** The provider's own facts (alias, traffic split, slot...). */
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** One thing `onefn destroy` removes (or would remove). */
+export interface DestroyedResource {
+  /** What it is, in the provider's words (`function`, `role`, `event source mapping`, `subscription`...). */
+  readonly kind: string;
+  /** Its name, ARN or resource id. */
+  readonly id: string;
+  /** `planned` with --dry-run; `deleted`; `absent` when it was already gone. */
+  readonly action: 'planned' | 'deleted' | 'absent';
+}
+
+/** `onefn destroy <provider> --json` prints exactly this object, on every provider. */
+export interface DestroyReport {
+  readonly schema: 1;
+  readonly command: 'destroy';
+  readonly provider: string;
+  readonly stage: string | null;
+  readonly dryRun: boolean;
+  /** The function's name as the provider knows it (the stage suffix included). */
+  readonly function: string;
+  /** In the order they are (or would be) removed. Only what onefn created: user resources stay. */
+  readonly resources: readonly DestroyedResource[];
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** One log line, the same shape from CloudWatch Logs, Cloud Logging and Application Insights. */
+export interface LogLine {
+  /** ISO 8601 instant. */
+  readonly time: string;
+  /** `debug`, `info`, `warn`, `error`, or `null` when the line carries none. */
+  readonly level: string | null;
+  readonly message: string;
+  /** The invocation's request id when the provider records one, else `null`. */
+  readonly requestId: string | null;
+}
+
+/** `onefn logs <provider> <function> --json` prints exactly this object, on every provider. */
+export interface LogsReport {
+  readonly schema: 1;
+  readonly command: 'logs';
+  readonly provider: string;
+  readonly stage: string | null;
+  readonly function: string;
+  /** Oldest first. */
+  readonly lines: readonly LogLine[];
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** The top-level keys of each lifecycle report, in order; every provider's has exactly these. */
+export const LIFECYCLE_REPORT_KEYS = {
+  rollback: ['schema', 'command', 'provider', 'stage', 'dryRun', 'function', 'from', 'to', 'detail'],
+  destroy: ['schema', 'command', 'provider', 'stage', 'dryRun', 'function', 'resources', 'detail'],
+  logs: ['schema', 'command', 'provider', 'stage', 'function', 'lines', 'detail'],
+} as const;
+
+/** Builds a rollback report with its keys in the documented order. */
+export function rollbackReport(f: Omit<RollbackReport, 'schema' | 'command'>): RollbackReport {
+  return { schema: 1, command: 'rollback', provider: f.provider, stage: f.stage, dryRun: f.dryRun, function: f.function, from: f.from, to: f.to, detail: f.detail };
+}
+
+/** Builds a destroy report with its keys in the documented order. */
+export function destroyReport(f: Omit<DestroyReport, 'schema' | 'command'>): DestroyReport {
+  return {
+    schema: 1, command: 'destroy', provider: f.provider, stage: f.stage, dryRun: f.dryRun, function: f.function,
+    resources: f.resources.map((r) => ({ kind: r.kind, id: r.id, action: r.action })), detail: f.detail,
+  };
+}
+
+/** Builds a logs report with its keys in the documented order. */
+export function logsReport(f: Omit<LogsReport, 'schema' | 'command'>): LogsReport {
+  return {
+    schema: 1, command: 'logs', provider: f.provider, stage: f.stage, function: f.function,
+    lines: f.lines.map((l) => ({ time: l.time, level: l.level, message: l.message, requestId: l.requestId })), detail: f.detail,
+  };
+}
+
+/** The one-line text form of a log line, the same on every provider: `<time> <LEVEL> [<request id>] <message>`. */
+export function formatLogLine(line: LogLine): string {
+  return `${line.time} ${(line.level ?? '-').toUpperCase().padEnd(5)} ${line.requestId ? `[${line.requestId}] ` : ''}${line.message.replace(/[\r\n]+/g, ' ')}`;
+}

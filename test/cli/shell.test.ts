@@ -22,7 +22,7 @@ describe('onefn --version and --help', () => {
   it('prints the commands for --help (exit 0) and on stderr with no command (exit 2)', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['dev', 'invoke', 'build', 'deploy', 'rollback']) expect(help.out).toContain(`  ${command} `);
+    for (const command of ['dev', 'invoke', 'build', 'deploy', 'rollback', 'destroy', 'logs']) expect(help.out).toContain(`  ${command} `);
     const none = await run([]);
     expect([none.code, none.out]).toEqual([2, '']);
     expect(none.err).toContain('Usage: onefn');

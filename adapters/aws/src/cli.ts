@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { collectDefinitions, planFunctions, type FunctionPlan } from 'onefn/runtime';
 import { MalformedEventError, OnefnError, UnsupportedEventError, type Definition, type HttpDefinition } from 'onefn';
 import {
-  base64ToHex, commandReport, flagOption, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
+  base64ToHex, commandReport, flagOption, rollbackReport, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
 } from 'onefn/cli';
 import type { DeployResult } from './deploy/deploy.js';
 import { describeEvent } from './detect.js';
@@ -179,7 +179,10 @@ async function rollbackCommand(args: CliArgs, io: CliIO): Promise<number> {
     env: io.env,
     onProgress: (line) => io.stderr(`${line}\n`),
   });
-  io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : `${result.function}: alias ${result.alias} ${result.from} -> ${result.to}\n`);
+  const report = rollbackReport({
+    provider: 'aws', stage: stage ?? null, dryRun: flagOption(args, 'dry-run'), function: result.function, from: result.from, to: result.to, detail: { alias: result.alias },
+  });
+  io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `${result.function}: alias ${result.alias} ${result.from} -> ${result.to}\n`);
   return 0;
 }
 
