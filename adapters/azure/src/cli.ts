@@ -66,15 +66,19 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
     dryRun: result.dryRun,
     functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: result.action, trigger: f.trigger, url: f.url ?? null, detail: { binding: f.trigger, nodeOptions: result.nodeOptions ?? null } })),
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.name) }],
-    detail: { app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, steps: result.steps, ignoredSettings: result.ignoredSettings },
+    detail: {
+      app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, steps: result.steps, ignoredSettings: result.ignoredSettings,
+      storageAuth: result.storageAuth, roleAssignments: result.roleAssignments, appSettings: result.appSettings, unknowns: result.unknowns,
+    },
   });
 }
 
 /**
  * `onefn deploy azure <entry> --subscription <id> --resource-group <rg> --location <region> --app <name>
  * [--storage-account <name>] [--plan flex|consumption] [--node 20|22] [--function-timeout <s>]
- * [--messaging storageQueue|serviceBus] [--stage <name>] [--dry-run] [--json]`. The subscription may
- * come from AZURE_SUBSCRIPTION_ID. Progress goes to stderr; the result (no secrets) to stdout.
+ * [--messaging storageQueue|serviceBus] [--storage-auth identity|key] [--stage <name>] [--dry-run] [--json]`.
+ * The subscription may come from AZURE_SUBSCRIPTION_ID. A dry run needs none of the location flags:
+ * what they would say is shown as `<placeholders>`. Progress goes to stderr; the result (no secrets) to stdout.
  */
 async function deploy(args: CliArgs, io: CliIO): Promise<number> {
   const entry = entryOf(args, io, 'deploy');
@@ -84,14 +88,17 @@ async function deploy(args: CliArgs, io: CliIO): Promise<number> {
   const node = oneOf(args, 'node', ['20', '22'] as const);
   const stage = option(args, 'stage');
   const subscriptionId = option(args, 'subscription') ?? io.env['AZURE_SUBSCRIPTION_ID'];
-  // Named by its flag here; the deploy helper's own check names the API option.
-  if (!subscriptionId) throw new UsageError('--subscription <id> is required (or azure.subscription in the config, or AZURE_SUBSCRIPTION_ID)');
+  const dryRun = flagOption(args, 'dry-run');
+  // Named by its flag here; the deploy helper's own check names the API option. A dry run shows it as unknown.
+  if (!subscriptionId && !dryRun) throw new UsageError('--subscription <id> is required (or azure.subscription in the config, or AZURE_SUBSCRIPTION_ID)');
+  const storageAuth = oneOf(args, 'storage-auth', ['identity', 'key'] as const);
   const result = await deployFunctionApp({
     entry,
-    subscriptionId,
+    ...(subscriptionId ? { subscriptionId } : {}),
     resourceGroup: option(args, 'resource-group') ?? '',
     location: option(args, 'location') ?? '',
     app: option(args, 'app') ?? '',
+    ...(storageAuth ? { storageAuth } : {}),
     ...(option(args, 'storage-account') ? { storageAccount: option(args, 'storage-account') } : {}),
     plan: oneOf(args, 'plan', ['flex', 'consumption'] as const) ?? 'flex',
     ...(node ? { nodeVersion: node } : {}),
@@ -99,7 +106,7 @@ async function deploy(args: CliArgs, io: CliIO): Promise<number> {
     ...(messaging ? { adapter: { messaging } } : {}),
     ...(stage ? { stage } : {}),
     ...(flagOption(args, 'sourcemap') ? { sourcemap: true } : {}),
-    dryRun: flagOption(args, 'dry-run'),
+    dryRun,
     progress: (line) => io.stderr(`${line}\n`),
   });
   if (flagOption(args, 'json')) {
@@ -148,6 +155,7 @@ const commands: Record<string, CommandSpec> = {
       node: { type: 'string', placeholder: '20|22', description: 'The Node.js major version (default 22).' },
       'function-timeout': TIMEOUT,
       messaging: MESSAGING,
+      'storage-auth': { type: 'string', placeholder: 'identity|key', description: 'How the code reaches the queues and containers it uses: the app\'s managed identity with per-resource roles (default), or the account key.' },
     },
     run: deploy,
   },

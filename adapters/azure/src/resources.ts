@@ -7,8 +7,8 @@
  * (host.json `extensions.queues.messageEncoding`), and a message it cannot decode goes to the poison
  * queue. https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#hostjson-settings
  *
- * Settings: the storage connection string in `AzureWebJobsStorage` (or the setting `register`'s
- * `storageConnection` names), and the real queue and container names in `ONEFN_QUEUE_<NAME>` and
+ * Settings: the storage connection in `ONEFN_STORAGE` (the app's managed identity, as deploy writes
+ * it) or `AzureWebJobsStorage` (a connection string), in either form (see ./connection.ts), and the real queue and container names in `ONEFN_QUEUE_<NAME>` and
  * `ONEFN_BUCKET_<NAME>` (the logical name when unset). Topics need Service Bus, which this driver does
  * not reach: publishing to a topic on Azure fails with a `ResourceUnavailableError` saying so.
  *
@@ -24,6 +24,7 @@ import {
   onceDriver, ProviderError, ResourceUnavailableError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage,
   type ResourceDriver, type ResourceDriverSource, type ResourceLimits, type SendOutcome, type SignUrlRequest,
 } from 'onefn/runtime';
+import { delegatedSasUrl, readStorageConnection, storageClients, type StorageClientOptions } from './connection.js';
 
 /**
  * What Storage Queues and Blob Storage accept: a queue message is at most 64 KiB as stored, so 48 KiB
@@ -45,8 +46,14 @@ export const AZURE_LIMITS: ResourceLimits = Object.freeze({
 export interface AzureDriverOptions {
   /** Where settings are read. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The app setting holding the storage connection string. Default `AzureWebJobsStorage`. */
+  /**
+   * The storage connection's setting: a connection string, or the prefix of an identity-based
+   * connection (`<NAME>__blobServiceUri`...; see ./connection.ts). Default `ONEFN_STORAGE` when set
+   * (deploy writes it for the app's managed identity), else `AzureWebJobsStorage`.
+   */
   storageConnection?: string;
+  /** A credential (instead of the one the settings name) and pipeline options for the storage clients. */
+  clientOptions?: StorageClientOptions;
 }
 
 /** A storage RestError as a ProviderError: its error code (`QueueNotFound`, `AuthorizationFailure`...), first message line and status. */
@@ -158,7 +165,10 @@ class AzureDriver implements ResourceDriver {
   async signUrl(bucket: string, key: string, request: SignUrlRequest): Promise<string> {
     const client = this.container(bucket).getBlobClient(key);
     if (!(client.credential instanceof this.blobApi.StorageSharedKeyCredential)) {
-      throw new ResourceUnavailableError(`bucket:${bucket}`, 'a SAS URL needs the account key: the storage connection holds none');
+      // An identity-based connection holds no key: the URL is signed with a user delegation key.
+      const clients = { queueService: this.queueService, blobService: this.blobService, blobApi: this.blobApi };
+      const expiresOn = new Date(Date.now() + request.expiresInSeconds * 1000);
+      return this.guard(`bucket:${bucket}`, () => delegatedSasUrl(clients, client, { permissions: request.method === 'GET' ? 'r' : 'cw', expiresOn, ...(request.contentType ? { contentType: request.contentType } : {}) }));
     }
     const permissions = this.blobApi.BlobSASPermissions.parse(request.method === 'GET' ? 'r' : 'cw');
     const expiresOn = new Date(Date.now() + request.expiresInSeconds * 1000);
@@ -166,14 +176,11 @@ class AzureDriver implements ResourceDriver {
   }
 }
 
-/** Makes the Azure driver from the storage connection string: the two clients, loaded and created once. */
+/** Makes the Azure driver from the storage connection (a connection string or an identity-based one): the two clients, loaded and created once. */
 export async function createAzureDriver(options: AzureDriverOptions = {}): Promise<ResourceDriver> {
   const env = options.env ?? process.env;
-  const setting = options.storageConnection ?? 'AzureWebJobsStorage';
-  const connection = env[setting];
-  if (!connection) throw new ResourceUnavailableError('storage', `the setting ${setting} (the storage connection string) is not set`);
-  const [queueApi, blobApi] = await Promise.all([import('@azure/storage-queue'), import('@azure/storage-blob')]);
-  return new AzureDriver(queueApi.QueueServiceClient.fromConnectionString(connection), blobApi.BlobServiceClient.fromConnectionString(connection), blobApi, env);
+  const clients = await storageClients(readStorageConnection(env, options.storageConnection), options.clientOptions);
+  return new AzureDriver(clients.queueService, clients.blobService, clients.blobApi, env);
 }
 
 /** The driver source for `register(app, { resources: azureResources })`: one driver per instance. */

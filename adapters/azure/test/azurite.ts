@@ -14,8 +14,9 @@ function bin(name: string): string {
   return fileURLToPath(new URL(`../../../node_modules/.bin/${name}`, import.meta.url));
 }
 
-async function startOne(service: 'blob' | 'queue'): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(bin(`azurite-${service}`), [`--${service}Host`, '127.0.0.1', `--${service}Port`, '0', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--loose'], {
+async function startOne(service: 'blob' | 'queue', tls: AzuriteTls | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const secure = tls ? ['--cert', tls.cert, '--key', tls.key, '--oauth', 'basic'] : [];
+  const child = spawn(bin(`azurite-${service}`), [`--${service}Host`, '127.0.0.1', `--${service}Port`, '0', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--loose', ...secure], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -23,7 +24,7 @@ async function startOne(service: 'blob' | 'queue'): Promise<{ child: ChildProces
     const timer = setTimeout(() => reject(new Error(`azurite-${service} did not start: ${output}`)), 30_000);
     const read = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
-      const found = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      const found = /successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (found) {
         clearTimeout(timer);
         resolve(Number(found[1]));
@@ -39,15 +40,26 @@ async function startOne(service: 'blob' | 'queue'): Promise<{ child: ChildProces
   return { child, port };
 }
 
+/** PEM files: with them, Azurite serves https and accepts OAuth bearer tokens (`--oauth basic`, which needs https). */
+export interface AzuriteTls {
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface Azurite {
   readonly connectionString: string;
+  readonly blobServiceUri: string;
+  readonly queueServiceUri: string;
   stop(): Promise<void>;
 }
 
-export async function startAzurite(): Promise<Azurite> {
-  const [blob, queue] = await Promise.all([startOne('blob'), startOne('queue')]);
+export async function startAzurite(tls?: AzuriteTls): Promise<Azurite> {
+  const [blob, queue] = await Promise.all([startOne('blob', tls), startOne('queue', tls)]);
+  const scheme = tls ? 'https' : 'http';
   return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=http://127.0.0.1:${blob.port}/${ACCOUNT};QueueEndpoint=http://127.0.0.1:${queue.port}/${ACCOUNT};`,
+    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${scheme}://127.0.0.1:${blob.port}/${ACCOUNT};QueueEndpoint=${scheme}://127.0.0.1:${queue.port}/${ACCOUNT};`,
+    blobServiceUri: `${scheme}://127.0.0.1:${blob.port}/${ACCOUNT}`,
+    queueServiceUri: `${scheme}://127.0.0.1:${queue.port}/${ACCOUNT}`,
     async stop() {
       await Promise.all(
         [blob.child, queue.child].map(

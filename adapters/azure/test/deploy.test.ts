@@ -1,76 +1,26 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AzureDeployError, deployFunctionApp, type DeployOptions } from '@onefn/azure/deploy';
 import { deployReport } from '@onefn/azure/cli';
 import { expectReportShape } from '../../../test/cli/run.js';
+import { credential, type FakeAzure, fakeAzure as startFake, type FakeAzureOptions, SECRET, SUB, summary } from './fake-azure.js';
 
 const entry = new URL('./fixtures/deploy-app.ts', import.meta.url).pathname;
-const SUB = '00000000-1111-2222-3333-444444444444';
-const SECRET = 'c2VjcmV0LXN0b3JhZ2Uta2V5';
 
-interface Call { method: string; path: string; body: string; auth: string | undefined }
-
-/** A loopback server that plays ARM and the Kudu zip-deploy endpoint, recording every call. */
-async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean; failPlan?: boolean } = {}): Promise<{ server: Server; base: string; calls: Call[] }> {
-  const calls: Call[] = [];
-  let polls = 0;
-  let base = '';
-  const read = (req: IncomingMessage): Promise<string> => new Promise((done) => { const parts: Buffer[] = []; req.on('data', (c: Buffer) => parts.push(c)); req.on('end', () => done(Buffer.concat(parts).toString('latin1'))); });
-  const server = createServer(async (req, res) => {
-    const body = await read(req);
-    const url = new URL(req.url ?? '/', 'http://x');
-    const path = url.pathname;
-    const lower = path.toLowerCase();
-    calls.push({ method: req.method ?? '', path, body, auth: req.headers.authorization });
-    const send = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(value));
-    };
-    const notFound = (): void => send(404, { error: { code: 'ResourceNotFound', message: 'not found' } });
-    const accountId = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acmeapi`;
-    if (req.method === 'POST' && (path === '/api/publish' || path === '/api/zipdeploy')) return send(202, {}, { location: `${base}/api/deployments/d-1` });
-    if (path === '/api/deployments/d-1') return send(200, ++polls < 2 ? { status: 1, complete: false } : { status: 4, complete: true });
-    if (lower.endsWith('/resourcegroups/rg')) return send(200, { id: `/subscriptions/${SUB}/resourceGroups/rg`, name: 'rg', location: 'westeurope' });
-    if (lower.endsWith('/storageaccounts/acmeapi/listkeys')) return send(200, { keys: [{ keyName: 'key1', value: SECRET, permissions: 'FULL' }] });
-    if (lower.endsWith('/storageaccounts/acmeapi')) {
-      if (req.method === 'GET' && !options.accountExists && !calls.some((c) => c.method === 'PUT' && c.path.toLowerCase().endsWith('/storageaccounts/acmeapi'))) return notFound();
-      return send(200, { id: accountId, name: 'acmeapi', location: 'westeurope', properties: { provisioningState: 'Succeeded', primaryEndpoints: { blob: 'https://acmeapi.blob.core.windows.net/' } } });
-    }
-    if (lower.includes('/queueservices/default/queues/') || lower.includes('/blobservices/default/containers/')) return send(200, { id: path, name: path.split('/').pop() });
-    if (lower.endsWith('/serverfarms/acme-api-plan')) {
-      if (options.failPlan) return send(409, { error: { code: 'Conflict', message: 'The plan quota for FlexConsumption is exhausted in westeurope' } });
-      return send(200, { id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Web/serverfarms/acme-api-plan`, name: 'acme-api-plan', location: 'westeurope', properties: { provisioningState: 'Succeeded' } });
-    }
-    const site = { id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/acme-api`, name: 'acme-api', location: 'westeurope', properties: { defaultHostName: 'acme-api.azurewebsites.net', provisioningState: 'Succeeded' } };
-    if (lower.endsWith('/sites/acme-api')) {
-      if (req.method === 'GET' && !options.appExists) return notFound();
-      return send(200, site);
-    }
-    if (lower.endsWith('/sites/acme-api/config/appsettings/list')) return send(200, { properties: { APPINSIGHTS_CONNECTION_STRING: 'kept' } });
-    if (lower.endsWith('/sites/acme-api/config/appsettings')) return send(200, { properties: {} });
-    if (lower.includes('/providers/microsoft.eventgrid/eventsubscriptions/')) return send(201, { id: path });
-    return send(400, { error: { code: 'Unexpected', message: `unexpected ${req.method} ${path}` } });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, base, calls };
-}
-
-let running: Server | undefined;
+let running: FakeAzure | undefined;
 afterEach(async () => {
-  await new Promise<void>((done) => (running ? running.close(() => done()) : done()));
+  await running?.close();
   running = undefined;
 });
 
-const credential = { getToken: async () => ({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzure> {
+  running = await startFake(options);
+  return running;
+}
 
 function options(base: string, extra: Partial<DeployOptions> = {}): DeployOptions {
   return { entry, subscriptionId: SUB, resourceGroup: 'rg', location: 'westeurope', app: 'acme-api', credential, armEndpoint: base, scmEndpoint: base, allowInsecureConnection: true, pollIntervalMs: 0, ...extra };
 }
-
-const summary = (calls: Call[]): string[] => calls.map((c) => `${c.method} ${c.path.replace(`/subscriptions/${SUB}`, '').replace(/\/resourceGroups\/rg/i, '')}`);
 
 /** `onefn <command> azure <positionals> --flags`, through the one shell, as a user runs it. */
 function cli(command: string) {
@@ -83,7 +33,6 @@ function cli(command: string) {
 describe('deployFunctionApp against a loopback ARM + Kudu', () => {
   it('creates everything, deploys the zip, polls, subscribes storage events and prints URLs', async () => {
     const fake = await fakeAzure();
-    running = fake.server;
     const lines: string[] = [];
     const result = await deployFunctionApp(options(fake.base, { progress: (l) => lines.push(l) }));
     expect(summary(fake.calls)).toEqual([
@@ -110,9 +59,18 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     expect(settings['FUNCTIONS_EXTENSION_VERSION']).toBe('~4');
     const zip = fake.calls.find((c) => c.path === '/api/publish');
     expect(zip?.body.startsWith('PK')).toBe(true);
-    const sub = JSON.parse(fake.calls.at(-1)?.body ?? '{}');
-    expect(sub.properties.filter).toEqual({ includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectBeginsWith: '/blobServices/default/containers/uploads/blobs/img/' });
-    expect(sub.properties.destination.properties.resourceId).toMatch(/sites\/acme-api\/functions\/uploads$/);
+    // The Event Grid subscription, through @azure/arm-eventgrid: its api-version and its body as the SDK serializes it.
+    expect(fake.calls.at(-1)?.query.get('api-version')).toBe('2022-06-15');
+    expect(JSON.parse(fake.calls.at(-1)?.body ?? '{}')).toEqual({
+      properties: {
+        destination: { endpointType: 'AzureFunction', properties: { resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/acme-api/functions/uploads`, maxEventsPerBatch: 1 } },
+        filter: { includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectBeginsWith: '/blobServices/default/containers/uploads/blobs/img/' },
+        eventDeliverySchema: 'EventGridSchema',
+      },
+    });
+    // No `uses`: no identity, no role assignment.
+    expect(site.identity).toBeUndefined();
+    expect(Object.keys(settings).filter((k) => k.startsWith('ONEFN_STORAGE'))).toEqual([]);
     expect(result.functions.find((f) => f.name === 'hello')?.url).toBe('https://acme-api.azurewebsites.net/api/hello');
     expect(lines.some((l) => l.includes('https://acme-api.azurewebsites.net/api/hello'))).toBe(true);
     expect(JSON.stringify(result) + lines.join('\n')).not.toContain(SECRET);
@@ -125,7 +83,6 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
   it('a stage goes into the app name, and so into its plan and storage account', async () => {
     const fake = await fakeAzure();
-    running = fake.server;
     const result = await deployFunctionApp(options(fake.base, { stage: 'prod', dryRun: true }));
     expect(result.app).toBe('acme-api-prod');
     expect(result.steps).toEqual(expect.arrayContaining(['ensure storage account acmeapiprod', 'ensure Flex Consumption (FC1) plan acme-api-prod-plan', 'create or update function app acme-api-prod (Node 22)']));
@@ -135,7 +92,6 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
   it('updates an existing app by merging its settings', async () => {
     const fake = await fakeAzure({ appExists: true, accountExists: true });
-    running = fake.server;
     await deployFunctionApp(options(fake.base));
     const s = summary(fake.calls);
     expect(s).not.toContain('PUT /providers/Microsoft.Web/sites/acme-api');
@@ -147,7 +103,6 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
   it('surfaces an API error with its message and stops', async () => {
     const fake = await fakeAzure({ failPlan: true });
-    running = fake.server;
     const error = await deployFunctionApp(options(fake.base)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AzureDeployError);
     expect((error as Error).message).toMatch(/plan acme-api-plan failed.*409.*quota for FlexConsumption is exhausted/);
@@ -155,9 +110,39 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     expect((error as Error).message).not.toContain(SECRET);
   });
 
+  describe('the zip deploy is followed the way the SDK\'s LRO poller follows a Location', () => {
+    it('polls the 202\'s Location, then the newer Location a poll names, until Kudu says it succeeded', async () => {
+      const fake = await fakeAzure({
+        kudu: [
+          { status: 202, body: { status: 1, complete: false }, location: '/api/deployments/d-2' },
+          { status: 202, body: { status: 2, complete: false } },
+          { status: 200, body: { status: 4, complete: true } },
+        ],
+      });
+      const lines: string[] = [];
+      await deployFunctionApp(options(fake.base, { progress: (l) => lines.push(l) }));
+      expect(summary(fake.calls).filter((c) => c.includes('/api/'))).toEqual(['POST /api/publish', 'GET /api/deployments/d-1', 'GET /api/deployments/d-2', 'GET /api/deployments/d-2']);
+      expect(fake.calls.filter((c) => c.path.startsWith('/api/')).every((c) => c.auth === 'Bearer fake-token')).toBe(true);
+      expect(lines).toEqual(expect.arrayContaining(['deployment in progress (status 1)', 'deployment in progress (status 2)']));
+    });
+
+    it.each([
+      [{ kudu: [{ status: 200, body: { status: 3, complete: true, status_text: 'npm install failed' } }] }, 'KUDU_DEPLOYMENT_FAILED', /deploy zip .* failed: the deployment failed: npm install failed/],
+      [{ zipStatus: 400 }, 'KUDU_REFUSED', /deploy zip .* failed \(400 KUDU_REFUSED\): the zip deploy answered 400: .*the package is corrupt/],
+      [{ kudu: [{ status: 500, body: { message: 'boom' } }] }, 'KUDU_REFUSED', /failed \(500 KUDU_REFUSED\): the deployment status answered 500/],
+      [{ kudu: [{ status: 200, body: { status: 1, complete: false } }] }, 'KUDU_TIMEOUT', /did not complete in 0 ms \(last status 1\)/],
+    ] as const)('%j is a typed error, and nothing is subscribed after it', async (fakeOptions, code, message) => {
+      const fake = await fakeAzure(fakeOptions);
+      const error = await deployFunctionApp(options(fake.base, { pollTimeoutMs: 0 })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AzureDeployError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as { cause?: { code?: string } }).cause?.code).toBe(code);
+      expect(fake.calls.some((c) => c.path.includes('eventSubscriptions'))).toBe(false);
+    });
+  });
+
   it('plan mode makes no calls', async () => {
     const fake = await fakeAzure();
-    running = fake.server;
     const result = await deployFunctionApp(options(fake.base, { dryRun: true }));
     expect(fake.calls).toHaveLength(0);
     expect(result.steps).toContain('ensure queue orders');
@@ -165,7 +150,6 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
   it('ensures the queues and containers that handlers declared in uses, and refuses a topic it cannot reach', async () => {
     const fake = await fakeAzure();
-    running = fake.server;
     const usesApp = fileURLToPath(new URL('./fixtures/resources-app.ts', import.meta.url));
     const result = await deployFunctionApp(options(fake.base, { entry: usesApp, dryRun: true }));
     expect(result.steps.filter((s) => s.startsWith('ensure queue') || s.startsWith('ensure container'))).toEqual([
@@ -181,8 +165,7 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
     it('creates the app with ~4 and its own storage, keeps the rest, and names what it ignored', async () => {
       const fake = await fakeAzure();
-      running = fake.server;
-      const lines: string[] = [];
+        const lines: string[] = [];
       const result = await deployFunctionApp(options(fake.base, { appSettings, plan: 'consumption', progress: (l) => lines.push(l) }));
       const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
       const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((x) => [x.name, x.value]));
@@ -196,8 +179,7 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
     it('an existing app gets onefn\'s values over both the user\'s and the portal\'s', async () => {
       const fake = await fakeAzure({ appExists: true, accountExists: true });
-      running = fake.server;
-      await deployFunctionApp(options(fake.base, { appSettings }));
+        await deployFunctionApp(options(fake.base, { appSettings }));
       const update = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/config/appsettings'))?.body ?? '{}');
       expect(update.properties).toMatchObject({ APPINSIGHTS_CONNECTION_STRING: 'kept', FUNCTIONS_EXTENSION_VERSION: '~4', API_URL: 'https://api.example.com' });
       expect(update.properties.AzureWebJobsStorage).toContain('AccountName=acmeapi;');
@@ -205,8 +187,7 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
 
     it('the plan (and its JSON) names the ignored settings', async () => {
       const fake = await fakeAzure();
-      running = fake.server;
-      const lines: string[] = [];
+        const lines: string[] = [];
       const result = await deployFunctionApp(options(fake.base, { appSettings, dryRun: true, progress: (l) => lines.push(l) }));
       expect(fake.calls).toHaveLength(0);
       expect(JSON.parse(JSON.stringify(result)).ignoredSettings).toEqual([
@@ -227,7 +208,6 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     [{ regoin: 'x' }, /regoin/],
   ] as const)('validates %j before any call', async (extra, message) => {
     const fake = await fakeAzure();
-    running = fake.server;
     await expect(deployFunctionApp({ ...options(fake.base), ...(extra as object) })).rejects.toThrow(message);
     expect(fake.calls).toHaveLength(0);
   });
