@@ -9,4 +9,7 @@
  */
 export { buildFunctionApp, writeFunctionApp, type AzurePlan, type BuildOptions, type FunctionAppPackage } from './deploy/build.js';
 export { AzureDeployError, deployFunctionApp, type DeployResult } from './deploy/deploy.js';
-export { validateDeployOptions, type DeployOptions } from './deploy/options.js';
+export { AzureResponseError, KuduError } from './deploy/errors.js';
+export { STORAGE_ROLES, type RoleGrant } from './deploy/identity.js';
+export { validateDeployOptions, type CheckedDeployOptions, type DeployOptions, type DeployUnknown } from './deploy/options.js';
+export { MissingPackageError } from './missing-package.js';

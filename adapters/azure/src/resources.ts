@@ -26,6 +26,8 @@ import {
 } from 'onefn/runtime';
 import { delegatedSasUrl, readStorageConnection, storageClients, type StorageClientOptions } from './connection.js';
 
+export type { StorageClientOptions } from './connection.js';
+
 /**
  * What Storage Queues and Blob Storage accept: a queue message is at most 64 KiB as stored, so 48 KiB
  * before base64; there is no batch send; a message can stay invisible up to 7 days; no ordering
