@@ -200,12 +200,23 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     });
   });
 
+  it('settings named like Object.prototype members are the user\'s own, not onefn\'s, and are masked in the plan', async () => {
+    const fake = await fakeAzure();
+    const result = await deployFunctionApp(options(fake.base, { dryRun: true, appSettings: { toString: 'a', constructor: 'b', hasOwnProperty: 'c' } }));
+    expect(result.ignoredSettings).toEqual([]);
+    expect(result.appSettings).toMatchObject({ toString: '<masked>', constructor: '<masked>', hasOwnProperty: '<masked>' });
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it.each([
     [{ subscriptionId: 'nope' }, /subscriptionId/],
     [{ app: '-bad-' }, /"app"/],
     [{ plan: 'premium' }, /"plan"/],
     [{ armEndpoint: 'http://127.0.0.1:1', allowInsecureConnection: false }, /armEndpoint/],
     [{ regoin: 'x' }, /regoin/],
+    [{ storageAuth: 'sas' }, /"storageAuth": must be identity or key/],
+    [{ appSettings: JSON.parse('{"__proto__": "x"}') }, /"appSettings": setting "__proto__"/],
+    [{ dryRun: 'yes' }, /"dryRun"/],
   ] as const)('validates %j before any call', async (extra, message) => {
     const fake = await fakeAzure();
     await expect(deployFunctionApp({ ...options(fake.base), ...(extra as object) })).rejects.toThrow(message);
