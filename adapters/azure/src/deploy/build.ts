@@ -6,6 +6,7 @@ import { bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zip
 import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { AzurePackageError } from './errors.js';
 
 /** The hosting plan: Flex Consumption (FC1) or the classic Linux Consumption plan (Y1). */
 export type AzurePlan = 'flex' | 'consumption';
@@ -54,7 +55,7 @@ function hhmmss(seconds: number): string {
 function runtimeEntry(): { file: string; fromSource: boolean } {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const file of [join(here, 'index.js'), join(here, '..', 'index.ts')]) if (existsSync(file)) return { file, fromSource: file.endsWith('.ts') };
-  throw new Error('@onefn/azure: cannot find its runtime entry to bundle');
+  throw new AzurePackageError(`@onefn/azure: cannot find its runtime entry to bundle (looked beside ${here}); reinstall @onefn/azure`);
 }
 
 /**

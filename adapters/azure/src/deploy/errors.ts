@@ -30,3 +30,11 @@ export class AzureResponseError extends OnefnError {
     this.name = 'AzureResponseError';
   }
 }
+
+/** The installed @onefn/azure is incomplete: build cannot find the runtime entry it bundles. */
+export class AzurePackageError extends OnefnError {
+  constructor(message: string) {
+    super('AZURE_PACKAGE_INCOMPLETE', message);
+    this.name = 'AzurePackageError';
+  }
+}
