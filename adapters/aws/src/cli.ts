@@ -73,7 +73,7 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
       return 0;
     }
     if (error instanceof UnsupportedEventError || error instanceof MalformedEventError || error instanceof OnefnError) throw error;
-    throw new Error(`the handler failed: ${(error as Error).message}`);
+    throw new OnefnError('HANDLER_FAILED', `the handler failed: ${(error as Error).message}`, { cause: error });
   }
 }
 

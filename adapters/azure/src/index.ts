@@ -11,7 +11,7 @@
  */
 import * as azureFunctions from '@azure/functions';
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
-import { DefinitionError, isDefinition, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
+import { DefinitionError, isDefinition, OnefnError, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
 import { type AzureFunctionSpec, type AzureTriggerOptions, functionSpecs } from './bindings.js';
 import { eventHandler, handlerFor, httpHandler } from './handlers.js';
@@ -36,7 +36,7 @@ type App = typeof azureFunctions.app;
 function azureApp(): App {
   const ns = azureFunctions as unknown as { app?: App; default?: { app?: App } };
   const app = ns.app ?? ns.default?.app;
-  if (!app) throw new Error('@onefn/azure: @azure/functions did not provide "app"; install @azure/functions v4');
+  if (!app) throw new OnefnError('NO_AZURE_FUNCTIONS', '@onefn/azure: @azure/functions did not provide "app"; install @azure/functions v4');
   return app;
 }
 

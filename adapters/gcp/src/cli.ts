@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { base64ToHex, commandReport, flagOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
 import { loadModule } from 'onefn/build';
+import { OnefnError } from 'onefn';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
@@ -113,7 +114,7 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
     // an event the adapter could not read (400) or does not serve (422) is the caller's error, exit 1.
     if (request.isEvent && (res.status === 400 || res.status === 422)) {
       // The answer is printed; the refusal is the command's failure.
-      throw new Error(`the event was refused (status ${res.status})`);
+      throw new OnefnError(res.status === 400 ? 'MALFORMED_EVENT' : 'UNSUPPORTED_EVENT', `the event was refused (status ${res.status})`);
     }
     return 0;
   } finally {
