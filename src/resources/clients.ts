@@ -1,6 +1,6 @@
 import { validate, type StandardSchemaV1 } from '../schema.js';
 import type { OutgoingMessage, ResourceDriver, SendOutcome } from './driver.js';
-import { call, type DriverRef } from './driver-ref.js';
+import { asProviderError, call, type DriverRef } from './driver-ref.js';
 import { InvalidOutputOptionError, MessageTooLargeError, OutputValidationError, PartialBatchError, ProviderError, type ResourceError } from './errors.js';
 import { utf8Length } from './keys.js';
 
@@ -56,21 +56,48 @@ export interface TopicClient<T> {
 
 // ---------------------------------------------------------------------------------------------------
 
-async function encodeBody(resource: string, schema: StandardSchemaV1 | undefined, body: unknown, index?: number): Promise<string> {
+/**
+ * The body checked against the schema and written as JSON. Synchronous when the schema answers
+ * synchronously (zod, valibot...), so a send pays no extra turn of the event loop; a promise otherwise.
+ */
+function encodeBody(resource: string, schema: StandardSchemaV1 | undefined, body: unknown, index?: number): string | Promise<string> {
   if (schema) {
-    let result: Awaited<ReturnType<typeof validate>>;
+    let result: ReturnType<typeof validate>;
     try {
-      result = await validate(schema, 'body', body);
+      result = validate(schema, 'body', body);
     } catch (error) {
-      // A validator that throws instead of answering with issues: still the body's fault, typed.
-      throw new OutputValidationError(resource, [{ location: 'body', path: index === undefined ? [] : [index], message: `the schema threw: ${error instanceof Error ? error.message : 'an error'}` }]);
+      throw schemaThrew(resource, error, index);
     }
-    if (!result.ok) {
-      const issues = index === undefined ? result.issues : result.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
-      throw new OutputValidationError(resource, issues);
+    if (result instanceof Promise) {
+      return result.then(
+        (r) => {
+          check(resource, r, index);
+          return jsonText(resource, body, index);
+        },
+        (error: unknown) => {
+          throw schemaThrew(resource, error, index);
+        },
+      );
     }
-    // What was validated is sent as given: the consumer validates (and transforms) it again.
+    check(resource, result, index);
   }
+  return jsonText(resource, body, index);
+}
+
+/** A validator that throws instead of answering with issues: still the body's fault, typed. */
+function schemaThrew(resource: string, error: unknown, index: number | undefined): OutputValidationError {
+  return new OutputValidationError(resource, [{ location: 'body', path: index === undefined ? [] : [index], message: `the schema threw: ${error instanceof Error ? error.message : 'an error'}` }]);
+}
+
+/** Throws the issues as a typed error. What passed is sent as given: the consumer validates (and transforms) it again. */
+function check(resource: string, result: Awaited<ReturnType<typeof validate>>, index: number | undefined): void {
+  if (!result.ok) {
+    const issues = index === undefined ? result.issues : result.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
+    throw new OutputValidationError(resource, issues);
+  }
+}
+
+function jsonText(resource: string, body: unknown, index: number | undefined): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(body);
@@ -156,11 +183,23 @@ function outcomesOf(resource: string, outcomes: readonly SendOutcome[], count: n
   return outcomes;
 }
 
+function hasKeys(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
 type Send = (driver: ResourceDriver, messages: readonly OutgoingMessage[]) => Promise<readonly SendOutcome[]>;
 
 async function sendOne(resource: string, driver: ResourceDriver, send: Send, message: OutgoingMessage): Promise<{ id: string }> {
-  checkSize(resource, driver, message);
-  const [outcome] = outcomesOf(resource, await call(resource, () => send(driver, [message])), 1);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a body that fits at that rate needs no exact count.
+  if (message.body.length * 3 > driver.limits.messageBytes || hasKeys(message.attributes)) checkSize(resource, driver, message);
+  let outcomes: readonly SendOutcome[];
+  try {
+    outcomes = await send(driver, [message]);
+  } catch (error) {
+    throw asProviderError(resource, error);
+  }
+  const [outcome] = outcomesOf(resource, outcomes, 1);
   if (!outcome || !outcome.ok) throw new ProviderError(resource, outcome?.code ?? 'Unknown', outcome?.message ?? 'no result');
   return { id: outcome.id };
 }
@@ -211,9 +250,12 @@ export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefine
   return Object.freeze({
     name,
     async send(body: T, options?: SendOptions) {
-      const text = await encodeBody(resource, schema, body);
-      const driver = await ref.get(resource);
-      return sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, driver, options) });
+      // Awaited only when they are promises: a sync schema and a created driver cost no promise turn.
+      const encoded = encodeBody(resource, schema, body);
+      const text = typeof encoded === 'string' ? encoded : await encoded;
+      const got = ref.get(resource);
+      const driver = got instanceof Promise ? await got : got;
+      return await sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, driver, options) });
     },
     async sendBatch(bodies: readonly T[], options?: Omit<SendOptions, 'dedupeId'>) {
       if (!Array.isArray(bodies)) throw new InvalidOutputOptionError(resource, 'bodies', 'must be an array');
@@ -246,9 +288,11 @@ export function topicClient<T>(name: string, schema: StandardSchemaV1 | undefine
       if (options !== undefined && (typeof options !== 'object' || options === null || Object.keys(options).some((k) => k !== 'attributes'))) {
         throw new InvalidOutputOptionError(resource, 'options', 'known options: attributes');
       }
-      const text = await encodeBody(resource, schema, body);
-      const driver = await ref.get(resource);
-      return sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, driver, options?.attributes) });
+      const encoded = encodeBody(resource, schema, body);
+      const text = typeof encoded === 'string' ? encoded : await encoded;
+      const got = ref.get(resource);
+      const driver = got instanceof Promise ? await got : got;
+      return await sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, driver, options?.attributes) });
     },
     async publishEvent(event: OutgoingCloudEvent<T>) {
       if (typeof event !== 'object' || event === null) throw new InvalidOutputOptionError(resource, 'event', 'must be an object');

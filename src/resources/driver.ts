@@ -114,10 +114,13 @@ export const PORTABLE_LIMITS: ResourceLimits = Object.freeze({
  */
 export function onceDriver(create: () => ResourceDriver | Promise<ResourceDriver>): ResourceDriverSource {
   let made: Promise<ResourceDriver> | undefined;
+  // Once created, the driver itself is returned, so a send after the first pays no promise turn.
+  let driver: ResourceDriver | undefined;
   return () => {
+    if (driver) return driver;
     if (!made) {
       made = Promise.resolve().then(create);
-      made.catch(() => (made = undefined));
+      made.then((d) => (driver = d), () => (made = undefined));
     }
     return made;
   };
