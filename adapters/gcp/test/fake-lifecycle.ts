@@ -31,7 +31,7 @@ export interface LifecycleState {
   /** Polls before a long-running operation reports done (0: done at once). */
   pollsBeforeDone: number;
   /** When set, every call to a path containing this string fails with a 403 and this message. */
-  refuse: { path: string; message: string } | undefined;
+  refuse: { path: string; message: string; status?: number } | undefined;
 }
 
 export interface FakeLifecycle extends LifecycleState {
@@ -83,7 +83,10 @@ export async function fakeLifecycle(): Promise<FakeLifecycle> {
       res.end(JSON.stringify(data));
     };
     const notFound = (what: string): void => send(404, { error: { code: 404, message: `Resource '${what}' was not found`, status: 'NOT_FOUND' } });
-    if (state.refuse && p.includes(state.refuse.path)) return send(403, { error: { code: 403, message: state.refuse.message, status: 'PERMISSION_DENIED' } });
+    if (state.refuse && p.includes(state.refuse.path)) {
+      const status = state.refuse.status ?? 403;
+      return send(status, { error: { code: status, message: state.refuse.message, status: status === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED' } });
+    }
     /** A long-running operation: done at once, or after `pollsBeforeDone` polls; `apply` runs when it is done. */
     const operation = (version: string, response: unknown, apply: () => void): void => {
       const name = `projects/p/locations/r/operations/op-${++opCount}`;

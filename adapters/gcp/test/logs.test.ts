@@ -125,6 +125,14 @@ describe('onefn logs gcp', () => {
     expect((google.calls[0]?.body as { filter: string }).filter).toContain('service_name = "api-prod"');
   });
 
+  it('control characters a function printed are shown, not sent to the terminal; --json keeps them', async () => {
+    google.entries = [{ resource, timestamp: '2026-12-07T11:50:00Z', severity: 'INFO', textPayload: 'red \u001b[31mALERT\u001b[0m bell\u0007', labels: { execution_id: 'e\u001b]0;x' } }];
+    const text = await run(['logs', 'gcp', 'api'], { env: env() });
+    expect(text.out).toBe('2026-12-07T11:50:00.000Z INFO  [e\\x1b]0;x] red \\x1b[31mALERT\\x1b[0m bell\\x07\n');
+    const json = await run(['logs', 'gcp', 'api', '--json'], { env: env() });
+    expect((JSON.parse(json.out) as { lines: Array<{ message: string }> }).lines[0]?.message).toBe('red \u001b[31mALERT\u001b[0m bell\u0007');
+  });
+
   it('a bad --since or --limit is a usage error', async () => {
     expect(await run(['logs', 'gcp', 'api', '--since', 'yesterday'], { env: env() })).toMatchObject({ code: 2, err: 'onefn: --since takes a duration such as 30s, 15m, 2h or 1d, got "yesterday"\n' });
     expect(await run(['logs', 'gcp', 'api', '--limit', 'ten'], { env: env() })).toMatchObject({ code: 2, err: 'onefn: --limit must be a whole number, got "ten"\n' });
