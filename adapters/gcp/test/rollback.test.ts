@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GcpLifecycleError, rollback, type RollbackOptions } from '@onefn/gcp/deploy';
+import { fileURLToPath } from 'node:url';
+import { buildArchive, functionSpec, GcpLifecycleError, rollback, type RollbackOptions } from '@onefn/gcp/deploy';
 import { DeployOptionError } from 'onefn/build';
 import { LIFECYCLE_REPORT_KEYS } from 'onefn/cli';
 import { run } from '../../../test/cli/run.js';
@@ -130,6 +131,17 @@ describe('rollback on Cloud Run revisions', () => {
       await expect(rollback(base(bad))).rejects.toBeInstanceOf(DeployOptionError);
     }
     expect(google.calls).toEqual([]);
+  });
+});
+
+describe('after a rollback, the next deploy', () => {
+  it('asks Cloud Functions to serve its own revision with all traffic, on create and on update', async () => {
+    const { plans } = await buildArchive({ entry: fileURLToPath(new URL('./app/app.ts', import.meta.url)) });
+    for (const plan of plans) {
+      const spec = functionSpec(plan, { entry: 'app.ts', project: 'my-project', region: 'europe-west1' });
+      expect(spec.resource.serviceConfig.allTrafficOnLatestRevision).toBe(true);
+      expect(spec.updateMask).toContain('serviceConfig.allTrafficOnLatestRevision');
+    }
   });
 });
 
