@@ -145,6 +145,13 @@ describe('destroy on Google Cloud', () => {
     await expect(destroy(base())).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND', message: 'no function nightly in project my-project, region europe-west1; nothing to destroy' });
   });
 
+  it('an API never enabled in the project holds nothing deploy made: destroy goes on', async () => {
+    google.refuse = { path: '/jobs/', message: 'Cloud Scheduler API has not been used in project 123456 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/cloudscheduler.googleapis.com/overview?project=123456 then retry.' };
+    const result = await destroy(base({ dryRun: true }));
+    expect(result.resources.map((r) => r.kind)).toEqual(['eventarc trigger', 'iam binding', 'iam binding', 'iam binding', 'function']);
+    expect(result.kept).toEqual([{ kind: 'scheduler job', id: JOB, reason: 'the Cloud Scheduler API is not enabled in the project, so deploy made no job' }]);
+  });
+
   it('an API refusal stops with the API message and a typed error; bad options call nothing', async () => {
     google.refuse = { path: '/jobs/', message: "Permission 'cloudscheduler.jobs.delete' denied" };
     await expect(destroy(base())).rejects.toMatchObject({ code: 'GOOGLE_API_ERROR', message: "reading the scheduler job nightly failed: Permission 'cloudscheduler.jobs.delete' denied" });

@@ -7,7 +7,7 @@
  */
 import { DeployOptionError } from 'onefn/build';
 import {
-  apiError, endpointOf, functionResource, functionsClient, GcpLifecycleError, importSdk, isNotFound, OWNER_LABEL, resolveAuth, restClientOptions, shortName,
+  apiError, apiMessage, endpointOf, functionResource, functionsClient, GcpLifecycleError, importSdk, isNotFound, OWNER_LABEL, resolveAuth, restClientOptions, shortName,
   validateLifecycle, waitForOperation, type LifecycleOptions, type Operation,
 } from './lifecycle.js';
 import { bindingsToRemove, removeBinding, type PolicyStore } from './destroy-bindings.js';
@@ -68,6 +68,10 @@ function factsOf(fn: FunctionMessage): FunctionFacts {
     ownTrigger: fn.eventTrigger?.trigger ?? '',
   };
 }
+
+// An API never enabled in the project answers 403 SERVICE_DISABLED ("... API has not been used in
+// project N before or it is disabled"): deploy cannot have made anything there.
+const isApiDisabled = (error: unknown): boolean => /SERVICE_DISABLED|has not been used in project .* or it is disabled/.test(apiMessage(error) + String((error as { reason?: unknown }).reason ?? ''));
 
 const isOnefn = (labels: Readonly<Record<string, string>>): boolean => labels[OWNER_LABEL.key] === OWNER_LABEL.value;
 
@@ -162,7 +166,8 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
         });
       } else kept.push({ kind: 'scheduler job', id: jobName, reason: `it calls ${job.httpTarget?.uri ?? 'something else'}, not ${id}` });
     } catch (error) {
-      if (!isNotFound(error)) throw apiError(`reading the scheduler job ${id}`, error);
+      if (isApiDisabled(error)) kept.push({ kind: 'scheduler job', id: jobName, reason: 'the Cloud Scheduler API is not enabled in the project, so deploy made no job' });
+      else if (!isNotFound(error)) throw apiError(`reading the scheduler job ${id}`, error);
     }
 
     // Extra Eventarc triggers (a storage function serving both changes has one).
@@ -171,7 +176,9 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
     try {
       triggers = facts.service ? await onefnTriggers(requester, options, facts) : [];
     } catch (error) {
-      throw apiError('listing the Eventarc triggers', error);
+      if (!isApiDisabled(error)) throw apiError('listing the Eventarc triggers', error);
+      triggers = [];
+      kept.push({ kind: 'eventarc trigger', id: `projects/${options.project}/locations/${options.region}/triggers`, reason: 'the Eventarc API is not enabled in the project, so deploy made no trigger' });
     }
     for (const trigger of triggers) {
       plan.push({
