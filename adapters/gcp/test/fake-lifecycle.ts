@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 
 /** One request the fake Google APIs received. */
 export interface Call {
@@ -36,6 +40,8 @@ export interface LifecycleState {
 
 export interface FakeLifecycle extends LifecycleState {
   url: string;
+  /** Pub/Sub's IAMPolicy service over gRPC (as @google-cloud/pubsub speaks to an emulator): `http://127.0.0.1:<port>`. */
+  pubsubUrl: string;
   calls: Call[];
   reset(): void;
   close(): Promise<void>;
@@ -64,6 +70,15 @@ export async function fakeLifecycle(): Promise<FakeLifecycle> {
   const ops = new Map<string, { polls: number; response: unknown; apply: () => void }>();
   let opCount = 0;
   let etags = 0;
+  const policyOf = (resource: string): Policy => state.policies.get(resource) ?? { etag: 'BwE=', bindings: [] };
+  /** Writes a policy if its etag is the stored one (IAM refuses a stale etag); undefined when refused. */
+  const storePolicy = (resource: string, wanted: Policy): Policy | undefined => {
+    if (wanted.etag !== policyOf(resource).etag) return undefined;
+    // IAM etags are base64 (bytes in the Pub/Sub proto).
+    const stored = { etag: Buffer.from(`etag-${++etags}`).toString('base64'), bindings: wanted.bindings ?? [] };
+    state.policies.set(resource, stored);
+    return stored;
+  };
   const server: Server = createServer(async (req, res) => {
     const raw = await read(req);
     const u = new URL(req.url ?? '/', 'http://x');
@@ -152,17 +167,12 @@ export async function fakeLifecycle(): Promise<FakeLifecycle> {
       if (!state.triggers.has(name)) return notFound(name);
       return operation('v1', {}, () => state.triggers.delete(name));
     }
-    // IAM: Pub/Sub topics and Cloud Storage buckets, with the etag check IAM makes.
-    const policyOf = (resource: string): Policy => state.policies.get(resource) ?? { etag: 'BwE=', bindings: [] };
+    // IAM: Cloud Storage buckets, with the etag check IAM makes.
     const write = (resource: string, wanted: Policy): void => {
-      if (wanted.etag !== policyOf(resource).etag) return send(409, { error: { code: 409, message: 'There were concurrent policy changes.', status: 'ABORTED' } });
-      // IAM etags are base64 (bytes in the Pub/Sub proto, so the client decodes and re-encodes them).
-      const stored = { etag: Buffer.from(`etag-${++etags}`).toString('base64'), bindings: wanted.bindings ?? [] };
-      state.policies.set(resource, stored);
+      const stored = storePolicy(resource, wanted);
+      if (!stored) return send(409, { error: { code: 409, message: 'There were concurrent policy changes.', status: 'ABORTED' } });
       send(200, stored);
     };
-    if ((m = /^\/v1\/(projects\/[^/]+\/topics\/[^/]+):getIamPolicy$/.exec(p))) return send(200, policyOf(m[1] as string));
-    if (req.method === 'POST' && (m = /^\/v1\/(projects\/[^/]+\/topics\/[^/]+):setIamPolicy$/.exec(p))) return write(m[1] as string, (body as { policy: Policy }).policy);
     if (req.method === 'GET' && (m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(p))) return send(200, { kind: 'storage#policy', resourceId: `projects/_/buckets/${m[1]}`, version: 1, ...policyOf(`buckets/${m[1]}`) });
     if (req.method === 'PUT' && (m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(p))) return write(`buckets/${m[1]}`, body as Policy);
     // Cloud Logging v2: entries:list, sorted and paged as asked.
@@ -179,8 +189,10 @@ export async function fakeLifecycle(): Promise<FakeLifecycle> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const pubsub = await iamServer(calls, state, policyOf, storePolicy);
   const fake = Object.assign(state, {
     url,
+    pubsubUrl: pubsub.url,
     calls,
     reset() {
       calls.length = 0;
@@ -191,11 +203,53 @@ export async function fakeLifecycle(): Promise<FakeLifecycle> {
       ops.clear();
       opCount = 0;
     },
-    close: () =>
-      new Promise<void>((r) => {
+    close: async () => {
+      pubsub.server.forceShutdown();
+      await new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
-      }),
+      });
+    },
   });
   return fake;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Pub/Sub's google.iam.v1.IAMPolicy over gRPC, from the protos google-gax ships: what
+ * @google-cloud/pubsub calls for a topic's policy. Calls are recorded as `RPC <Method>` with the
+ * resource as the path.
+ */
+async function iamServer(calls: Call[], state: LifecycleState, policyOf: (resource: string) => Policy, storePolicy: (resource: string, wanted: Policy) => Policy | undefined): Promise<{ server: grpc.Server; url: string }> {
+  const protos = join(dirname(require.resolve('google-gax')), '..', 'protos');
+  const definition = protoLoader.loadSync(['google/iam/v1/iam_policy.proto'], { includeDirs: [protos], longs: String, bytes: String, defaults: false });
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { google: { iam: { v1: { IAMPolicy: { service: grpc.ServiceDefinition } } } } };
+  type Call_ = grpc.ServerUnaryCall<{ resource: string; policy?: Policy }, unknown>;
+  const record = (method: string, call: Call_): void => {
+    const auth = call.metadata.get('authorization')[0];
+    calls.push({ method: 'RPC', path: `${method} ${call.request.resource}`, query: {}, auth: auth === undefined ? undefined : String(auth), body: JSON.parse(JSON.stringify(call.request)) });
+  };
+  const refused = (call: Call_, callback: grpc.sendUnaryData<unknown>): boolean => {
+    if (!state.refuse || !call.request.resource.includes(state.refuse.path)) return false;
+    callback({ code: grpc.status.PERMISSION_DENIED, details: state.refuse.message, name: 'Error', message: state.refuse.message });
+    return true;
+  };
+  const server = new grpc.Server();
+  server.addService(pkg.google.iam.v1.IAMPolicy.service, {
+    getIamPolicy: ((call: Call_, callback: grpc.sendUnaryData<unknown>) => {
+      record('GetIamPolicy', call);
+      if (refused(call, callback)) return;
+      callback(null, policyOf(call.request.resource));
+    }) as grpc.UntypedHandleCall,
+    setIamPolicy: ((call: Call_, callback: grpc.sendUnaryData<unknown>) => {
+      record('SetIamPolicy', call);
+      if (refused(call, callback)) return;
+      const stored = storePolicy(call.request.resource, call.request.policy ?? { bindings: [] });
+      if (!stored) return callback({ code: grpc.status.ABORTED, details: 'There were concurrent policy changes.', name: 'Error', message: 'There were concurrent policy changes.' });
+      callback(null, stored);
+    }) as grpc.UntypedHandleCall,
+  });
+  const port = await new Promise<number>((ok, fail) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? fail(error) : ok(bound))));
+  return { server, url: `http://127.0.0.1:${port}` };
 }

@@ -14,13 +14,14 @@ export function fakeAuth(): GoogleAuth {
 
 /** Every API at the fake. */
 export function endpoints(google: FakeLifecycle) {
-  return { functions: google.url, run: google.url, scheduler: google.url, eventarc: google.url, pubsub: google.url, storage: google.url, logging: google.url };
+  return { functions: google.url, run: google.url, scheduler: google.url, eventarc: google.url, pubsub: google.pubsubUrl, storage: google.url, logging: google.url };
 }
 
 /** gcloud's endpoint overrides, all at the fake, for the CLI. */
 export function overrides(google: FakeLifecycle): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const api of ['CLOUDFUNCTIONS', 'RUN', 'CLOUDSCHEDULER', 'EVENTARC', 'PUBSUB', 'STORAGE', 'LOGGING']) env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = `${google.url}/`;
+  for (const api of ['CLOUDFUNCTIONS', 'RUN', 'CLOUDSCHEDULER', 'EVENTARC', 'STORAGE', 'LOGGING']) env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = `${google.url}/`;
+  env['CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB'] = `${google.pubsubUrl}/`;
   return env;
 }
 

@@ -3,7 +3,7 @@
  * topics and buckets it declares it uses (see resources.ts), read back from the function's own
  * `ONEFN_*` settings, which deploy writes for each use.
  */
-import { apiError, endpointOf, importSdk, OWNER_LABEL, restClientOptions, type LifecycleOptions } from './lifecycle.js';
+import { apiError, endpointOf, importSdk, OWNER_LABEL, type LifecycleOptions } from './lifecycle.js';
 
 /** An IAM policy as both APIs return it. */
 interface Policy {
@@ -61,14 +61,20 @@ type FunctionLister = {
   listFunctions(request: { parent: string }): Promise<[Array<{ name?: string | null; labels?: Record<string, string> | null; serviceConfig?: { serviceAccountEmail?: string | null; environmentVariables?: Record<string, string> | null } | null }>, ...unknown[]]>;
 };
 
+/**
+ * Topic policies through @google-cloud/pubsub on its own transport, gRPC: on REST its IAM calls go
+ * through gax's generic IAM mixin, which POSTs `:getIamPolicy` where Pub/Sub binds a GET
+ * (https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.topics/getIamPolicy). An http
+ * endpoint (a loopback server, an emulator) is reached as the client reaches an emulator.
+ */
 async function pubsubStore(options: LifecycleOptions, auth: unknown): Promise<PolicyStore> {
-  const { v1 } = await importSdk('@google-cloud/pubsub', () => import('@google-cloud/pubsub'));
-  const client = new v1.PublisherClient(restClientOptions(options, 'pubsub', auth) as ConstructorParameters<typeof v1.PublisherClient>[0]);
+  const { PubSub } = await importSdk('@google-cloud/pubsub', () => import('@google-cloud/pubsub'));
+  const endpoint = options.endpoints?.pubsub;
+  const pubsub = new PubSub({ auth: auth as never, projectId: options.project, ...(endpoint ? { apiEndpoint: endpoint.replace(/\/$/, '') } : {}) });
   return {
-    // The IAM mixin's request types are protobuf classes; plain objects are what it encodes.
-    get: async (resource) => (await client.getIamPolicy({ resource } as never))[0] as Policy,
-    set: async (resource, policy) => void (await client.setIamPolicy({ resource, policy } as never)),
-    close: () => client.close(),
+    get: async (resource) => (await pubsub.topic(resource).iam.getPolicy())[0] as Policy,
+    set: async (resource, policy) => void (await pubsub.topic(resource).iam.setPolicy(policy as never)),
+    close: () => pubsub.close(),
   };
 }
 

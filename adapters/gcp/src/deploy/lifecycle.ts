@@ -16,7 +16,7 @@ export interface LifecycleEndpoints {
   scheduler?: string;
   /** Eventarc v1 (`eventarc.googleapis.com`). */
   eventarc?: string;
-  /** Pub/Sub v1 (`pubsub.googleapis.com`): the IAM policies of used topics. */
+  /** Pub/Sub v1 (`pubsub.googleapis.com`): the IAM policies of used topics, over gRPC (an http URL is reached as an emulator). */
   pubsub?: string;
   /** Cloud Storage JSON API (`storage.googleapis.com`): the IAM policies of used buckets. */
   storage?: string;
