@@ -1,10 +1,13 @@
 /**
- * `@onefn/gcp/cli`: the `gcp` commands of `onefn` (`invoke`, `build`, `deploy`).
+ * `@onefn/gcp/cli`: the `gcp` commands of `onefn` (`invoke`, `build`, `deploy`, `rollback`, `destroy`, `logs`).
  *
  * @example
  * onefn invoke gcp src/api.ts --event request.json
  * onefn build gcp src/api.ts --out dist/gcp
  * onefn deploy gcp src/api.ts --project my-project --region europe-west1
+ * onefn rollback gcp api --project my-project --region europe-west1 [--to api-00002-xyz]
+ * onefn destroy gcp api --project my-project --region europe-west1 --dry-run
+ * onefn logs gcp api --project my-project --region europe-west1 --since 15m
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +19,7 @@ import { OnefnError } from 'onefn';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
+import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from './deploy/lifecycle-command.js';
 
 export { deployReport } from './deploy/command.js';
 
@@ -189,6 +193,27 @@ const commands: Record<string, CommandSpec> = {
       'routed-name': ROUTED,
     },
     run: deployCommand,
+  },
+  rollback: {
+    summary: 'Move all traffic of the function\'s Cloud Run service back to the previous ready revision (or --to); the next deploy serves its own revision again.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.rollback,
+    run: rollbackCommand,
+  },
+  destroy: {
+    summary: 'Remove the function and what deploy made for it (its scheduler job, extra Eventarc triggers, IAM bindings for its uses), and nothing else; the plan is printed first.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.destroy,
+    run: destroyCommand,
+  },
+  logs: {
+    summary: 'Print the function\'s recent Cloud Logging lines, oldest first.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.logs,
+    run: logsCommand,
   },
 };
 

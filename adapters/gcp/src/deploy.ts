@@ -11,3 +11,7 @@ export { deploy, DeployError, type DeployedFunction, type DeployResult } from '.
 export { functionSpec, type FunctionResource, type FunctionSpec } from './deploy/function-spec.js';
 export { DeployOptionError, RUNTIMES, validateOptions, type DeployOptions, type Endpoints, type Progress, type Runtime } from './deploy/options.js';
 export { ApiError, type Auth } from './deploy/rest.js';
+export { rollback, type RollbackOptions, type RollbackResult, type TrafficShare } from './deploy/rollback.js';
+export { destroy, type DestroyedItem, type DestroyOptions, type DestroyResult, type KeptItem } from './deploy/destroy.js';
+export { logLineOf, logs, parseDuration, type LogsOptions, type LogsResult, type RawEntry } from './deploy/logs.js';
+export { GcpLifecycleError, type LifecycleEndpoints, type LifecycleErrorCode, type LifecycleOptions } from './deploy/lifecycle.js';

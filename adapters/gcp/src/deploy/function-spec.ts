@@ -15,6 +15,8 @@ export interface FunctionResource {
     environmentVariables: Record<string, string>;
     serviceAccountEmail?: string;
     ingressSettings: 'ALLOW_ALL';
+    /** Each deploy serves its own revision, even after `rollback` moved the traffic to an older one. */
+    allTrafficOnLatestRevision: true;
   };
   eventTrigger?: {
     eventType: string;
@@ -77,6 +79,7 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
       timeoutSeconds: timeout,
       environmentVariables: env.variables,
       ingressSettings: 'ALLOW_ALL',
+      allTrafficOnLatestRevision: true,
     },
   };
   if (options.maxInstances !== undefined) resource.serviceConfig.maxInstanceCount = options.maxInstances;
@@ -103,7 +106,7 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
     throw new DeployOptionError('entry', `${id} is a generic CloudEvent definition; its Eventarc trigger cannot be derived, deploy it with an explicit trigger`);
   }
   if (resource.eventTrigger && options.serviceAccount) resource.eventTrigger.serviceAccountEmail = options.serviceAccount;
-  const updateMask = ['buildConfig.runtime', 'buildConfig.entryPoint', 'buildConfig.source', 'serviceConfig.availableMemory', 'serviceConfig.timeoutSeconds', 'serviceConfig.environmentVariables', 'labels'];
+  const updateMask = ['buildConfig.runtime', 'buildConfig.entryPoint', 'buildConfig.source', 'serviceConfig.availableMemory', 'serviceConfig.timeoutSeconds', 'serviceConfig.environmentVariables', 'serviceConfig.allTrafficOnLatestRevision', 'labels'];
   if (options.maxInstances !== undefined) updateMask.push('serviceConfig.maxInstanceCount');
   if (options.serviceAccount) updateMask.push('serviceConfig.serviceAccountEmail');
   if (resource.eventTrigger) updateMask.push('eventTrigger');
