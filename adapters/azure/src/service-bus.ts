@@ -107,11 +107,15 @@ export function toServiceBusMessage(message: OutgoingMessage, now: number): Serv
 type ServiceBusApi = typeof import('@azure/service-bus');
 
 async function loadServiceBus(resource: string): Promise<ServiceBusApi> {
+  let api: ServiceBusApi;
   try {
-    return await import('@azure/service-bus');
+    api = await import('@azure/service-bus');
   } catch (error) {
     throw new ResourceUnavailableError(resource, 'Service Bus needs the package @azure/service-bus: npm i -D @azure/service-bus', { cause: error });
   }
+  // `onefn build azure` leaves the client out of an app that declares no Service Bus use.
+  if (typeof api.ServiceBusClient !== 'function') throw new ResourceUnavailableError(resource, 'this app was built without @azure/service-bus: none of its definitions declares a topic (or, with messaging serviceBus, a queue) in uses');
+  return api;
 }
 
 async function credentialFor(resource: string, clientId: string | undefined): Promise<TokenCredential> {
