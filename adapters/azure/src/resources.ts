@@ -49,7 +49,7 @@ export const AZURE_LIMITS: ResourceLimits = Object.freeze({
   maxUrlSeconds: 7 * 24 * 3600,
 });
 
-export { SERVICE_BUS_LIMITS, toServiceBusMessage } from './service-bus.js';
+export { SERVICE_BUS_LIMITS, toServiceBusMessage, type ServiceBusOutgoing } from './service-bus.js';
 
 export interface AzureDriverOptions extends AzureResourceSettings {
   /** Where settings are read. Default `process.env`. */

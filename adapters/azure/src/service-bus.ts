@@ -18,7 +18,7 @@
  * Functions host's own form, with `<setting>__clientId` for a user-assigned identity); the real entity
  * names in `ONEFN_TOPIC_<NAME>` and `ONEFN_QUEUE_<NAME>` (the logical name when unset).
  */
-import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
 import type { TokenCredential } from '@azure/identity';
 import { InvalidOutputOptionError, MessageTooLargeError } from 'onefn';
 import { ProviderError, ResourceUnavailableError, type OutgoingMessage, type ResourceLimits, type SendOutcome } from 'onefn/runtime';
@@ -87,8 +87,18 @@ function checkHeader(resource: string, attributes: Readonly<Record<string, strin
   if (total > HEADER_BYTES) throw new InvalidOutputOptionError(resource, 'attributes', `the attributes are ${total} bytes; Service Bus takes at most ${HEADER_BYTES} of properties per message`);
 }
 
-/** One checked message as the Service Bus client sends it; `messageId` is what `send` answers. */
-export function toServiceBusMessage(message: OutgoingMessage, now: number): ServiceBusMessage & { messageId: string } {
+/** A message as the Service Bus client takes it (a `ServiceBusMessage`), with the id `send` answers. */
+export interface ServiceBusOutgoing {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly messageId: string;
+  readonly applicationProperties?: Readonly<Record<string, string>>;
+  readonly sessionId?: string;
+  readonly scheduledEnqueueTimeUtc?: Date;
+}
+
+/** One checked message as the Service Bus client sends it. */
+export function toServiceBusMessage(message: OutgoingMessage, now: number): ServiceBusOutgoing {
   const attributes = message.attributes;
   const names = Object.keys(attributes);
   const properties: Record<string, string> = {};
@@ -180,7 +190,7 @@ export class ServiceBusOutput {
     const prepared = messages.map((m) => toServiceBusMessage(m, now));
     const sender = await this.sender(resource, entity);
     if (prepared.length === 1) {
-      const [only] = prepared as [ServiceBusMessage & { messageId: string }];
+      const [only] = prepared as [ServiceBusOutgoing];
       try {
         await sender.sendMessages(only);
       } catch (error) {
@@ -205,7 +215,7 @@ export class ServiceBusOutput {
   }
 
   /** Every message placed in a batch before the first is sent, so that a size refusal sends nothing. */
-  private async pack(resource: string, sender: ServiceBusSender, prepared: ReadonlyArray<ServiceBusMessage & { messageId: string }>) {
+  private async pack(resource: string, sender: ServiceBusSender, prepared: readonly ServiceBusOutgoing[]) {
     const create = async () => {
       try {
         return await sender.createMessageBatch();
@@ -220,10 +230,10 @@ export class ServiceBusOutput {
         current.ids.push(message.messageId);
         continue;
       }
-      if (current.ids.length === 0) throw new MessageTooLargeError(resource, (message.body as Buffer).byteLength, current.batch.maxSizeInBytes, index);
+      if (current.ids.length === 0) throw new MessageTooLargeError(resource, message.body.byteLength, current.batch.maxSizeInBytes, index);
       batches.push(current);
       current = { batch: await create(), ids: [] };
-      if (!current.batch.tryAddMessage(message)) throw new MessageTooLargeError(resource, (message.body as Buffer).byteLength, current.batch.maxSizeInBytes, index);
+      if (!current.batch.tryAddMessage(message)) throw new MessageTooLargeError(resource, message.body.byteLength, current.batch.maxSizeInBytes, index);
       current.ids.push(message.messageId);
     }
     batches.push(current);
