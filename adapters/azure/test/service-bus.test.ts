@@ -141,6 +141,14 @@ describe('topics: publish through ServiceBusClient, read back by the serviceBusT
     expect(sb.links).toEqual(['order-events-prod']);
   });
 
+  it('concurrent first sends from a fresh driver still open one sender link', async () => {
+    const driver = await driverFor('serviceBus');
+    const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => driver.sendMessages('jobs', [{ body: String(i), attributes: {} }])));
+    expect(sent.flat().every((o) => o.ok)).toBe(true);
+    expect(sb.links).toEqual(['jobs']);
+    expect(sb.messages.map((m) => m.body.toString()).sort()).toEqual(['0', '1', '2', '3', '4']);
+  });
+
   it('applies Service Bus limits to topics and Storage Queue limits to queues in a storageQueue app', async () => {
     const driver = await driverFor('storageQueue');
     expect(driver.limitsOf('topic')).toBe(SERVICE_BUS_LIMITS);
