@@ -1,5 +1,5 @@
 import { validate, type StandardSchemaV1 } from '../schema.js';
-import type { OutgoingMessage, ResourceDriver, SendOutcome } from './driver.js';
+import type { OutgoingMessage, ResourceDriver, ResourceLimits, SendOutcome } from './driver.js';
 import { asProviderError, call, type DriverRef } from './driver-ref.js';
 import { InvalidOutputOptionError, MessageTooLargeError, OutputValidationError, PartialBatchError, ProviderError, type ResourceError } from './errors.js';
 import { utf8Length } from './keys.js';
@@ -118,7 +118,12 @@ function messageSize(message: OutgoingMessage): number {
 
 const ID = /^[\x21-\x7e]{1,128}$/;
 
-function checkSendOptions(resource: string, driver: ResourceDriver, options: SendOptions | undefined): Omit<OutgoingMessage, 'body' | 'attributes'> {
+/** The limits a driver applies to one kind of resource. */
+function limitsOf(driver: ResourceDriver, kind: 'queue' | 'topic'): ResourceLimits {
+  return driver.limitsOf?.(kind) ?? driver.limits;
+}
+
+function checkSendOptions(resource: string, limits: ResourceLimits, options: SendOptions | undefined): Omit<OutgoingMessage, 'body' | 'attributes'> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw new InvalidOutputOptionError(resource, 'options', 'must be an object');
   const out: { delaySeconds?: number; groupId?: string; dedupeId?: string } = {};
@@ -127,7 +132,7 @@ function checkSendOptions(resource: string, driver: ResourceDriver, options: Sen
   }
   const { delaySeconds, groupId, dedupeId } = options;
   if (delaySeconds !== undefined && delaySeconds !== 0) {
-    const max = driver.limits.maxDelaySeconds;
+    const max = limits.maxDelaySeconds;
     if (max === 0) throw new InvalidOutputOptionError(resource, 'delaySeconds', 'this provider cannot delay a message');
     if (typeof delaySeconds !== 'number' || !Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > max) {
       throw new InvalidOutputOptionError(resource, 'delaySeconds', `must be a whole number from 0 to ${max} on this provider`);
@@ -135,12 +140,12 @@ function checkSendOptions(resource: string, driver: ResourceDriver, options: Sen
     out.delaySeconds = delaySeconds;
   }
   if (groupId !== undefined) {
-    if (!driver.limits.groups) throw new InvalidOutputOptionError(resource, 'groupId', 'this provider cannot order messages by group');
+    if (!limits.groups) throw new InvalidOutputOptionError(resource, 'groupId', 'this provider cannot order messages by group');
     if (typeof groupId !== 'string' || !ID.test(groupId)) throw new InvalidOutputOptionError(resource, 'groupId', 'must be 1-128 printable ASCII characters');
     out.groupId = groupId;
   }
   if (dedupeId !== undefined) {
-    if (!driver.limits.dedupe) throw new InvalidOutputOptionError(resource, 'dedupeId', 'this provider cannot deduplicate messages');
+    if (!limits.dedupe) throw new InvalidOutputOptionError(resource, 'dedupeId', 'this provider cannot deduplicate messages');
     if (typeof dedupeId !== 'string' || !ID.test(dedupeId)) throw new InvalidOutputOptionError(resource, 'dedupeId', 'must be 1-128 printable ASCII characters');
     out.dedupeId = dedupeId;
   }
@@ -153,11 +158,11 @@ const RESERVED_ATTRIBUTE = /^(aws\.|amazon\.|goog)/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-function checkAttributes(resource: string, driver: ResourceDriver, attributes: unknown): Readonly<Record<string, string>> {
+function checkAttributes(resource: string, limits: ResourceLimits, attributes: unknown): Readonly<Record<string, string>> {
   if (attributes === undefined) return {};
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) throw new InvalidOutputOptionError(resource, 'attributes', 'must be an object of strings');
   const entries = Object.entries(attributes as Record<string, unknown>);
-  if (entries.length > driver.limits.attributes) throw new InvalidOutputOptionError(resource, 'attributes', `at most ${driver.limits.attributes} on this provider, got ${entries.length}`);
+  if (entries.length > limits.attributes) throw new InvalidOutputOptionError(resource, 'attributes', `at most ${limits.attributes} on this provider, got ${entries.length}`);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of entries) {
     if (!ATTRIBUTE_NAME.test(name) || RESERVED_ATTRIBUTE.test(name)) {
@@ -171,9 +176,9 @@ function checkAttributes(resource: string, driver: ResourceDriver, attributes: u
   return out;
 }
 
-function checkSize(resource: string, driver: ResourceDriver, message: OutgoingMessage, index?: number): number {
+function checkSize(resource: string, limits: ResourceLimits, message: OutgoingMessage, index?: number): number {
   const size = messageSize(message);
-  if (size > driver.limits.messageBytes) throw new MessageTooLargeError(resource, size, driver.limits.messageBytes, index);
+  if (size > limits.messageBytes) throw new MessageTooLargeError(resource, size, limits.messageBytes, index);
   return size;
 }
 
@@ -188,11 +193,12 @@ function hasKeys(record: Readonly<Record<string, string>>): boolean {
   return false;
 }
 
-type Send = (driver: ResourceDriver, messages: readonly OutgoingMessage[]) => Promise<readonly SendOutcome[]>;
+type Send = ((driver: ResourceDriver, messages: readonly OutgoingMessage[]) => Promise<readonly SendOutcome[]>) & { readonly kind: 'queue' | 'topic' };
 
 async function sendOne(resource: string, driver: ResourceDriver, send: Send, message: OutgoingMessage): Promise<{ id: string }> {
+  const limits = limitsOf(driver, send.kind);
   // UTF-8 takes at most 3 bytes per UTF-16 unit: a body that fits at that rate needs no exact count.
-  if (message.body.length * 3 > driver.limits.messageBytes || hasKeys(message.attributes)) checkSize(resource, driver, message);
+  if (message.body.length * 3 > limits.messageBytes || hasKeys(message.attributes)) checkSize(resource, limits, message);
   let outcomes: readonly SendOutcome[];
   try {
     outcomes = await send(driver, [message]);
@@ -206,8 +212,9 @@ async function sendOne(resource: string, driver: ResourceDriver, send: Send, mes
 
 /** Splits checked messages into calls within the driver's limits, in order, and sends them one call after another. */
 async function sendMany(resource: string, driver: ResourceDriver, send: Send, messages: readonly OutgoingMessage[]): Promise<{ ids: string[] }> {
-  const sizes = messages.map((m, i) => checkSize(resource, driver, m, i));
-  const { batchEntries, batchBytes } = driver.limits;
+  const limits = limitsOf(driver, send.kind);
+  const sizes = messages.map((m, i) => checkSize(resource, limits, m, i));
+  const { batchEntries, batchBytes } = limits;
   const chunks: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
@@ -246,7 +253,7 @@ async function sendMany(resource: string, driver: ResourceDriver, send: Send, me
 
 export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefined, ref: DriverRef): QueueClient<T> {
   const resource = `queue:${name}`;
-  const send: Send = (driver, messages) => driver.sendMessages(name, messages);
+  const send: Send = Object.assign((driver: ResourceDriver, messages: readonly OutgoingMessage[]) => driver.sendMessages(name, messages), { kind: 'queue' as const });
   return Object.freeze({
     name,
     async send(body: T, options?: SendOptions) {
@@ -255,7 +262,7 @@ export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefine
       const text = typeof encoded === 'string' ? encoded : await encoded;
       const got = ref.get(resource);
       const driver = got instanceof Promise ? await got : got;
-      return await sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, driver, options) });
+      return await sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, limitsOf(driver, 'queue'), options) });
     },
     async sendBatch(bodies: readonly T[], options?: Omit<SendOptions, 'dedupeId'>) {
       if (!Array.isArray(bodies)) throw new InvalidOutputOptionError(resource, 'bodies', 'must be an array');
@@ -264,7 +271,7 @@ export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefine
       if (texts.length === 0) return { ids: [] };
       const driver = await ref.get(resource);
       if (options && typeof options === 'object' && 'dedupeId' in options) throw new InvalidOutputOptionError(resource, 'dedupeId', 'give each message its own: send them one by one');
-      const common = checkSendOptions(resource, driver, options);
+      const common = checkSendOptions(resource, limitsOf(driver, 'queue'), options);
       return sendMany(resource, driver, send, texts.map((body) => ({ body, attributes: {}, ...common })));
     },
   });
@@ -281,7 +288,7 @@ function checkEventField(resource: string, field: string, value: unknown, requir
 
 export function topicClient<T>(name: string, schema: StandardSchemaV1 | undefined, ref: DriverRef): TopicClient<T> {
   const resource = `topic:${name}`;
-  const send: Send = (driver, messages) => driver.publish(name, messages);
+  const send: Send = Object.assign((driver: ResourceDriver, messages: readonly OutgoingMessage[]) => driver.publish(name, messages), { kind: 'topic' as const });
   return Object.freeze({
     name,
     async publish(body: T, options?: PublishOptions) {
@@ -292,7 +299,7 @@ export function topicClient<T>(name: string, schema: StandardSchemaV1 | undefine
       const text = typeof encoded === 'string' ? encoded : await encoded;
       const got = ref.get(resource);
       const driver = got instanceof Promise ? await got : got;
-      return await sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, driver, options?.attributes) });
+      return await sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, limitsOf(driver, 'topic'), options?.attributes) });
     },
     async publishEvent(event: OutgoingCloudEvent<T>) {
       if (typeof event !== 'object' || event === null) throw new InvalidOutputOptionError(resource, 'event', 'must be an object');
@@ -309,7 +316,7 @@ export function topicClient<T>(name: string, schema: StandardSchemaV1 | undefine
       };
       if (subject !== undefined) attributes['ce-subject'] = subject;
       const driver = await ref.get(resource);
-      return sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, driver, attributes) });
+      return sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, limitsOf(driver, 'topic'), attributes) });
     },
   });
 }

@@ -10,3 +10,7 @@
 export { buildFunctionApp, writeFunctionApp, type AzurePlan, type BuildOptions, type FunctionAppPackage } from './deploy/build.js';
 export { AzureDeployError, deployFunctionApp, type DeployResult } from './deploy/deploy.js';
 export { validateDeployOptions, type DeployOptions } from './deploy/options.js';
+export {
+  ensureServiceBusEntities, needsServiceBus, SERVICE_BUS_ROLES, serviceBusGrants, serviceBusNeeds, serviceBusSettings, serviceBusSteps,
+  type ServiceBusGrant, type ServiceBusNamespace, type ServiceBusNeeds, type ServiceBusSend, type ServiceBusTrigger,
+} from './deploy/service-bus.js';

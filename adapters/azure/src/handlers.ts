@@ -8,7 +8,7 @@ import { fromBlob } from './from-blob.js';
 import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-message.js';
 import { fromTimer } from './from-timer.js';
-import type { ResolvedOptions } from './options.js';
+import { type ResolvedOptions, resourcesFor } from './options.js';
 import { toHttpResponse } from './to-http.js';
 
 /** Names a value in one line, for errors that must not dump a payload. */
@@ -50,6 +50,7 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
   const router = createRouter(definitions);
   const prefix = options.routePrefix;
   const timeout = options.functionTimeout;
+  const resources = resourcesFor(options);
   return async (input, context): Promise<HttpResponseInit> => {
     if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValueSafe(input), 'HTTP requests');
     const request = input as AzureHttpRequest;
@@ -59,7 +60,7 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
     } catch (error) {
       return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
     }
-    const ctx = contextFor(context, request, timeout, options.resources);
+    const ctx = contextFor(context, request, timeout, resources);
     return toHttpResponse(await router.handle(createRequest(init), ctx));
   };
 }
@@ -78,6 +79,7 @@ function eventGridItems(input: unknown, context: InvocationContext, storage: boo
 /** The handler of an event definition's function, for the trigger it is registered with. */
 export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: ResolvedOptions): AzureHandler {
   const timeout = options.functionTimeout;
+  const resources = resourcesFor(options);
   return async (input, context): Promise<ValidationResponse | undefined> => {
     // Conversion errors are typed (MalformedEventError, UnsupportedEventError) and thrown before any
     // user code runs; the invocation fails, so the input is retried and then dead-lettered, not lost.
@@ -109,7 +111,7 @@ export function eventHandler(name: string, trigger: AzureTriggerOptions, def: Ev
       default:
         throw new UnsupportedEventError(`a ${trigger.kind} trigger`, `the ${def.kind} triggers`);
     }
-    const ctx = contextFor(context, input, timeout, options.resources);
+    const ctx = contextFor(context, input, timeout, resources);
     throwIfFailed(await runEvents(def, items, ctx), name);
     return undefined;
   };
