@@ -9,6 +9,7 @@ import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-message.js';
 import { fromTimer } from './from-timer.js';
 import type { ResolvedOptions } from './options.js';
+import { followConnection, takeProxied } from './proxy.js';
 import { toHttpResponse } from './to-http.js';
 
 /** Names a value in one line, for errors that must not dump a payload. */
@@ -45,6 +46,9 @@ function throwIfFailed(result: BatchResult, name: string): void {
   throw new OnefnError('EVENT_FAILED', `${name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed: ${result.failed.join(', ')}`);
 }
 
+// A build without streaming definitions defines __ONEFN_STREAMS__ false, which drops the proxy's follower.
+declare const __ONEFN_STREAMS__: boolean | undefined;
+
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
   const router = createRouter(definitions);
@@ -53,6 +57,8 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
   return async (input, context): Promise<HttpResponseInit> => {
     if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValueSafe(input), 'HTTP requests');
     const request = input as AzureHttpRequest;
+    // With HTTP streams on, the connection a streamed body leaves by (see proxy.ts).
+    const out = typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__ ? takeProxied(context.invocationId) : undefined;
     let init;
     try {
       init = await requestInit(request, context, prefix);
@@ -60,7 +66,8 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
       return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
     }
     const ctx = contextFor(context, request, timeout, options.resources);
-    return toHttpResponse(await router.handle(createRequest(init), ctx));
+    const response = await router.handle(createRequest(init), ctx);
+    return toHttpResponse(out && response.stream ? { ...response, stream: followConnection(response.stream, out) } : response);
   };
 }
 

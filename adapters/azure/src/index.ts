@@ -16,6 +16,7 @@ import { planFunctions } from 'onefn/runtime';
 import { type AzureFunctionSpec, type AzureTriggerOptions, functionSpecs } from './bindings.js';
 import { eventHandler, handlerFor, httpHandler } from './handlers.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { watchProxy } from './proxy.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
@@ -58,6 +59,7 @@ function enableHttpStreams(app: App): void {
     throw new DefinitionError('stream', 'Azure HTTP streams can be enabled only at start-up: register streaming definitions before the app starts');
   }
   streamsEnabled = true;
+  watchProxy();
 }
 
 /**
