@@ -191,6 +191,52 @@ export function streamConformance(harness: StreamHarness): void {
       expect(res.logs().find((l) => l.includes('Response stream failed after its first chunk'))).toContain('functionName');
     });
 
+    it('pulls the handler stream only as the client reads: a client that stops reading holds the handler back', async () => {
+      const PIECE = 64 * 1024;
+      // Far above what the socket buffers between server and client hold (a few MB on loopback), far
+      // below what a producer that is never held back reaches while the test waits.
+      const CAP = 256;
+      const piece = new Uint8Array(PIECE).fill(120);
+      let pulled = 0;
+      const released = gate();
+      const flood = defineHttp({
+        method: 'GET',
+        route: '/flood',
+        stream: true,
+        handler: () =>
+          stream(
+            (async function* () {
+              try {
+                for (;;) {
+                  pulled++;
+                  yield piece;
+                }
+              } finally {
+                released.open();
+              }
+            })(),
+          ),
+      });
+      const res = await harness.stream([flood], { path: '/flood' });
+      expect((await res.chunks.next()).done).toBe(false);
+      // The client reads no further: the pulls must stop once the buffers in between are full.
+      let seen = -1;
+      await expect
+        .poll(
+          () => {
+            const now = pulled;
+            const settled = now === seen || now > CAP;
+            seen = now;
+            return settled;
+          },
+          { interval: 100, timeout: 20_000 },
+        )
+        .toBe(true);
+      expect(pulled).toBeLessThanOrEqual(CAP);
+      res.close();
+      await released.wait;
+    });
+
     it.runIf(harness.seesDisconnect)('aborts ctx.signal and releases the handler stream when the client goes away', async () => {
       const released = gate();
       let reason: unknown;
