@@ -37,8 +37,8 @@ export interface StreamHarness {
   /** Serves the definitions as one routed, streaming function and sends one request. */
   stream(definitions: readonly HttpDefinition[], request: StreamProbe): Promise<StreamAnswer>;
   /**
-   * Whether the platform tells the function that its client went away. @azure/functions' HTTP proxy
-   * does not: it keeps reading the body until its end (or the deadline cutoff).
+   * Whether the platform tells the function that its client went away (on Azure, through the proxy's
+   * connection that the adapter follows: adapters/azure/src/proxy.ts).
    */
   readonly seesDisconnect: boolean;
 }
