@@ -191,6 +191,36 @@ export function streamConformance(harness: StreamHarness): void {
       expect(res.logs().find((l) => l.includes('Response stream failed after its first chunk'))).toContain('functionName');
     });
 
+    it.each([
+      ['a streamed 204', 'GET', 204],
+      ['a streamed 304', 'GET', 304],
+      ['HEAD on a streamed route', 'HEAD', 200],
+    ] as const)('answers %s without a body, and releases the handler stream at once', async (_case, method, status) => {
+      const released = gate();
+      const empty = defineHttp({
+        method: 'GET',
+        route: '/empty',
+        stream: true,
+        handler: () =>
+          stream(
+            (async function* () {
+              try {
+                for (;;) yield 'never sent\n';
+              } finally {
+                released.open();
+              }
+            })(),
+            status === 200 ? {} : { status },
+          ),
+      });
+      const res = await harness.stream([empty], { method, path: '/empty' });
+      expect(res.status).toBe(status);
+      expect(await readAll(res)).toBe('');
+      expect(await res.end).toEqual({ how: 'complete' });
+      // Released by the answer itself, not by the client leaving or the deadline.
+      await released.wait;
+    });
+
     it('pulls the handler stream only as the client reads: a client that stops reading holds the handler back', async () => {
       const PIECE = 64 * 1024;
       // Far above what the socket buffers between server and client hold (a few MB on loopback), far

@@ -1,6 +1,7 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { type CloudEvent, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
-import { batchError, type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
+import type { ServerResponse } from 'node:http';
+import { batchError, type BatchResult, type BodyStream, createRequest, createRouter, problem, type ResponseData, runEvents } from 'onefn/runtime';
 import type { AzureFunctionSpec, AzureTriggerOptions } from './bindings.js';
 import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
@@ -49,6 +50,19 @@ function throwIfFailed(result: BatchResult, name: string): void {
 // A build without streaming definitions defines __ONEFN_STREAMS__ false, which drops the proxy's follower.
 declare const __ONEFN_STREAMS__: boolean | undefined;
 
+/**
+ * A streamed answer: tied to the proxy's connection where HTTP streams give one (`out`); for HEAD,
+ * GET's headers and no body, the stream released rather than read to its end.
+ */
+function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined): HttpResponseInit {
+  if (head) {
+    body.cancel();
+    const { stream: _unread, ...rest } = response;
+    return toHttpResponse({ ...rest, body: '' });
+  }
+  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response);
+}
+
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
   const router = createRouter(definitions);
@@ -67,7 +81,8 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
     }
     const ctx = contextFor(context, request, timeout, options.resources);
     const response = await router.handle(createRequest(init), ctx);
-    return toHttpResponse(out && response.stream ? { ...response, stream: followConnection(response.stream, out) } : response);
+    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out);
+    return toHttpResponse(response);
   };
 }
 
