@@ -1,6 +1,7 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { type CloudEvent, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
-import { batchError, type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
+import type { ServerResponse } from 'node:http';
+import { batchError, type BatchResult, type BodyStream, createRequest, createRouter, problem, type ResponseData, runEvents } from 'onefn/runtime';
 import type { AzureFunctionSpec, AzureTriggerOptions } from './bindings.js';
 import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
@@ -9,6 +10,7 @@ import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-message.js';
 import { fromTimer } from './from-timer.js';
 import { type ResolvedOptions, resourcesFor } from './options.js';
+import { followConnection, takeProxied } from './proxy.js';
 import { toHttpResponse } from './to-http.js';
 
 /** Names a value in one line, for errors that must not dump a payload. */
@@ -45,6 +47,22 @@ function throwIfFailed(result: BatchResult, name: string): void {
   throw new OnefnError('EVENT_FAILED', `${name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed: ${result.failed.join(', ')}`);
 }
 
+// A build without streaming definitions defines __ONEFN_STREAMS__ false, which drops the proxy's follower.
+declare const __ONEFN_STREAMS__: boolean | undefined;
+
+/**
+ * A streamed answer: tied to the proxy's connection where HTTP streams give one (`out`); for HEAD,
+ * GET's headers and no body, the stream released rather than read to its end.
+ */
+function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined): HttpResponseInit {
+  if (head) {
+    body.cancel();
+    const { stream: _unread, ...rest } = response;
+    return toHttpResponse({ ...rest, body: '' });
+  }
+  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response);
+}
+
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
   const router = createRouter(definitions);
@@ -54,6 +72,8 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
   return async (input, context): Promise<HttpResponseInit> => {
     if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValueSafe(input), 'HTTP requests');
     const request = input as AzureHttpRequest;
+    // With HTTP streams on, the connection a streamed body leaves by (see proxy.ts).
+    const out = typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__ ? takeProxied(context.invocationId) : undefined;
     let init;
     try {
       init = await requestInit(request, context, prefix);
@@ -61,7 +81,9 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Res
       return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
     }
     const ctx = contextFor(context, request, timeout, resources);
-    return toHttpResponse(await router.handle(createRequest(init), ctx));
+    const response = await router.handle(createRequest(init), ctx);
+    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out);
+    return toHttpResponse(response);
   };
 }
 
