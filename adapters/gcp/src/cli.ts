@@ -15,6 +15,7 @@ import { loadModule } from 'onefn/build';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
+import { optionalPackages } from './packages.js';
 
 export { deployReport } from './deploy/command.js';
 
@@ -192,4 +193,4 @@ const commands: Record<string, CommandSpec> = {
 };
 
 /** The `gcp` provider's commands, found by `onefn` as `@onefn/gcp/cli`. */
-export const cli: ProviderCli = { provider: 'gcp', commands };
+export const cli: ProviderCli = { provider: 'gcp', commands, packages: optionalPackages() };
