@@ -43,14 +43,22 @@ describe.each(ADAPTERS)('$dir/package.json', ({ dir, cli, packages }) => {
     expect(Object.keys(pkg.dependencies ?? {}).filter((name) => SDK.test(name))).toEqual([]);
   });
 
-  it('marks every SDK peer optional, pins it exactly in devDependencies, and asks for that version or a later one of the same major', () => {
+  // The peer range is a caret range of the pinned major that the pin satisfies: wide enough that a user
+  // whose own code pins an older minor of the same SDK can still install the adapter (npm refuses an
+  // optional peer that is installed at a version outside the range).
+  it('marks every SDK peer optional, pins it exactly in devDependencies, and accepts the same major', () => {
     const sdkPeers = Object.keys(pkg.peerDependencies ?? {}).filter((name) => SDK.test(name));
     expect(sdkPeers.length).toBeGreaterThan(0);
     expect(sdkPeers.filter((name) => !optional.includes(name))).toEqual([]);
     for (const name of optional) {
-      const pinned = pkg.devDependencies?.[name];
+      const pinned = pkg.devDependencies?.[name] ?? '';
       expect(pinned, `${name} in devDependencies`).toMatch(/^\d+\.\d+\.\d+$/);
-      expect(pkg.peerDependencies?.[name], `${name} peer range`).toBe(`^${pinned}`);
+      const range = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(pkg.peerDependencies?.[name] ?? '');
+      expect(range, `${name} peer range ${pkg.peerDependencies?.[name]}`).not.toBeNull();
+      const [major, minor, patch] = pinned.split('.').map(Number) as [number, number, number];
+      const [, lowMajor, lowMinor, lowPatch] = (range ?? []).map(Number) as [number, number, number, number];
+      expect(lowMajor, `${name}: the pin's major`).toBe(major);
+      expect(minor * 1e6 + patch >= lowMinor * 1e6 + lowPatch, `${name}: the pin satisfies the range`).toBe(true);
     }
   });
 

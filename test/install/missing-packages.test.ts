@@ -105,6 +105,18 @@ describe('the CLI, with the adapter installed for the runtime only', () => {
     expect(existsSync(join(project, 'out-aws'))).toBe(true);
   });
 
+  it('onefn build gcp of a function with outputs needs no SDK (the archive lists them for Cloud Build)', async () => {
+    const run = await onefn('build', 'gcp', 'producer.mjs', '--out', 'out-gcp');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
+  it('onefn check runs a module through all three adapters with no SDK', async () => {
+    const run = await onefn('check', 'api.mjs');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/hello/);
+  });
+
   it('onefn deploy gcp --dry-run plans with no SDK; a real deploy names the missing one', async () => {
     const plan = await onefn('deploy', 'gcp', 'api.mjs', '--project', 'onefn-probe', '--region', 'europe-west1', '--dry-run');
     expect(plan.stderr).toMatch(/plan: /);
@@ -137,6 +149,22 @@ describe('the CLI, with the adapter installed for the runtime only', () => {
     const last = run.stderr.trim().split('\n').at(-1) ?? '';
     expect(last).toMatch(/^onefn: @onefn\/azure build needs @azure\/storage-(queue|blob): npm i -D /);
     expect(installed(last)).toEqual(expect.arrayContaining(specs(AZURE_OUTPUTS)));
+  });
+});
+
+describe('the CLI, with some of the optional packages installed', () => {
+  it('names only those still missing in the install command', async () => {
+    const link = join(project, 'node_modules', '@aws-sdk', 'client-eventbridge');
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(repo, 'node_modules', '@aws-sdk', 'client-eventbridge'), link, 'dir');
+    try {
+      const run = await onefn('deploy', 'aws', 'api.mjs', '--region', 'eu-west-1', '--dry-run');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^onefn: @onefn\/aws deploy needs @aws-sdk\/client-(?!eventbridge)[a-z0-9-]+: npm i -D [^\n]+\n$/);
+      expect(installed(run.stderr)).toEqual(specs(awsOptional().filter((p) => p.name !== '@aws-sdk/client-eventbridge')));
+    } finally {
+      rmSync(dirname(link), { recursive: true, force: true });
+    }
   });
 });
 
