@@ -152,6 +152,16 @@ describe('the CLI, with the adapter installed for the runtime only', () => {
   });
 });
 
+describe('the CLI, when the user\'s own module imports a package that is not installed', () => {
+  it('passes the failure through as it is: the package is the user\'s to add, not a dev dependency onefn names', async () => {
+    writeFileSync(join(project, 'own.mjs'), "import pad from 'left-pad-not-installed';\nimport { defineHttp, json } from 'onefn';\nexport const hello = defineHttp({ method: 'GET', route: '/hello', public: true, handler: () => json(pad) });\n");
+    const run = await onefn('deploy', 'gcp', 'own.mjs', '--project', 'onefn-probe', '--region', 'europe-west1', '--dry-run');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^onefn: .*left-pad-not-installed/m);
+    expect(run.stderr).not.toMatch(/npm i -D|MISSING_PACKAGE/);
+  });
+});
+
 describe('the CLI, with some of the optional packages installed', () => {
   it('names only those still missing in the install command', async () => {
     const link = join(project, 'node_modules', '@aws-sdk', 'client-eventbridge');
