@@ -19,6 +19,7 @@ import { describeEvent } from './detect.js';
 import { eventHandler, httpHandler, serves } from './handler.js';
 import type { LambdaHandler } from './lambda-types.js';
 import { lambdaContext } from './testing.js';
+import { optionalPackages } from './packages.js';
 
 function entryOf(args: CliArgs, io: CliIO, command: string): string {
   const entry = args.positionals[0];
@@ -244,4 +245,4 @@ const commands: Record<string, CommandSpec> = {
   },
 };
 
-export const cli: ProviderCli = { provider: 'aws', commands };
+export const cli: ProviderCli = { provider: 'aws', commands, packages: optionalPackages() };

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import type { DeployResult } from './deploy/deploy.js';
 import { base64ToHex, commandReport, flagOption, intOption, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
+import { optionalPackages } from './packages.js';
 
 const option = stringOption;
 
@@ -153,4 +154,4 @@ const commands: Record<string, CommandSpec> = {
   },
 };
 
-export const cli: ProviderCli = { provider: 'azure', commands };
+export const cli: ProviderCli = { provider: 'azure', commands, packages: optionalPackages() };

@@ -28,9 +28,10 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { AzureResourceSettings, AzureResourceSource } from './options.js';
 import { SERVICE_BUS_LIMITS, ServiceBusOutput } from './service-bus.js';
 import {
-  onceDriver, ProviderError, ResourceUnavailableError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage,
+  loadOptional, onceDriver, ProviderError, ResourceUnavailableError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage,
   type ResourceDriver, type ResourceDriverSource, type ResourceLimits, type SendOutcome, type SignUrlRequest,
 } from 'onefn/runtime';
+import { OUTPUT_PACKAGES } from './packages.js';
 
 /**
  * What Storage Queues and Blob Storage accept: a queue message is at most 64 KiB as stored, so 48 KiB
@@ -205,7 +206,7 @@ export async function createAzureDriver(options: AzureDriverOptions = {}): Promi
   const setting = options.storageConnection ?? 'AzureWebJobsStorage';
   const connection = env[setting];
   if (!connection) throw new ResourceUnavailableError('storage', `the setting ${setting} (the storage connection string) is not set`);
-  const [queueApi, blobApi] = await Promise.all([import('@azure/storage-queue'), import('@azure/storage-blob')]);
+  const [queueApi, blobApi] = await loadOptional('@onefn/azure outputs', OUTPUT_PACKAGES, () => Promise.all([import('@azure/storage-queue'), import('@azure/storage-blob')]));
   const serviceBus = new ServiceBusOutput({ env, ...(options.serviceBusConnection ? { connection: options.serviceBusConnection } : {}) });
   return new Driver(queueApi.QueueServiceClient.fromConnectionString(connection), blobApi.BlobServiceClient.fromConnectionString(connection), blobApi, env, serviceBus, options.messaging === 'serviceBus');
 }

@@ -20,6 +20,7 @@ import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
 import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from './deploy/lifecycle-command.js';
+import { optionalPackages } from './packages.js';
 
 export { deployReport } from './deploy/command.js';
 
@@ -218,4 +219,4 @@ const commands: Record<string, CommandSpec> = {
 };
 
 /** The `gcp` provider's commands, found by `onefn` as `@onefn/gcp/cli`. */
-export const cli: ProviderCli = { provider: 'gcp', commands };
+export const cli: ProviderCli = { provider: 'gcp', commands, packages: optionalPackages() };

@@ -7,6 +7,7 @@ import { DefinitionError } from 'onefn';
 import { hasSchemas, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
 import { FRAMEWORK_NAME } from '../target-name.js';
+import { OUTPUT_PACKAGES } from '../packages.js';
 
 export interface BuildOptions {
   /** The module exporting the definitions (TypeScript or JavaScript). */
@@ -35,7 +36,7 @@ export interface BuiltArchive {
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The client versions @onefn/gcp/resources is tested with, installed by Cloud Build for functions that use resources. */
-const RESOURCE_CLIENTS = { '@google-cloud/pubsub': '5.3.1', '@google-cloud/storage': '8.4.0' };
+const RESOURCE_CLIENTS: Record<string, string> = Object.fromEntries(OUTPUT_PACKAGES.map((p) => [p.name, p.version]));
 
 /**
  * Running from the sources (tests), `@onefn/gcp` and `onefn` are bundled from the sources too, so an
