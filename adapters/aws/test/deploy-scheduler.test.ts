@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineSchedule, type ScheduleEvent } from 'onefn';
 import { lambdaHandler } from '@onefn/aws';
 import { deploy, type DeployOptions } from '@onefn/aws/deploy';
-import { schedulerInput } from '../src/deploy/scheduler.js';
+import { schedulerInput } from '@onefn/aws/deploy';
 import { FakeAws } from './fake-aws.js';
 import { lambdaContext } from './fixtures.js';
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deploy, type DeployOptions } from '@onefn/aws/deploy';
 import { LIFECYCLE_REPORT_KEYS, runCli } from 'onefn/cli';
-import { destroy, type DestroyOptions } from '../src/deploy/destroy.js';
+import { destroy, type DestroyOptions } from '@onefn/aws/deploy';
 import { FakeAws } from './fake-aws.js';
 
 const app = (name: string): string => fileURLToPath(new URL(`./app/${name}.ts`, import.meta.url));
@@ -39,7 +39,7 @@ describe('destroy against a loopback AWS', () => {
       { kind: 'Lambda function', id: `${fnArn('api')} (all versions, aliases and permissions)`, action: 'planned' },
       { kind: 'IAM role', id: 'onefn-api (attached AWSLambdaBasicExecutionRole)', action: 'planned' },
     ]);
-    expect(lines).toContain('api: would remove Lambda function arn:aws:lambda:us-east-1:123456789012:function:api (all versions, aliases and permissions)');
+    expect(lines).toEqual([]);
 
     aws.calls.length = 0;
     const done = await run();
@@ -192,6 +192,6 @@ describe('destroy against a loopback AWS', () => {
     expect(Object.keys(report)).toEqual([...LIFECYCLE_REPORT_KEYS.destroy]);
     expect(report).toMatchObject({ command: 'destroy', provider: 'aws', stage: 'prod', dryRun: true, function: 'api-prod', detail: { region: 'us-east-1', kept: [] } });
     expect((report['resources'] as Array<{ kind: string; action: string }>).map((r) => [r.kind, r.action])).toEqual([['Function URL', 'planned'], ['Lambda function', 'planned'], ['IAM role', 'planned']]);
-    expect(err.join('')).toContain('api-prod: would remove Function URL');
+    expect(err.join('')).toBe('');
   });
 });

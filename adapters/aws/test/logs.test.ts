@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeployOptionError } from 'onefn/build';
 import { formatLogLine, LIFECYCLE_REPORT_KEYS, runCli } from 'onefn/cli';
-import { durationMs, logs, type LogsOptions } from '../src/deploy/logs.js';
-import { parseLambdaLog, terminalSafe } from '../src/deploy/log-lines.js';
+import { durationMs, logs, type LogsOptions } from '@onefn/aws/deploy';
+import { parseLambdaLog, terminalSafe } from '@onefn/aws/deploy';
 import { FakeAws } from './fake-aws.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
@@ -30,6 +30,14 @@ describe('Lambda log lines -> LogLine', () => {
     ['JSON with neither message nor level', '{"a":1}', { level: null, message: '{"a":1}', requestId: null }],
   ])('%s', (_, message, expected) => {
     expect(parseLambdaLog({ timestamp: T0, message })).toEqual({ time: at(0), ...expected });
+  });
+
+  it('hostile lines: a __proto__ field stays a field, a 1 MB line parses in one piece', () => {
+    const line = parseLambdaLog({ timestamp: T0, message: '{"level":"INFO","message":"x","__proto__":{"polluted":true}}' });
+    expect(line).toEqual({ time: at(0), level: 'info', message: 'x {"__proto__":{"polluted":true}}', requestId: null });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    const big = 'a\t'.repeat(500_000);
+    expect(parseLambdaLog({ timestamp: T0, message: `2026-12-07T12:00:00.000Z\t${RID}\tINFO\t${big}` }).message).toHaveLength(big.length);
   });
 
   it('an event with no timestamp or message still makes a line', () => {

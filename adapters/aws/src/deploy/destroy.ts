@@ -167,7 +167,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
     const resources: DestroyedResource[] = [];
     for (const step of steps) {
       if (dryRun) {
-        progress(`${fn}: would remove ${step.kind} ${step.id}`);
+        // The plan is the result (printed on stdout, or in --json): no progress line repeats it.
         resources.push({ kind: step.kind, id: step.id, action: 'planned' });
         continue;
       }
