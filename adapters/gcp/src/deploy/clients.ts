@@ -40,13 +40,17 @@ const VERSIONS = {
   '@google-cloud/storage': '8.4.0',
 } as const;
 
-/** Imports an optional peer; a missing one is a MissingClientError naming `npm i -D <pkg>`. */
-async function load<T>(name: keyof typeof VERSIONS, importer: () => Promise<T>): Promise<T> {
+/**
+ * Imports an optional peer; that package missing is a MissingClientError naming `npm i -D <pkg>`. A
+ * package missing inside it (a broken install) is not that, and is thrown as it is.
+ */
+export async function loadPackage<T>(name: keyof typeof VERSIONS, importer: () => Promise<T>): Promise<T> {
   try {
     return await importer();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(name)) throw new MissingClientError(name, VERSIONS[name], error);
+    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error).message))?.[1];
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && (missing === name || missing?.startsWith(`${name}/`))) throw new MissingClientError(name, VERSIONS[name], error);
     throw error;
   }
 }
@@ -88,24 +92,24 @@ export function googleClients(options: Pick<DeployOptions, 'endpoints' | 'projec
   };
   return {
     functions: once(async () => {
-      const { v2 } = await load('@google-cloud/functions', () => import('@google-cloud/functions'));
+      const { v2 } = await loadPackage('@google-cloud/functions', () => import('@google-cloud/functions'));
       return new v2.FunctionServiceClient(gaxOptions(options, 'functions', auth));
     }, (c) => c.close()),
     run: once(async () => {
-      const { v2 } = await load('@google-cloud/run', () => import('@google-cloud/run'));
+      const { v2 } = await loadPackage('@google-cloud/run', () => import('@google-cloud/run'));
       return new v2.ServicesClient(gaxOptions(options, 'run', auth));
     }, (c) => c.close()),
     scheduler: once(async () => {
-      const { CloudSchedulerClient: Client } = await load('@google-cloud/scheduler', () => import('@google-cloud/scheduler'));
+      const { CloudSchedulerClient: Client } = await loadPackage('@google-cloud/scheduler', () => import('@google-cloud/scheduler'));
       return new Client(gaxOptions(options, 'scheduler', auth));
     }, (c) => c.close()),
     pubsub: once(async () => {
-      const { PubSub: Client } = await load('@google-cloud/pubsub', () => import('@google-cloud/pubsub'));
+      const { PubSub: Client } = await loadPackage('@google-cloud/pubsub', () => import('@google-cloud/pubsub'));
       const endpoint = options.endpoints?.pubsub;
       return new Client({ auth: auth as never, ...(options.project ? { projectId: options.project } : {}), ...(endpoint ? { apiEndpoint: endpoint } : {}) });
     }, (c) => c.close()),
     storage: once(async () => {
-      const { Storage: Client } = await load('@google-cloud/storage', () => import('@google-cloud/storage'));
+      const { Storage: Client } = await loadPackage('@google-cloud/storage', () => import('@google-cloud/storage'));
       // A custom endpoint would otherwise go unauthenticated (the emulator convention): keep the auth.
       const endpoint = options.endpoints?.storage;
       return new Client({ authClient: auth as never, ...(options.project ? { projectId: options.project } : {}), ...(endpoint ? { apiEndpoint: endpoint.replace(/\/$/, ''), useAuthWithCustomEndpoint: true } : {}) });
