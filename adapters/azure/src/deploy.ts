@@ -10,3 +10,8 @@
 export { buildFunctionApp, writeFunctionApp, type AzurePlan, type BuildOptions, type FunctionAppPackage } from './deploy/build.js';
 export { AzureDeployError, deployFunctionApp, type DeployResult } from './deploy/deploy.js';
 export { validateDeployOptions, type DeployOptions } from './deploy/options.js';
+export { rollbackFunctionApp, type RollbackOptions, type RollbackResult } from './deploy/rollback.js';
+export { destroyFunctionApp, type DestroyOptions, type DestroyResult } from './deploy/destroy.js';
+export { functionLogs, logsQuery, parseDuration, toLogLine, type LogsOptions, type LogsResult } from './deploy/logs.js';
+export { AzureLifecycleError, type AzureLifecycleErrorCode, type LifecycleOptions } from './deploy/lifecycle.js';
+export { RELEASE_TAG, RELEASES_CONTAINER, type Release } from './deploy/releases.js';
