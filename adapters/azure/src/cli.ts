@@ -71,7 +71,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
     dryRun: result.dryRun,
     functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: result.action, trigger: f.trigger, url: f.url ?? null, detail: { binding: f.trigger, nodeOptions: result.nodeOptions ?? null } })),
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.name) }],
-    detail: { app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, steps: result.steps, ignoredSettings: result.ignoredSettings },
+    detail: { app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, release: result.release, steps: result.steps, ignoredSettings: result.ignoredSettings },
   });
 }
 
