@@ -164,7 +164,8 @@ export async function optionalPeer<T>(name: string, load: () => Promise<T>): Pro
     return await load();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    // Only the package itself missing: a module missing inside it is a broken install, reported as is.
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${name}'`)) {
       throw new AzureLifecycleError('MISSING_PACKAGE', `this command needs ${name}, an optional peer of @onefn/azure: npm i -D ${name}`, { cause: error });
     }
     throw error;
