@@ -156,6 +156,23 @@ describe('onefn rollback azure', () => {
     expect(t.err.join('')).toMatch(message);
   });
 
+  it('the config\'s azure.app arrives as --app: the app named again is still the app, not one of its functions', async () => {
+    const fake = await start();
+    const t = io();
+    await rollbackCommand({ positionals: ['ACME-API'], options: { app: 'acme-api', 'resource-group': 'rg', 'dry-run': true } }, t.io, { credential, armEndpoint: fake.base, allowInsecureConnection: true });
+    expect(t.err.join('')).not.toContain('is one function of');
+  });
+
+  it.each(['rollback', 'destroy', 'logs'])('onefn %s azure --help lists its flags', async (command) => {
+    const t = io();
+    expect(await runCli([command, 'azure', '--help'], t.io)).toBe(0);
+    const help = t.out.join('');
+    for (const flag of ['--app <name>', '--function <name>', '--subscription <id>', '--resource-group <name>', '--stage <name>', '--json']) expect(help).toContain(flag);
+    expect(help.includes('--dry-run')).toBe(command !== 'logs');
+    expect(help.includes('--since <duration>')).toBe(command === 'logs');
+    expect(help.includes('--to <release>')).toBe(command === 'rollback');
+  });
+
   it('needs a subscription', async () => {
     const t = io({});
     expect(await runCli(['rollback', 'azure', 'acme-api', '--resource-group', 'rg'], t.io)).toBe(2);
