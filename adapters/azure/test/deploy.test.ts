@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { AzureDeployError, deployFunctionApp, type DeployOptions } from '@onefn/azure/deploy';
 import { deployReport } from '@onefn/azure/cli';
 import { expectReportShape } from '../../../test/cli/run.js';
+import { handleBlob, handleTags, type BlobEntry } from './fake-lifecycle.js';
 
 const entry = new URL('./fixtures/deploy-app.ts', import.meta.url).pathname;
 const SUB = '00000000-1111-2222-3333-444444444444';
@@ -13,8 +14,11 @@ const SECRET = 'c2VjcmV0LXN0b3JhZ2Uta2V5';
 interface Call { method: string; path: string; body: string; auth: string | undefined }
 
 /** A loopback server that plays ARM and the Kudu zip-deploy endpoint, recording every call. */
-async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean; failPlan?: boolean } = {}): Promise<{ server: Server; base: string; calls: Call[] }> {
+async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean; failPlan?: boolean } = {}): Promise<{ server: Server; base: string; calls: Call[]; blobs: Map<string, BlobEntry>; tags: Record<string, string> }> {
   const calls: Call[] = [];
+  // The kept releases (Blob service) and the site's tags, which deploy merges the serving release into.
+  const releases = { blobs: new Map<string, BlobEntry>(), container: false };
+  const tags: Record<string, string> = {};
   let polls = 0;
   let base = '';
   const read = (req: IncomingMessage): Promise<string> => new Promise((done) => { const parts: Buffer[] = []; req.on('data', (c: Buffer) => parts.push(c)); req.on('end', () => done(Buffer.concat(parts).toString('latin1'))); });
@@ -24,6 +28,7 @@ async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean
     const path = url.pathname;
     const lower = path.toLowerCase();
     calls.push({ method: req.method ?? '', path, body, auth: req.headers.authorization });
+    if (handleBlob(req, res, url, Buffer.from(body, 'latin1'), releases) || handleTags(req, res, url, Buffer.from(body), tags)) return;
     const send = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(value));
@@ -36,7 +41,7 @@ async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean
     if (lower.endsWith('/storageaccounts/acmeapi/listkeys')) return send(200, { keys: [{ keyName: 'key1', value: SECRET, permissions: 'FULL' }] });
     if (lower.endsWith('/storageaccounts/acmeapi')) {
       if (req.method === 'GET' && !options.accountExists && !calls.some((c) => c.method === 'PUT' && c.path.toLowerCase().endsWith('/storageaccounts/acmeapi'))) return notFound();
-      return send(200, { id: accountId, name: 'acmeapi', location: 'westeurope', properties: { provisioningState: 'Succeeded', primaryEndpoints: { blob: 'https://acmeapi.blob.core.windows.net/' } } });
+      return send(200, { id: accountId, name: 'acmeapi', location: 'westeurope', properties: { provisioningState: 'Succeeded', primaryEndpoints: { blob: `${base}/acmeapi/` } } });
     }
     if (lower.includes('/queueservices/default/queues/') || lower.includes('/blobservices/default/containers/')) return send(200, { id: path, name: path.split('/').pop() });
     if (lower.endsWith('/serverfarms/acme-api-plan')) {
@@ -55,7 +60,7 @@ async function fakeAzure(options: { appExists?: boolean; accountExists?: boolean
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, base, calls };
+  return { server, base, calls, blobs: releases.blobs, tags };
 }
 
 let running: Server | undefined;
@@ -101,16 +106,27 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
       'GET /api/deployments/d-1',
       'GET /api/deployments/d-1',
       'PUT /providers/Microsoft.Storage/storageAccounts/acmeapi/providers/Microsoft.EventGrid/eventSubscriptions/uploads',
+      'PUT /acmeapi/onefn-releases',
+      'GET /acmeapi/onefn-releases',
+      'PUT /acmeapi/onefn-releases/acme-api/1.zip',
+      'PATCH /providers/Microsoft.Web/sites/acme-api/providers/Microsoft.Resources/tags/default',
     ]);
-    expect(fake.calls.every((c) => c.auth === 'Bearer fake-token')).toBe(true);
+    // ARM and Kudu take the token; the Blob service, the account key.
+    expect(fake.calls.filter((c) => !c.path.startsWith('/acmeapi/')).every((c) => c.auth === 'Bearer fake-token')).toBe(true);
+    // The package is kept as release 1 (for rollback) and marked serving; the app carries onefn's tag.
+    const zipSent = fake.calls.find((c) => c.path === '/api/publish')?.body;
+    expect(fake.blobs.get('acme-api/1.zip')?.body.toString('latin1')).toBe(zipSent);
+    expect(fake.blobs.get('acme-api/1.zip')?.metadata).toEqual({ sha256: Buffer.from(result.sha256, 'base64').toString('hex') });
+    expect(fake.tags).toEqual({ 'onefn-release': '1' });
+    expect(result.release).toBe(1);
     const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
-    expect(site).toMatchObject({ kind: 'functionapp,linux', properties: { functionAppConfig: { runtime: { name: 'node', version: '22' } } } });
+    expect(site).toMatchObject({ tags: { 'deployed-by': 'onefn' }, kind: 'functionapp,linux', properties: { functionAppConfig: { runtime: { name: 'node', version: '22' } } } });
     const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((s) => [s.name, s.value]));
     expect(settings['AzureWebJobsStorage']).toContain(SECRET);
     expect(settings['FUNCTIONS_EXTENSION_VERSION']).toBe('~4');
     const zip = fake.calls.find((c) => c.path === '/api/publish');
     expect(zip?.body.startsWith('PK')).toBe(true);
-    const sub = JSON.parse(fake.calls.at(-1)?.body ?? '{}');
+    const sub = JSON.parse(fake.calls.find((c) => c.path.includes('/eventSubscriptions/'))?.body ?? '{}');
     expect(sub.properties.filter).toEqual({ includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectBeginsWith: '/blobServices/default/containers/uploads/blobs/img/' });
     expect(sub.properties.destination.properties.resourceId).toMatch(/sites\/acme-api\/functions\/uploads$/);
     expect(result.functions.find((f) => f.name === 'hello')?.url).toBe('https://acme-api.azurewebsites.net/api/hello');
@@ -143,6 +159,11 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     expect(s).toContain('POST /providers/Microsoft.Web/sites/acme-api/config/appsettings/list');
     const update = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/config/appsettings'))?.body ?? '{}');
     expect(update.properties).toMatchObject({ APPINSIGHTS_CONNECTION_STRING: 'kept', FUNCTIONS_EXTENSION_VERSION: '~4' });
+    // An app onefn did not create gets no ownership tag, only the serving release.
+    expect(fake.tags).toEqual({ 'onefn-release': '1' });
+    await deployFunctionApp(options(fake.base));
+    expect([...fake.blobs.keys()]).toEqual(['acme-api/1.zip', 'acme-api/2.zip']);
+    expect(fake.tags).toEqual({ 'onefn-release': '2' });
   });
 
   it('surfaces an API error with its message and stops', async () => {

@@ -6,6 +6,8 @@ import type { AzureFunctionSpec } from '../bindings.js';
 import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-settings.js';
 import { buildFunctionApp } from './build.js';
 import { type DeployOptions, validateDeployOptions } from './options.js';
+import { OWNER_TAG } from './lifecycle.js';
+import { keepRelease, markServing, servingRelease } from './releases.js';
 
 /** What a deploy did (or, in plan mode, would do). Holds no secret. */
 export interface DeployResult {
@@ -24,6 +26,8 @@ export interface DeployResult {
   /** The app's `NODE_OPTIONS` setting (`--enable-source-maps` with `sourcemap`), or undefined when none is set. */
   readonly nodeOptions: string | undefined;
   readonly functions: ReadonlyArray<{ name: string; kind: string; trigger: string; url?: string }>;
+  /** The release the package was kept as (`onefn rollback azure` goes back to the one before); null in plan mode. */
+  readonly release: number | null;
 }
 
 /** An Azure API error, with the service's message (never a token or a key). */
@@ -120,6 +124,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     `create or update function app ${app} (Node ${v.nodeVersion})`,
     `deploy zip (${pkg.zip.byteLength} bytes, sha256 ${pkg.sha256})`,
     ...subscriptions.map((s) => `subscribe ${s.name} to Blob events of ${v.storageAccount}`),
+    `keep the package as the next release of ${app} (container onefn-releases), for rollback`,
   ];
   const ignored = ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings);
   const base = { app, resourceGroup, plan: v.plan, sha256: pkg.sha256, bytes: pkg.zip.byteLength, steps, ignoredSettings: ignored, nodeOptions: settings['NODE_OPTIONS'] };
@@ -127,7 +132,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   for (const { name, reason } of ignored) log(`${options.dryRun ? 'plan: ' : ''}app setting ${name} ignored: ${reason}`);
   if (options.dryRun) {
     for (const step of steps) log(`plan: ${step}`);
-    return { ...base, dryRun: true, action: 'planned', functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
+    return { ...base, dryRun: true, action: 'planned', release: null, functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
   }
 
   const credential: TokenCredential = options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
@@ -203,7 +208,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     const list = Object.entries(appSettings).map(([name, value]) => ({ name, value }));
     return await web.webApps.createOrUpdate(resourceGroup, app, v.plan === 'flex'
       ? {
-          location, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true,
+          location, tags: { [OWNER_TAG.name]: OWNER_TAG.value }, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true,
           siteConfig: { appSettings: list },
           functionAppConfig: {
             deployment: { storage: { type: 'blobContainer', value: `${account.primaryEndpoints?.blob ?? `https://${v.storageAccount}.blob.core.windows.net/`}${packageContainer}`, authentication: { type: 'StorageAccountConnectionString', storageAccountConnectionStringName: 'DEPLOYMENT_STORAGE_CONNECTION_STRING' } } },
@@ -211,14 +216,14 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
             scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 2048 },
           },
         }
-      : { location, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true, siteConfig: { linuxFxVersion: `Node|${v.nodeVersion}`, appSettings: list } });
+      : { location, tags: { [OWNER_TAG.name]: OWNER_TAG.value }, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true, siteConfig: { linuxFxVersion: `Node|${v.nodeVersion}`, appSettings: list } });
   });
 
   // Zip deploy through Kudu: Flex Consumption takes One Deploy (/api/publish), Consumption /api/zipdeploy.
   // Both answer 202 with a Location to poll; AAD tokens for ARM are accepted by the SCM site.
   const token = async (): Promise<string> => (await credential.getToken(`${v.armEndpoint.startsWith('https://management.azure.com') ? 'https://management.azure.com' : v.armEndpoint}/.default`))?.token ?? '';
   const deployUrl = v.plan === 'flex' ? `${v.scmEndpoint}/api/publish?RemoteBuild=false` : `${v.scmEndpoint}/api/zipdeploy?isAsync=true`;
-  const location202 = await step(steps[steps.length - 1 - subscriptions.length] as string, async () => {
+  const location202 = await step(steps[steps.length - 2 - subscriptions.length] as string, async () => {
     const res = await fetch(deployUrl, { method: 'POST', headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/zip' }, body: pkg.zip as Uint8Array<ArrayBuffer> });
     if (res.status !== 202 && res.status !== 200) throw Object.assign(new Error((await res.text()).slice(0, 500) || res.statusText), { statusCode: res.status });
     return res.headers.get('location') ?? `${v.scmEndpoint}/api/deployments/latest`;
@@ -260,8 +265,15 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
       }
     });
   }
+  // Kept after the deployment completed, so that the release marked serving is the one running.
+  const release = await step(steps[steps.length - 1] as string, async () => {
+    const n = await keepRelease({ blobEndpoint: account.primaryEndpoints?.blob ?? `https://${v.storageAccount}.blob.core.windows.net/`, storageAccount: v.storageAccount, key, app }, pkg.zip, Buffer.from(pkg.sha256, 'base64').toString('hex'), servingRelease(existing?.tags));
+    await markServing(resources, site.id ?? `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${app}`, n);
+    return n;
+  });
+  log(`release ${release} serving`);
   const hostName = site.defaultHostName ?? `${app.toLowerCase()}.azurewebsites.net`;
   const functions = pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind, url: urlOf(s, hostName, pkg.routePrefix) }));
   for (const f of functions) if (f.url) log(`${f.name}: ${f.url}`);
-  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', functions };
+  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', release, functions };
 }
