@@ -13,6 +13,9 @@ export const DEPLOY_PACKAGES: readonly OptionalPackage[] = [
   { name: '@aws-sdk/client-s3', version: '3.1162.0' },
   { name: '@aws-sdk/client-sns', version: '3.1162.0' },
   { name: '@aws-sdk/client-sqs', version: '3.1162.0' },
+  { name: '@aws-sdk/client-scheduler', version: '3.1162.0' },
+  { name: '@aws-sdk/client-cloudwatch-logs', version: '3.1162.0' },
+  { name: '@smithy/core', version: '3.41.0' },
 ];
 
 /**

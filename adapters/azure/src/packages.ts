@@ -12,6 +12,9 @@ export const DEPLOY_PACKAGES: readonly OptionalPackage[] = [
   { name: '@azure/arm-resources', version: '7.0.0' },
   { name: '@azure/arm-storage', version: '20.0.0' },
   { name: '@azure/identity', version: '4.13.1' },
+  { name: '@azure/arm-servicebus', version: '6.1.0' },
+  { name: '@azure/arm-eventgrid', version: '14.1.0' },
+  { name: '@azure/monitor-query-logs', version: '1.0.0' },
 ];
 
 /**
@@ -21,6 +24,7 @@ export const DEPLOY_PACKAGES: readonly OptionalPackage[] = [
 export const OUTPUT_PACKAGES: readonly OptionalPackage[] = [
   { name: '@azure/storage-blob', version: '12.34.0' },
   { name: '@azure/storage-queue', version: '12.32.0' },
+  { name: '@azure/service-bus', version: '7.9.5' },
 ];
 
 /** Every optional package, once (what the CLI shell checks a failed command against). */

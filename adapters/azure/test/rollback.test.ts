@@ -98,7 +98,7 @@ describe('rollbackFunctionApp against loopback ARM, Blob and Kudu', () => {
   it('a failed Kudu deployment is an error, and the serving tag stays', async () => {
     const fake = await start({ kuduStatus: 3 });
     const error = await rollbackFunctionApp(options(fake.base)).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'AZURE_API_ERROR', message: expect.stringMatching(/ship release 2 .* failed: the deployment failed: the package does not start/) });
+    expect(error).toMatchObject({ code: 'KUDU_DEPLOYMENT_FAILED', message: expect.stringMatching(/^the deployment failed: the package does not start/) });
     expect(fake.state.site?.tags['onefn-release']).toBe('3');
   });
 

@@ -10,6 +10,9 @@ import type { OptionalPackage } from 'onefn/runtime';
 export const DEPLOY_PACKAGES: readonly OptionalPackage[] = [
   { name: '@google-cloud/functions', version: '4.2.2' },
   { name: 'google-auth-library', version: '10.9.1' },
+  { name: '@google-cloud/run', version: '3.3.0' },
+  { name: '@google-cloud/scheduler', version: '5.4.0' },
+  { name: '@google-cloud/logging', version: '12.1.0' },
 ];
 
 /**

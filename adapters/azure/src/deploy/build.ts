@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zipFiles } from 'onefn/build';
+import { BuildError, bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zipFiles } from 'onefn/build';
 import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
@@ -55,7 +55,7 @@ function hhmmss(seconds: number): string {
 function runtimeEntry(): { file: string; fromSource: boolean } {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const file of [join(here, 'index.js'), join(here, '..', 'index.ts')]) if (existsSync(file)) return { file, fromSource: file.endsWith('.ts') };
-  throw new Error('@onefn/azure: cannot find its runtime entry to bundle');
+  throw new BuildError('BUILD_FAILED', '@onefn/azure: cannot find its runtime entry to bundle');
 }
 
 /**

@@ -7,7 +7,7 @@ import { type IgnoredSetting, ignoredSettings, onefnSettings } from './app-setti
 import { buildFunctionApp } from './build.js';
 import { type DeployOptions, validateDeployOptions } from './options.js';
 import { OWNER_TAG } from './lifecycle.js';
-import { keepRelease, markServing, servingRelease } from './releases.js';
+import { keepRelease, KuduError, markServing, servingRelease } from './releases.js';
 
 /** What a deploy did (or, in plan mode, would do). Holds no secret. */
 export interface DeployResult {
@@ -236,8 +236,8 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
       const status = (await res.json().catch(() => ({}))) as { status?: number; complete?: boolean; status_text?: string };
       // Kudu deployment status: 3 failed, 4 succeeded (https://github.com/projectkudu/kudu/wiki/REST-API).
       if (status.status === 4 || (status.complete && status.status !== 3)) return;
-      if (status.status === 3) throw new Error(`the deployment failed: ${status.status_text ?? 'see the deployment log in Kudu'}`);
-      if (Date.now() - started > v.pollTimeoutMs) throw new Error(`the deployment did not complete in ${v.pollTimeoutMs} ms`);
+      if (status.status === 3) throw new KuduError('KUDU_DEPLOYMENT_FAILED', `the deployment failed: ${status.status_text ?? 'see the deployment log in Kudu'}`);
+      if (Date.now() - started > v.pollTimeoutMs) throw new KuduError('KUDU_TIMEOUT', `the deployment did not complete in ${v.pollTimeoutMs} ms`);
       log(`deployment in progress (status ${status.status ?? 'unknown'})`);
       await sleep(v.pollIntervalMs);
     }

@@ -8,6 +8,7 @@
  * its sha256); the release serving is the app's tag `onefn-release`, set after a deploy or a rollback
  * has completed. Numbers only grow, as Lambda versions do: a deploy after a rollback is max + 1.
  */
+import { OnefnError } from 'onefn';
 import type { TokenCredential } from '@azure/identity';
 
 export const RELEASES_CONTAINER = 'onefn-releases';
@@ -149,6 +150,14 @@ export interface KuduOptions {
  * Consumption /api/zipdeploy; both answer 202 with a Location to poll until Kudu's status is 4 (done)
  * or 3 (failed) (https://github.com/projectkudu/kudu/wiki/REST-API).
  */
+/** Kudu refused the package, the deployment failed, or it did not finish in time. */
+export class KuduError extends OnefnError {
+  constructor(code: 'KUDU_REFUSED' | 'KUDU_DEPLOYMENT_FAILED' | 'KUDU_TIMEOUT', message: string) {
+    super(code, message);
+    this.name = 'KuduError';
+  }
+}
+
 export async function shipZip(zip: Uint8Array, o: KuduOptions): Promise<void> {
   const token = async (): Promise<string> => (await o.credential.getToken(o.scope))?.token ?? '';
   const url = o.plan === 'flex' ? `${o.scmEndpoint}/api/publish?RemoteBuild=false` : `${o.scmEndpoint}/api/zipdeploy?isAsync=true`;
@@ -156,15 +165,15 @@ export async function shipZip(zip: Uint8Array, o: KuduOptions): Promise<void> {
   if (res.status !== 202 && res.status !== 200) throw Object.assign(new Error((await res.text()).slice(0, 500) || res.statusText), { statusCode: res.status });
   const poll = res.headers.get('location') ?? `${o.scmEndpoint}/api/deployments/latest`;
   // Only the SCM site's own origin gets the token.
-  if (new URL(poll).origin !== new URL(o.scmEndpoint).origin) throw new Error(`Kudu answered with a Location on another host (${new URL(poll).host})`);
+  if (new URL(poll).origin !== new URL(o.scmEndpoint).origin) throw new KuduError('KUDU_REFUSED', `Kudu answered with a Location on another host (${new URL(poll).host})`);
   const started = Date.now();
   for (;;) {
     const status = await fetch(poll, { headers: { authorization: `Bearer ${await token()}` } });
     if (status.status !== 200 && status.status !== 202) throw Object.assign(new Error((await status.text()).slice(0, 500) || status.statusText), { statusCode: status.status });
     const body = (await status.json().catch(() => ({}))) as { status?: number; complete?: boolean; status_text?: string };
     if (body.status === 4 || (body.complete && body.status !== 3)) return;
-    if (body.status === 3) throw new Error(`the deployment failed: ${body.status_text ?? 'see the deployment log in Kudu'}`);
-    if (Date.now() - started > o.pollTimeoutMs) throw new Error(`the deployment did not complete in ${o.pollTimeoutMs} ms`);
+    if (body.status === 3) throw new KuduError('KUDU_DEPLOYMENT_FAILED', `the deployment failed: ${body.status_text ?? 'see the deployment log in Kudu'}`);
+    if (Date.now() - started > o.pollTimeoutMs) throw new KuduError('KUDU_TIMEOUT', `the deployment did not complete in ${o.pollTimeoutMs} ms`);
     o.progress(`deployment in progress (status ${body.status ?? 'unknown'})`);
     await new Promise((done) => setTimeout(done, o.pollIntervalMs));
   }
