@@ -86,10 +86,12 @@ export interface ContextInit {
   resources?: ResourceDriverSource;
 }
 
+// Unique within the process: its start time, then a counter (the time is formatted once, not per id).
+const started = `local-${Date.now().toString(36)}-`;
 let counter = 0;
 function localId(): string {
   counter = (counter + 1) % 0x7fffffff;
-  return `local-${Date.now().toString(36)}-${counter.toString(36)}`;
+  return started + counter.toString(36);
 }
 
 /**

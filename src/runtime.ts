@@ -41,3 +41,4 @@ export { keyProblem, utf8Length } from './resources/keys.js';
 export { resourceNameProblem, isGrant, isResourceHandle, type ResourceUse } from './resources/handles.js';
 export { readResourceSetting, resourceSetting } from './resources/settings.js';
 export { ProviderError, ResourceError, ResourceUnavailableError } from './resources/errors.js';
+export { loadOptional, missingPackage, MissingPackageError, type OptionalPackage } from './optional-package.js';

@@ -77,7 +77,7 @@ function toChunk(value: unknown): Uint8Array {
   if (typeof value === 'string') return utf8Bytes(value);
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  throw new TypeError(`A streamed body's chunks must be strings or bytes, got ${value === null ? 'null' : typeof value}`);
+  throw new StreamError('STREAM_FAILED', `A streamed body's chunks must be strings or bytes, got ${value === null ? 'null' : typeof value}`);
 }
 
 

@@ -8,6 +8,7 @@
  * expect(res.status).toBe(200)
  * expect(res.json()).toEqual({ message: 'Hello, Ada!' })
  */
+import { OnefnError } from './errors.js';
 import { utf8Bytes, utf8Text } from './bytes.js';
 import { type Context, type ContextInit, createContext as createBaseContext } from './context.js';
 import type { Definition, EventDefinition, HttpDefinition } from './definition.js';
@@ -218,7 +219,7 @@ export async function invoke(
     const defs = (Array.isArray(definition) ? definition : [definition]) as HttpDefinition[];
     const response = await createRouter(defs).handle(input as PortableRequest, ctx);
     const asText = (): string => {
-      if (response.stream) throw new TypeError('This response is streamed: read it with chunks() or readText()');
+      if (response.stream) throw new OnefnError('STREAMED_RESPONSE', 'This response is streamed: read it with chunks() or readText()');
       return typeof response.body === 'string' ? response.body : utf8Text(response.body);
     };
     const stream = response.stream;

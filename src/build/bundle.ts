@@ -2,6 +2,7 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BuildError } from './errors.js';
 
 export interface BundleOptions {
   /** The module to bundle (a file path), or its source text with `resolveDir`. */
@@ -55,7 +56,7 @@ const ESM_REQUIRE_BANNER = "import { createRequire as __onefnCreateRequire } fro
 export async function bundle(options: BundleOptions): Promise<BundleOutput> {
   const result = await build({ ...esbuildOptions(options), banner: undefined });
   const code = result.outputFiles?.find((f) => f.path.endsWith('.js'));
-  if (!code) throw new Error('esbuild produced no output');
+  if (!code) throw new BuildError('BUILD_FAILED', 'esbuild produced no output');
   const map = result.outputFiles?.find((f) => f.path.endsWith('.map'))?.text;
   // The `require` banner only where the bundle calls require (a CommonJS dependency, or esbuild's shim
   // for one): a function built from ESM alone is spared its bytes. One line is added on top, so a
@@ -170,7 +171,7 @@ export async function importBundle(code: string, near: string): Promise<Record<s
  */
 export async function loadModule(entry: string): Promise<Record<string, unknown>> {
   const path = resolve(entry);
-  if (!existsSync(path)) throw new Error(`No such module: ${entry}`);
+  if (!existsSync(path)) throw new BuildError('ENTRY_NOT_FOUND', `No such module: ${entry}`);
   const { code } = await bundle({ entry: path, minify: false, packagesExternal: true, sourcemap: false });
   return importBundle(code, dirname(path));
 }

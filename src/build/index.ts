@@ -14,3 +14,5 @@ export { zipFiles, type ArchiveFiles } from './zip.js';
 export { sha256Base64 } from './hash.js';
 export { DeployOptionError } from '../errors.js';
 export { CredentialsError } from './credentials.js';
+export { BuildError } from './errors.js';
+export { loadOptional, missingPackage, MissingPackageError, type OptionalPackage } from '../optional-package.js';

@@ -1,4 +1,5 @@
 import { zipSync, type Zippable } from 'fflate';
+import { BuildError } from './errors.js';
 
 /** Files for an archive: path inside the archive to content. */
 export type ArchiveFiles = Readonly<Record<string, string | Uint8Array>>;
@@ -16,7 +17,7 @@ const FIXED_TIME = new Date('1980-01-01T00:00:00Z');
 export function zipFiles(files: ArchiveFiles): Uint8Array {
   const tree: Zippable = {};
   for (const path of Object.keys(files).sort()) {
-    if (!path || path.startsWith('/') || path.split('/').includes('..')) throw new Error(`Bad archive path: ${path}`);
+    if (!path || path.startsWith('/') || path.split('/').includes('..')) throw new BuildError('BAD_ARCHIVE_PATH', `Bad archive path: ${path}`);
     const content = files[path] as string | Uint8Array;
     const data = typeof content === 'string' ? new TextEncoder().encode(content) : content;
     // attrs: Unix mode 0100644 in the high 16 bits, as zip tools read it.

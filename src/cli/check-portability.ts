@@ -62,10 +62,9 @@ function scheduleFindings(plan: FunctionPlan, out: PortabilityFinding[]): void {
   const { timeZone, schedule } = plan.definition.trigger;
   const add = (provider: CheckProvider, option: string, message: string): void => void out.push({ function: plan.name, provider, severity: 'blocker', option, message });
   if (timeZone !== 'UTC') {
-    // Cloud Scheduler takes a time zone; EventBridge Scheduler does too, but onefn deploys schedules
-    // as EventBridge rules, which run in UTC; Azure reads WEBSITE_TIME_ZONE only on Windows plans, and
-    // onefn deploys to Linux (Flex Consumption or Linux Consumption).
-    add('aws', 'timeZone', `runs in ${timeZone}, but EventBridge rules (how onefn deploys schedules) run in UTC only; write the schedule in UTC`);
+    // Cloud Scheduler takes a time zone, and so does EventBridge Scheduler, through which onefn deploys
+    // an AWS schedule that has one; Azure reads WEBSITE_TIME_ZONE only on Windows plans, and onefn
+    // deploys to Linux (Flex Consumption or Linux Consumption).
     add('azure', 'timeZone', `runs in ${timeZone}, but Linux plans run timers in UTC only (WEBSITE_TIME_ZONE needs a Windows plan); write the schedule in UTC`);
   }
   const [, , dayOfMonth, , dayOfWeek] = schedule.fields;

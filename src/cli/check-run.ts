@@ -10,6 +10,7 @@ import { runEvents } from '../run-events.js';
 import { bufferResponse } from '../stream.js';
 import type { CheckCase, CheckRequest } from './check-inputs.js';
 import { parsePortableInput } from './portable-input.js';
+import { CheckError } from './check-error.js';
 
 /** What one function answered to one input, in terms every provider shares. */
 export type CheckAnswer =
@@ -98,7 +99,7 @@ function httpAnswer(status: number, headers: Readonly<Record<string, string | re
 function planOf(copy: LoadedCopy, name: string): FunctionPlan {
   const plan = copy.plans.find((p) => p.name === name);
   // The copies come from one bundle, so they plan alike; this guards against a module that plans by chance.
-  if (!plan) throw new Error(`function ${name} is missing from this copy of the module (does it plan differently each time it loads?)`);
+  if (!plan) throw new CheckError(`function ${name} is missing from this copy of the module (does it plan differently each time it loads?)`);
   return plan;
 }
 
@@ -110,7 +111,7 @@ export function runLocal(copy: LoadedCopy, c: CheckCase, options: RunOptions): P
     const ctx = createContext({ provider: 'local', functionName: plan.name, timeoutMs, logSink: options.logSink });
     try {
       if (c.kind === 'http') {
-        if (plan.kind !== 'http') throw new Error(`${plan.name} serves no HTTP`);
+        if (plan.kind !== 'http') throw new CheckError(`${plan.name} serves no HTTP`);
         const r = c.request;
         const request = createRequest({
           method: r.method, path: r.path, query: r.rawQuery, headers: r.headers, headersLowerCased: true, ip: '127.0.0.1',
@@ -132,14 +133,14 @@ export function runLocal(copy: LoadedCopy, c: CheckCase, options: RunOptions): P
 }
 
 function eventDefinition(plan: FunctionPlan): EventDefinition {
-  if (plan.kind === 'http') throw new Error(`${plan.name} serves HTTP, not events`);
+  if (plan.kind === 'http') throw new CheckError(`${plan.name} serves HTTP, not events`);
   return plan.definition;
 }
 
 /** Fresh portable items for each runner: an item is read once (a message's body, say). */
 function eventItems(c: Extract<CheckCase, { kind: 'event' }>): { items: BridgeEventItems } {
   const input = parsePortableInput(c.input);
-  if (input.kind === 'http') throw new Error('an event input parsed as HTTP');
+  if (input.kind === 'http') throw new CheckError('an event input parsed as HTTP');
   return { items: input.items };
 }
 
@@ -150,7 +151,7 @@ export function runBridge(bridge: DevBridge, copy: LoadedCopy, c: CheckCase, opt
     const timeoutMs = timeoutOf(plan, options);
     const bridgeOptions = { functionName: plan.name, timeoutMs, logSink: options.logSink };
     if (c.kind === 'http') {
-      if (plan.kind !== 'http') throw new Error(`${plan.name} serves no HTTP`);
+      if (plan.kind !== 'http') throw new CheckError(`${plan.name} serves no HTTP`);
       const answer = await bridge.http(plan.definitions, toBridgeRequest(c.request), bridgeOptions);
       return httpAnswer(answer.response.status, answer.response.headers, answer.response.cookies, answer.response.body);
     }

@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 import { bundle, importBundle } from '../build/bundle.js';
 import { loadBridge, type DevBridge } from '../dev/bridge.js';
 import { StrayErrors } from '../dev/stray-errors.js';
-import { OnefnError } from '../errors.js';
 import type { LogEntry } from '../logger.js';
 import { flagOption, intOption, stringOption, UsageError } from './args.js';
 import { differences, logDifferences, summary } from './check-compare.js';
@@ -14,13 +13,9 @@ import { CHECK_PROVIDERS, portabilityFindings, type CheckProvider, type Portabil
 import { loadedCopy, runBridge, runLocal, type CheckAnswer, type LoadedCopy, type RunOptions } from './check-run.js';
 import type { CliArgs, CliIO, CommandSpec } from './types.js';
 
-/** The module could not be checked at all: not found, not built, or no definitions. */
-export class CheckError extends OnefnError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CHECK', message, options);
-    this.name = 'CheckError';
-  }
-}
+import { CheckError } from './check-error.js';
+
+export { CheckError };
 
 /** One row of the table: an input, the portable answer, and how each provider's differed. */
 export interface CheckRow {

@@ -16,6 +16,7 @@ import { closest, flagOption, parseCommandLine, stringOption, UsageError } from 
 import { checkCommand } from './check.js';
 import { checkStage, configOptions, loadConfig } from './config.js';
 import { invokeLocalCommand } from './invoke-local.js';
+import { explainMissingPackage } from './missing-packages.js';
 import type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
 
 export { closest, flagOption, intOption, parseCommandLine, stringOption, UsageError } from './args.js';
@@ -34,6 +35,7 @@ export {
   type BridgeHttpResponse, type BridgeOptions, type BridgeProvider, type DevBridge,
 } from '../dev/bridge.js';
 export type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
+export { MissingPackageError, type OptionalPackage } from '../optional-package.js';
 
 declare const __ONEFN_VERSION__: string;
 /** The installed onefn's version, printed by `onefn --version`. */
@@ -212,7 +214,11 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
     const cli = await providerCli(provider);
     const spec = cli.commands[command];
     if (!spec) throw new UsageError(`@onefn/${provider} has no "${command}" command; it has ${Object.keys(cli.commands).join(', ')}`);
-    return runCommand(`onefn ${command} ${provider}`, spec, tail, io, { name: provider, cli });
+    try {
+      return await runCommand(`onefn ${command} ${provider}`, spec, tail, io, { name: provider, cli });
+    } catch (error) {
+      throw explainMissingPackage(error, provider, command, cli.packages ?? []) ?? error;
+    }
   }
   const near = closest(command, COMMANDS);
   throw new UsageError(`unknown command "${command.slice(0, 40)}"${near ? `; did you mean ${near}?` : ''} (onefn --help lists the commands)`);

@@ -1,3 +1,5 @@
+import type { OptionalPackage } from '../optional-package.js';
+
 /** Where a command writes, and what it runs in. Tests pass their own. */
 export interface CliIO {
   /** Data: what a command produces (JSON with `--json`). */
@@ -51,4 +53,9 @@ export interface CommandSpec {
 export interface ProviderCli {
   readonly provider: string;
   readonly commands: Readonly<Record<string, CommandSpec>>;
+  /**
+   * The adapter's optional packages (its deploy SDKs and output SDKs, optional peers): when a command
+   * fails because one is not installed, the shell prints one line naming it and the `npm i -D` command.
+   */
+  readonly packages?: readonly OptionalPackage[];
 }

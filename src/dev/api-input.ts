@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { OnefnError } from '../errors.js';
 import { isToken } from '../header-syntax.js';
 import { jsonSyntaxDetail } from '../json-syntax.js';
 import { THROUGH } from './api-paths.js';
@@ -9,14 +10,15 @@ import type { Through, WireRequest } from './invoke.js';
 // the JSON object it takes. Every refusal becomes a problem document.
 
 /** A request the API refuses; `handleDashboard` turns it into a problem document. */
-export class Refusal extends Error {
+export class Refusal extends OnefnError {
   constructor(
     readonly status: number,
     detail: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail);
+    super('REQUEST_REFUSED', detail);
+    this.name = 'Refusal';
   }
 }
 

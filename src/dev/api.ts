@@ -12,7 +12,7 @@ import type { Served } from './functions.js';
 import type { Invoker, Through } from './invoke.js';
 import { resourcesRoute } from './api-resources.js';
 import type { LocalResources } from './local-resources.js';
-import { MAX_PRESETS, PRESET_NAME, PresetsFileError, type PresetStore } from './presets.js';
+import { MAX_PRESETS, PRESET_NAME, PresetLimitError, PresetsFileError, type PresetStore } from './presets.js';
 import { send } from './wire.js';
 
 export { API_PATH, DASHBOARD_PATH, THROUGH } from './api-paths.js';
@@ -85,7 +85,7 @@ async function savePreset(state: ApiState, name: string, value: unknown): Promis
     const { created } = await state.presets.save({ name, function: o['function'], provider, input: o['input'], savedAt: new Date().toISOString() });
     return json(created ? 201 : 200, { name, function: o['function'], provider, input: o['input'] });
   } catch (error) {
-    if (error instanceof RangeError) throw new Refusal(409, error.message, { limit: MAX_PRESETS });
+    if (error instanceof PresetLimitError) throw new Refusal(409, error.message, { limit: MAX_PRESETS });
     throw error;
   }
 }

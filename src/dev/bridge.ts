@@ -1,4 +1,5 @@
 import type { EventDefinition, HttpDefinition } from '../definition.js';
+import { OnefnError } from '../errors.js';
 import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from '../events.js';
 import type { LogSink } from '../logger.js';
 import type { ResourceDriverSource } from '../resources/driver.js';
@@ -84,7 +85,12 @@ export interface DevBridge {
 }
 
 /** No adapter installed for a provider, or one without a bridge. */
-export class BridgeUnavailableError extends Error {}
+export class BridgeUnavailableError extends OnefnError {
+  constructor(message: string) {
+    super('NO_ADAPTER', message);
+    this.name = 'BridgeUnavailableError';
+  }
+}
 
 /** Loads `@onefn/<provider>/dev` by name; the core never imports an adapter. */
 export async function loadBridge(provider: BridgeProvider): Promise<DevBridge> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { OnefnError } from '../errors.js';
 
 /** Read in this order; a later file overrides an earlier one (`.env.local` is the machine's own). */
 export const ENV_FILES = ['.env', '.env.local'] as const;
@@ -26,7 +27,7 @@ export function readEnvFiles(dir: string): EnvFiles {
       text = readFileSync(join(dir, name), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new Error(`cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new OnefnError('ENV_FILE_UNREADABLE', `cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     found.push(name);
     for (const [key, value] of Object.entries(parseEnv(text))) if (value !== undefined) values[key] = value;

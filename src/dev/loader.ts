@@ -2,6 +2,7 @@ import { context, type BuildResult, type Message } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { esbuildOptions, importBundle } from '../build/bundle.js';
+import { BuildError } from '../build/errors.js';
 
 export interface ModuleHooks {
   /** Takes a freshly imported module; throwing rejects that version. */
@@ -18,9 +19,9 @@ export interface WatchedModule {
   close(): Promise<void>;
 }
 
-function buildError(errors: readonly Message[]): Error {
+function buildError(errors: readonly Message[]): BuildError {
   const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text));
-  return new Error(`build failed: ${lines.join('; ')}`);
+  return new BuildError('BUILD_FAILED', `build failed: ${lines.join('; ')}`);
 }
 
 /**
@@ -32,7 +33,7 @@ function buildError(errors: readonly Message[]): Error {
  * Resolves once the first version is loaded; rejects, keeping nothing open, when it cannot be.
  */
 export async function openModule(entry: string, watch: boolean, hooks: ModuleHooks): Promise<WatchedModule> {
-  if (!existsSync(entry)) throw new Error(`No such module: ${entry}`);
+  if (!existsSync(entry)) throw new BuildError('ENTRY_NOT_FOUND', `No such module: ${entry}`);
   let lastCode: string | undefined;
   let lastError: unknown;
   let started = false;
@@ -42,7 +43,7 @@ export async function openModule(entry: string, watch: boolean, hooks: ModuleHoo
     try {
       if (result.errors.length) throw buildError(result.errors);
       const code = result.outputFiles?.find((f) => f.path.endsWith('.js'))?.text;
-      if (code === undefined) throw new Error('esbuild produced no output');
+      if (code === undefined) throw new BuildError('BUILD_FAILED', 'esbuild produced no output');
       // A save that changes nothing, or watch mode's first build, would only pile up module records.
       if (code === lastCode) return;
       hooks.loaded(await hooks.importing(() => importBundle(code, dirname(entry))));

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OnefnError } from '../errors.js';
 import type { PortableInput } from '../cli/portable-input.js';
 import type { EventDefinition } from '../definition.js';
 import type { CloudEvent, Message, StorageEvent } from '../events.js';
@@ -403,5 +404,5 @@ export function portableInput(kind: EventDefinition['kind'], item: Message | Sto
   if (kind === 'cloudevent') return { kind, items: [item as CloudEvent] };
   if (kind === 'message') return { kind, items: [item as Message] };
   // `routes` sends items only to message, storage and CloudEvent consumers.
-  throw new TypeError(`a ${kind} function consumes no local resource`);
+  throw new OnefnError('NOT_A_CONSUMER', `a ${kind} function consumes no local resource`);
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OnefnError } from '../errors.js';
 
 /** A saved request: which function, through which provider, with what portable input. */
 export interface Preset {
@@ -17,7 +18,20 @@ const FILE = 'presets.json';
 const FORMAT = 1;
 
 /** The presets file cannot be read as presets; the detail says why, and how to recover. */
-export class PresetsFileError extends Error {}
+export class PresetsFileError extends OnefnError {
+  constructor(message: string) {
+    super('PRESETS_FILE_INVALID', message);
+    this.name = 'PresetsFileError';
+  }
+}
+
+/** A new preset past the most that are kept (`MAX_PRESETS`). */
+export class PresetLimitError extends OnefnError {
+  constructor(message: string) {
+    super('TOO_MANY_PRESETS', message);
+    this.name = 'PresetLimitError';
+  }
+}
 
 /**
  * Presets kept in `<stateDir>/presets.json` (`.onefn/` beside where `onefn dev` runs), so that they
@@ -41,7 +55,7 @@ export class PresetStore {
     return this.serialized(async () => {
       const all = await this.read();
       const created = !all.has(preset.name);
-      if (created && all.size >= MAX_PRESETS) throw new RangeError(`at most ${MAX_PRESETS} presets are kept; delete some first`);
+      if (created && all.size >= MAX_PRESETS) throw new PresetLimitError(`at most ${MAX_PRESETS} presets are kept; delete some first`);
       all.set(preset.name, preset);
       await this.write(all);
       return { created };

@@ -149,7 +149,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Fails now, before listening, when the adapter is missing: better than a 501 on every request.
     await bridgeFor(options.provider).catch((error: unknown) => {
       stray.close();
-      throw error instanceof BridgeUnavailableError ? new OnefnError('NO_ADAPTER', error.message) : error;
+      throw error;
     });
   }
 

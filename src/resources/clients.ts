@@ -1,6 +1,6 @@
 import { validate, type StandardSchemaV1 } from '../schema.js';
-import type { OutgoingMessage, ResourceDriver, SendOutcome } from './driver.js';
-import { call, type DriverRef } from './driver-ref.js';
+import type { OutgoingMessage, ResourceDriver, ResourceLimits, SendOutcome } from './driver.js';
+import { asProviderError, call, type DriverRef } from './driver-ref.js';
 import { InvalidOutputOptionError, MessageTooLargeError, OutputValidationError, PartialBatchError, ProviderError, type ResourceError } from './errors.js';
 import { utf8Length } from './keys.js';
 
@@ -56,21 +56,48 @@ export interface TopicClient<T> {
 
 // ---------------------------------------------------------------------------------------------------
 
-async function encodeBody(resource: string, schema: StandardSchemaV1 | undefined, body: unknown, index?: number): Promise<string> {
+/**
+ * The body checked against the schema and written as JSON. Synchronous when the schema answers
+ * synchronously (zod, valibot...), so a send pays no extra turn of the event loop; a promise otherwise.
+ */
+function encodeBody(resource: string, schema: StandardSchemaV1 | undefined, body: unknown, index?: number): string | Promise<string> {
   if (schema) {
-    let result: Awaited<ReturnType<typeof validate>>;
+    let result: ReturnType<typeof validate>;
     try {
-      result = await validate(schema, 'body', body);
+      result = validate(schema, 'body', body);
     } catch (error) {
-      // A validator that throws instead of answering with issues: still the body's fault, typed.
-      throw new OutputValidationError(resource, [{ location: 'body', path: index === undefined ? [] : [index], message: `the schema threw: ${error instanceof Error ? error.message : 'an error'}` }]);
+      throw schemaThrew(resource, error, index);
     }
-    if (!result.ok) {
-      const issues = index === undefined ? result.issues : result.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
-      throw new OutputValidationError(resource, issues);
+    if (result instanceof Promise) {
+      return result.then(
+        (r) => {
+          check(resource, r, index);
+          return jsonText(resource, body, index);
+        },
+        (error: unknown) => {
+          throw schemaThrew(resource, error, index);
+        },
+      );
     }
-    // What was validated is sent as given: the consumer validates (and transforms) it again.
+    check(resource, result, index);
   }
+  return jsonText(resource, body, index);
+}
+
+/** A validator that throws instead of answering with issues: still the body's fault, typed. */
+function schemaThrew(resource: string, error: unknown, index: number | undefined): OutputValidationError {
+  return new OutputValidationError(resource, [{ location: 'body', path: index === undefined ? [] : [index], message: `the schema threw: ${error instanceof Error ? error.message : 'an error'}` }]);
+}
+
+/** Throws the issues as a typed error. What passed is sent as given: the consumer validates (and transforms) it again. */
+function check(resource: string, result: Awaited<ReturnType<typeof validate>>, index: number | undefined): void {
+  if (!result.ok) {
+    const issues = index === undefined ? result.issues : result.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
+    throw new OutputValidationError(resource, issues);
+  }
+}
+
+function jsonText(resource: string, body: unknown, index: number | undefined): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(body);
@@ -91,7 +118,12 @@ function messageSize(message: OutgoingMessage): number {
 
 const ID = /^[\x21-\x7e]{1,128}$/;
 
-function checkSendOptions(resource: string, driver: ResourceDriver, options: SendOptions | undefined): Omit<OutgoingMessage, 'body' | 'attributes'> {
+/** The limits a driver applies to one kind of resource. */
+function limitsOf(driver: ResourceDriver, kind: 'queue' | 'topic'): ResourceLimits {
+  return driver.limitsOf?.(kind) ?? driver.limits;
+}
+
+function checkSendOptions(resource: string, limits: ResourceLimits, options: SendOptions | undefined): Omit<OutgoingMessage, 'body' | 'attributes'> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw new InvalidOutputOptionError(resource, 'options', 'must be an object');
   const out: { delaySeconds?: number; groupId?: string; dedupeId?: string } = {};
@@ -100,7 +132,7 @@ function checkSendOptions(resource: string, driver: ResourceDriver, options: Sen
   }
   const { delaySeconds, groupId, dedupeId } = options;
   if (delaySeconds !== undefined && delaySeconds !== 0) {
-    const max = driver.limits.maxDelaySeconds;
+    const max = limits.maxDelaySeconds;
     if (max === 0) throw new InvalidOutputOptionError(resource, 'delaySeconds', 'this provider cannot delay a message');
     if (typeof delaySeconds !== 'number' || !Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > max) {
       throw new InvalidOutputOptionError(resource, 'delaySeconds', `must be a whole number from 0 to ${max} on this provider`);
@@ -108,12 +140,12 @@ function checkSendOptions(resource: string, driver: ResourceDriver, options: Sen
     out.delaySeconds = delaySeconds;
   }
   if (groupId !== undefined) {
-    if (!driver.limits.groups) throw new InvalidOutputOptionError(resource, 'groupId', 'this provider cannot order messages by group');
+    if (!limits.groups) throw new InvalidOutputOptionError(resource, 'groupId', 'this provider cannot order messages by group');
     if (typeof groupId !== 'string' || !ID.test(groupId)) throw new InvalidOutputOptionError(resource, 'groupId', 'must be 1-128 printable ASCII characters');
     out.groupId = groupId;
   }
   if (dedupeId !== undefined) {
-    if (!driver.limits.dedupe) throw new InvalidOutputOptionError(resource, 'dedupeId', 'this provider cannot deduplicate messages');
+    if (!limits.dedupe) throw new InvalidOutputOptionError(resource, 'dedupeId', 'this provider cannot deduplicate messages');
     if (typeof dedupeId !== 'string' || !ID.test(dedupeId)) throw new InvalidOutputOptionError(resource, 'dedupeId', 'must be 1-128 printable ASCII characters');
     out.dedupeId = dedupeId;
   }
@@ -126,11 +158,11 @@ const RESERVED_ATTRIBUTE = /^(aws\.|amazon\.|goog)/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-function checkAttributes(resource: string, driver: ResourceDriver, attributes: unknown): Readonly<Record<string, string>> {
+function checkAttributes(resource: string, limits: ResourceLimits, attributes: unknown): Readonly<Record<string, string>> {
   if (attributes === undefined) return {};
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) throw new InvalidOutputOptionError(resource, 'attributes', 'must be an object of strings');
   const entries = Object.entries(attributes as Record<string, unknown>);
-  if (entries.length > driver.limits.attributes) throw new InvalidOutputOptionError(resource, 'attributes', `at most ${driver.limits.attributes} on this provider, got ${entries.length}`);
+  if (entries.length > limits.attributes) throw new InvalidOutputOptionError(resource, 'attributes', `at most ${limits.attributes} on this provider, got ${entries.length}`);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of entries) {
     if (!ATTRIBUTE_NAME.test(name) || RESERVED_ATTRIBUTE.test(name)) {
@@ -144,9 +176,9 @@ function checkAttributes(resource: string, driver: ResourceDriver, attributes: u
   return out;
 }
 
-function checkSize(resource: string, driver: ResourceDriver, message: OutgoingMessage, index?: number): number {
+function checkSize(resource: string, limits: ResourceLimits, message: OutgoingMessage, index?: number): number {
   const size = messageSize(message);
-  if (size > driver.limits.messageBytes) throw new MessageTooLargeError(resource, size, driver.limits.messageBytes, index);
+  if (size > limits.messageBytes) throw new MessageTooLargeError(resource, size, limits.messageBytes, index);
   return size;
 }
 
@@ -156,19 +188,33 @@ function outcomesOf(resource: string, outcomes: readonly SendOutcome[], count: n
   return outcomes;
 }
 
-type Send = (driver: ResourceDriver, messages: readonly OutgoingMessage[]) => Promise<readonly SendOutcome[]>;
+function hasKeys(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+type Send = ((driver: ResourceDriver, messages: readonly OutgoingMessage[]) => Promise<readonly SendOutcome[]>) & { readonly kind: 'queue' | 'topic' };
 
 async function sendOne(resource: string, driver: ResourceDriver, send: Send, message: OutgoingMessage): Promise<{ id: string }> {
-  checkSize(resource, driver, message);
-  const [outcome] = outcomesOf(resource, await call(resource, () => send(driver, [message])), 1);
+  const limits = limitsOf(driver, send.kind);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a body that fits at that rate needs no exact count.
+  if (message.body.length * 3 > limits.messageBytes || hasKeys(message.attributes)) checkSize(resource, limits, message);
+  let outcomes: readonly SendOutcome[];
+  try {
+    outcomes = await send(driver, [message]);
+  } catch (error) {
+    throw asProviderError(resource, error);
+  }
+  const [outcome] = outcomesOf(resource, outcomes, 1);
   if (!outcome || !outcome.ok) throw new ProviderError(resource, outcome?.code ?? 'Unknown', outcome?.message ?? 'no result');
   return { id: outcome.id };
 }
 
 /** Splits checked messages into calls within the driver's limits, in order, and sends them one call after another. */
 async function sendMany(resource: string, driver: ResourceDriver, send: Send, messages: readonly OutgoingMessage[]): Promise<{ ids: string[] }> {
-  const sizes = messages.map((m, i) => checkSize(resource, driver, m, i));
-  const { batchEntries, batchBytes } = driver.limits;
+  const limits = limitsOf(driver, send.kind);
+  const sizes = messages.map((m, i) => checkSize(resource, limits, m, i));
+  const { batchEntries, batchBytes } = limits;
   const chunks: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
@@ -207,13 +253,16 @@ async function sendMany(resource: string, driver: ResourceDriver, send: Send, me
 
 export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefined, ref: DriverRef): QueueClient<T> {
   const resource = `queue:${name}`;
-  const send: Send = (driver, messages) => driver.sendMessages(name, messages);
+  const send: Send = Object.assign((driver: ResourceDriver, messages: readonly OutgoingMessage[]) => driver.sendMessages(name, messages), { kind: 'queue' as const });
   return Object.freeze({
     name,
     async send(body: T, options?: SendOptions) {
-      const text = await encodeBody(resource, schema, body);
-      const driver = await ref.get(resource);
-      return sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, driver, options) });
+      // Awaited only when they are promises: a sync schema and a created driver cost no promise turn.
+      const encoded = encodeBody(resource, schema, body);
+      const text = typeof encoded === 'string' ? encoded : await encoded;
+      const got = ref.get(resource);
+      const driver = got instanceof Promise ? await got : got;
+      return await sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, limitsOf(driver, 'queue'), options) });
     },
     async sendBatch(bodies: readonly T[], options?: Omit<SendOptions, 'dedupeId'>) {
       if (!Array.isArray(bodies)) throw new InvalidOutputOptionError(resource, 'bodies', 'must be an array');
@@ -222,7 +271,7 @@ export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefine
       if (texts.length === 0) return { ids: [] };
       const driver = await ref.get(resource);
       if (options && typeof options === 'object' && 'dedupeId' in options) throw new InvalidOutputOptionError(resource, 'dedupeId', 'give each message its own: send them one by one');
-      const common = checkSendOptions(resource, driver, options);
+      const common = checkSendOptions(resource, limitsOf(driver, 'queue'), options);
       return sendMany(resource, driver, send, texts.map((body) => ({ body, attributes: {}, ...common })));
     },
   });
@@ -239,16 +288,18 @@ function checkEventField(resource: string, field: string, value: unknown, requir
 
 export function topicClient<T>(name: string, schema: StandardSchemaV1 | undefined, ref: DriverRef): TopicClient<T> {
   const resource = `topic:${name}`;
-  const send: Send = (driver, messages) => driver.publish(name, messages);
+  const send: Send = Object.assign((driver: ResourceDriver, messages: readonly OutgoingMessage[]) => driver.publish(name, messages), { kind: 'topic' as const });
   return Object.freeze({
     name,
     async publish(body: T, options?: PublishOptions) {
       if (options !== undefined && (typeof options !== 'object' || options === null || Object.keys(options).some((k) => k !== 'attributes'))) {
         throw new InvalidOutputOptionError(resource, 'options', 'known options: attributes');
       }
-      const text = await encodeBody(resource, schema, body);
-      const driver = await ref.get(resource);
-      return sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, driver, options?.attributes) });
+      const encoded = encodeBody(resource, schema, body);
+      const text = typeof encoded === 'string' ? encoded : await encoded;
+      const got = ref.get(resource);
+      const driver = got instanceof Promise ? await got : got;
+      return await sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, limitsOf(driver, 'topic'), options?.attributes) });
     },
     async publishEvent(event: OutgoingCloudEvent<T>) {
       if (typeof event !== 'object' || event === null) throw new InvalidOutputOptionError(resource, 'event', 'must be an object');
@@ -265,7 +316,7 @@ export function topicClient<T>(name: string, schema: StandardSchemaV1 | undefine
       };
       if (subject !== undefined) attributes['ce-subject'] = subject;
       const driver = await ref.get(resource);
-      return sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, driver, attributes) });
+      return sendOne(resource, driver, send, { body: text, attributes: checkAttributes(resource, limitsOf(driver, 'topic'), attributes) });
     },
   });
 }

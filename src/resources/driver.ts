@@ -72,6 +72,11 @@ export interface SignUrlRequest {
  */
 export interface ResourceDriver {
   readonly limits: ResourceLimits;
+  /**
+   * The limits of queues or of topics where they differ from `limits`: on Azure, an app's queues may
+   * be Storage Queues while its topics are Service Bus topics. Without it, `limits` holds for both.
+   */
+  limitsOf?(kind: 'queue' | 'topic'): ResourceLimits;
   /** Sends at most `limits.batchEntries` messages (and `limits.batchBytes`) in one call. */
   sendMessages(queue: string, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]>;
   /** Publishes at most `limits.batchEntries` messages in one call. */
@@ -114,10 +119,13 @@ export const PORTABLE_LIMITS: ResourceLimits = Object.freeze({
  */
 export function onceDriver(create: () => ResourceDriver | Promise<ResourceDriver>): ResourceDriverSource {
   let made: Promise<ResourceDriver> | undefined;
+  // Once created, the driver itself is returned, so a send after the first pays no promise turn.
+  let driver: ResourceDriver | undefined;
   return () => {
+    if (driver) return driver;
     if (!made) {
       made = Promise.resolve().then(create);
-      made.catch(() => (made = undefined));
+      made.then((d) => (driver = d), () => (made = undefined));
     }
     return made;
   };

@@ -44,7 +44,7 @@ describe('onefn.config.ts', () => {
   it('gives the entry and each provider its settings: no flags beyond --dry-run --json', async () => {
     const dir = project({ 'onefn.config.ts': CONFIG });
     expect((await report(['deploy', 'aws', '--dry-run', '--json'], dir)).detail).toEqual({ region: 'eu-west-1' });
-    expect((await report(['deploy', 'gcp', '--dry-run', '--json'], dir)).detail).toEqual({ project: 'my-project', region: 'europe-west1' });
+    expect((await report(['deploy', 'gcp', '--dry-run', '--json'], dir)).detail).toMatchObject({ project: 'my-project', region: 'europe-west1', unknown: [] });
     expect((await report(['deploy', 'azure', '--dry-run', '--json'], dir)).detail).toMatchObject({ app: 'acme-api', resourceGroup: 'rg' });
   });
 
@@ -61,7 +61,7 @@ describe('onefn.config.ts', () => {
     const aws = await report(['deploy', 'aws', '--dry-run', '--json', '--stage', 'prod'], dir);
     expect([aws.stage, aws.detail, aws.functions.map((f) => f.name)]).toEqual(['prod', { region: 'us-east-2' }, ['http-prod', 'orders-prod']]);
     const gcp = await report(['deploy', 'gcp', '--dry-run', '--json', '--stage', 'prod'], dir);
-    expect([gcp.stage, gcp.detail, gcp.functions.map((f) => [f.name, f.detail['entryPoint']])]).toEqual(['prod', { project: 'my-project', region: 'us-central1' }, [['http-prod', 'http'], ['orders-prod', 'orders']]]);
+    expect([gcp.stage, gcp.detail, gcp.functions.map((f) => [f.name, f.detail['entryPoint']])]).toEqual(['prod', expect.objectContaining({ project: 'my-project', region: 'us-central1', unknown: [] }), [['http-prod', 'http'], ['orders-prod', 'orders']]]);
     const azure = await report(['deploy', 'azure', '--dry-run', '--json', '--stage', 'dev'], dir);
     expect([azure.stage, azure.detail['app']]).toEqual(['dev', 'acme-api-dev']);
     // Two stages never share a name.
@@ -110,7 +110,7 @@ describe('package.json "onefn"', () => {
   it('is read when there is no onefn.config.ts; the entry is relative to it', async () => {
     const dir = project({ 'package.json': JSON.stringify({ name: 'x', onefn: { entry: 'api.ts', gcp: { project: 'pkg-project', region: 'asia-east1' } } }), 'api.ts': `export { orders } from ${JSON.stringify(ENTRY)};` });
     const gcp = await report(['deploy', 'gcp', '--dry-run', '--json'], dir);
-    expect([gcp.detail, gcp.functions.map((f) => f.name)]).toEqual([{ project: 'pkg-project', region: 'asia-east1' }, ['orders']]);
+    expect([gcp.detail, gcp.functions.map((f) => f.name)]).toEqual([expect.objectContaining({ project: 'pkg-project', region: 'asia-east1', unknown: [] }), ['orders']]);
   });
 });
 
@@ -125,7 +125,9 @@ describe('the AWS region', () => {
     vi.stubEnv('AWS_PROFILE', undefined);
     expect((await report(['deploy', 'aws', ENTRY, '--create-role', '--dry-run', '--json'], dir)).detail).toEqual({ region: 'eu-north-1' });
     vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'none'));
-    const res = await run(['deploy', 'aws', ENTRY, '--create-role', '--dry-run'], { cwd: dir });
+    // A plan needs no region (it shows it unknown); a deploy does.
+    expect((await report(['deploy', 'aws', ENTRY, '--create-role', '--dry-run', '--json'], dir)).detail).toEqual({ region: '<region: unknown>' });
+    const res = await run(['deploy', 'aws', ENTRY, '--create-role'], { cwd: dir });
     expect([res.code, res.err]).toEqual([1, 'onefn: Invalid option "region": no region given; pass --region, set AWS_REGION, or give the profile (AWS_PROFILE) a region\n']);
   });
 });

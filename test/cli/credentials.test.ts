@@ -49,6 +49,12 @@ describe('no credentials', () => {
     expect(res.stderr).not.toMatch(/googleauth\.js|\n\s+at /);
   });
 
+  it.each(['rollback', 'destroy', 'logs'])('gcp %s: the same one line, and no googleauth stack', async (command) => {
+    const res = await onefn([command, 'gcp', 'api', '--project', 'my-project', '--region', 'us-central1'], bareEnv({ GOOGLE_APPLICATION_CREDENTIALS: join(home, 'missing.json') }));
+    expect([res.code, res.stdout]).toEqual([1, '']);
+    expect(res.stderr).toMatch(/^onefn: no usable Google Cloud credentials \(.+\); log in with: gcloud auth application-default login \(or set GOOGLE_APPLICATION_CREDENTIALS\)\n$/);
+  });
+
   it('aws: one line naming aws sso login, a profile or access keys', async () => {
     const res = await onefn(['deploy', 'aws', 'examples/hello/index.ts', '--region', 'us-east-1', '--create-role', '--endpoint-url', 'http://127.0.0.1:9'], bareEnv({ AWS_PROFILE: 'nobody' }));
     expect(res.code).toBe(1);

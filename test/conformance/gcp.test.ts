@@ -121,7 +121,7 @@ streamConformance({
     const [plan] = register(Object.fromEntries(definitions.map((d, i) => [`${target}_${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
     const server = await startServer(plan!.name);
     streaming.push(server);
-    const { res, close } = await get(server.url + request.path, request.headers);
+    const { res, close } = await get(server.url + request.path, request.headers, request.method);
     return streamAnswer(res, close, () => logs);
   },
 });

@@ -2,10 +2,10 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { StreamAnswer } from './stream-suite.js';
 
-/** Sends a GET to 127.0.0.1 and resolves with the response as soon as its headers arrive. */
-export function get(url: string, headers: Readonly<Record<string, string>> = {}): Promise<{ res: IncomingMessage; close(): void }> {
+/** Sends a GET (or `method`) to 127.0.0.1 and resolves with the response as soon as its headers arrive. */
+export function get(url: string, headers: Readonly<Record<string, string>> = {}, method = 'GET'): Promise<{ res: IncomingMessage; close(): void }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers });
+    const req = request(url, { headers, method });
     // After the answer, a body cut short also errors the request (socket hang up): that is read from the response.
     req.on('error', reject);
     req.once('response', (res) => resolve({ res, close: () => req.destroy() }));

@@ -37,8 +37,8 @@ export interface StreamHarness {
   /** Serves the definitions as one routed, streaming function and sends one request. */
   stream(definitions: readonly HttpDefinition[], request: StreamProbe): Promise<StreamAnswer>;
   /**
-   * Whether the platform tells the function that its client went away. @azure/functions' HTTP proxy
-   * does not: it keeps reading the body until its end (or the deadline cutoff).
+   * Whether the platform tells the function that its client went away (on Azure, through the proxy's
+   * connection that the adapter follows: adapters/azure/src/proxy.ts).
    */
   readonly seesDisconnect: boolean;
 }
@@ -189,6 +189,82 @@ export function streamConformance(harness: StreamHarness): void {
       if (end.errorType !== undefined) expect(end.errorType).toBe('StreamError');
       await expect.poll(() => res.logs().find((l) => l.includes('Response stream failed after its first chunk'))).toBeDefined();
       expect(res.logs().find((l) => l.includes('Response stream failed after its first chunk'))).toContain('functionName');
+    });
+
+    it.each([
+      ['a streamed 204', 'GET', 204],
+      ['a streamed 304', 'GET', 304],
+      ['HEAD on a streamed route', 'HEAD', 200],
+    ] as const)('answers %s without a body, and releases the handler stream at once', async (_case, method, status) => {
+      const released = gate();
+      const empty = defineHttp({
+        method: 'GET',
+        route: '/empty',
+        stream: true,
+        handler: () =>
+          stream(
+            (async function* () {
+              try {
+                for (;;) yield 'never sent\n';
+              } finally {
+                released.open();
+              }
+            })(),
+            status === 200 ? {} : { status },
+          ),
+      });
+      const res = await harness.stream([empty], { method, path: '/empty' });
+      expect(res.status).toBe(status);
+      expect(await readAll(res)).toBe('');
+      expect(await res.end).toEqual({ how: 'complete' });
+      // Released by the answer itself, not by the client leaving or the deadline.
+      await released.wait;
+    });
+
+    it('pulls the handler stream only as the client reads: a client that stops reading holds the handler back', async () => {
+      const PIECE = 64 * 1024;
+      // Far above what the socket buffers between server and client hold (a few MB on loopback), far
+      // below what a producer that is never held back reaches while the test waits.
+      const CAP = 256;
+      const piece = new Uint8Array(PIECE).fill(120);
+      let pulled = 0;
+      const released = gate();
+      const flood = defineHttp({
+        method: 'GET',
+        route: '/flood',
+        stream: true,
+        handler: () =>
+          stream(
+            (async function* () {
+              try {
+                for (;;) {
+                  pulled++;
+                  yield piece;
+                }
+              } finally {
+                released.open();
+              }
+            })(),
+          ),
+      });
+      const res = await harness.stream([flood], { path: '/flood' });
+      expect((await res.chunks.next()).done).toBe(false);
+      // The client reads no further: the pulls must stop once the buffers in between are full.
+      let seen = -1;
+      await expect
+        .poll(
+          () => {
+            const now = pulled;
+            const settled = now === seen || now > CAP;
+            seen = now;
+            return settled;
+          },
+          { interval: 100, timeout: 20_000 },
+        )
+        .toBe(true);
+      expect(pulled).toBeLessThanOrEqual(CAP);
+      res.close();
+      await released.wait;
     });
 
     it.runIf(harness.seesDisconnect)('aborts ctx.signal and releases the handler stream when the client goes away', async () => {

@@ -1,24 +1,28 @@
 /**
- * `@onefn/aws/cli`: the `aws` provider of the `onefn` command: `invoke`, `build`, `deploy`, `rollback`.
+ * `@onefn/aws/cli`: the `aws` provider of the `onefn` command: `invoke`, `build`, `deploy`, `rollback`,
+ * `destroy`, `logs`.
  *
  * @example
  * onefn invoke aws src/api.ts --event event.json
  * onefn build aws src/api.ts --out dist/lambda
  * onefn deploy aws src/api.ts --region eu-west-1 --create-role [--dry-run] [--json]
  * onefn rollback aws --function api --region eu-west-1 [--stage prod]
+ * onefn destroy aws api --region eu-west-1 [--stage prod] [--dry-run] [--json]
+ * onefn logs aws api --region eu-west-1 [--since 15m] [--limit 100] [--json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { collectDefinitions, planFunctions, type FunctionPlan } from 'onefn/runtime';
 import { MalformedEventError, OnefnError, UnsupportedEventError, type Definition, type HttpDefinition } from 'onefn';
 import {
-  base64ToHex, commandReport, flagOption, rollbackReport, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
+  base64ToHex, commandReport, destroyReport, flagOption, formatLogLine, logsReport, rollbackReport, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
 } from 'onefn/cli';
 import type { DeployResult } from './deploy/deploy.js';
 import { describeEvent } from './detect.js';
 import { eventHandler, httpHandler, serves } from './handler.js';
 import type { LambdaHandler } from './lambda-types.js';
 import { lambdaContext } from './testing.js';
+import { optionalPackages } from './packages.js';
 
 function entryOf(args: CliArgs, io: CliIO, command: string): string {
   const entry = args.positionals[0];
@@ -73,7 +77,7 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
       return 0;
     }
     if (error instanceof UnsupportedEventError || error instanceof MalformedEventError || error instanceof OnefnError) throw error;
-    throw new Error(`the handler failed: ${(error as Error).message}`);
+    throw new OnefnError('HANDLER_FAILED', `the handler failed: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -186,6 +190,54 @@ async function rollbackCommand(args: CliArgs, io: CliIO): Promise<number> {
   return 0;
 }
 
+/** The function a lifecycle command acts on, as Lambda knows it: `<name>-<stage>` with a stage, as deploy names it. */
+function lifecycleFunction(args: CliArgs, command: string): { name: string; stage: string | undefined } {
+  const given = str(args, 'function') ?? args.positionals[0];
+  if (!given) throw new UsageError(`onefn ${command} aws needs a function: onefn ${command} aws <function> (or --function <name>)`);
+  if (str(args, 'function') !== undefined && args.positionals[0] !== undefined && args.positionals[0] !== given) {
+    throw new UsageError(`onefn ${command} aws: the function is given twice (${JSON.stringify(args.positionals[0])} and --function ${JSON.stringify(given)})`);
+  }
+  const stage = str(args, 'stage');
+  return { name: stage ? `${given}-${stage}` : given, stage };
+}
+
+/** `onefn destroy aws <function> [--region r] [--alias live] [--stage s] [--dry-run] [--json]` */
+async function destroyCommand(args: CliArgs, io: CliIO): Promise<number> {
+  const { name, stage } = lifecycleFunction(args, 'destroy');
+  const { destroy } = await import('./deploy/destroy.js');
+  const dryRun = flagOption(args, 'dry-run');
+  const result = await destroy({
+    function: name, region: str(args, 'region'), alias: str(args, 'alias'), dryRun, endpoint: str(args, 'endpoint-url'), env: io.env,
+    onProgress: (line) => io.stderr(`${line}\n`),
+  });
+  if (flagOption(args, 'json')) {
+    const report = destroyReport({ provider: 'aws', stage: stage ?? null, dryRun, function: result.function, resources: result.resources, detail: { region: result.region, kept: result.kept } });
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    for (const r of result.resources) io.stdout(`${r.action === 'planned' ? 'would remove' : r.action === 'deleted' ? 'removed' : 'already gone:'} ${r.kind} ${r.id}\n`);
+    for (const k of result.kept) io.stdout(`kept ${k}\n`);
+  }
+  return 0;
+}
+
+/** `onefn logs aws <function> [--since 1h] [--limit 100] [--region r] [--stage s] [--json]` */
+async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
+  const { name, stage } = lifecycleFunction(args, 'logs');
+  const { logs } = await import('./deploy/logs.js');
+  const { terminalSafe } = await import('./deploy/log-lines.js');
+  const result = await logs({ function: name, region: str(args, 'region'), since: str(args, 'since'), limit: int(args, 'limit'), endpoint: str(args, 'endpoint-url'), env: io.env });
+  if (flagOption(args, 'json')) {
+    const report = logsReport({ provider: 'aws', stage: stage ?? null, function: result.function, lines: result.lines, detail: { region: result.region, logGroup: result.logGroup, since: result.since, truncated: result.truncated } });
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  // A message's own escape sequences are written out, and its line breaks folded: one event, one line.
+  for (const line of result.lines) io.stdout(`${formatLogLine({ ...line, message: terminalSafe(line.message), requestId: line.requestId && terminalSafe(line.requestId) })}\n`);
+  if (result.lines.length === 0) io.stderr(`no log lines for ${result.function} since ${result.since} (${result.logGroup})\n`);
+  else if (result.truncated) io.stderr(`showing the last ${result.lines.length} lines; --limit or --since shows more\n`);
+  return 0;
+}
+
 const FUNCTION: FlagSpec = { type: 'string', placeholder: 'name', description: 'One planned function (default: every function the module plans into).' };
 const REGION: FlagSpec = { type: 'string', placeholder: 'region', description: 'The AWS region (default: the config\'s, then AWS_REGION, then the profile\'s region).' };
 const RUNTIME: FlagSpec = { type: 'string', placeholder: 'runtime', description: 'The Lambda runtime (default nodejs22.x).' };
@@ -242,6 +294,31 @@ const commands: Record<string, CommandSpec> = {
     },
     run: rollbackCommand,
   },
+  destroy: {
+    summary: 'Remove what onefn created for a function (triggers, the function with its versions, its roles), and nothing else.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: {
+      function: { type: 'string', placeholder: 'name', description: 'The function to remove (without the stage suffix).' },
+      region: REGION,
+      alias: ALIAS,
+      'endpoint-url': ENDPOINT,
+    },
+    run: destroyCommand,
+  },
+  logs: {
+    summary: 'Print a function\'s recent log lines from CloudWatch Logs, oldest first.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: {
+      function: { type: 'string', placeholder: 'name', description: 'The function (without the stage suffix).' },
+      since: { type: 'string', placeholder: 'duration', description: 'How far back: 30s, 15m, 2h, 1d (default 1h, at most 30d).' },
+      limit: { type: 'string', placeholder: 'n', description: 'The most recent lines to show (default 100, at most 10000).' },
+      region: REGION,
+      'endpoint-url': ENDPOINT,
+    },
+    run: logsCommand,
+  },
 };
 
-export const cli: ProviderCli = { provider: 'aws', commands };
+export const cli: ProviderCli = { provider: 'aws', commands, packages: optionalPackages() };

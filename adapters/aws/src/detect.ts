@@ -58,9 +58,13 @@ export function isEventBridgeEvent(event: unknown): event is EventBridgeEvent {
   return isObj(event) && typeof event['detail-type'] === 'string' && typeof event['source'] === 'string' && 'detail' in event;
 }
 
-/** Rules on a schedule send source `aws.events` with detail-type "Scheduled Event". */
+/**
+ * Rules on a schedule send source `aws.events` with detail-type "Scheduled Event"; the EventBridge
+ * Scheduler schedules onefn deploys for a time zone send the same shape with source `aws.scheduler`
+ * (deploy/scheduler.ts sets that payload).
+ */
 export function isScheduledEvent(event: unknown): event is EventBridgeEvent {
-  return isEventBridgeEvent(event) && event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
+  return isEventBridgeEvent(event) && (event.source === 'aws.events' || event.source === 'aws.scheduler') && event['detail-type'] === 'Scheduled Event';
 }
 
 /** S3 with EventBridge notifications on: source `aws.s3`, detail-type "Object Created"/"Object Deleted". */

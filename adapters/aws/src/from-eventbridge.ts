@@ -8,13 +8,27 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
 }
 
-/** A scheduled rule's tick; `time` is when it was due, the rule's name comes from its ARN. */
+/**
+ * The rule's or schedule's name from its ARN: `arn:aws:events:<region>:<account>:rule/<name>`, or
+ * `arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`.
+ */
+function sourceName(resources: unknown): string | undefined {
+  for (const r of Array.isArray(resources) ? resources : []) {
+    if (typeof r !== 'string') continue;
+    const rule = /:rule\/(.+)$/.exec(r);
+    if (rule) return rule[1];
+    const schedule = /^arn:[^:]+:scheduler:[^:]*:[^:]*:schedule\/[^/]+\/(.+)$/.exec(r);
+    if (schedule) return schedule[1];
+  }
+  return undefined;
+}
+
+/** A scheduled rule's or schedule's tick; `time` is when it was due, the name comes from its ARN. */
 export function fromScheduledEvent(event: EventBridgeEvent, native: Native): ScheduleEvent {
-  const rule = Array.isArray(event.resources) ? event.resources.find((r) => typeof r === 'string' && r.includes(':rule/')) : undefined;
   return createScheduleEvent({
     id: optionalString(event.id),
     scheduledTime: optionalString(event.time),
-    name: rule ? rule.slice(rule.indexOf(':rule/') + 6) : undefined,
+    name: sourceName(event.resources),
     native,
   });
 }

@@ -21,9 +21,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
-  onceDriver, ProviderError, readResourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, type ResourceDriver,
+  loadOptional, onceDriver, ProviderError, readResourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, type ResourceDriver,
   type ResourceDriverSource, type ResourceLimits, type SendOutcome, type SignUrlRequest,
 } from 'onefn/runtime';
+import { OUTPUT_PACKAGES } from './packages.js';
 
 /**
  * What SQS, SNS and S3 accept. SQS and SNS take 256 KiB per message by default (an SQS queue can be
@@ -60,6 +61,9 @@ interface Clients {
   snsApi: typeof import('@aws-sdk/client-sns');
   s3Api: typeof import('@aws-sdk/client-s3');
 }
+
+// What a missing SDK package is reported against: `@onefn/aws outputs needs @aws-sdk/client-sqs: npm i -D ...`.
+const FEATURE = '@onefn/aws outputs';
 
 /** An SDK error as a `ProviderError`: the service's error code and message, and the HTTP status. */
 function refusal(resource: string, error: unknown): ProviderError {
@@ -183,7 +187,7 @@ class AwsDriver implements ResourceDriver {
 
   async signUrl(bucket: string, key: string, request: SignUrlRequest): Promise<string> {
     const Bucket = this.bucket(bucket);
-    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const { getSignedUrl } = await loadOptional(FEATURE, OUTPUT_PACKAGES, () => import('@aws-sdk/s3-request-presigner'));
     const { GetObjectCommand, PutObjectCommand } = this.c.s3Api;
     const command =
       request.method === 'GET'
@@ -199,7 +203,9 @@ class AwsDriver implements ResourceDriver {
  * retried by the SDK's own standard retry strategy (`maxAttempts` in `clientConfig` changes it).
  */
 export async function createAwsDriver(options: AwsDriverOptions = {}): Promise<ResourceDriver> {
-  const [sqsApi, snsApi, s3Api] = await Promise.all([import('@aws-sdk/client-sqs'), import('@aws-sdk/client-sns'), import('@aws-sdk/client-s3')]);
+  const [sqsApi, snsApi, s3Api] = await loadOptional(FEATURE, OUTPUT_PACKAGES, () =>
+    Promise.all([import('@aws-sdk/client-sqs'), import('@aws-sdk/client-sns'), import('@aws-sdk/client-s3')]),
+  );
   const config = options.clientConfig ?? {};
   return new AwsDriver(
     { sqs: new sqsApi.SQSClient(config), sns: new snsApi.SNSClient(config), s3: new s3Api.S3Client({ forcePathStyle: Boolean(config['endpoint']), ...config }), sqsApi, snsApi, s3Api },

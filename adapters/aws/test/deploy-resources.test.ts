@@ -45,7 +45,8 @@ describe('deploying functions that declare uses', () => {
       'worker: would grant s3:PutObject on arn:aws:s3:::reports/*',
       'worker: would set ONEFN_BUCKET_REPORTS=reports',
     ]);
-    expect(lines.filter((l) => l.includes('would create'))).toEqual([
+    expect(lines.filter((l) => l.includes('would create execution role'))).toEqual(['api', 'onReport', 'worker'].map((f) => `${f}: would create execution role onefn-${f} if it does not exist (trust lambda.amazonaws.com; CloudWatch Logs, and the grants below)`));
+    expect(lines.filter((l) => l.includes('would create') && !l.includes('execution role'))).toEqual([
       'api: would create queue orders if it does not exist',
       'onReport: would create bucket reports if it does not exist',
       'onReport: would create topic order-done if it does not exist',

@@ -36,7 +36,9 @@ describe('deploy against a loopback AWS', () => {
   it('first deploy creates, waits, publishes, points the alias and opens a public Function URL', async () => {
     const result = await run();
     expect(aws.ops()).toEqual([
-      'GetFunction', 'CreateFunction', 'GetFunctionConfiguration', 'GetFunctionConfiguration', 'GetAlias', 'PublishVersion', 'CreateAlias',
+      // The SDK's waiters: FunctionActiveV2 polls GetFunction until Active (Pending once here), FunctionUpdatedV2
+      // once; PublishedVersionActive polls the new version's configuration until Active.
+      'GetFunction', 'CreateFunction', 'GetFunction', 'GetFunction', 'GetFunction', 'GetAlias', 'PublishVersion', 'GetFunctionConfiguration', 'GetFunctionConfiguration', 'CreateAlias',
       'GetFunctionUrlConfig', 'CreateFunctionUrlConfig', 'GetPolicy', 'AddPermission', 'AddPermission',
     ]);
     const create = aws.calls.find((c) => c.op === 'CreateFunction')!.input;
@@ -75,7 +77,8 @@ describe('deploy against a loopback AWS', () => {
     const ops = aws.ops();
     const code = ops.indexOf('UpdateFunctionCode');
     const config = ops.indexOf('UpdateFunctionConfiguration');
-    expect(ops.slice(code + 1, config)).toEqual(['GetFunctionConfiguration', 'GetFunctionConfiguration']);
+    // FunctionUpdatedV2 between the two: InProgress once, then Successful.
+    expect(ops.slice(code + 1, config)).toEqual(['GetFunction', 'GetFunction']);
     expect(aws.calls.find((c) => c.op === 'UpdateFunctionConfiguration')!.input).toMatchObject({ MemorySize: 512, Environment: { Variables: { GREETING: 'hi' } } });
     expect(result.functions[0]).toMatchObject({ action: 'updated', version: '2' });
     expect(aws.functions.get('api')!.aliases.get('live')).toBe('2');
@@ -104,7 +107,7 @@ describe('deploy against a loopback AWS', () => {
     aws.calls.length = 0;
     await run({ entry: app('deploy-v2') });
     expect(aws.ops().filter((op) => op === 'UpdateFunctionCode')).toHaveLength(3);
-    expect(lines.filter((l) => l.includes('ResourceConflictException, retrying in'))).toEqual(['  api: ResourceConflictException, retrying in 1 ms', '  api: ResourceConflictException, retrying in 2 ms']);
+    expect(lines.filter((l) => l.includes('ResourceConflictException, retrying in'))).toEqual(['  ResourceConflictException, retrying in 1 ms', '  ResourceConflictException, retrying in 2 ms']);
     expect(aws.functions.get('api')!.aliases.get('live')).toBe('2');
   });
 
@@ -136,7 +139,8 @@ describe('deploy against a loopback AWS', () => {
     const result = await run({ dryRun: true });
     expect(aws.calls).toEqual([]);
     expect(result).toMatchObject({ dryRun: true, functions: [{ name: 'api', action: 'planned', trigger: 'Function URL (auth NONE, public)' }] });
-    expect(lines[0]).toMatch(/^api: would deploy \d+ bytes \(CodeSha256 [A-Za-z0-9+/=]{44}\), 256 MB, 30 s, nodejs22\.x$/);
+    expect(lines[0]).toBe('api: would run as arn:aws:iam::123456789012:role/onefn-test');
+    expect(lines[1]).toMatch(/^api: would deploy \d+ bytes \(CodeSha256 [A-Za-z0-9+/=]{44}\), 256 MB, 30 s, nodejs22\.x$/);
   });
 
   it.each([

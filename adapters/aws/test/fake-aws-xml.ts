@@ -93,6 +93,14 @@ export class FakeSns {
         if (!existing) subscriptions.push(sub);
         return { SubscriptionArn: sub.SubscriptionArn };
       }
+      case 'Unsubscribe': {
+        const arn = input['SubscriptionArn'] ?? '';
+        const list = this.topics.get(arn.split(':').slice(0, 6).join(':'));
+        const at = list?.findIndex((s) => s.SubscriptionArn === arn) ?? -1;
+        if (!list || at < 0) throw new AwsError(404, 'NotFound', 'Subscription does not exist');
+        list.splice(at, 1);
+        return undefined;
+      }
       case 'CreateTopic':
         // Idempotent, as SNS is: an existing topic's ARN.
         return { TopicArn: this.createTopic(input['Name'] ?? '') };
@@ -110,6 +118,14 @@ export interface Role {
   Description: string | undefined;
   attached: string[];
   inline: Map<string, string>;
+  tags: Record<string, string>;
+}
+
+/** Query-protocol members (`Tags.member.1.Key`...) as a record. */
+function tagsOf(input: Record<string, string>): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (let i = 1; input[`Tags.member.${i}.Key`] !== undefined; i++) tags[input[`Tags.member.${i}.Key`]!] = input[`Tags.member.${i}.Value`] ?? '';
+  return tags;
 }
 
 /** IAM: roles with their attached (managed) and inline policies. */
@@ -140,6 +156,7 @@ export class FakeIam {
     const describe = (r: Role): XmlObject => ({
       Path: '/', RoleName: r.RoleName, RoleId: r.RoleId, Arn: r.Arn, CreateDate: '2024-01-01T00:00:00Z',
       AssumeRolePolicyDocument: encodeURIComponent(r.AssumeRolePolicyDocument), Description: r.Description, MaxSessionDuration: 3600,
+      ...(Object.keys(r.tags).length ? { Tags: { member: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })) } } : {}),
     });
     switch (op) {
       case 'GetRole':
@@ -151,7 +168,7 @@ export class FakeIam {
         this.policyDocument(input['AssumeRolePolicyDocument'], 'AssumeRolePolicyDocument');
         const role: Role = {
           RoleName: name, Arn: `arn:${this.place.partition}:iam::${ACCOUNT}:role/${name}`, RoleId: `AROA${String(this.roles.size + 1).padStart(17, '0')}`,
-          AssumeRolePolicyDocument: input['AssumeRolePolicyDocument'] ?? '', Description: input['Description'], attached: [], inline: new Map(),
+          AssumeRolePolicyDocument: input['AssumeRolePolicyDocument'] ?? '', Description: input['Description'], attached: [], inline: new Map(), tags: tagsOf(input),
         };
         this.roles.set(name, role);
         this.settling.add(role.Arn);
@@ -168,6 +185,28 @@ export class FakeIam {
         const role = this.role(input['RoleName']);
         this.policyDocument(input['PolicyDocument'], 'PolicyDocument');
         role.inline.set(input['PolicyName'] ?? '', input['PolicyDocument'] ?? '');
+        return undefined;
+      }
+      case 'ListAttachedRolePolicies':
+        return { AttachedPolicies: { member: this.role(input['RoleName']).attached.map((PolicyArn) => ({ PolicyArn, PolicyName: PolicyArn.split('/').pop() })) }, IsTruncated: false };
+      case 'ListRolePolicies':
+        return { PolicyNames: { member: [...this.role(input['RoleName']).inline.keys()] }, IsTruncated: false };
+      case 'DetachRolePolicy': {
+        const role = this.role(input['RoleName']);
+        if (!role.attached.includes(input['PolicyArn'] ?? '')) throw new AwsError(404, 'NoSuchEntity', `Policy ${input['PolicyArn'] ?? ''} was not found.`);
+        role.attached = role.attached.filter((a) => a !== input['PolicyArn']);
+        return undefined;
+      }
+      case 'DeleteRolePolicy': {
+        const role = this.role(input['RoleName']);
+        if (!role.inline.delete(input['PolicyName'] ?? '')) throw new AwsError(404, 'NoSuchEntity', `The role policy with name ${input['PolicyName'] ?? ''} cannot be found.`);
+        return undefined;
+      }
+      case 'DeleteRole': {
+        const role = this.role(input['RoleName']);
+        // IAM refuses while policies remain.
+        if (role.attached.length || role.inline.size) throw new AwsError(409, 'DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+        this.roles.delete(role.RoleName);
         return undefined;
       }
       default:

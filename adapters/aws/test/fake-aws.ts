@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { refuseReservedKeys } from './fake-lambda-env.js';
 import { ACCOUNT, AwsError, DEFAULT_PLACE, FakeIam, FakeS3, FakeSns, queryError, queryResponse, s3Error, type Place } from './fake-aws-xml.js';
+import { FakeLogs, FakeScheduler } from './fake-scheduler-logs.js';
 
 export interface Call {
   op: string;
@@ -19,12 +20,13 @@ export interface Call {
 
 interface Fn {
   config: Record<string, unknown>;
-  versions: Array<{ Version: string; CodeSha256: string }>;
+  versions: Array<{ Version: string; CodeSha256: string; pending?: boolean }>;
   aliases: Map<string, string>;
   urls: Map<string, { AuthType: string; InvokeMode?: string; FunctionUrl: string }>;
   policy: Map<string, Array<Record<string, unknown>>>;
   /** Polls left before a pending change completes. */
   busy: number;
+  tags: Record<string, string>;
 }
 
 export class FakeAws {
@@ -35,6 +37,8 @@ export class FakeAws {
   readonly targets = new Map<string, Array<Record<string, unknown>>>();
   readonly sns: FakeSns;
   readonly iam: FakeIam;
+  readonly scheduler: FakeScheduler;
+  readonly logs = new FakeLogs();
   // Functions the fake does not hold (a test's pre-existing entries) count as valid destinations.
   readonly s3 = new FakeS3((arn, bucket) => !this.functions.has(arn.split(':')[6] ?? '') || this.allows(arn, 's3.amazonaws.com', `arn:${this.place.partition}:s3:::${bucket}`));
   /** Queue names GetQueueUrl answers as missing, until CreateQueue makes them. */
@@ -48,6 +52,7 @@ export class FakeAws {
   constructor(readonly place: Place = DEFAULT_PLACE) {
     this.sns = new FakeSns(place);
     this.iam = new FakeIam(place);
+    this.scheduler = new FakeScheduler(place);
   }
 
   async start(): Promise<this> {
@@ -106,11 +111,16 @@ export class FakeAws {
           if (!url.searchParams.has('notification')) throw new AwsError(501, 'NotImplemented', `no fake for ${req.method ?? ''} ${url.pathname}${url.search}`);
           ({ op, input, run } = this.s3.handle(req.method ?? 'GET', bucket, text));
         }
+      } else if (service === 'scheduler') {
+        const route = this.scheduler.route(req.method ?? 'GET', url.pathname);
+        op = route.op;
+        input = { ...(text ? (JSON.parse(text) as Record<string, unknown>) : {}), ...route.params, ...Object.fromEntries(url.searchParams) };
+        run = () => this.scheduler.handle(op, input);
       } else if (typeof target === 'string') {
         protocol = 'json';
         op = target.split('.')[1] ?? target;
         input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        run = () => this.json(op, input);
+        run = () => (service === 'logs' ? this.logs.handle(op, input) : this.json(op, input));
       } else {
         const route = this.lambdaRoute(req.method ?? 'GET', url.pathname);
         op = route.op;
@@ -126,7 +136,12 @@ export class FakeAws {
         res.end(body);
         return;
       }
-      const status = op.startsWith('Create') || op === 'PublishVersion' || op === 'AddPermission' ? 201 : 200;
+      const status = op === 'DeleteFunction' || op === 'DeleteFunctionUrlConfig' || op === 'TagResource' ? 204 : op === 'DeleteEventSourceMapping' ? 202 : (op.startsWith('Create') && op !== 'CreateSchedule') || op === 'PublishVersion' || op === 'AddPermission' ? 201 : 200;
+      if (status === 204) {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       res.writeHead(status, { 'content-type': protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json' });
       res.end(JSON.stringify(body ?? {}));
     } catch (error) {
@@ -150,17 +165,23 @@ export class FakeAws {
   }
 
   private lambdaRoute(method: string, path: string): { op: string; params: Record<string, string> } {
+    const tags = /^\/2017-03-31\/tags\/([^/]+)$/.exec(path);
+    if (tags && method === 'POST') return { op: 'TagResource', params: { Resource: decodeURIComponent(tags[1]!) } };
     const m = /^\/(\d{4}-\d{2}-\d{2})\/(functions|event-source-mappings)(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?\/?$/.exec(path);
     if (!m) throw new AwsError(404, 'UnknownOperationException', `no route ${method} ${path}`);
     const [, , root, a, b, c] = m;
     const FunctionName = a ? decodeURIComponent(a) : '';
-    if (root === 'event-source-mappings') return { op: method === 'GET' ? 'ListEventSourceMappings' : method === 'POST' ? 'CreateEventSourceMapping' : 'UpdateEventSourceMapping', params: a ? { UUID: FunctionName } : {} };
+    if (root === 'event-source-mappings') {
+      const op = method === 'GET' ? 'ListEventSourceMappings' : method === 'POST' ? 'CreateEventSourceMapping' : method === 'DELETE' ? 'DeleteEventSourceMapping' : 'UpdateEventSourceMapping';
+      return { op, params: a ? { UUID: FunctionName } : {} };
+    }
     const key = `${method} ${b ?? ''}`;
     const table: Record<string, string> = {
       'POST ': 'CreateFunction', 'GET ': 'GetFunction', 'GET configuration': 'GetFunctionConfiguration', 'PUT configuration': 'UpdateFunctionConfiguration',
       'PUT code': 'UpdateFunctionCode', 'POST versions': 'PublishVersion', 'GET versions': 'ListVersionsByFunction', 'POST aliases': 'CreateAlias',
       'GET aliases': c ? 'GetAlias' : 'ListAliases', 'PUT aliases': 'UpdateAlias', 'GET url': 'GetFunctionUrlConfig', 'POST url': 'CreateFunctionUrlConfig',
       'PUT url': 'UpdateFunctionUrlConfig', 'GET policy': 'GetPolicy', 'POST policy': 'AddPermission', 'DELETE policy': 'RemovePermission',
+      'DELETE ': 'DeleteFunction', 'DELETE url': 'DeleteFunctionUrlConfig',
     };
     const op = table[key];
     if (!op) throw new AwsError(404, 'UnknownOperationException', `no route ${method} ${path}`);
@@ -184,19 +205,52 @@ export class FakeAws {
         if (this.functions.has(name)) throw new AwsError(409, 'ResourceConflictException', `Function already exist: ${name}`);
         // A role IAM has just created is not assumable for a few seconds.
         if (this.iam.settling.delete(String(input['Role']))) throw new AwsError(400, 'InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
-        const { Code, Publish: _p, PackageType: _t, ...settings } = input;
+        const { Code, Publish: _p, PackageType: _t, Tags, ...settings } = input;
         const zip = Buffer.from(String((Code as { ZipFile: string }).ZipFile), 'base64');
         const config = { ...settings, FunctionArn: `arn:${this.place.partition}:lambda:${this.place.region}:${ACCOUNT}:function:${name}`, CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length, State: 'Pending', LastUpdateStatus: 'Successful', Version: '$LATEST' };
-        this.functions.set(name, { config, versions: [], aliases: new Map(), urls: new Map(), policy: new Map(), busy: 1 });
+        this.functions.set(name, { config, versions: [], aliases: new Map(), urls: new Map(), policy: new Map(), busy: 1, tags: { ...(Tags as Record<string, string> | undefined) } });
         return config;
       }
-      case 'GetFunction':
-        return { Configuration: this.fn(input['FunctionName']).config, Code: { RepositoryType: 'S3', Location: 'https://example.com/code' } };
-      case 'GetFunctionConfiguration': {
+      case 'GetFunction': {
+        // The SDK's waiters (FunctionActiveV2, FunctionUpdatedV2) poll GetFunction.
         const fn = this.fn(input['FunctionName']);
         const snapshot = { ...fn.config };
         if (fn.busy > 0 && --fn.busy === 0) Object.assign(fn.config, { State: 'Active', LastUpdateStatus: 'Successful' });
+        return { Configuration: snapshot, Code: { RepositoryType: 'S3', Location: 'https://example.com/code' }, ...(Object.keys(fn.tags).length ? { Tags: fn.tags } : {}) };
+      }
+      case 'GetFunctionConfiguration': {
+        const fn = this.fn(input['FunctionName']);
+        // A published version (PublishedVersionActive waiter): Pending once, then Active.
+        if (input['Qualifier'] !== undefined && input['Qualifier'] !== '$LATEST') {
+          const v = fn.versions.find((x) => x.Version === input['Qualifier']);
+          if (!v) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${String(input['FunctionName'])}:${String(input['Qualifier'])}`);
+          const state = v.pending ? 'Pending' : 'Active';
+          v.pending = false;
+          return { ...fn.config, Version: v.Version, State: state };
+        }
+        const snapshot = { ...fn.config };
+        if (fn.busy > 0 && --fn.busy === 0) Object.assign(fn.config, { State: 'Active', LastUpdateStatus: 'Successful' });
         return snapshot;
+      }
+      case 'TagResource': {
+        const fn = this.fn(input['Resource']);
+        Object.assign(fn.tags, input['Tags']);
+        return undefined;
+      }
+      case 'DeleteFunction': {
+        const fn = this.fn(input['FunctionName']);
+        if (input['Qualifier'] !== undefined) throw new AwsError(400, 'InvalidParameterValueException', 'onefn deletes whole functions only');
+        this.functions.delete(String(fn.config['FunctionArn']).split(':')[6]!);
+        return undefined;
+      }
+      case 'DeleteFunctionUrlConfig': {
+        if (!this.fn(input['FunctionName']).urls.delete(String(input['Qualifier']))) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
+        return undefined;
+      }
+      case 'DeleteEventSourceMapping': {
+        const at = this.mappings.findIndex((m) => m['UUID'] === input['UUID']);
+        if (at < 0) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
+        return { ...this.mappings.splice(at, 1)[0], State: 'Deleting' };
       }
       case 'UpdateFunctionCode': {
         const fn = this.fn(input['FunctionName']);
@@ -218,12 +272,12 @@ export class FakeAws {
         const fn = this.fn(input['FunctionName']);
         if (input['CodeSha256'] !== fn.config['CodeSha256']) throw new AwsError(412, 'PreconditionFailedException', 'CodeSha256 does not match');
         const Version = String(fn.versions.length + 1);
-        fn.versions.push({ Version, CodeSha256: String(fn.config['CodeSha256']) });
+        fn.versions.push({ Version, CodeSha256: String(fn.config['CodeSha256']), pending: true });
         return { ...fn.config, Version, FunctionArn: `${String(fn.config['FunctionArn'])}:${Version}` };
       }
       case 'ListVersionsByFunction': {
         const fn = this.fn(input['FunctionName']);
-        return { Versions: [{ Version: '$LATEST' }, ...fn.versions] };
+        return { Versions: [{ Version: '$LATEST' }, ...fn.versions.map(({ Version, CodeSha256 }) => ({ Version, CodeSha256 }))] };
       }
       case 'GetAlias': {
         const version = this.fn(input['FunctionName']).aliases.get(String(input['Name']));
@@ -255,7 +309,14 @@ export class FakeAws {
       case 'GetPolicy': {
         const statements = this.fn(input['FunctionName']).policy.get(String(input['Qualifier']));
         if (!statements) throw new AwsError(404, 'ResourceNotFoundException', 'The resource you requested does not exist.');
-        return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Sid: s['StatementId'], Action: s['Action'], Principal: s['Principal'] })) }) };
+        // Lambda's own shape: the principal as a service or "*", the source as an ArnLike condition.
+        const statement = (s: Record<string, unknown>): Record<string, unknown> => ({
+          Sid: s['StatementId'], Effect: 'Allow', Action: s['Action'],
+          Principal: s['Principal'] === '*' ? '*' : { Service: s['Principal'] },
+          Resource: `${String(this.fn(input['FunctionName']).config['FunctionArn'])}:${String(input['Qualifier'])}`,
+          ...(s['SourceArn'] ? { Condition: { ArnLike: { 'AWS:SourceArn': s['SourceArn'] } } } : {}),
+        });
+        return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements.map(statement) }) };
       }
       case 'RemovePermission': {
         const fn = this.fn(input['FunctionName']);
@@ -281,7 +342,7 @@ export class FakeAws {
         return { Statement: JSON.stringify(input) };
       }
       case 'ListEventSourceMappings':
-        return { EventSourceMappings: this.mappings.filter((m) => m['FunctionArn'] === input['FunctionName'] && m['EventSourceArn'] === input['EventSourceArn']) };
+        return { EventSourceMappings: this.mappings.filter((m) => m['FunctionArn'] === input['FunctionName'] && (input['EventSourceArn'] === undefined || m['EventSourceArn'] === input['EventSourceArn'])) };
       case 'CreateEventSourceMapping': {
         const mapping = { ...input, UUID: `uuid-${this.mappings.length + 1}`, FunctionArn: input['FunctionName'], State: 'Creating' };
         this.mappings.push(mapping);
@@ -315,9 +376,24 @@ export class FakeAws {
       }
       case 'ListTargetsByRule':
         return { Targets: this.targets.get(String(input['Rule'])) ?? [] };
-      case 'PutTargets':
-        this.targets.set(String(input['Rule']), input['Targets'] as Array<Record<string, unknown>>);
+      case 'PutTargets': {
+        // Targets are kept by Id: a new Id adds one, a known Id replaces it.
+        const list = (this.targets.get(String(input['Rule'])) ?? []).filter((t) => !(input['Targets'] as Array<Record<string, unknown>>).some((n) => n['Id'] === t['Id']));
+        this.targets.set(String(input['Rule']), [...list, ...(input['Targets'] as Array<Record<string, unknown>>)]);
         return { FailedEntryCount: 0, FailedEntries: [] };
+      }
+      case 'RemoveTargets': {
+        const ids = input['Ids'] as string[];
+        this.targets.set(String(input['Rule']), (this.targets.get(String(input['Rule'])) ?? []).filter((t) => !ids.includes(String(t['Id']))));
+        return { FailedEntryCount: 0, FailedEntries: [] };
+      }
+      case 'DeleteRule': {
+        const name = String(input['Name']);
+        if ((this.targets.get(name) ?? []).length) throw new AwsError(400, 'ValidationException', 'Rule can\'t be deleted since it has targets.');
+        this.rules.delete(name);
+        this.targets.delete(name);
+        return {};
+      }
       default:
         throw new AwsError(400, 'UnknownOperationException', op);
     }

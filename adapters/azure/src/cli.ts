@@ -1,14 +1,20 @@
 /**
- * `@onefn/azure/cli`: the `azure` commands of `onefn`: `invoke`, `build` and `deploy`.
+ * `@onefn/azure/cli`: the `azure` commands of `onefn`: `invoke`, `build`, `deploy`, `rollback`,
+ * `destroy` and `logs`.
  *
  * @example
  * // onefn invoke azure src/api.ts --event get.json
  * // onefn build azure src/api.ts --out out/azure
  * // onefn deploy azure src/api.ts --subscription <id> --resource-group rg --location westeurope --app my-app
+ * // onefn rollback azure my-app --resource-group rg [--to 3] [--dry-run]
+ * // onefn destroy azure my-app --resource-group rg --dry-run
+ * // onefn logs azure hello --app my-app --resource-group rg --since 15m
  */
 import { resolve } from 'node:path';
 import type { DeployResult } from './deploy/deploy.js';
+import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from './deploy/lifecycle-command.js';
 import { base64ToHex, commandReport, flagOption, intOption, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
+import { optionalPackages } from './packages.js';
 
 const option = stringOption;
 
@@ -67,7 +73,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
     functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: result.action, trigger: f.trigger, url: f.url ?? null, detail: { binding: f.trigger, nodeOptions: result.nodeOptions ?? null } })),
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.name) }],
     detail: {
-      app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, steps: result.steps, ignoredSettings: result.ignoredSettings,
+      app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, release: result.release, steps: result.steps, ignoredSettings: result.ignoredSettings,
       storageAuth: result.storageAuth, roleAssignments: result.roleAssignments, appSettings: result.appSettings, unknowns: result.unknowns,
     },
   });
@@ -159,6 +165,27 @@ const commands: Record<string, CommandSpec> = {
     },
     run: deploy,
   },
+  rollback: {
+    summary: 'Ship the app\'s previous kept release again (or --to one); one package serves all its functions.',
+    usage: '[<app>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.rollback,
+    run: rollbackCommand,
+  },
+  destroy: {
+    summary: 'Remove what onefn created for the app (or, with --app, for one function), and nothing else; --dry-run shows the plan.',
+    usage: '[<app> | --app <app> <function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.destroy,
+    run: destroyCommand,
+  },
+  logs: {
+    summary: 'Print the recent log lines of the app (or, with --app, of one function) from Application Insights.',
+    usage: '[<app> | --app <app> <function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.logs,
+    run: logsCommand,
+  },
 };
 
-export const cli: ProviderCli = { provider: 'azure', commands };
+export const cli: ProviderCli = { provider: 'azure', commands, packages: optionalPackages() };

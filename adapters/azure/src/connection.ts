@@ -17,7 +17,9 @@ import type { TokenCredential } from '@azure/identity';
 import type { BlobClient, BlobServiceClient, StoragePipelineOptions, UserDelegationKey } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { ResourceUnavailableError } from 'onefn/runtime';
+import { loadOptional } from 'onefn/runtime';
 import { loadPackage } from './missing-package.js';
+import { OUTPUT_PACKAGES } from './packages.js';
 
 /** The setting deploy writes for the identity-based connection of a function's declared uses. */
 export const ONEFN_STORAGE = 'ONEFN_STORAGE';
@@ -109,7 +111,7 @@ async function credentialFor(connection: Extract<StorageConnection, { kind: 'ide
 
 /** Creates the queue and blob service clients for a connection in either form. */
 export async function storageClients(connection: StorageConnection, options: StorageClientOptions = {}): Promise<StorageClients> {
-  const [queueApi, blobApi] = await Promise.all([import('@azure/storage-queue'), import('@azure/storage-blob')]);
+  const [queueApi, blobApi] = await loadOptional('@onefn/azure outputs', OUTPUT_PACKAGES, () => Promise.all([import('@azure/storage-queue'), import('@azure/storage-blob')]));
   const pipeline = options.pipeline ?? {};
   // The queue package's options type is the blob one's but for `audience` (one string there, a list here).
   const queuePipeline = { ...pipeline, audience: typeof pipeline.audience === 'string' ? pipeline.audience : undefined };

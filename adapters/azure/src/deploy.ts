@@ -13,3 +13,12 @@ export { AzureResponseError, KuduError } from './deploy/errors.js';
 export { STORAGE_ROLES, type RoleGrant } from './deploy/identity.js';
 export { validateDeployOptions, type CheckedDeployOptions, type DeployOptions, type DeployUnknown } from './deploy/options.js';
 export { MissingPackageError } from './missing-package.js';
+export {
+  ensureServiceBusEntities, needsServiceBus, SERVICE_BUS_ROLES, serviceBusGrants, serviceBusNeeds, serviceBusSettings, serviceBusSteps,
+  type ServiceBusGrant, type ServiceBusNamespace, type ServiceBusNeeds, type ServiceBusSend, type ServiceBusTrigger,
+} from './deploy/service-bus.js';
+export { rollbackFunctionApp, type RollbackOptions, type RollbackResult } from './deploy/rollback.js';
+export { destroyFunctionApp, type DestroyOptions, type DestroyResult } from './deploy/destroy.js';
+export { functionLogs, logsQuery, parseDuration, toLogLine, type LogsOptions, type LogsResult } from './deploy/logs.js';
+export { AzureLifecycleError, type AzureLifecycleErrorCode, type LifecycleOptions } from './deploy/lifecycle.js';
+export { RELEASE_TAG, RELEASES_CONTAINER, type Release } from './deploy/releases.js';

@@ -11,7 +11,7 @@
  */
 import * as azureFunctions from '@azure/functions';
 import type { Cookie, HttpResponseInit, InvocationContext, LogLevel } from '@azure/functions';
-import type { CloudEvent, EventDefinition, HttpDefinition, LogEntry, LogLevel as OnefnLevel, Message, ScheduleEvent, StorageEvent } from 'onefn';
+import { OnefnError, type CloudEvent, type EventDefinition, type HttpDefinition, type LogEntry, type LogLevel as OnefnLevel, type Message, type ScheduleEvent, type StorageEvent } from 'onefn';
 import type { BridgeDelivery, BridgeOptions, DevBridge } from 'onefn/cli';
 import type { FunctionPlan } from 'onefn/runtime';
 import { functionSpecs } from './bindings.js';
@@ -63,7 +63,7 @@ function setCookie(c: Cookie): string {
 function specFor(plan: FunctionPlan, options: BridgeOptions) {
   const resolved = resolveOptions({ functionTimeout: Math.max(1, Math.round(options.timeoutMs / 1000)), routedName: options.functionName, ...(options.resources ? { resources: options.resources } : {}) });
   const [spec] = functionSpecs([plan], resolved);
-  if (!spec) throw new Error('nothing to register');
+  if (!spec) throw new OnefnError('NOT_REGISTERED', `${plan.name}: nothing to register`);
   return { spec, resolved };
 }
 

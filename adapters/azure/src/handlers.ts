@@ -1,6 +1,7 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { type CloudEvent, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
-import { batchError, type BatchResult, createRequest, createRouter, problem, runEvents } from 'onefn/runtime';
+import type { ServerResponse } from 'node:http';
+import { batchError, type BatchResult, type BodyStream, createRequest, createRouter, problem, type ResponseData, runEvents } from 'onefn/runtime';
 import type { AzureFunctionSpec, AzureTriggerOptions } from './bindings.js';
 import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
@@ -8,7 +9,8 @@ import { fromBlob } from './from-blob.js';
 import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-message.js';
 import { fromTimer } from './from-timer.js';
-import type { ResolvedOptions } from './options.js';
+import { type ResolvedOptions, resourcesFor } from './options.js';
+import { followConnection, takeProxied } from './proxy.js';
 import { toHttpResponse } from './to-http.js';
 
 /** Names a value in one line, for errors that must not dump a payload. */
@@ -45,22 +47,43 @@ function throwIfFailed(result: BatchResult, name: string): void {
   throw new OnefnError('EVENT_FAILED', `${name}: ${result.failed.length} of ${result.outcomes.length} event(s) failed: ${result.failed.join(', ')}`);
 }
 
+// A build without streaming definitions defines __ONEFN_STREAMS__ false, which drops the proxy's follower.
+declare const __ONEFN_STREAMS__: boolean | undefined;
+
+/**
+ * A streamed answer: tied to the proxy's connection where HTTP streams give one (`out`); for HEAD,
+ * GET's headers and no body, the stream released rather than read to its end.
+ */
+function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined): HttpResponseInit {
+  if (head) {
+    body.cancel();
+    const { stream: _unread, ...rest } = response;
+    return toHttpResponse({ ...rest, body: '' });
+  }
+  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response);
+}
+
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
   const router = createRouter(definitions);
   const prefix = options.routePrefix;
   const timeout = options.functionTimeout;
+  const resources = resourcesFor(options);
   return async (input, context): Promise<HttpResponseInit> => {
     if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValueSafe(input), 'HTTP requests');
     const request = input as AzureHttpRequest;
+    // With HTTP streams on, the connection a streamed body leaves by (see proxy.ts).
+    const out = typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__ ? takeProxied(context.invocationId) : undefined;
     let init;
     try {
       init = await requestInit(request, context, prefix);
     } catch (error) {
       return toHttpResponse(problem(400, error instanceof Error ? error.message : 'Unreadable request'));
     }
-    const ctx = contextFor(context, request, timeout, options.resources);
-    return toHttpResponse(await router.handle(createRequest(init), ctx));
+    const ctx = contextFor(context, request, timeout, resources);
+    const response = await router.handle(createRequest(init), ctx);
+    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out);
+    return toHttpResponse(response);
   };
 }
 
@@ -78,6 +101,7 @@ function eventGridItems(input: unknown, context: InvocationContext, storage: boo
 /** The handler of an event definition's function, for the trigger it is registered with. */
 export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: ResolvedOptions): AzureHandler {
   const timeout = options.functionTimeout;
+  const resources = resourcesFor(options);
   return async (input, context): Promise<ValidationResponse | undefined> => {
     // Conversion errors are typed (MalformedEventError, UnsupportedEventError) and thrown before any
     // user code runs; the invocation fails, so the input is retried and then dead-lettered, not lost.
@@ -109,7 +133,7 @@ export function eventHandler(name: string, trigger: AzureTriggerOptions, def: Ev
       default:
         throw new UnsupportedEventError(`a ${trigger.kind} trigger`, `the ${def.kind} triggers`);
     }
-    const ctx = contextFor(context, input, timeout, options.resources);
+    const ctx = contextFor(context, input, timeout, resources);
     throwIfFailed(await runEvents(def, items, ctx), name);
     return undefined;
   };

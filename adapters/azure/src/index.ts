@@ -11,11 +11,12 @@
  */
 import * as azureFunctions from '@azure/functions';
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
-import { DefinitionError, isDefinition, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
+import { DefinitionError, isDefinition, OnefnError, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
 import { type AzureFunctionSpec, type AzureTriggerOptions, functionSpecs } from './bindings.js';
 import { eventHandler, handlerFor, httpHandler } from './handlers.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { watchProxy } from './proxy.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
@@ -36,9 +37,11 @@ type App = typeof azureFunctions.app;
 function azureApp(): App {
   const ns = azureFunctions as unknown as { app?: App; default?: { app?: App } };
   const app = ns.app ?? ns.default?.app;
-  if (!app) throw new Error('@onefn/azure: @azure/functions did not provide "app"; install @azure/functions v4');
+  if (!app) throw new OnefnError('NO_AZURE_FUNCTIONS', '@onefn/azure: @azure/functions did not provide "app"; install @azure/functions v4');
   return app;
 }
+
+declare const __ONEFN_STREAMS__: boolean | undefined;
 
 let streamsEnabled = false;
 
@@ -58,6 +61,7 @@ function enableHttpStreams(app: App): void {
     throw new DefinitionError('stream', 'Azure HTTP streams can be enabled only at start-up: register streaming definitions before the app starts');
   }
   streamsEnabled = true;
+  watchProxy();
 }
 
 /**
@@ -100,8 +104,9 @@ type Registrar = (name: string, options: Record<string, unknown>) => void;
  */
 export function registerHttpFunction(name: string, trigger: Extract<AzureTriggerOptions, { kind: 'http' }>, definitions: readonly HttpDefinition[], options: ResolvedOptions): void {
   const { kind, ...rest } = trigger;
-  // As `register`: an app with a streaming definition turns the library's HTTP streams on, once.
-  if (definitions.some((d) => d.trigger.stream)) enableHttpStreams(azureApp());
+  // As `register`: an app with a streaming definition turns the library's HTTP streams on, once (a
+  // build whose definitions do not stream defines __ONEFN_STREAMS__ false, which drops this).
+  if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && definitions.some((d) => d.trigger.stream)) enableHttpStreams(azureApp());
   (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: httpHandler(definitions, options) });
 }
 

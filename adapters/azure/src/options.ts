@@ -34,6 +34,30 @@ export interface AzureOptions {
   resources?: ResourceDriverSource;
 }
 
+/** What `register` tells a resource driver source: where queues go, and which settings hold the connections. */
+export interface AzureResourceSettings {
+  /** Which service carries queues, as `register`'s `messaging`. Default `storageQueue`. */
+  messaging?: 'storageQueue' | 'serviceBus';
+  /** The app setting holding the storage connection string. Default `AzureWebJobsStorage`. */
+  storageConnection?: string;
+  /** The app setting naming the Service Bus namespace. Default `ServiceBusConnection`. */
+  serviceBusConnection?: string;
+}
+
+/** A driver source that `register` can hand its settings to (`azureResources` is one). */
+export type AzureResourceSource = ResourceDriverSource & { configure?(settings: AzureResourceSettings): ResourceDriverSource };
+
+/**
+ * The source handlers reach their resources through: the `resources` option, told the app's
+ * messaging and connection settings when it can take them, so that a queue is sent to the service
+ * its consumer is bound to.
+ */
+export function resourcesFor(options: ResolvedOptions): ResourceDriverSource | undefined {
+  const source = options.resources as AzureResourceSource | undefined;
+  if (typeof source?.configure !== 'function') return source;
+  return source.configure({ messaging: options.messaging, storageConnection: options.storageConnection, serviceBusConnection: options.serviceBusConnection });
+}
+
 export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription' | 'resources'>> & Pick<AzureOptions, 'topicSubscription' | 'resources'>;
 
 const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];

@@ -1,27 +1,35 @@
 /**
- * `@onefn/azure/resources`: the resource driver for Azure. Queues are Storage Queues and buckets are
- * Blob Storage containers, reached with @azure/storage-queue and @azure/storage-blob, loaded on first
- * use and created once per instance. A function that declares no `uses` never imports this module.
+ * `@onefn/azure/resources`: the resource driver for Azure. Queues are Storage Queues (or Service Bus
+ * queues when the app's `messaging` is `serviceBus`), topics are Service Bus topics, and buckets are
+ * Blob Storage containers, reached with @azure/storage-queue, @azure/service-bus and
+ * @azure/storage-blob, each loaded on first use and created once per instance. A function that
+ * declares no `uses` never imports this module.
  *
- * Messages are base64-encoded: the Functions host's queue trigger decodes base64 by default
- * (host.json `extensions.queues.messageEncoding`), and a message it cannot decode goes to the poison
- * queue. https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#hostjson-settings
+ * Storage queue messages are base64-encoded: the Functions host's queue trigger decodes base64 by
+ * default (host.json `extensions.queues.messageEncoding`), and a message it cannot decode goes to the
+ * poison queue. https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#hostjson-settings
+ * Service Bus messages are described in ./service-bus.ts.
  *
  * Settings: the storage connection in `ONEFN_STORAGE` (the app's managed identity, as deploy writes
- * it) or `AzureWebJobsStorage` (a connection string), in either form (see ./connection.ts), and the real queue and container names in `ONEFN_QUEUE_<NAME>` and
- * `ONEFN_BUCKET_<NAME>` (the logical name when unset). Topics need Service Bus, which this driver does
- * not reach: publishing to a topic on Azure fails with a `ResourceUnavailableError` saying so.
+ * it) or `AzureWebJobsStorage` (a connection string), in either form (see ./connection.ts), or the
+ * setting `register`'s `storageConnection` names; the Service Bus namespace in `ServiceBusConnection`
+ * (or the setting `serviceBusConnection` names, or its `__fullyQualifiedNamespace` identity form); the
+ * real queue, topic and container names in `ONEFN_QUEUE_<NAME>`, `ONEFN_TOPIC_<NAME>` and
+ * `ONEFN_BUCKET_<NAME>` (the logical name when unset). `register` hands its `messaging` and connection
+ * settings to `azureResources`, so that a queue is sent to where its consumer listens.
  *
  * @example
  * import { register } from '@onefn/azure'
  * import { azureResources } from '@onefn/azure/resources'
- * register(app, { resources: azureResources })
+ * register(app, { messaging: 'serviceBus', resources: azureResources })
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { AzureResourceSettings, AzureResourceSource } from './options.js';
+import { SERVICE_BUS_LIMITS, ServiceBusOutput } from './service-bus.js';
 import {
-  onceDriver, ProviderError, ResourceUnavailableError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage,
+  onceDriver, ProviderError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage,
   type ResourceDriver, type ResourceDriverSource, type ResourceLimits, type SendOutcome, type SignUrlRequest,
 } from 'onefn/runtime';
 import { delegatedSasUrl, readStorageConnection, storageClients, type StorageClientOptions } from './connection.js';
@@ -45,7 +53,9 @@ export const AZURE_LIMITS: ResourceLimits = Object.freeze({
   maxUrlSeconds: 7 * 24 * 3600,
 });
 
-export interface AzureDriverOptions {
+export { SERVICE_BUS_LIMITS, toServiceBusMessage, type ServiceBusOutgoing } from './service-bus.js';
+
+export interface AzureDriverOptions extends AzureResourceSettings {
   /** Where settings are read. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   /**
@@ -68,8 +78,8 @@ function refusal(resource: string, error: unknown): ProviderError {
 
 const isMissing = (error: unknown): boolean => (error as { statusCode?: unknown }).statusCode === 404;
 
-class AzureDriver implements ResourceDriver {
-  readonly limits = AZURE_LIMITS;
+class Driver implements AzureDriver {
+  readonly limits: ResourceLimits;
   private readonly queues = new Map<string, QueueClient>();
   private readonly containers = new Map<string, ContainerClient>();
 
@@ -78,7 +88,22 @@ class AzureDriver implements ResourceDriver {
     private readonly blobService: BlobServiceClient,
     private readonly blobApi: typeof import('@azure/storage-blob'),
     private readonly env: Readonly<Record<string, string | undefined>>,
-  ) {}
+    /** Service Bus: topics, and queues when `serviceBusQueues`; its SDK loads on the first send. */
+    private readonly serviceBus: ServiceBusOutput,
+    private readonly serviceBusQueues: boolean,
+  ) {
+    // Blob SAS URLs last as long on either messaging service.
+    this.limits = serviceBusQueues ? SERVICE_BUS_LIMITS : AZURE_LIMITS;
+  }
+
+  close(): Promise<void> {
+    return this.serviceBus.close();
+  }
+
+  /** Topics are always Service Bus; queues follow the app's messaging. */
+  limitsOf(kind: 'queue' | 'topic'): ResourceLimits {
+    return kind === 'topic' ? SERVICE_BUS_LIMITS : this.limits;
+  }
 
   private queue(name: string): QueueClient {
     let client = this.queues.get(name);
@@ -93,6 +118,7 @@ class AzureDriver implements ResourceDriver {
   }
 
   async sendMessages(queue: string, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    if (this.serviceBusQueues) return this.serviceBus.send(`queue:${queue}`, this.env[resourceSetting('queue', queue)] || queue, messages);
     const client = this.queue(queue);
     const outcomes: SendOutcome[] = [];
     for (const m of messages) {
@@ -107,8 +133,8 @@ class AzureDriver implements ResourceDriver {
     return outcomes;
   }
 
-  async publish(topic: string): Promise<readonly SendOutcome[]> {
-    throw new ResourceUnavailableError(`topic:${topic}`, 'topics on Azure are Service Bus topics, which @onefn/azure/resources does not reach yet; use a queue');
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    return this.serviceBus.send(`topic:${topic}`, this.env[resourceSetting('topic', topic)] || topic, messages);
   }
 
   private async guard<T>(resource: string, run: () => Promise<T>): Promise<T> {
@@ -178,12 +204,37 @@ class AzureDriver implements ResourceDriver {
   }
 }
 
-/** Makes the Azure driver from the storage connection (a connection string or an identity-based one): the two clients, loaded and created once. */
-export async function createAzureDriver(options: AzureDriverOptions = {}): Promise<ResourceDriver> {
-  const env = options.env ?? process.env;
-  const clients = await storageClients(readStorageConnection(env, options.storageConnection), options.clientOptions);
-  return new AzureDriver(clients.queueService, clients.blobService, clients.blobApi, env);
+/** The Azure driver's own methods beyond the portable ones. */
+export interface AzureDriver extends ResourceDriver {
+  limitsOf(kind: 'queue' | 'topic'): ResourceLimits;
+  /** Closes the Service Bus connection, if one was opened (tests; an instance keeps it for its life). */
+  close(): Promise<void>;
 }
 
-/** The driver source for `register(app, { resources: azureResources })`: one driver per instance. */
-export const azureResources: ResourceDriverSource = onceDriver(() => createAzureDriver());
+/**
+ * Makes the Azure driver: the storage clients from the storage connection (a connection string or an
+ * identity-based one), loaded and created once, and the Service Bus output, whose client is created
+ * on the first send or publish.
+ */
+export async function createAzureDriver(options: AzureDriverOptions = {}): Promise<AzureDriver> {
+  const env = options.env ?? process.env;
+  const clients = await storageClients(readStorageConnection(env, options.storageConnection), options.clientOptions);
+  const serviceBus = new ServiceBusOutput({ env, ...(options.serviceBusConnection ? { connection: options.serviceBusConnection } : {}) });
+  return new Driver(clients.queueService, clients.blobService, clients.blobApi, env, serviceBus, options.messaging === 'serviceBus');
+}
+
+const configured = new Map<string, ResourceDriverSource>();
+
+/**
+ * The driver source for `register(app, { resources: azureResources })`: one driver per instance.
+ * `register` passes it its `messaging` and connection settings (`configure`), and each distinct set
+ * gets its own driver, created once.
+ */
+export const azureResources: AzureResourceSource = Object.assign(onceDriver(() => createAzureDriver()), {
+  configure(settings: AzureResourceSettings): ResourceDriverSource {
+    const key = JSON.stringify([settings.messaging ?? 'storageQueue', settings.storageConnection ?? 'AzureWebJobsStorage', settings.serviceBusConnection ?? 'ServiceBusConnection']);
+    let source = configured.get(key);
+    if (!source) configured.set(key, (source = onceDriver(() => createAzureDriver(settings))));
+    return source;
+  },
+});

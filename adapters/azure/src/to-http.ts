@@ -93,6 +93,12 @@ export function toHttpResponse(response: ResponseData): HttpResponseInit {
   const init: HttpResponseInit = { status: response.status, headers };
   if (cookies.length) init.cookies = cookies;
   if (response.stream) {
+    // 204, 205 and 304 carry no body: the library drops one unread (HttpResponse.ts, nullBodyStatuses),
+    // so the handler's stream is released here rather than left open until the deadline.
+    if (response.status === 204 || response.status === 205 || response.status === 304) {
+      response.stream.cancel();
+      return init;
+    }
     // The DOM's ReadableStream type and Node's (which the library's types name) describe the same object.
     init.body = webStream(response.stream) as unknown as HttpResponseInit['body'];
     return init;
@@ -115,8 +121,9 @@ function webStream(stream: BodyStream): ReadableStream<Uint8Array> {
     {
       async pull(controller) {
         try {
-          // The library writes each chunk without waiting for the socket to drain: one turn of the
-          // event loop per chunk lets the socket write out what it holds before the next is read.
+          // The library writes each chunk without waiting for the socket to drain: with HTTP streams,
+          // the handler wraps the stream to wait for it (proxy.ts, followConnection); one turn of the
+          // event loop per chunk still lets the socket write out before the next chunk is read.
           await new Promise((resolve) => setImmediate(resolve));
           const chunk = await stream.read();
           if (chunk === undefined) controller.close();

@@ -3,6 +3,7 @@
  * the Kudu zip-deploy endpoints, recording every call, for the deploy contract tests.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { handleBlob, handleTags, type BlobEntry } from './fake-lifecycle.js';
 import type { AddressInfo } from 'node:net';
 
 export const SUB = '00000000-1111-2222-3333-444444444444';
@@ -27,7 +28,7 @@ export interface FakeAzureOptions {
   zipStatus?: number;
 }
 
-export interface FakeAzure { server: Server; base: string; calls: Call[]; close(): Promise<void> }
+export interface FakeAzure { server: Server; base: string; calls: Call[]; blobs: Map<string, BlobEntry>; tags: Record<string, string>; close(): Promise<void> }
 
 const read = (req: IncomingMessage): Promise<string> =>
   new Promise((done) => {
@@ -38,6 +39,9 @@ const read = (req: IncomingMessage): Promise<string> =>
 
 export async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzure> {
   const calls: Call[] = [];
+  // The kept releases (Blob service) and the site's tags, which deploy merges the serving release into.
+  const releases = { blobs: new Map<string, BlobEntry>(), container: false };
+  const tags: Record<string, string> = {};
   let polls = 0;
   let base = '';
   let identity = options.appHasIdentity === true;
@@ -48,6 +52,7 @@ export async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzu
     const path = url.pathname;
     const lower = path.toLowerCase();
     calls.push({ method: req.method ?? '', path, query: url.searchParams, body, auth: req.headers.authorization });
+    if (handleBlob(req, res, url, Buffer.from(body, 'latin1'), releases) || handleTags(req, res, url, Buffer.from(body), tags)) return;
     const send = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(value));
@@ -75,7 +80,7 @@ export async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzu
     if (lower.endsWith('/storageaccounts/acmeapi/listkeys')) return send(200, { keys: [{ keyName: 'key1', value: SECRET, permissions: 'FULL' }] });
     if (lower.endsWith('/storageaccounts/acmeapi')) {
       if (req.method === 'GET' && !options.accountExists && !calls.some((c) => c.method === 'PUT' && c.path.toLowerCase().endsWith('/storageaccounts/acmeapi'))) return notFound();
-      return send(200, { id: accountId, name: 'acmeapi', location: 'westeurope', properties: { provisioningState: 'Succeeded', primaryEndpoints: { blob: 'https://acmeapi.blob.core.windows.net/', queue: 'https://acmeapi.queue.core.windows.net/' } } });
+      return send(200, { id: accountId, name: 'acmeapi', location: 'westeurope', properties: { provisioningState: 'Succeeded', primaryEndpoints: { blob: `${base}/acmeapi/`, queue: 'https://acmeapi.queue.core.windows.net/' } } });
     }
     if (lower.includes('/queueservices/default/queues/') || lower.includes('/blobservices/default/containers/')) return send(200, { id: path, name: path.split('/').pop() });
     if (lower.endsWith('/serverfarms/acme-api-plan')) {
@@ -101,7 +106,7 @@ export async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzu
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, base, calls, close: () => new Promise<void>((done) => server.close(() => done())) };
+  return { server, base, calls, blobs: releases.blobs, tags, close: () => new Promise<void>((done) => server.close(() => done())) };
 }
 
 /** Each call as `METHOD /path`, without the subscription and resource group prefix. */

@@ -142,10 +142,12 @@ describe('the Azure driver on Azurite', () => {
     expect(error).toMatchObject({ providerCode: 'QueueNotFound', status: 404, resource: 'queue:missing-queue' });
   });
 
-  it('refuses options Storage Queues cannot honour, and topics, with typed errors', async () => {
+  it('refuses options Storage Queues cannot honour; topics need the Service Bus setting (see service-bus.test.ts)', async () => {
     const events = topic('order-events');
     expect((await run({ orders: orders.send } as never, (r) => r.orders.send({ id: 'a', total: 1 }, { groupId: 'g' }))).error).toMatchObject({ option: 'groupId' });
-    expect((await run({ events: events.publish } as never, (r) => r.events.publish({}))).error).toBeInstanceOf(ResourceUnavailableError);
+    const publish = await run({ events: events.publish } as never, (r) => r.events.publish({}));
+    expect(publish.error).toBeInstanceOf(ResourceUnavailableError);
+    expect((publish.error as Error).message).toContain('the setting ServiceBusConnection');
   });
 
   it('gets, heads, lists by page, deletes, and signs SAS URLs that Azurite honours', async () => {

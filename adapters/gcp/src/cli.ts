@@ -1,10 +1,13 @@
 /**
- * `@onefn/gcp/cli`: the `gcp` commands of `onefn` (`invoke`, `build`, `deploy`).
+ * `@onefn/gcp/cli`: the `gcp` commands of `onefn` (`invoke`, `build`, `deploy`, `rollback`, `destroy`, `logs`).
  *
  * @example
  * onefn invoke gcp src/api.ts --event request.json
  * onefn build gcp src/api.ts --out dist/gcp
  * onefn deploy gcp src/api.ts --project my-project --region europe-west1
+ * onefn rollback gcp api --project my-project --region europe-west1 [--to api-00002-xyz]
+ * onefn destroy gcp api --project my-project --region europe-west1 --dry-run
+ * onefn logs gcp api --project my-project --region europe-west1 --since 15m
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -12,9 +15,12 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { base64ToHex, commandReport, flagOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
 import { loadModule } from 'onefn/build';
+import { OnefnError } from 'onefn';
 import { register } from './register.js';
 import { buildArchive } from './deploy/archive.js';
 import { deployCommand } from './deploy/command.js';
+import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from './deploy/lifecycle-command.js';
+import { optionalPackages } from './packages.js';
 
 export { deployReport } from './deploy/command.js';
 
@@ -113,7 +119,7 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
     // an event the adapter could not read (400) or does not serve (422) is the caller's error, exit 1.
     if (request.isEvent && (res.status === 400 || res.status === 422)) {
       // The answer is printed; the refusal is the command's failure.
-      throw new Error(`the event was refused (status ${res.status})`);
+      throw new OnefnError(res.status === 400 ? 'MALFORMED_EVENT' : 'UNSUPPORTED_EVENT', `the event was refused (status ${res.status})`);
     }
     return 0;
   } finally {
@@ -189,7 +195,28 @@ const commands: Record<string, CommandSpec> = {
     },
     run: deployCommand,
   },
+  rollback: {
+    summary: 'Move all traffic of the function\'s Cloud Run service back to the previous ready revision (or --to); the next deploy serves its own revision again.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.rollback,
+    run: rollbackCommand,
+  },
+  destroy: {
+    summary: 'Remove the function and what deploy made for it (its scheduler job, extra Eventarc triggers, IAM bindings for its uses), and nothing else; the plan is printed first.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.destroy,
+    run: destroyCommand,
+  },
+  logs: {
+    summary: 'Print the function\'s recent Cloud Logging lines, oldest first.',
+    usage: '[<function>]',
+    maxPositionals: 1,
+    flags: LIFECYCLE_FLAGS.logs,
+    run: logsCommand,
+  },
 };
 
 /** The `gcp` provider's commands, found by `onefn` as `@onefn/gcp/cli`. */
-export const cli: ProviderCli = { provider: 'gcp', commands };
+export const cli: ProviderCli = { provider: 'gcp', commands, packages: optionalPackages() };

@@ -1,4 +1,4 @@
-import type { HttpDefinition, Native } from 'onefn';
+import { DefinitionError, type HttpDefinition, type Native } from 'onefn';
 import { createRouter, problem } from 'onefn/runtime';
 import { bodyOf, fromHttp } from './from-http.js';
 import type { GcpRequest, GcpResponse } from './native.js';
@@ -25,7 +25,7 @@ export type GcpHttpFunction = (req: GcpRequest, res: GcpResponse) => Promise<voi
  */
 export function toHttpFunction(definitions: HttpDefinition | readonly HttpDefinition[], options: GcpOptions & { name?: string } = {}): GcpHttpFunction {
   const defs = Array.isArray(definitions) ? (definitions as readonly HttpDefinition[]) : [definitions as HttpDefinition];
-  if (typeof __ONEFN_CHECKED__ === 'undefined' && !defs.length) throw new TypeError('@onefn/gcp: toHttpFunction needs at least one HTTP definition');
+  if (typeof __ONEFN_CHECKED__ === 'undefined' && !defs.length) throw new DefinitionError('definitions', 'toHttpFunction needs at least one HTTP definition');
   const { name, ...rest } = options;
   const first = defs[0] as HttpDefinition;
   const timeout = defs.reduce<number | undefined>((max, d) => (d.settings.timeout === undefined ? max : Math.max(max ?? 0, d.settings.timeout)), undefined);

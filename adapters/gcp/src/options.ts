@@ -1,4 +1,4 @@
-import type { Context, FunctionSettings, LogSink, Native } from 'onefn';
+import { DefinitionError, type Context, type FunctionSettings, type LogSink, type Native } from 'onefn';
 import { createContext, type ResourceDriverSource } from 'onefn/runtime';
 import { cloudLoggingSink, type LineWriter, parseTrace } from './log-sink.js';
 import type { GcpRequest } from './native.js';
@@ -46,7 +46,7 @@ export function resolveConfig(options: GcpOptions, name: string, settings: Reado
   // as true, which drops the checks of options it never passes.
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     for (const key of Object.keys(options)) {
-      if (!KNOWN.includes(key)) throw new TypeError(`@onefn/gcp: unknown option "${key}"; known: ${KNOWN.join(', ')}`);
+      if (!KNOWN.includes(key)) throw new DefinitionError(key, `@onefn/gcp has no such option; known: ${KNOWN.join(', ')}`);
     }
   }
   const env = options.env ?? process.env;
@@ -54,7 +54,7 @@ export function resolveConfig(options: GcpOptions, name: string, settings: Reado
   const timeout = options.timeoutSeconds ?? (fromEnv > 0 ? fromEnv : undefined) ?? settings.timeout ?? 60;
   // Only `timeoutSeconds` can be out of range here (the rest is checked or defaulted above).
   if (typeof __ONEFN_CHECKED__ === 'undefined' && !(timeout > 0)) {
-    throw new TypeError(`@onefn/gcp: timeoutSeconds must be a positive number, got ${String(options.timeoutSeconds)}`);
+    throw new DefinitionError('timeoutSeconds', `must be a positive number, got ${String(options.timeoutSeconds)}`);
   }
   return {
     functionName: options.functionName ?? env['K_SERVICE'] ?? env['FUNCTION_TARGET'] ?? name,

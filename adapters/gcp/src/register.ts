@@ -1,5 +1,5 @@
 import { http } from '@google-cloud/functions-framework';
-import { isDefinition, type Definition } from 'onefn';
+import { DefinitionError, isDefinition, type Definition } from 'onefn';
 import { planFunctions, type FunctionPlan } from 'onefn/runtime';
 import { toEventFunction } from './event-function.js';
 import { toHttpFunction } from './http-function.js';
@@ -23,10 +23,10 @@ export function register(source: Readonly<Record<string, unknown>> | Definition,
   const { routedName, ...rest } = options;
   const namespace = isDefinition(source) ? { [source.settings.name ?? 'function']: source } : source;
   const plans = planFunctions(namespace, { routedName: routedName ?? 'http' });
-  if (!plans.length) throw new TypeError('@onefn/gcp: register() found no onefn definitions in what it was given');
+  if (!plans.length) throw new DefinitionError('source', 'register() found no onefn definitions in what it was given');
   for (const plan of plans) {
     if (!FRAMEWORK_NAME.test(plan.name)) {
-      throw new TypeError(`@onefn/gcp: "${plan.name}" cannot be a functions-framework target (letters, digits, "-" and "_", ending in a letter or digit)`);
+      throw new DefinitionError('name', `"${plan.name}" cannot be a functions-framework target (letters, digits, "-" and "_", ending in a letter or digit)`);
     }
   }
   for (const plan of plans) {

@@ -16,9 +16,10 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
 import {
-  onceDriver, ProviderError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, type ResourceDriver,
+  loadOptional, onceDriver, ProviderError, resourceSetting, type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, type ResourceDriver,
   type ResourceDriverSource, type ResourceLimits, type SendOutcome, type SignUrlRequest,
 } from 'onefn/runtime';
+import { OUTPUT_PACKAGES } from './packages.js';
 
 /**
  * What Pub/Sub and Cloud Storage accept: a Pub/Sub message (data and attributes) up to 10 MB, a publish
@@ -183,7 +184,7 @@ class GcpDriver implements ResourceDriver {
 
 /** Makes the Google Cloud driver: the Pub/Sub and Storage clients, loaded and created once. */
 export async function createGcpDriver(options: GcpDriverOptions = {}): Promise<ResourceDriver> {
-  const [{ PubSub }, { Storage }] = await Promise.all([import('@google-cloud/pubsub'), import('@google-cloud/storage')]);
+  const [{ PubSub }, { Storage }] = await loadOptional('@onefn/gcp outputs', OUTPUT_PACKAGES, () => Promise.all([import('@google-cloud/pubsub'), import('@google-cloud/storage')]));
   return new GcpDriver(new PubSub({ ...options.pubsub }), new Storage({ ...options.storage }), options.env ?? process.env);
 }
 

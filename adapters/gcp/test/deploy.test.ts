@@ -22,12 +22,7 @@ beforeAll(async () => {
   google = await fakeGoogle();
 });
 afterAll(() => google.close());
-beforeEach(() => {
-  google.calls.length = 0;
-  google.existing.clear();
-  google.failCreate = undefined;
-  google.policies.clear();
-});
+beforeEach(() => google.reset());
 
 const base = (): DeployOptions => ({
   entry: app,
@@ -36,7 +31,7 @@ const base = (): DeployOptions => ({
   routedName: 'api',
   pollIntervalMs: 5,
   auth: fakeAuth(),
-  endpoints: { functions: google.url, run: google.url, scheduler: google.url, eventarc: google.url },
+  endpoints: { functions: google.url, run: google.url, scheduler: google.url, eventarc: google.url, pubsub: google.pubsubUrl, storage: google.url },
 });
 
 const summary = (): string[] => google.calls.map((c) => `${c.method} ${c.path}${c.query['functionId'] ? `?functionId=${c.query['functionId']}` : ''}${c.query['updateMask'] ? `?updateMask=${c.query['updateMask']}` : ''}`);
@@ -47,6 +42,9 @@ describe('deploy against a loopback Google', () => {
     const result = await deploy({ ...base(), onProgress: (l) => progress.push(l) });
     const parent = '/v2/projects/my-project/locations/europe-west1';
     expect(summary()).toEqual([
+      // The topic the `orders` consumer listens on is made first (Pub/Sub over gRPC), labelled as onefn's.
+      'RPC /google.pubsub.v1.Publisher/GetTopic',
+      'RPC /google.pubsub.v1.Publisher/CreateTopic',
       `POST ${parent}/functions:generateUploadUrl`,
       'PUT /upload/signed',
       `GET ${parent}/functions/api`,
@@ -62,25 +60,27 @@ describe('deploy against a loopback Google', () => {
       'GET /v2/projects/p/locations/r/operations/op-2',
       'GET /v2/projects/p/locations/r/operations/op-2',
     ]);
-    const upload = google.calls[1];
+    expect(google.calls[1]?.body).toEqual({ name: 'projects/my-project/topics/orders', labels: { 'deployed-by': 'onefn' } });
+    expect(google.topics.get('projects/my-project/topics/orders')).toEqual({ 'deployed-by': 'onefn' });
+    const upload = google.calls[3];
     expect(upload).toMatchObject({ contentType: 'application/zip', auth: undefined });
     expect(upload?.bytes).toBeGreaterThan(100);
     expect(google.calls.filter((c) => c.path.startsWith('/v2/')).every((c) => c.auth === 'Bearer fake-token')).toBe(true);
-    const create = google.calls[3]?.body as Record<string, any>;
+    const create = google.calls[5]?.body as Record<string, any>;
     expect(create).toMatchObject({
       name: 'projects/my-project/locations/europe-west1/functions/api',
       buildConfig: { runtime: 'nodejs22', entryPoint: 'api', source: { storageSource: { bucket: 'gcf-v2-uploads' } } },
       serviceConfig: { availableMemory: '256M', timeoutSeconds: 60, environmentVariables: { NODE_ENV: 'production', GOOGLE_CLOUD_PROJECT: 'my-project' } },
     });
     expect(create['eventTrigger']).toBeUndefined();
-    const orders = google.calls[11]?.body as Record<string, any>;
+    const orders = google.calls[13]?.body as Record<string, any>;
     expect(orders).toMatchObject({
       buildConfig: { entryPoint: 'orders' },
       serviceConfig: { availableMemory: '512M', timeoutSeconds: 120 },
       // The REST transport sends enums as numbers (`$alt=json;enum-encoding=int`): 2 is RETRY_POLICY_RETRY.
       eventTrigger: { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', pubsubTopic: 'projects/my-project/topics/orders', retryPolicy: 2 },
     });
-    const policy = google.calls[7]?.body as { policy: { etag: string; bindings: unknown[] } };
+    const policy = google.calls[9]?.body as { policy: { etag: string; bindings: unknown[] } };
     expect(policy.policy.etag).toBe('BwE=');
     expect(policy.policy.bindings).toEqual([{ role: 'roles/run.admin', members: ['user:ops@example.com'] }, { role: 'roles/run.invoker', members: ['allUsers'] }]);
     expect(result.functions).toEqual([
@@ -90,7 +90,7 @@ describe('deploy against a loopback Google', () => {
     expect(progress.some((l) => l.includes('api: created at https://api.example.run.app'))).toBe(true);
     expect(progress.join('\n')).not.toContain('fake-token');
     // --json prints the shape every provider shares.
-    const report = deployReport(result, { project: 'my-project', region: 'europe-west1', stage: undefined });
+    const report = deployReport(result, { stage: undefined });
     expectReportShape(report, 'deploy', 'gcp');
     expect(report.functions.map((f) => [f.name, f.kind, f.action, f.url])).toEqual([['api', 'http', 'created', 'https://api.example.run.app'], ['orders', 'message', 'created', 'https://orders.example.run.app']]);
   });
@@ -135,7 +135,8 @@ describe('deploy against a loopback Google', () => {
       name: 'projects/my-project/locations/europe-west1/jobs/nightly',
       schedule: '30 2 * * MON-FRI',
       timeZone: 'Europe/Paris',
-      httpTarget: { uri: 'https://nightly.example.run.app', httpMethod: 'POST', oidcToken: { serviceAccountEmail: 'fn@my-project.iam.gserviceaccount.com', audience: 'https://nightly.example.run.app' } },
+      // The REST transport sends enums as numbers: 1 is HttpMethod.POST.
+      httpTarget: { uri: 'https://nightly.example.run.app', httpMethod: 1, headers: {}, oidcToken: { serviceAccountEmail: 'fn@my-project.iam.gserviceaccount.com', audience: 'https://nightly.example.run.app' } },
     });
     const patch = google.calls.find((c) => c.method === 'PATCH' && c.path.includes('/jobs/'));
     expect(patch?.query['updateMask']).toBe('schedule,timeZone,httpTarget');
@@ -216,7 +217,7 @@ describe('deploy against a loopback Google', () => {
 
     it('removes allUsers from an invoker binding shared with other members, keeping them', async () => {
       google.existing.add('projects/my-project/locations/europe-west1/functions/api');
-      google.policies.set(service, { etag: 'e0', bindings: [{ role: 'roles/run.invoker', members: ['serviceAccount:ci@my-project.iam.gserviceaccount.com', 'allUsers'] }] });
+      google.policies.set(service, { etag: 'BwI=', bindings: [{ role: 'roles/run.invoker', members: ['serviceAccount:ci@my-project.iam.gserviceaccount.com', 'allUsers'] }] });
       await deployApi(privateApp);
       expect(google.policies.get(service)?.bindings).toEqual([{ role: 'roles/run.invoker', members: ['serviceAccount:ci@my-project.iam.gserviceaccount.com'] }]);
     });

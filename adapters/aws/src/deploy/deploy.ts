@@ -1,11 +1,14 @@
 import { planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
-import { CredentialsError, loadModule } from 'onefn/build';
+import { loadModule } from 'onefn/build';
 import { buildFunction, type LambdaArtifact } from './build.js';
-import { createClients, destroyClients, errorName, sdkRegion, type AwsClients, type ClientOptions } from './clients.js';
+import { createClients, destroyClients, type AwsClients, type ClientOptions } from './clients.js';
+import { credentialsOr, regionOf } from './calls.js';
 import {
   DEFAULT_PACING, ensureFunction, getAliasVersion, getFunction, listVersions, moveAlias, publish, waitUntilReady, type Pacing,
 } from './lambda-ops.js';
-import { checkOptions, DeployOptionError, functionConfig, type DeployOptionsInput, type IgnoredVariable } from './options.js';
+import { checkOptions, checkRegion, DeployOptionError, functionConfig, UNKNOWN_REGION, type DeployOptionsInput, type IgnoredVariable } from './options.js';
+import { roleName, schedulerRoleName, scheduleName } from './names.js';
+import { DeployRetryStrategy } from './retry.js';
 import { ensureRole } from './role.js';
 import { ensureResources, resourceGrants } from './resources.js';
 import { describeTrigger, wireTrigger } from './triggers.js';
@@ -57,25 +60,6 @@ export interface DeployResult {
   readonly functions: readonly DeployedFunction[];
 }
 
-/** The region given, else the environment's, else the one the SDK's chain finds in the profile. */
-async function regionOf(options: { region?: string | undefined; env?: Readonly<Record<string, string | undefined>> | undefined }): Promise<string | undefined> {
-  const env = options.env ?? process.env;
-  return options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (await sdkRegion());
-}
-
-// Missing credentials (the provider chain found none), and credentials AWS refused (expired session
-// or SSO token, an unknown key).
-const CREDENTIAL_ERRORS = new Set([
-  'CredentialsProviderError', 'TokenProviderError', 'ExpiredToken', 'ExpiredTokenException', 'UnrecognizedClientException',
-  'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure',
-]);
-
-/** A credentials failure as one line naming the login step; any other error as it was. */
-function credentialsOr(error: unknown): unknown {
-  const name = errorName(error);
-  return name && CREDENTIAL_ERRORS.has(name) ? new CredentialsError('AWS', 'aws sso login, or a profile (AWS_PROFILE) or access keys (AWS_ACCESS_KEY_ID)', error) : error;
-}
-
 const STAGE = /^[a-z][a-z0-9]{0,15}$/;
 
 /** Each plan renamed `<name>-<stage>`: the stage goes into the function's, role's and trigger's names. */
@@ -103,33 +87,43 @@ function selectPlans(plans: FunctionPlan[], only: string | undefined): FunctionP
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const progress = options.onProgress ?? (() => {});
-  const checked = checkOptions({ ...options, region: await regionOf(options) }, options.env ?? process.env);
+  const dryRun = options.dryRun === true;
+  const checked = checkOptions({ ...options, region: await regionOf(options) }, options.env ?? process.env, dryRun);
   const plans = staged(selectPlans(planFunctions(await loadModule(options.entry)), options.function), options.stage);
   if (plans.length === 0) throw new DeployOptionError('entry', `${options.entry} exports no onefn definitions`);
   const configs = plans.map((plan) => functionConfig(plan, options));
-  for (const config of configs) for (const v of config.ignoredEnv) progress(`${options.dryRun ? 'would ignore' : 'ignoring'} ${config.name}'s env ${v.name}: ${v.reason}`);
+  for (const config of configs) for (const v of config.ignoredEnv) progress(`${dryRun ? 'would ignore' : 'ignoring'} ${config.name}'s env ${v.name}: ${v.reason}`);
   const artifacts: LambdaArtifact[] = [];
   for (const plan of plans) artifacts.push(await buildFunction({ entry: options.entry, plan, runtime: checked.runtime, httpEvents: checked.httpEvents, sourcemap: options.sourcemap === true }));
 
-  if (options.dryRun) {
+  if (dryRun) {
+    // A plan needs no account: what only AWS could say (the account id, a region nobody named) is shown unknown.
+    if (checked.region === UNKNOWN_REGION) progress(`region: unknown (pass --region, set AWS_REGION, or give the profile a region); the plan shows ${UNKNOWN_REGION}`);
     const functions = plans.map((plan, i): DeployedFunction => {
       const artifact = artifacts[i] as LambdaArtifact;
       const config = configs[i] as ReturnType<typeof functionConfig>;
-      // The account is known only once a role exists; a dry run names it as a placeholder.
-      const grants = resourceGrants(plan, { partition: 'aws', region: checked.region, account: '<account>' });
+      const place = { partition: 'aws', region: checked.region, account: '<account>' };
+      const grants = resourceGrants(plan, place);
+      if (checked.role) progress(`${plan.name}: would run as ${checked.role}`);
+      else if (checked.createRole) progress(`${plan.name}: would create execution role ${roleName(plan.name)} if it does not exist (trust lambda.amazonaws.com; CloudWatch Logs${grants.statements.length ? ', and the grants below' : ''})`);
+      else progress(`${plan.name}: needs an execution role: pass --role <arn>, or --create-role to create ${roleName(plan.name)}`);
       for (const s of grants.statements) progress(`${plan.name}: would grant ${s.Action.join(', ')} on ${s.Resource}${checked.role ? ' (add it to the role you gave)' : ''}`);
       for (const [k, v] of Object.entries(grants.env)) progress(`${plan.name}: would set ${k}=${v}`);
       if (config.env['NODE_OPTIONS'] !== undefined && options.sourcemap) progress(`${plan.name}: would set NODE_OPTIONS=${config.env['NODE_OPTIONS']} (source maps, index.mjs.map in the zip)`);
       for (const use of planUses(plan)) progress(`${plan.name}: would create ${use.kind} ${use.name} if it does not exist`);
       progress(`${plan.name}: would deploy ${artifact.zip.byteLength} bytes (CodeSha256 ${artifact.codeSha256}), ${config.memory} MB, ${config.timeout} s, ${checked.runtime}`);
       progress(`${plan.name}: would point alias ${checked.alias} at the new version and wire ${describeTrigger(plan)}`);
+      if (plan.kind === 'schedule' && plan.definition.kind === 'schedule' && plan.definition.trigger.timeZone !== 'UTC') {
+        const aliasArn = `arn:aws:lambda:${checked.region}:<account>:function:${plan.name}:${checked.alias}`;
+        progress(`${plan.name}: would create schedule ${scheduleName(plan.name)} and role ${schedulerRoleName(plan.name)} (trust scheduler.amazonaws.com; lambda:InvokeFunction on ${aliasArn} only)`);
+      }
       return { name: plan.name, kind: plan.kind, action: 'planned', codeSha256: artifact.codeSha256, bytes: artifact.zip.byteLength, version: undefined, alias: checked.alias, trigger: describeTrigger(plan), endpoint: undefined, ignoredEnv: config.ignoredEnv, nodeOptions: config.env['NODE_OPTIONS'] };
     });
     return { dryRun: true, region: checked.region, functions };
   }
 
   const pacing: Pacing = { ...DEFAULT_PACING, ...options.pacing };
-  const clients = createClients({ region: checked.region, endpoint: options.endpoint, credentials: options.credentials });
+  const clients = createClients({ region: checked.region, endpoint: options.endpoint, credentials: options.credentials, retryStrategy: new DeployRetryStrategy(pacing.retries, pacing.retryDelayMs, progress) });
   try {
     const functions: DeployedFunction[] = [];
     for (const [i, plan] of plans.entries()) {
@@ -192,11 +186,11 @@ export interface RollbackOptions extends CallOptions {
  */
 export async function rollback(options: RollbackOptions): Promise<{ function: string; alias: string; from: string; to: string }> {
   const progress = options.onProgress ?? (() => {});
-  const checked = checkOptions({ ...options, region: await regionOf(options), createRole: true }, options.env ?? process.env);
+  const checked = checkOptions({ ...options, region: checkRegion(await regionOf(options)), createRole: true }, options.env ?? process.env);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.function ?? '')) throw new DeployOptionError('function', `${JSON.stringify(options.function)} is not a Lambda function name`);
   if (options.to !== undefined && !/^\d+$/.test(options.to)) throw new DeployOptionError('to', 'must be a published version number');
   const pacing: Pacing = { ...DEFAULT_PACING, ...options.pacing };
-  const clients = createClients({ region: checked.region, endpoint: options.endpoint, credentials: options.credentials });
+  const clients = createClients({ region: checked.region, endpoint: options.endpoint, credentials: options.credentials, retryStrategy: new DeployRetryStrategy(pacing.retries, pacing.retryDelayMs, progress) });
   try {
     const name = options.function;
     const from = await getAliasVersion(clients.lambda, name, checked.alias);

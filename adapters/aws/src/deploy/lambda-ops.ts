@@ -1,65 +1,73 @@
 import {
-  CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, GetFunctionCommand, GetFunctionConfigurationCommand,
-  ListVersionsByFunctionCommand, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand,
-  UpdateFunctionConfigurationCommand, type FunctionConfiguration, type LambdaClient,
+  CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, GetFunctionCommand, ListVersionsByFunctionCommand, PublishVersionCommand,
+  TagResourceCommand, UpdateAliasCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2, waitUntilPublishedVersionActive, type FunctionConfiguration, type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { OnefnError } from 'onefn';
 import type { LambdaArtifact } from './build.js';
 import { errorName } from './clients.js';
+import { AwsDeployError } from './errors.js';
+import { isOwned, ownedTags } from './names.js';
 import type { FunctionConfig } from './options.js';
 
 /** Timing knobs; tests shorten them. */
 export interface Pacing {
-  /** First retry delay for ResourceConflictException; doubles each time. Default 1000 ms. */
+  /** First retry delay for ResourceConflictException and throttling; doubles each time. Default 1000 ms. */
   retryDelayMs: number;
   retries: number;
-  /** Between polls while an update is in progress. Default 1000 ms. */
+  /** The shortest wait between a waiter's polls (the SDK waiter's minDelay). Default 1000 ms. */
   pollMs: number;
-  /** Give up waiting after this many polls. */
-  maxPolls: number;
+  /** Give up waiting for a function to settle after this long (the waiter's maxWaitTime). Default 300,000 ms. */
+  maxWaitMs: number;
 }
 
-export const DEFAULT_PACING: Pacing = { retryDelayMs: 1000, retries: 6, pollMs: 1000, maxPolls: 300 };
+export const DEFAULT_PACING: Pacing = { retryDelayMs: 1000, retries: 6, pollMs: 1000, maxWaitMs: 300_000 };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+type Waiter = typeof waitUntilFunctionUpdatedV2;
 
-// A function mid-update answers ResourceConflictException; a role just created is not yet assumable
-// (InvalidParameterValueException naming the role). Both pass with time.
-function retryable(error: unknown): boolean {
-  const name = errorName(error);
-  if (name === 'ResourceConflictException' || name === 'TooManyRequestsException') return true;
-  return name === 'InvalidParameterValueException' && /role|assume/i.test((error as Error).message);
-}
-
-/** Runs `call`, retrying conflicts with exponential backoff. */
-export async function withRetry<T>(pacing: Pacing, progress: (line: string) => void, what: string, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!retryable(error) || attempt >= pacing.retries) throw error;
-      const delay = pacing.retryDelayMs * 2 ** attempt;
-      progress(`  ${what}: ${errorName(error)}, retrying in ${delay} ms`);
-      await sleep(delay);
-    }
-  }
-}
-
-/** Waits until the function is Active and no update is in progress (Lambda refuses changes meanwhile). */
-export async function waitUntilReady(lambda: LambdaClient, name: string, pacing: Pacing): Promise<FunctionConfiguration> {
-  for (let poll = 0; poll < pacing.maxPolls; poll++) {
-    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-    if (config.State === 'Failed') throw new OnefnError('DEPLOY_FAILED', `${name} failed to start: ${config.StateReason ?? 'no reason given'}`);
-    if (config.LastUpdateStatus === 'Failed') throw new OnefnError('DEPLOY_FAILED', `${name}'s update failed: ${config.LastUpdateStatusReason ?? 'no reason given'}`);
-    if (config.State !== 'Pending' && config.LastUpdateStatus !== 'InProgress') return config;
-    await sleep(pacing.pollMs);
-  }
-  throw new OnefnError('DEPLOY_TIMEOUT', `${name} did not become ready`);
-}
-
-export async function getFunction(lambda: LambdaClient, name: string): Promise<FunctionConfiguration | undefined> {
+/** What a waiter's failure says: the function's own reason when the waiter saw one. */
+function waiterFailure(name: string, what: string, error: unknown): AwsDeployError {
+  const text = String((error as Error)?.message ?? '');
+  if ((error as Error)?.name === 'TimeoutError') return new AwsDeployError('DEPLOY_TIMEOUT', `${name} did not become ${what} in time`, { cause: error });
+  let reason: string | undefined;
   try {
-    return (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration;
+    // The SDK's waiter error carries its last result as JSON: { state, reason: <the last response> }.
+    const result = JSON.parse(text) as { reason?: { Configuration?: FunctionConfiguration } & FunctionConfiguration };
+    const config = result.reason?.Configuration ?? result.reason;
+    reason = config?.LastUpdateStatusReason ?? config?.StateReason;
+  } catch {
+    reason = undefined;
+  }
+  return new AwsDeployError('DEPLOY_FAILED', `${name} failed to become ${what}: ${reason ?? 'no reason given'}`, { cause: error });
+}
+
+async function waitFor(waiter: Waiter, lambda: LambdaClient, pacing: Pacing, input: { FunctionName: string; Qualifier?: string }, what: string): Promise<void> {
+  const minDelay = Math.max(pacing.pollMs, 1) / 1000;
+  try {
+    await waiter({ client: lambda, minDelay, maxDelay: Math.max(minDelay, 10), maxWaitTime: Math.max(pacing.maxWaitMs / 1000, minDelay * 2) }, input);
+  } catch (error) {
+    throw waiterFailure(input.FunctionName, what, error);
+  }
+}
+
+/**
+ * Waits, with the SDK's waiters, until the function is Active and no update is in progress (Lambda
+ * refuses changes meanwhile): FunctionActiveV2, then FunctionUpdatedV2.
+ */
+export async function waitUntilReady(lambda: LambdaClient, name: string, pacing: Pacing): Promise<void> {
+  await waitFor(waitUntilFunctionActiveV2, lambda, pacing, { FunctionName: name }, 'active');
+  await waitFor(waitUntilFunctionUpdatedV2, lambda, pacing, { FunctionName: name }, 'updated');
+}
+
+/** Waits until a function just updated has finished updating. */
+export async function waitUntilUpdated(lambda: LambdaClient, name: string, pacing: Pacing): Promise<void> {
+  await waitFor(waitUntilFunctionUpdatedV2, lambda, pacing, { FunctionName: name }, 'updated');
+}
+
+/** The function's configuration and tags, or undefined when there is none of that name. */
+export async function getFunction(lambda: LambdaClient, name: string): Promise<(FunctionConfiguration & { Tags?: Record<string, string> }) | undefined> {
+  try {
+    const found = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+    return found.Configuration ? { ...found.Configuration, ...(found.Tags ? { Tags: found.Tags } : {}) } : undefined;
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') return undefined;
     throw error;
@@ -88,7 +96,7 @@ export interface EnsureInput {
 }
 
 /** Creates the function, or updates its code and then its configuration, waiting after each step. */
-export async function ensureFunction(lambda: LambdaClient, existing: FunctionConfiguration | undefined, input: EnsureInput): Promise<FunctionChange> {
+export async function ensureFunction(lambda: LambdaClient, existing: (FunctionConfiguration & { Tags?: Record<string, string> }) | undefined, input: EnsureInput): Promise<FunctionChange> {
   const { artifact, config, role, pacing, progress } = input;
   const name = config.name;
   const settings = {
@@ -101,11 +109,15 @@ export async function ensureFunction(lambda: LambdaClient, existing: FunctionCon
   };
   if (!existing) {
     progress(`${name}: creating function (${artifact.runtime}, ${config.memory} MB, ${config.timeout} s)`);
-    const created = await withRetry(pacing, progress, name, () =>
-      lambda.send(new CreateFunctionCommand({ FunctionName: name, Code: { ZipFile: artifact.zip }, PackageType: 'Zip', Publish: false, ...settings })),
-    );
+    // Tagged at creation: destroy removes only functions that carry onefn's tags.
+    const created = await lambda.send(new CreateFunctionCommand({ FunctionName: name, Code: { ZipFile: artifact.zip }, PackageType: 'Zip', Publish: false, Tags: ownedTags(name), ...settings }));
     await waitUntilReady(lambda, name, pacing);
     return { action: 'created', arn: created.FunctionArn ?? '', codeChanged: true, configChanged: true };
+  }
+  if (!isOwned(existing.Tags, name) && existing.FunctionArn) {
+    // A function deployed before onefn tagged them (or one onefn now takes over): from here on it is onefn's.
+    await lambda.send(new TagResourceCommand({ Resource: existing.FunctionArn, Tags: ownedTags(name) }));
+    progress(`${name}: tagged as deployed by onefn`);
   }
   const codeChanged = existing.CodeSha256 !== artifact.codeSha256;
   const configChanged =
@@ -118,14 +130,14 @@ export async function ensureFunction(lambda: LambdaClient, existing: FunctionCon
   if (codeChanged) {
     await waitUntilReady(lambda, name, pacing);
     progress(`${name}: updating code (${artifact.codeSha256})`);
-    await withRetry(pacing, progress, name, () => lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: artifact.zip })));
-    await waitUntilReady(lambda, name, pacing);
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: artifact.zip }));
+    await waitUntilUpdated(lambda, name, pacing);
   }
   if (configChanged) {
     if (!codeChanged) await waitUntilReady(lambda, name, pacing);
     progress(`${name}: updating configuration`);
-    await withRetry(pacing, progress, name, () => lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, ...settings })));
-    await waitUntilReady(lambda, name, pacing);
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, ...settings }));
+    await waitUntilUpdated(lambda, name, pacing);
   }
   const action = codeChanged || configChanged ? 'updated' : 'unchanged';
   if (action === 'unchanged') progress(`${name}: code and configuration unchanged`);
@@ -143,8 +155,10 @@ export async function getAliasVersion(lambda: LambdaClient, name: string, alias:
 
 /** Publishes a version of what is deployed (pinned to its CodeSha256) and returns its number. */
 export async function publish(lambda: LambdaClient, name: string, codeSha256: string, input: Pick<EnsureInput, 'pacing' | 'progress'>): Promise<string> {
-  const published = await withRetry(input.pacing, input.progress, name, () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: codeSha256 })));
-  if (!published.Version) throw new OnefnError('DEPLOY_FAILED', `${name}: PublishVersion returned no version`);
+  const published = await lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: codeSha256 }));
+  if (!published.Version) throw new AwsDeployError('DEPLOY_FAILED', `${name}: PublishVersion returned no version`);
+  // A new version starts Pending; an alias moved to it before it is Active answers with errors meanwhile.
+  await waitFor(waitUntilPublishedVersionActive, lambda, input.pacing, { FunctionName: name, Qualifier: published.Version }, `active as version ${published.Version}`);
   input.progress(`${name}: published version ${published.Version}`);
   return published.Version;
 }
@@ -153,11 +167,11 @@ export async function publish(lambda: LambdaClient, name: string, codeSha256: st
 export async function moveAlias(lambda: LambdaClient, name: string, alias: string, version: string, current: string | undefined, input: Pick<EnsureInput, 'pacing' | 'progress'>): Promise<void> {
   if (current === version) return;
   if (current === undefined) {
-    await withRetry(input.pacing, input.progress, name, () => lambda.send(new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version })));
+    await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
     input.progress(`${name}: alias ${alias} -> ${version}`);
     return;
   }
-  await withRetry(input.pacing, input.progress, name, () => lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version })));
+  await lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
   input.progress(`${name}: alias ${alias} ${current} -> ${version}`);
 }
 

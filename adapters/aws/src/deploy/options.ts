@@ -5,7 +5,8 @@ import { HTTP_EVENTS, LAMBDA_RUNTIMES, type HttpEvents, type LambdaRuntime } fro
 export { DeployOptionError };
 
 // Limits from the Lambda quotas page: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
-const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Lambda's function names: 1-64 letters, digits, `-` and `_`. */
+export const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ALIAS_NAME = /^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/;
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -70,14 +71,26 @@ function checkRange(option: string, value: number | undefined, range: { min: num
   }
 }
 
-/** Checks the command's options; `env` is the process environment (for the region's default). */
-export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<string, string | undefined>>): CheckedOptions {
-  const region = input.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+/** What a plan shows where the region is not known (no flag, no AWS_REGION, no profile region). */
+export const UNKNOWN_REGION = '<region: unknown>';
+
+/** The region, checked: one must be found, and it must look like an AWS region name. */
+export function checkRegion(region: string | undefined): string {
   if (!region) throw new DeployOptionError('region', 'no region given; pass --region, set AWS_REGION, or give the profile (AWS_PROFILE) a region');
-  if (!REGION.test(region)) throw new DeployOptionError('region', `${JSON.stringify(region)} is not an AWS region name`);
+  if (!REGION.test(region)) throw new DeployOptionError('region', `${JSON.stringify(region.slice(0, 40))} is not an AWS region name`);
+  return region;
+}
+
+/**
+ * Checks the command's options; `env` is the process environment (for the region's default). With
+ * `planOnly` (a dry run) a missing region or role is no error: the plan marks it unknown.
+ */
+export function checkOptions(input: DeployOptionsInput, env: Readonly<Record<string, string | undefined>>, planOnly = false): CheckedOptions {
+  const found = input.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  const region = planOnly && !found ? UNKNOWN_REGION : checkRegion(found);
   if (input.role !== undefined && !ROLE_ARN.test(input.role)) throw new DeployOptionError('role', `${JSON.stringify(input.role)} is not an IAM role ARN`);
   if (input.role !== undefined && input.createRole) throw new DeployOptionError('create-role', 'give either a role ARN or --create-role, not both');
-  if (input.role === undefined && !input.createRole) throw new DeployOptionError('role', 'pass a role ARN (--role) or ask for one (--create-role)');
+  if (input.role === undefined && !input.createRole && !planOnly) throw new DeployOptionError('role', 'pass a role ARN (--role) or ask for one (--create-role)');
   if (input.sourcemap !== undefined && typeof input.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(input.sourcemap)}`);
   const runtime = input.runtime ?? 'nodejs22.x';
   if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new DeployOptionError('runtime', `must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
@@ -107,8 +120,6 @@ export function functionConfig(plan: FunctionPlan, input: DeployOptionsInput): F
   if (input.sourcemap) env['NODE_OPTIONS'] = withSourceMaps(env['NODE_OPTIONS']);
   const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (size > ENV_BYTES) throw new DeployOptionError('env', `${name}'s environment is ${size} bytes; Lambda allows ${ENV_BYTES}`);
-  if (plan.kind === 'schedule' && plan.definition.kind === 'schedule' && plan.definition.trigger.timeZone !== 'UTC') {
-    throw new DeployOptionError('timeZone', `${name} runs in ${plan.definition.trigger.timeZone}, but EventBridge rules run in UTC; write the schedule in UTC`);
-  }
+  // A schedule with a time zone deploys through EventBridge Scheduler (triggers.ts), which takes one.
   return { name, memory, timeout, env, ignoredEnv };
 }

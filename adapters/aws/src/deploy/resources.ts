@@ -3,6 +3,7 @@ import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { planUses, resourceSetting, type FunctionPlan, type ResourceUse } from 'onefn/runtime';
 import { errorName } from './clients.js';
+import { AwsDeployError } from './errors.js';
 
 /** Where a function is deployed: the ARN partition, the region, the account (unknown in a dry run). */
 export interface AwsPlace {
@@ -111,7 +112,7 @@ export async function ensureResources(clients: ResourceClients, plan: FunctionPl
         await clients.s3.send(new HeadBucketCommand({ Bucket }));
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 403) throw new Error(`bucket ${Bucket} exists but belongs to another account; name another in env ${resourceSetting('bucket', use.name)}`);
+        if (status === 403) throw new AwsDeployError('DEPLOY_FAILED', `bucket ${Bucket} exists but belongs to another account; name another in env ${resourceSetting('bucket', use.name)}`);
         if (status !== 404) throw error;
         await clients.s3.send(new CreateBucketCommand({ Bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
         progress(`${plan.name}: created bucket ${Bucket}`);

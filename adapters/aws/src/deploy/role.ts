@@ -1,6 +1,8 @@
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { FunctionPlan } from 'onefn/runtime';
 import { errorName } from './clients.js';
+import { AwsDeployError } from './errors.js';
+import { ownedTags, roleName } from './names.js';
 import { resourceGrants, resourcePolicy } from './resources.js';
 
 const TRUST = JSON.stringify({
@@ -10,8 +12,7 @@ const TRUST = JSON.stringify({
 /** AWS's managed policy for CloudWatch Logs, in the role's partition (`aws`, `aws-cn`, `aws-us-gov`). */
 const basicPolicy = (partition: string): string => `arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;
 
-/** The role name a created execution role gets. */
-export const roleName = (fn: string): string => `onefn-${fn}`.slice(0, 64);
+export { roleName };
 
 /** The inline policy a queue consumer needs: what Lambda's SQS poller calls, on that one queue. */
 function queuePolicy(plan: FunctionPlan, partition: string, region: string, account: string): string | undefined {
@@ -41,8 +42,10 @@ export async function ensureRole(iam: IAMClient, plan: FunctionPlan, region: str
   }
   const created = !arn;
   if (!arn) {
-    arn = (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST, Description: `onefn execution role for ${plan.name}` }))).Role?.Arn;
-    if (!arn) throw new Error(`IAM returned no ARN for role ${RoleName}`);
+    // Tagged at creation: destroy deletes only roles that carry onefn's tags for this function.
+    const Tags = Object.entries(ownedTags(plan.name)).map(([Key, Value]) => ({ Key, Value }));
+    arn = (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST, Description: `onefn execution role for ${plan.name}`, Tags }))).Role?.Arn;
+    if (!arn) throw new AwsDeployError('DEPLOY_FAILED', `IAM returned no ARN for role ${RoleName}`);
   }
   // arn:<partition>:iam::<account>:role/<name>: the partition and account come from IAM's own answer.
   const [, partition = 'aws', , , account = '*'] = arn.split(':');

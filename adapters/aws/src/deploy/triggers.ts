@@ -1,4 +1,8 @@
 import { DescribeRuleCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { removeRule, removeSchedule } from './teardown.js';
+import { ownedTags, ruleName } from './names.js';
+import { AwsDeployError } from './errors.js';
+import { wireSchedule } from './scheduler.js';
 import {
   AddPermissionCommand, CreateEventSourceMappingCommand, CreateFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, GetPolicyCommand,
   ListEventSourceMappingsCommand, RemovePermissionCommand, UpdateEventSourceMappingCommand, UpdateFunctionUrlConfigCommand,
@@ -10,7 +14,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-s
 import type { EventDefinition } from 'onefn';
 import { toAwsSchedule, type FunctionPlan } from 'onefn/runtime';
 import { errorName, type AwsClients } from './clients.js';
-import { withRetry, type Pacing } from './lambda-ops.js';
+import type { Pacing } from './lambda-ops.js';
 
 /** Where a trigger is wired: the alias, so that moving it moves every trigger at once. */
 export interface Target {
@@ -45,7 +49,7 @@ export function describeTrigger(plan: FunctionPlan): string {
     case 'storage':
       return `S3 bucket ${def.trigger.bucket} notifications (${def.trigger.changes.join(', ')})`;
     case 'schedule':
-      return `EventBridge rule ${toAwsSchedule(def.trigger.schedule)}`;
+      return def.trigger.timeZone === 'UTC' ? `EventBridge rule ${toAwsSchedule(def.trigger.schedule)}` : `EventBridge Scheduler schedule ${toAwsSchedule(def.trigger.schedule)} in ${def.trigger.timeZone}`;
     case 'cloudevent':
       return `EventBridge rule on ${def.trigger.source ?? 'any source'}${def.trigger.types.length ? ` (${def.trigger.types.join(', ')})` : ''}`;
   }
@@ -73,7 +77,7 @@ async function ensurePermissions(clients: AwsClients, t: Target, statements: Arr
   const present = await statementIds(clients, t);
   for (const statement of statements) {
     if (present.has(statement.StatementId ?? '')) continue;
-    await withRetry(t.pacing, t.progress, t.name, () => clients.lambda.send(new AddPermissionCommand({ FunctionName: t.name, Qualifier: t.alias, ...statement })));
+    await clients.lambda.send(new AddPermissionCommand({ FunctionName: t.name, Qualifier: t.alias, ...statement }));
     t.progress(`${t.name}: allowed ${statement.Principal} to ${statement.Action}`);
   }
 }
@@ -92,7 +96,7 @@ async function removePublicPermissions(clients: AwsClients, t: Target): Promise<
   for (const { StatementId } of PUBLIC_URL_STATEMENTS) {
     if (!StatementId || !present.has(StatementId)) continue;
     try {
-      await withRetry(t.pacing, t.progress, t.name, () => clients.lambda.send(new RemovePermissionCommand({ FunctionName: t.name, Qualifier: t.alias, StatementId })));
+      await clients.lambda.send(new RemovePermissionCommand({ FunctionName: t.name, Qualifier: t.alias, StatementId }));
     } catch (error) {
       // Already gone (removed by someone else meanwhile) is what was wanted.
       if (errorName(error) !== 'ResourceNotFoundException') throw error;
@@ -135,18 +139,14 @@ async function wireQueue(clients: AwsClients, t: Target, queue: string): Promise
   const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue }));
   const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = Attributes?.['QueueArn'];
-  if (!queueArn) throw new Error(`SQS returned no ARN for queue ${queue}`);
+  if (!queueArn) throw new AwsDeployError('DEPLOY_FAILED', `SQS returned no ARN for queue ${queue}`);
   const { EventSourceMappings = [] } = await clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: t.arn, EventSourceArn: queueArn }));
   const mapping = EventSourceMappings[0];
   if (!mapping) {
-    await withRetry(t.pacing, t.progress, t.name, () =>
-      clients.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: t.arn, EventSourceArn: queueArn, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], Enabled: true })),
-    );
+    await clients.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: t.arn, EventSourceArn: queueArn, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], Enabled: true }));
     t.progress(`${t.name}: consuming ${queueArn}`);
   } else if (!mapping.FunctionResponseTypes?.includes('ReportBatchItemFailures')) {
-    await withRetry(t.pacing, t.progress, t.name, () =>
-      clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, FunctionResponseTypes: ['ReportBatchItemFailures'] })),
-    );
+    await clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, FunctionResponseTypes: ['ReportBatchItemFailures'] }));
     t.progress(`${t.name}: turned on ReportBatchItemFailures for ${queueArn}`);
   }
   return queueArn;
@@ -222,7 +222,7 @@ async function wireBucket(clients: AwsClients, t: Target, def: Extract<EventDefi
 
 /** Schedule and CloudEvent: an EventBridge rule targeting the alias. */
 async function wireRule(clients: AwsClients, t: Target, rule: { ScheduleExpression?: string; EventPattern?: string }): Promise<string> {
-  const Name = `onefn-${t.name}`.slice(0, 64);
+  const Name = ruleName(t.name);
   let ruleArn: string | undefined;
   try {
     const current = await clients.events.send(new DescribeRuleCommand({ Name }));
@@ -232,7 +232,7 @@ async function wireRule(clients: AwsClients, t: Target, rule: { ScheduleExpressi
     if (errorName(error) !== 'ResourceNotFoundException') throw error;
   }
   if (!ruleArn) {
-    ruleArn = (await clients.events.send(new PutRuleCommand({ Name, State: 'ENABLED', ...rule }))).RuleArn;
+    ruleArn = (await clients.events.send(new PutRuleCommand({ Name, State: 'ENABLED', ...rule, Tags: Object.entries(ownedTags(t.name)).map(([Key, Value]) => ({ Key, Value })) }))).RuleArn;
     t.progress(`${t.name}: rule ${Name} ${rule.ScheduleExpression ?? rule.EventPattern ?? ''}`);
   }
   await ensurePermissions(clients, t, [{ StatementId: statementId(`onefn-events-${Name}`), Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }]);
@@ -253,8 +253,20 @@ export async function wireTrigger(clients: AwsClients, plan: FunctionPlan, t: Ta
       return def.trigger.type === 'queue' ? wireQueue(clients, t, def.trigger.name) : wireTopic(clients, t, def.trigger.name);
     case 'storage':
       return wireBucket(clients, t, def);
-    case 'schedule':
-      return wireRule(clients, t, { ScheduleExpression: toAwsSchedule(def.trigger.schedule) });
+    case 'schedule': {
+      // UTC schedules stay EventBridge rules (as every earlier deploy made them); a time zone needs
+      // EventBridge Scheduler. A schedule that moves from one to the other leaves nothing behind that
+      // would run it twice.
+      const expression = toAwsSchedule(def.trigger.schedule);
+      if (def.trigger.timeZone === 'UTC') {
+        const arn = await wireRule(clients, t, { ScheduleExpression: expression });
+        await removeSchedule(clients, t.name, { dryRun: false, progress: t.progress, optional: true });
+        return arn;
+      }
+      const arn = await wireSchedule(await clients.scheduler(), clients.iam, t, { expression, timeZone: def.trigger.timeZone });
+      await removeRule(clients, t, { dryRun: false, progress: t.progress });
+      return arn;
+    }
     case 'cloudevent': {
       const pattern: Record<string, unknown> = { source: def.trigger.source ? [def.trigger.source] : [{ prefix: '' }] };
       if (def.trigger.types.length) pattern['detail-type'] = [...def.trigger.types];

@@ -7,6 +7,7 @@ import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { AzurePackageError } from './errors.js';
+import { needsServiceBus, serviceBusNeeds } from './service-bus.js';
 
 /** The hosting plan: Flex Consumption (FC1) or the classic Linux Consumption plan (Y1). */
 export type AzurePlan = 'flex' | 'consumption';
@@ -116,6 +117,8 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
   // Only an app with a function that declares a use imports the resource driver (and the storage SDKs).
   const usesResources = plans.some((p) => planUses(p).length > 0);
   const source = entryModule(entry, functions, resolved, usesResources);
+  // An app that sends nothing to Service Bus does not carry its client (about 180 KB gzip).
+  const withoutServiceBus = !needsServiceBus(serviceBusNeeds(functions, resolved));
   const repo = resolve(dirname(runtime.file), '..', '..', '..', 'src');
   const sourcemap = options.sourcemap === true;
   const built = await bundle({
@@ -134,6 +137,10 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
         setup(build) {
           build.onResolve({ filter: /^@onefn\/azure$/ }, () => ({ path: runtime.file }));
           build.onResolve({ filter: /^@onefn\/azure\/resources$/ }, () => ({ path: join(dirname(runtime.file), runtime.fromSource ? 'resources.ts' : 'resources.js') }));
+          if (withoutServiceBus) {
+            build.onResolve({ filter: /^@azure\/service-bus$/ }, () => ({ path: 'service-bus', namespace: 'onefn-absent' }));
+            build.onLoad({ filter: /.*/, namespace: 'onefn-absent' }, () => ({ contents: 'export const ServiceBusClient = undefined;', loader: 'js' }));
+          }
           // From the repository's sources, the core resolves to its sources too (no build needed).
           if (runtime.fromSource && existsSync(join(repo, 'index.ts'))) {
             build.onResolve({ filter: /^onefn(\/runtime)?$/ }, (args) => ({ path: join(repo, args.path === 'onefn' ? 'index.ts' : 'runtime.ts') }));

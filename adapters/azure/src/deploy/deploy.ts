@@ -10,6 +10,8 @@ import { AzureDeployError, AzureResponseError } from './errors.js';
 import { type AppUse, assignmentName, identitySettings, IDENTITY_CONNECTION, type RoleGrant, storageGrants } from './identity.js';
 import { type DeployOptions, type DeployUnknown, validateDeployOptions } from './options.js';
 import { zipDeploy } from './zip-deploy.js';
+import { OWNER_TAG } from './lifecycle.js';
+import { keepRelease, markServing, servingRelease } from './releases.js';
 
 export { AzureDeployError } from './errors.js';
 
@@ -38,6 +40,8 @@ export interface DeployResult {
   readonly appSettings: Readonly<Record<string, string>>;
   /** What a dry run did not know (no flag, no credentials): shown as `<subscription>`, `<app>`... */
   readonly unknowns: readonly DeployUnknown[];
+  /** The release the package was kept as (`onefn rollback azure` goes back to the one before); null in plan mode. */
+  readonly release: number | null;
 }
 
 // @azure/identity's failures: no credential in the chain could give a token, or the one found was refused.
@@ -148,6 +152,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     ...(identity ? [`turn on the system-assigned managed identity of ${app}`, ...plannedGrants.map(grantStep)] : []),
     `deploy zip (${pkg.zip.byteLength} bytes, sha256 ${pkg.sha256})`,
     ...subscriptions.map((s) => `subscribe ${s.name} to Blob events of ${v.storageAccount}`),
+    `keep the package as the next release of ${app} (container onefn-releases), for rollback`,
   ];
   const identityPlanned = identity ? identitySettings(plannedEndpoints) : {};
   const ignored = ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings, identityPlanned);
@@ -164,7 +169,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     if (v.unknowns.length) log(`plan: not known without ${v.unknowns.map((u) => ({ subscription: '--subscription (or AZURE_SUBSCRIPTION_ID)', resourceGroup: '--resource-group', location: '--location', app: '--app' })[u]).join(', ')}: shown as <placeholders>`);
     for (const step of steps) log(`plan: ${step}`);
     for (const [name, value] of Object.entries(shown)) log(`plan: app setting ${name}=${value}`);
-    return { ...base, dryRun: true, action: 'planned', functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
+    return { ...base, dryRun: true, action: 'planned', release: null, functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
   }
 
   const credential: TokenCredential = options.credential ?? (await defaultCredential());
@@ -225,7 +230,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     }
     const list = Object.entries(appSettings).map(([name, value]) => ({ name, value }));
     return await web.webApps.createOrUpdate(resourceGroup, app, {
-      location, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true,
+      location, tags: { [OWNER_TAG.name]: OWNER_TAG.value }, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true,
       ...(identity ? { identity: { type: 'SystemAssigned' } } : {}),
       ...(v.plan === 'flex'
         ? {
@@ -275,7 +280,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   // Zip deploy through Kudu: Flex Consumption takes One Deploy (/api/publish), Consumption /api/zipdeploy.
   // AAD tokens for ARM are accepted by the SCM site.
   const token = async (): Promise<string> => (await credential.getToken(`${v.armEndpoint.startsWith('https://management.azure.com') ? 'https://management.azure.com' : v.armEndpoint}/.default`))?.token ?? '';
-  await step(steps[steps.length - 1 - subscriptions.length] as string, () => zipDeploy({
+  await step(steps[steps.length - 2 - subscriptions.length] as string, () => zipDeploy({
     url: v.plan === 'flex' ? `${v.scmEndpoint}/api/publish?RemoteBuild=false` : `${v.scmEndpoint}/api/zipdeploy?isAsync=true`,
     fallbackStatusUrl: `${v.scmEndpoint}/api/deployments/latest`,
     zip: pkg.zip,
@@ -298,8 +303,15 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
       }, { updateIntervalInMs: v.pollIntervalMs }),
     );
   }
+  // Kept after the deployment completed, so that the release marked serving is the one running.
+  const release = await step(steps[steps.length - 1] as string, async () => {
+    const n = await keepRelease({ blobEndpoint: account.primaryEndpoints?.blob ?? `https://${v.storageAccount}.blob.core.windows.net/`, storageAccount: v.storageAccount, key, app }, pkg.zip, Buffer.from(pkg.sha256, 'base64').toString('hex'), servingRelease(existing?.tags));
+    await markServing(resources, site.id ?? `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${app}`, n);
+    return n;
+  });
+  log(`release ${release} serving`);
   const hostName = site.defaultHostName ?? `${app.toLowerCase()}.azurewebsites.net`;
   const functions = pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind, url: urlOf(s, hostName, pkg.routePrefix) }));
   for (const f of functions) if (f.url) log(`${f.name}: ${f.url}`);
-  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', functions };
+  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', release, functions };
 }

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import Module from 'node:module';
 import { format } from 'node:util';
+import { OnefnError } from 'onefn';
 
 /** The RPC typed data the host sends and receives (the subset the Node library reads). */
 export interface RpcTypedData {
@@ -224,7 +225,7 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
       });
       const done = (async (): Promise<HostInvocation> => {
         await capabilities();
-        if (!httpUri) throw new Error('HTTP streams are off: no app called app.setup({ enableHttpStream: true }) before the first invocation');
+        if (!httpUri) throw new OnefnError('TEST_HOST', 'HTTP streams are off: no app called app.setup({ enableHttpStream: true }) before the first invocation');
         sent = await proxyRequest(httpUri, invocationId, trigger.data.http ?? {}, answered, refused);
         const result = await run(name, { ...trigger, invocationId }, sent);
         if (result.status === 'failure') {
@@ -262,9 +263,9 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
   }
   async function run(name: string, trigger: Trigger, _proxied: unknown): Promise<HostInvocation> {
     const registration = registrations.get(name);
-    if (!registration) throw new Error(`No function "${name}" is registered; registered: ${[...registrations.keys()].join(', ') || 'none'}`);
+    if (!registration) throw new OnefnError('TEST_HOST', `No function "${name}" is registered; registered: ${[...registrations.keys()].join(', ') || 'none'}`);
     const model = self.model;
-    if (!model) throw new Error('@azure/functions never set its programming model');
+    if (!model) throw new OnefnError('TEST_HOST', '@azure/functions never set its programming model');
     await capabilities();
     const invocationId = trigger.invocationId ?? nextInvocationId();
     const own: HostLog[] = [];
@@ -314,8 +315,8 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
     },
     registerFunction(metadata: FunctionMetadata, callback: Callback): { dispose(): void } {
       const trigger = Object.entries(metadata.bindings).find(([, b]) => /trigger$/i.test(b.type ?? ''));
-      if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding`);
-      if (registrations.has(metadata.name)) throw new Error(`A function named "${metadata.name}" is already registered`);
+      if (!trigger) throw new OnefnError('TEST_HOST', `Function "${metadata.name}" has no trigger binding`);
+      if (registrations.has(metadata.name)) throw new OnefnError('TEST_HOST', `A function named "${metadata.name}" is already registered`);
       registrations.set(metadata.name, { metadata, callback, trigger: { ...trigger[1], name: trigger[0] } });
       return { dispose: () => void registrations.delete(metadata.name) };
     },

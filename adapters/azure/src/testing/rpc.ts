@@ -237,9 +237,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Node worker receives. An HTTP `Data` entry (`Url`, `Method`, `Headers`, `Body`) becomes `rpcHttp`.
  */
 export function rpcFromHostPayload(payload: unknown): RpcTrigger {
-  if (!isObject(payload) || !isObject(payload['Data'])) throw new TypeError('a host payload is an object with a "Data" object');
+  if (!isObject(payload) || !isObject(payload['Data'])) throw new OnefnError('INVALID_TEST_OPTION', 'a host payload is an object with a "Data" object');
   const entries = Object.values(payload['Data']);
-  if (entries.length !== 1) throw new TypeError(`a host payload's Data must hold exactly one trigger value, got ${entries.length}`);
+  if (entries.length !== 1) throw new OnefnError('INVALID_TEST_OPTION', `a host payload's Data must hold exactly one trigger value, got ${entries.length}`);
   const value = entries[0];
   if (isObject(value) && typeof value['Url'] === 'string' && typeof value['Method'] === 'string') {
     const headers = inputRecord<string | string[]>();
@@ -279,9 +279,9 @@ function bodyBytes(data: RpcTypedData | null | undefined): Uint8Array {
  * expect(res.json()).toEqual({ message: 'Hello, world!' })
  */
 export function httpResult(invocation: HostInvocation): RpcHttpResult {
-  if (invocation.status !== 'success') throw new Error(`the invocation failed: ${invocation.error instanceof Error ? invocation.error.message : String(invocation.error)}`);
+  if (invocation.status !== 'success') throw new OnefnError('TEST_INVOCATION_FAILED', `the invocation failed: ${invocation.error instanceof Error ? invocation.error.message : String(invocation.error)}`);
   const http = invocation.response.returnValue?.http;
-  if (!http) throw new Error('the invocation returned no HTTP response');
+  if (!http) throw new OnefnError('TEST_INVOCATION_FAILED', 'the invocation returned no HTTP response');
   const body = bodyBytes(http.body);
   const headers = inputRecord<string>();
   for (const [k, v] of Object.entries(http.headers ?? {})) headers[k.toLowerCase()] = v;

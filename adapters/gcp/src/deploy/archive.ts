@@ -2,10 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle, linkSourceMap, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
+import { BuildError, bundle, linkSourceMap, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
+import { DefinitionError } from 'onefn';
 import { hasSchemas, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
 import { FRAMEWORK_NAME } from '../target-name.js';
+import { OUTPUT_PACKAGES } from '../packages.js';
 
 export interface BuildOptions {
   /** The module exporting the definitions (TypeScript or JavaScript). */
@@ -34,7 +36,7 @@ export interface BuiltArchive {
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The client versions @onefn/gcp/resources is tested with, installed by Cloud Build for functions that use resources. */
-const RESOURCE_CLIENTS = { '@google-cloud/pubsub': '5.3.1', '@google-cloud/storage': '8.4.0' };
+const RESOURCE_CLIENTS: Record<string, string> = Object.fromEntries(OUTPUT_PACKAGES.map((p) => [p.name, p.version]));
 
 /**
  * Running from the sources (tests), `@onefn/gcp` and `onefn` are bundled from the sources too, so an
@@ -66,7 +68,7 @@ function frameworkVersionFrom(requireFrom: NodeRequire): string | undefined {
 
 function installedFrameworkVersion(from: string): string {
   const version = frameworkVersionFrom(createRequire(resolve(from, 'index.js'))) ?? frameworkVersionFrom(createRequire(import.meta.url));
-  if (!version) throw new Error('@google-cloud/functions-framework is not installed; install it or pass frameworkVersion');
+  if (!version) throw new BuildError('BUILD_FAILED', '@google-cloud/functions-framework is not installed; install it or pass frameworkVersion');
   return version;
 }
 
@@ -112,11 +114,11 @@ export function entryModule(entry: string, plans: readonly FunctionPlan[]): stri
  */
 export async function buildArchive(options: BuildOptions): Promise<BuiltArchive> {
   const entry = resolve(options.entry);
-  if (!existsSync(entry)) throw new Error(`No such module: ${options.entry}`);
+  if (!existsSync(entry)) throw new BuildError('ENTRY_NOT_FOUND', `No such module: ${options.entry}`);
   const plans = planFunctions(await loadModule(entry), { routedName: options.routedName ?? 'http' });
-  if (!plans.length) throw new Error(`${options.entry} exports no onefn definitions`);
+  if (!plans.length) throw new DefinitionError('entry', `${options.entry} exports no onefn definitions`);
   for (const plan of plans) {
-    if (!FRAMEWORK_NAME.test(plan.name)) throw new Error(`"${plan.name}" cannot be a functions-framework target (letters, digits, "-" and "_", ending in a letter or digit)`);
+    if (!FRAMEWORK_NAME.test(plan.name)) throw new DefinitionError('name', `"${plan.name}" cannot be a functions-framework target (letters, digits, "-" and "_", ending in a letter or digit)`);
   }
   const sourcemap = options.sourcemap === true;
   const built = await bundle({

@@ -14,7 +14,7 @@ function num(args: CliArgs, name: string): number | undefined {
 }
 
 /** A deploy's result in the one `--json` shape every provider prints. */
-export function deployReport(result: DeployResult, where: { project: string; region: string; stage: string | undefined }): CommandReport {
+export function deployReport(result: DeployResult, where: { stage: string | undefined }): CommandReport {
   return commandReport({
     command: 'deploy',
     provider: 'gcp',
@@ -22,7 +22,13 @@ export function deployReport(result: DeployResult, where: { project: string; reg
     dryRun: result.dryRun,
     functions: result.functions.map((f) => ({ name: f.name, kind: f.kind, action: f.action, trigger: f.trigger, url: f.url ?? null, detail: { entryPoint: f.entryPoint, ignoredEnv: f.ignoredEnv, nodeOptions: f.nodeOptions ?? null } })),
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.entryPoint) }],
-    detail: { project: where.project, region: where.region },
+    // What a plan could not know is null here and named in `unknown` (the text plan prints the marks).
+    detail: {
+      project: result.unknown.includes('project') ? null : result.project,
+      region: result.unknown.includes('region') ? null : result.region,
+      unknown: [...result.unknown],
+      resources: result.resources.map((r) => ({ kind: r.kind, name: r.name, action: r.action, location: r.location ?? null, functions: [...r.functions] })),
+    },
   });
 }
 
@@ -42,6 +48,7 @@ export async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
   }
   const options: DeployOptions = {
     entry: resolve(io.cwd, entry),
+    // Either may stay unknown for --dry-run (the plan marks it); a deploy refuses without them.
     project: opt(args, 'project') ?? io.env['GOOGLE_CLOUD_PROJECT'] ?? '',
     region: opt(args, 'region') ?? io.env['GOOGLE_CLOUD_REGION'] ?? '',
     dryRun: flagOption(args, 'dry-run'),
@@ -65,9 +72,12 @@ export async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
   if (stage) options.stage = stage;
   const result = await deploy(options);
   if (flagOption(args, 'json')) {
-    const report = deployReport(result, { project: options.project, region: options.region, stage });
+    const report = deployReport(result, { stage });
     io.stdout(JSON.stringify(report, null, 2) + '\n');
   }
-  else for (const f of result.functions) io.stdout(`${f.name}: ${f.action}${f.url ? ` ${f.url}` : ''} (${f.trigger})\n`);
+  else {
+    for (const f of result.functions) io.stdout(`${f.name}: ${f.action}${f.url ? ` ${f.url}` : ''} (${f.trigger})\n`);
+    for (const r of result.resources) io.stdout(`${r.kind} ${r.name}: ${r.action === 'planned' ? 'created if missing' : r.action}\n`);
+  }
   return 0;
 }

@@ -1,6 +1,6 @@
 import { withSourceMaps } from 'onefn/build';
 import type { FunctionPlan } from 'onefn/runtime';
-import type { DeployOptions } from './options.js';
+import { placeOf, type DeployOptions } from './options.js';
 import { resourceBindings } from './resources.js';
 
 /** A variable the user asked for that the deploy leaves out, and why. Never its value: it may be a secret. */
@@ -22,9 +22,10 @@ const RESERVED = ['FUNCTION_TARGET', 'FUNCTION_SIGNATURE_TYPE', 'K_SERVICE', 'K_
  * and reported, so the plan says what will not take effect.
  */
 export function functionEnvironment(plan: FunctionPlan, options: Pick<DeployOptions, 'project' | 'env' | 'sourcemap'>): { variables: Record<string, string>; ignored: IgnoredVariable[] } {
+  const { project } = placeOf(options as DeployOptions);
   const owned: Record<string, { value: string; why: string }> = {
     NODE_ENV: { value: 'production', why: 'onefn deploys with NODE_ENV=production so that Express never answers a malformed body with a stack trace' },
-    GOOGLE_CLOUD_PROJECT: { value: options.project, why: `onefn sets it to the project deployed to (${options.project}); log lines name their trace with it` },
+    GOOGLE_CLOUD_PROJECT: { value: project, why: `onefn sets it to the project deployed to (${project}); log lines name their trace with it` },
   };
   // With a source map in the archive, Node's source-map support; a user's own NODE_OPTIONS are kept before it.
   if (options.sourcemap) {
@@ -32,7 +33,7 @@ export function functionEnvironment(plan: FunctionPlan, options: Pick<DeployOpti
     owned['NODE_OPTIONS'] = { value, why: `onefn sets it to ${value} for --sourcemap` };
   }
   // Where the function's declared resources are, for @onefn/gcp/resources.
-  for (const [name, value] of Object.entries(resourceBindings(plan, options.project).env)) {
+  for (const [name, value] of Object.entries(resourceBindings(plan, project).env)) {
     owned[name] = { value, why: `onefn sets it from the definition's uses (${value})` };
   }
   const variables: Record<string, string> = {};

@@ -25,8 +25,10 @@ export type Progress = (line: string) => void;
 export interface DeployOptions {
   /** The module exporting the definitions. */
   entry: string;
-  project: string;
-  region: string;
+  /** Required, except with `dryRun`: the plan then marks it `<unknown: pass --project>`. */
+  project?: string;
+  /** Required, except with `dryRun`: the plan then marks it `<unknown: pass --region>`. */
+  region?: string;
   /** Default nodejs22. */
   runtime?: Runtime;
   /** Overrides every function's memory (MB); default each definition's `memory`, else 256. */
@@ -60,6 +62,21 @@ const KNOWN = ['entry', 'project', 'region', 'runtime', 'memory', 'timeout', 'ma
 
 export { DeployOptionError };
 
+/**
+ * What a plan shows for a setting it cannot know without it (`deploy --dry-run` with no flags): the
+ * plan is still whole, and each unknown names the flag that would fill it in.
+ */
+export const UNKNOWN = Object.freeze({
+  project: '<unknown: pass --project>',
+  region: '<unknown: pass --region>',
+  serviceAccount: '<unknown: pass --service-account>',
+});
+
+/** The project and region a deploy uses: the given ones, or (plan only) the {@link UNKNOWN} marks. */
+export function placeOf(options: DeployOptions): { project: string; region: string } {
+  return { project: options.project || UNKNOWN.project, region: options.region || UNKNOWN.region };
+}
+
 // Project ids: 6-30 lowercase letters, digits, hyphens, starting with a letter
 // (https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin).
 const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -78,9 +95,16 @@ export function validateOptions(options: DeployOptions): void {
   if (typeof options !== 'object' || options === null) throw new DeployOptionError('options', 'must be an object');
   for (const key of Object.keys(options)) if (!KNOWN.includes(key)) throw new DeployOptionError(key, `unknown option; known: ${KNOWN.join(', ')}`);
   if (typeof options.entry !== 'string' || !options.entry) throw new DeployOptionError('entry', 'the module to deploy is required');
-  if (typeof options.project !== 'string' || !PROJECT.test(options.project)) throw new DeployOptionError('project', `must be a project id (6-30 lowercase letters, digits and hyphens), got ${JSON.stringify(options.project)}`);
+  // A plan may leave the project and region out (they are shown as unknown); a deploy may not, and a
+  // value that is given must be valid either way.
+  if (options.dryRun !== undefined && typeof options.dryRun !== 'boolean') throw new DeployOptionError('dryRun', `must be true or false, got ${JSON.stringify(options.dryRun)}`);
+  const planOnly = options.dryRun === true;
+  const missing = (v: unknown): boolean => v === undefined || v === '';
+  if (missing(options.project) && !planOnly) throw new DeployOptionError('project', 'is required to deploy (pass --project, or set GOOGLE_CLOUD_PROJECT); only --dry-run plans without it');
+  if (!missing(options.project) && (typeof options.project !== 'string' || !PROJECT.test(options.project))) throw new DeployOptionError('project', `must be a project id (6-30 lowercase letters, digits and hyphens), got ${JSON.stringify(String(options.project).slice(0, 40))}`);
   if (options.sourcemap !== undefined && typeof options.sourcemap !== 'boolean') throw new DeployOptionError('sourcemap', `must be true or false, got ${JSON.stringify(options.sourcemap)}`);
-  if (typeof options.region !== 'string' || !REGION.test(options.region)) throw new DeployOptionError('region', `must be a region such as europe-west1, got ${JSON.stringify(options.region)}`);
+  if (missing(options.region) && !planOnly) throw new DeployOptionError('region', 'is required to deploy (pass --region, or set GOOGLE_CLOUD_REGION); only --dry-run plans without it');
+  if (!missing(options.region) && (typeof options.region !== 'string' || !REGION.test(options.region))) throw new DeployOptionError('region', `must be a region such as europe-west1, got ${JSON.stringify(String(options.region).slice(0, 40))}`);
   if (options.runtime !== undefined && !(RUNTIMES as readonly unknown[]).includes(options.runtime)) throw new DeployOptionError('runtime', `must be one of ${RUNTIMES.join(', ')}`);
   // 2nd gen memory: 128 MiB to 32 GiB (https://cloud.google.com/functions/docs/configuring/memory).
   int('memory', options.memory, 128, 32768);
