@@ -147,7 +147,8 @@ describe('the CLI, with the adapter installed for the runtime only', () => {
     const run = await onefn('build', 'azure', 'producer.mjs', '--out', 'out-azure');
     expect(run.code).toBe(1);
     const last = run.stderr.trim().split('\n').at(-1) ?? '';
-    expect(last).toMatch(/^onefn: @onefn\/azure build needs @azure\/storage-(queue|blob): npm i -D /);
+    // The zip carries the storage SDKs and @azure/identity (for an identity-based storage connection).
+    expect(last).toMatch(/^onefn: @onefn\/azure build needs @azure\/(storage-(queue|blob)|identity): npm i -D /);
     expect(installed(last)).toEqual(expect.arrayContaining(specs(AZURE_OUTPUTS)));
   });
 });

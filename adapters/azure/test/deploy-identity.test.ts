@@ -57,6 +57,10 @@ describe('deploy grants the app identity exactly what its functions use', () => 
       'POST /api/publish',
       'GET /api/deployments/d-1',
       'GET /api/deployments/d-1',
+      'PUT /acmeapi/onefn-releases',
+      'GET /acmeapi/onefn-releases',
+      'PUT /acmeapi/onefn-releases/acme-api/1.zip',
+      'PATCH /providers/Microsoft.Web/sites/acme-api/providers/Microsoft.Resources/tags/default',
     ]);
     // The roles come after the app (whose identity they name) and before the code that needs them.
     const order = summary(fake.calls);
@@ -75,7 +79,7 @@ describe('deploy grants the app identity exactly what its functions use', () => 
     expect(site.identity).toEqual({ type: 'SystemAssigned' });
     const settings = Object.fromEntries(site.properties.siteConfig.appSettings.map((s) => [s.name, s.value]));
     expect(settings).toMatchObject({
-      ONEFN_STORAGE__blobServiceUri: 'https://acmeapi.blob.core.windows.net',
+      ONEFN_STORAGE__blobServiceUri: `${fake.base}/acmeapi`,
       ONEFN_STORAGE__queueServiceUri: 'https://acmeapi.queue.core.windows.net',
       ONEFN_STORAGE__credential: 'managedidentity',
     });
@@ -101,7 +105,8 @@ describe('deploy grants the app identity exactly what its functions use', () => 
   it('an app that already has its identity is not patched', async () => {
     const fake = await fakeAzure({ appExists: true, accountExists: true, appHasIdentity: true });
     await deployFunctionApp(options(fake.base));
-    expect(fake.calls.some((c) => c.method === 'PATCH')).toBe(false);
+    // The one PATCH is the serving-release tag; the site itself is not patched.
+    expect(fake.calls.some((c) => c.method === 'PATCH' && !c.path.endsWith('/tags/default'))).toBe(false);
     expect(fake.calls.filter((c) => c.path.includes('roleAssignments')).every((c) => JSON.parse(c.body).properties.principalId === PRINCIPAL)).toBe(true);
   });
 
@@ -117,7 +122,7 @@ describe('deploy grants the app identity exactly what its functions use', () => 
   it('storageAuth key: no identity, no roles, the connection string as before, and stale identity settings dropped', async () => {
     const fresh = await fakeAzure();
     const result = await deployFunctionApp(options(fresh.base, { storageAuth: 'key' }));
-    expect(fresh.calls.some((c) => c.path.includes('roleAssignments') || c.method === 'PATCH')).toBe(false);
+    expect(fresh.calls.some((c) => c.path.includes('roleAssignments') || (c.method === 'PATCH' && !c.path.endsWith('/tags/default')))).toBe(false);
     expect(siteBody(fresh).identity).toBeUndefined();
     expect(siteBody(fresh).properties.siteConfig.appSettings.map((s) => s.name)).not.toContain('ONEFN_STORAGE__credential');
     expect(result.roleAssignments).toEqual([]);

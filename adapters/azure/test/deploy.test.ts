@@ -50,8 +50,14 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
       'GET /api/deployments/d-1',
       'GET /api/deployments/d-1',
       'PUT /providers/Microsoft.Storage/storageAccounts/acmeapi/providers/Microsoft.EventGrid/eventSubscriptions/uploads',
+      // The package kept as release 1 (for rollback), and the app tagged as serving it.
+      'PUT /acmeapi/onefn-releases',
+      'GET /acmeapi/onefn-releases',
+      'PUT /acmeapi/onefn-releases/acme-api/1.zip',
+      'PATCH /providers/Microsoft.Web/sites/acme-api/providers/Microsoft.Resources/tags/default',
     ]);
-    expect(fake.calls.every((c) => c.auth === 'Bearer fake-token')).toBe(true);
+    // ARM and Kudu take the bearer token; the kept release goes to Blob storage with the account key (SharedKey).
+    expect(fake.calls.filter((c) => !c.path.startsWith('/acmeapi/')).every((c) => c.auth === 'Bearer fake-token')).toBe(true);
     const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
     expect(site).toMatchObject({ kind: 'functionapp,linux', properties: { functionAppConfig: { runtime: { name: 'node', version: '22' } } } });
     const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((s) => [s.name, s.value]));
@@ -60,8 +66,8 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     const zip = fake.calls.find((c) => c.path === '/api/publish');
     expect(zip?.body.startsWith('PK')).toBe(true);
     // The Event Grid subscription, through @azure/arm-eventgrid: its api-version and its body as the SDK serializes it.
-    expect(fake.calls.at(-1)?.query.get('api-version')).toBe('2022-06-15');
-    expect(JSON.parse(fake.calls.at(-1)?.body ?? '{}')).toEqual({
+    expect(fake.calls.find((c) => c.path.includes('/eventSubscriptions/'))?.query.get('api-version')).toBe('2022-06-15');
+    expect(JSON.parse(fake.calls.find((c) => c.path.includes('/eventSubscriptions/'))?.body ?? '{}')).toEqual({
       properties: {
         destination: { endpointType: 'AzureFunction', properties: { resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/acme-api/functions/uploads`, maxEventsPerBatch: 1 } },
         filter: { includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectBeginsWith: '/blobServices/default/containers/uploads/blobs/img/' },
