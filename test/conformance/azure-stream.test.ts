@@ -2,7 +2,10 @@
 // process-wide setting of @azure/functions (app.setup({ enableHttpStream: true }), which `register`
 // calls for an app with a streaming definition), fixed when the worker starts. Requests go through
 // the library's own HTTP proxy, as the host forwards them, and the answer is read from it as it comes.
+import { request } from 'node:http';
 import { register } from '@onefn/azure';
+import { defineHttp, defineSchedule, stream } from 'onefn';
+import { describe, expect, it } from 'vitest';
 import { azureHost, rpcHttp } from '@onefn/azure/testing';
 import { streamAnswer } from './stream-client.js';
 import { streamConformance } from './stream-suite.js';
@@ -27,4 +30,40 @@ streamConformance({
     );
     return { ...answer, end };
   },
+});
+
+async function* chunks(...parts: string[]): AsyncGenerator<string> {
+  for (const part of parts) yield part;
+}
+
+describe('azureHost().proxied: a request sent by a client of its own', () => {
+  it('runs the function when the request arrives, and streams the answer to that client', async () => {
+    host.reset();
+    const [spec] = register({ big: defineHttp({ method: 'GET', route: '/own', stream: true, handler: (req) => stream(chunks(`a${String(req.query['n'])}`, 'b', 'c')) }) }, { routedName: 'api' });
+    const { url, method, headers, done } = await host.proxied(spec!.name, rpcHttp({ url: '/api/own?n=1' }));
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/own\?n=1$/);
+    expect(method).toBe('GET');
+    expect(headers['x-ms-invocation-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(url, { method, headers, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).toBe('a1bc');
+    expect((await done).status).toBe('success');
+  });
+
+  it('refuses an unknown function and a function without an HTTP trigger', async () => {
+    host.reset();
+    register({ tick: defineSchedule({ schedule: 'rate(5 minutes)', handler: () => {} }) }, { routedName: 'api' });
+    await expect(host.proxied('nope', rpcHttp({ url: '/api/x' }))).rejects.toMatchObject({ code: 'TEST_HOST' });
+    const [name] = [...host.registrations.keys()];
+    await expect(host.proxied(name!, rpcHttp({ url: '/api/x' }))).rejects.toThrow(/no HTTP trigger/);
+  });
 });

@@ -18,7 +18,7 @@ import type { HttpRequest as AzureHttpRequest, InvocationContext, LogLevel, Trig
 import { azureHost } from './testing/host.js';
 
 export { azureHost } from './testing/host.js';
-export type { AzureTestHost, FunctionMetadata, HostInvocation, HostLog, Registration, RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './testing/host.js';
+export type { AzureTestHost, FunctionMetadata, HostInvocation, HostLog, ProxiedInvocation, Registration, RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './testing/host.js';
 export {
   httpResult, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcHttp, rpcQueueMessage, rpcServiceBusMessage, rpcTimer, toTypedData,
   type RpcBlobOptions, type RpcHttpOptions, type RpcHttpResult, type RpcQueueOptions, type RpcServiceBusOptions, type RpcTrigger,

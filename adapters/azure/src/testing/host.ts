@@ -121,8 +121,25 @@ export interface AzureTestHost {
    * the invocation ends; the host closes the connection of an invocation that failed.
    */
   stream(name: string, trigger: { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string }): { response: Promise<IncomingMessage>; done: Promise<HostInvocation> };
+  /**
+   * With HTTP streams on, starts an HTTP function whose request a client of your own sends (from
+   * another process, say): `url` is the library's HTTP proxy address for the trigger's URL, and
+   * `method` and `headers` what the host forwards (the trigger's headers, the invocation id, the
+   * forwarded host and protocol). The function runs once that request arrives; `done` settles when
+   * the invocation ends. The proxy may still be binding its port: retry a refused connection for a
+   * while. Unlike `stream`, the host cannot cut that client's connection when the invocation fails.
+   */
+  proxied(name: string, trigger: { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string }): Promise<ProxiedInvocation>;
   /** True once the library announced an HTTP proxy (HTTP streams on). */
   readonly streaming: boolean;
+}
+
+/** An HTTP invocation waiting for its request at the library's HTTP proxy (`AzureTestHost.proxied`). */
+export interface ProxiedInvocation {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly done: Promise<HostInvocation>;
 }
 
 // One per process, kept on globalThis: @azure/functions (loaded by Node's own require, outside any
@@ -140,10 +157,7 @@ const isHttp = (registration: Registration): boolean => /^httpTrigger$/i.test(re
  * from 55000), so a refused connection is tried again for a while.
  */
 async function proxyRequest(uri: string, invocationId: string, http: RpcHttpData, answered: (res: IncomingMessage) => void, refused: (error: unknown) => void): Promise<ReturnType<typeof httpRequest>> {
-  const port = Number(new URL(uri).port);
-  const url = new URL(http.url ?? '/', 'http://localhost:7071');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(http.nullableHeaders ?? {})) if (typeof value?.value === 'string') headers[name] = value.value;
+  const { port, method, path, headers } = proxyTarget(uri, invocationId, http);
   const body = http.body?.bytes ?? undefined;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -153,9 +167,9 @@ async function proxyRequest(uri: string, invocationId: string, http: RpcHttpData
           port,
           // One connection per invocation, as the host's forwarding does not depend on reuse.
           agent: false,
-          method: http.method ?? 'GET',
-          path: url.pathname + url.search,
-          headers: { ...headers, 'x-ms-invocation-id': invocationId, 'x-forwarded-host': url.host, 'x-forwarded-proto': url.protocol.slice(0, -1) },
+          method,
+          path,
+          headers,
         });
         req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? reject(error) : refused(error)));
         req.once('response', answered);
@@ -167,6 +181,16 @@ async function proxyRequest(uri: string, invocationId: string, http: RpcHttpData
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** Where and how the host forwards an HTTP trigger's request to the library's proxy. */
+function proxyTarget(uri: string, invocationId: string, http: RpcHttpData): { port: number; method: string; path: string; headers: Record<string, string> } {
+  const port = Number(new URL(uri).port);
+  const url = new URL(http.url ?? '/', 'http://localhost:7071');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(http.nullableHeaders ?? {})) if (typeof value?.value === 'string') headers[name] = value.value;
+  Object.assign(headers, { 'x-ms-invocation-id': invocationId, 'x-forwarded-host': url.host, 'x-forwarded-proto': url.protocol.slice(0, -1) });
+  return { port, method: http.method ?? 'GET', path: url.pathname + url.search, headers };
 }
 
 /** The proxied answer in the shape the host's RPC response has, for httpResult. */
@@ -248,6 +272,17 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
       })();
       done.catch((error: unknown) => refused(error));
       return { response, done };
+    },
+    async proxied(name: string, trigger: Trigger): Promise<ProxiedInvocation> {
+      await capabilities();
+      if (!httpUri) throw new OnefnError('TEST_HOST', 'HTTP streams are off: no app called app.setup({ enableHttpStream: true }) before the first invocation');
+      const registration = registrations.get(name);
+      if (!registration) throw new OnefnError('TEST_HOST', `No function "${name}" is registered; registered: ${[...registrations.keys()].join(', ') || 'none'}`);
+      if (!isHttp(registration)) throw new OnefnError('TEST_HOST', `Function "${name}" has no HTTP trigger: only an HTTP request goes through the proxy`);
+      const invocationId = trigger.invocationId ?? nextInvocationId();
+      const { port, method, path, headers } = proxyTarget(httpUri, invocationId, trigger.data.http ?? {});
+      const done = run(name, { ...trigger, invocationId }, undefined);
+      return { url: `http://127.0.0.1:${port}${path}`, method, headers, done };
     },
   };
   type Trigger = { data: RpcTypedData; triggerMetadata?: Record<string, RpcTypedData>; invocationId?: string };
