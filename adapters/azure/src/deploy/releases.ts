@@ -8,7 +8,7 @@
  * its sha256); the release serving is the app's tag `onefn-release`, set after a deploy or a rollback
  * has completed. Numbers only grow, as Lambda versions do: a deploy after a rollback is max + 1.
  */
-import { KuduError } from './errors.js';
+import { zipDeploy } from './zip-deploy.js';
 import type { TokenCredential } from '@azure/identity';
 
 export const RELEASES_CONTAINER = 'onefn-releases';
@@ -151,22 +151,13 @@ export interface KuduOptions {
  * or 3 (failed) (https://github.com/projectkudu/kudu/wiki/REST-API).
  */
 export async function shipZip(zip: Uint8Array, o: KuduOptions): Promise<void> {
-  const token = async (): Promise<string> => (await o.credential.getToken(o.scope))?.token ?? '';
-  const url = o.plan === 'flex' ? `${o.scmEndpoint}/api/publish?RemoteBuild=false` : `${o.scmEndpoint}/api/zipdeploy?isAsync=true`;
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/zip' }, body: zip as Uint8Array<ArrayBuffer> });
-  if (res.status !== 202 && res.status !== 200) throw Object.assign(new Error((await res.text()).slice(0, 500) || res.statusText), { statusCode: res.status });
-  const poll = res.headers.get('location') ?? `${o.scmEndpoint}/api/deployments/latest`;
-  // Only the SCM site's own origin gets the token.
-  if (new URL(poll).origin !== new URL(o.scmEndpoint).origin) throw new KuduError('KUDU_REFUSED', `Kudu answered with a Location on another host (${new URL(poll).host})`);
-  const started = Date.now();
-  for (;;) {
-    const status = await fetch(poll, { headers: { authorization: `Bearer ${await token()}` } });
-    if (status.status !== 200 && status.status !== 202) throw Object.assign(new Error((await status.text()).slice(0, 500) || status.statusText), { statusCode: status.status });
-    const body = (await status.json().catch(() => ({}))) as { status?: number; complete?: boolean; status_text?: string };
-    if (body.status === 4 || (body.complete && body.status !== 3)) return;
-    if (body.status === 3) throw new KuduError('KUDU_DEPLOYMENT_FAILED', `the deployment failed: ${body.status_text ?? 'see the deployment log in Kudu'}`);
-    if (Date.now() - started > o.pollTimeoutMs) throw new KuduError('KUDU_TIMEOUT', `the deployment did not complete in ${o.pollTimeoutMs} ms`);
-    o.progress(`deployment in progress (status ${body.status ?? 'unknown'})`);
-    await new Promise((done) => setTimeout(done, o.pollIntervalMs));
-  }
+  await zipDeploy({
+    url: o.plan === 'flex' ? `${o.scmEndpoint}/api/publish?RemoteBuild=false` : `${o.scmEndpoint}/api/zipdeploy?isAsync=true`,
+    fallbackStatusUrl: `${o.scmEndpoint}/api/deployments/latest`,
+    zip,
+    token: async () => (await o.credential.getToken(o.scope))?.token ?? '',
+    pollIntervalMs: o.pollIntervalMs,
+    pollTimeoutMs: o.pollTimeoutMs,
+    log: o.progress,
+  });
 }

@@ -51,7 +51,14 @@ export async function zipDeploy(request: ZipDeployRequest): Promise<void> {
   });
   if (posted.status !== 202 && posted.status !== 200) throw await refusal(posted, 'the zip deploy');
   await posted.body?.cancel();
-  let statusUrl = new URL(posted.headers.get('location') ?? request.fallbackStatusUrl, request.url).toString();
+  // Only the SCM site's own origin gets the token: a Location elsewhere is refused, not followed.
+  const origin = new URL(request.url).origin;
+  const follow = (location: string, base: string): string => {
+    const next = new URL(location, base);
+    if (next.origin !== origin) throw new KuduError('KUDU_REFUSED', `Kudu answered with a Location on another host (${next.host})`);
+    return next.toString();
+  };
+  let statusUrl = follow(posted.headers.get('location') ?? request.fallbackStatusUrl, request.url);
   const started = Date.now();
   for (;;) {
     const res = await fetch(statusUrl, { headers: { authorization: `Bearer ${await request.token()}` } });
@@ -61,7 +68,7 @@ export async function zipDeploy(request: ZipDeployRequest): Promise<void> {
     // 200 with a complete status is terminal; 202 (or an incomplete 200) means still running.
     if (res.status === 200 && (status.status === 4 || status.complete === true)) return;
     const next = res.headers.get('location');
-    if (next) statusUrl = new URL(next, statusUrl).toString();
+    if (next) statusUrl = follow(next, statusUrl);
     const wait = retryAfter(res) ?? request.pollIntervalMs;
     if (Date.now() - started + wait > request.pollTimeoutMs) {
       throw new KuduError('KUDU_TIMEOUT', `the deployment did not complete in ${request.pollTimeoutMs} ms (last status ${status.status ?? 'unknown'})`);
