@@ -138,7 +138,7 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
       [{ kudu: [{ status: 500, body: { message: 'boom' } }] }, 'KUDU_REFUSED', /failed \(500 KUDU_REFUSED\): the deployment status answered 500/],
       [{ kudu: [{ status: 200, body: { status: 1, complete: false } }] }, 'KUDU_TIMEOUT', /did not complete in 0 ms \(last status 1\)/],
       // A Location on another host is refused, never followed: the bearer token goes only to the SCM site.
-      [{ kudu: [{ status: 202, body: { status: 1, complete: false }, location: 'http://198.51.100.7/api/deployments/x' }] }, 'KUDU_REFUSED', /Kudu answered with a Location on another host \(198\.51\.100\.7\)/],
+      [{ kudu: [{ status: 202, body: { status: 1, complete: false }, location: 'http://localhost:9/api/deployments/x' }] }, 'KUDU_REFUSED', /Kudu answered with a Location on another host \(localhost:9\)/],
     ] as const)('%j is a typed error, and nothing is subscribed after it', async (fakeOptions, code, message) => {
       const fake = await fakeAzure(fakeOptions);
       const error = await deployFunctionApp(options(fake.base, { pollTimeoutMs: 0 })).catch((e: unknown) => e);
