@@ -160,7 +160,23 @@ export function logsReport(f: Omit<LogsReport, 'schema' | 'command'>): LogsRepor
   };
 }
 
-/** The one-line text form of a log line, the same on every provider: `<time> <LEVEL> [<request id>] <message>`. */
+// C0 controls but tab, CR and LF; DEL; the C1 controls (CSI among them); the Unicode line and
+// paragraph separators, which some terminals break lines on.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** A logged text as the terminal may print it: control characters written out (`\x1b`), CR/LF folded to a space. */
+function printable(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  }).replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * The one-line text form of a log line, the same on every provider: `<time> <LEVEL> [<request id>]
+ * <message>`. What a log line carries cannot forge another line or drive the terminal: control
+ * characters are written out as text and CR/LF fold into a space (`--json` keeps them as they are).
+ */
 export function formatLogLine(line: LogLine): string {
-  return `${line.time} ${(line.level ?? '-').toUpperCase().padEnd(5)} ${line.requestId ? `[${line.requestId}] ` : ''}${line.message.replace(/[\r\n]+/g, ' ')}`;
+  return `${printable(line.time)} ${printable((line.level ?? '-').toUpperCase()).padEnd(5)} ${line.requestId ? `[${printable(line.requestId)}] ` : ''}${printable(line.message)}`;
 }

@@ -224,7 +224,6 @@ async function destroyCommand(args: CliArgs, io: CliIO): Promise<number> {
 async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
   const { name, stage } = lifecycleFunction(args, 'logs');
   const { logs } = await import('./deploy/logs.js');
-  const { terminalSafe } = await import('./deploy/log-lines.js');
   const result = await logs({ function: name, region: str(args, 'region'), since: str(args, 'since'), limit: int(args, 'limit'), endpoint: str(args, 'endpoint-url'), env: io.env });
   if (flagOption(args, 'json')) {
     const report = logsReport({ provider: 'aws', stage: stage ?? null, function: result.function, lines: result.lines, detail: { region: result.region, logGroup: result.logGroup, since: result.since, truncated: result.truncated } });
@@ -232,7 +231,7 @@ async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
     return 0;
   }
   // A message's own escape sequences are written out, and its line breaks folded: one event, one line.
-  for (const line of result.lines) io.stdout(`${formatLogLine({ ...line, message: terminalSafe(line.message), requestId: line.requestId && terminalSafe(line.requestId) })}\n`);
+  for (const line of result.lines) io.stdout(`${formatLogLine(line)}\n`);
   if (result.lines.length === 0) io.stderr(`no log lines for ${result.function} since ${result.since} (${result.logGroup})\n`);
   else if (result.truncated) io.stderr(`showing the last ${result.lines.length} lines; --limit or --since shows more\n`);
   return 0;

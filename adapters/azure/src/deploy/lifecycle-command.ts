@@ -23,8 +23,6 @@ const opt = stringOption;
 
 // A log line is whatever the function printed: control characters (an ANSI escape that would drive the
 // terminal) are shown as \xNN in the text form; the --json form keeps the message as it is.
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
-const visible = (text: string): string => text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const pick = (o: LifecycleOverrides): Partial<LifecycleOptions> => ({
   ...(o.credential ? { credential: o.credential } : {}),
@@ -117,7 +115,7 @@ export async function logsCommand(args: CliArgs, io: CliIO, overrides: Lifecycle
   if (flagOption(args, 'json')) {
     const report = logsReport({ provider: 'azure', stage: stage ?? null, function: fn ?? r.app, lines: r.lines, detail: { app: r.app, resourceGroup: where.resourceGroup, appInsights: r.appInsights, query: r.query } });
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  } else for (const line of r.lines) io.stdout(`${formatLogLine({ ...line, message: visible(line.message), requestId: line.requestId && visible(line.requestId) })}\n`);
+  } else for (const line of r.lines) io.stdout(`${formatLogLine(line)}\n`);
   return 0;
 }
 

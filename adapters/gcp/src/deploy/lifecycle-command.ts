@@ -12,8 +12,6 @@ const opt = stringOption;
 
 // A log line is whatever the function printed: control characters (an ANSI escape that would drive the
 // terminal) are shown as \xNN in the text form; the --json form keeps the message as it is.
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
-const visible = (text: string): string => text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 // gcloud's own per-API endpoint overrides (`gcloud config set api_endpoint_overrides/run URL`, or
 // CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN): a private endpoint or an emulator. Only the origin is used.
@@ -106,7 +104,7 @@ export async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
   if (flagOption(args, 'json')) {
     const report = logsReport({ provider: 'gcp', stage: stage ?? null, function: result.function, lines: result.lines, detail: { project: where.project, region: where.region, filter: result.filter } });
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  } else for (const line of result.lines) io.stdout(`${formatLogLine({ ...line, message: visible(line.message), requestId: line.requestId && visible(line.requestId) })}\n`);
+  } else for (const line of result.lines) io.stdout(`${formatLogLine(line)}\n`);
   return 0;
 }
 
