@@ -7,7 +7,7 @@ import { defineConfig, type Options } from 'tsup';
  */
 export function adapterConfig(external: NonNullable<Options['external']>, entries: Readonly<Record<string, string>> = {}): ReturnType<typeof defineConfig> {
   return defineConfig({
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts', deploy: 'src/deploy.ts', cli: 'src/cli.ts', dev: 'src/dev.ts', ...entries },
+    entry: { index: 'src/index.ts', entry: 'src/entry.ts', testing: 'src/testing/index.ts', deploy: 'src/deploy/index.ts', cli: 'src/cli/index.ts', dev: 'src/dev.ts', ...entries },
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,

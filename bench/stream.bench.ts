@@ -159,7 +159,7 @@ interface Provider {
 
 async function awsSend(): Promise<Provider> {
   const { functionUrlEvent, lambdaContext } = await import('@onefn/aws/testing');
-  const { lambdaHttpStreamHandler, lambdaHttpV2Handler } = await import('@onefn/aws');
+  const { lambdaHttpStreamHandler, lambdaHttpV2Handler } = await import('@onefn/aws/entry');
   const streaming = lambdaHttpStreamHandler(definitions);
   const buffered = lambdaHttpV2Handler(definitions);
   const send: Send = async (path) => {
@@ -191,9 +191,9 @@ async function awsSend(): Promise<Provider> {
 }
 
 async function gcpSend(): Promise<Provider> {
-  const { register } = await import('@onefn/gcp');
+  const { serve } = await import('@onefn/gcp');
   const { startServer } = await import('@onefn/gcp/testing');
-  const [plan] = register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'bench', write: () => {} });
+  const [plan] = serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'bench', write: () => {} });
   const server = await startServer(plan!.name);
   const port = Number(new URL(server.url).port);
   return { send: (path) => httpGet(port, path), read: (path) => readElsewhere(`http://127.0.0.1:${port}${path}`), close: () => server.close() };
@@ -201,9 +201,9 @@ async function gcpSend(): Promise<Provider> {
 
 async function azureSend(): Promise<Provider> {
   const { azureHost, rpcHttp } = await import('@onefn/azure/testing');
-  const { register } = await import('@onefn/azure');
+  const { serve } = await import('@onefn/azure');
   const host = azureHost();
-  const [spec] = register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'bench' });
+  const [spec] = serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'bench' });
   const send: Send = async (path) => {
     const started = performance.now();
     const { response, done } = host.stream(spec!.name, rpcHttp({ url: `/api${path}` }));

@@ -3,7 +3,7 @@
 // runtime's, and the test reads the HTTP integration prelude and the body from it as a Function URL
 // does. The same handler under the real runtime is adapters/aws/test/real-runtime-stream.test.ts.
 import { PassThrough } from 'node:stream';
-import { lambdaHttpStreamHandler, type LambdaResponseStream, type LambdaStreamPrelude } from '@onefn/aws';
+import { wrap, type LambdaResponseStream, type LambdaStreamPrelude } from '@onefn/aws';
 import { functionUrlEvent, lambdaContext } from '@onefn/aws/testing';
 import type { StreamAnswer, StreamHarness } from './stream-suite.js';
 
@@ -22,7 +22,7 @@ export const awsStreamHarness: StreamHarness = {
     const event = functionUrlEvent({ method: request.method ?? 'GET', path: request.path, headers });
     const logs: string[] = [];
     const out = new ResponseStream();
-    const handler = lambdaHttpStreamHandler([...definitions]);
+    const handler = wrap([...definitions], { stream: true });
     const running = withStdout(logs, () => handler(event, out, lambdaContext()));
     const end = running.then(
       () => ({ how: 'complete' as const }),

@@ -1,5 +1,5 @@
 // The conformance suite on AWS: HTTP through a Function URL event (payload v2), messages as one SQS batch.
-import { lambdaHandler, type LambdaV2Result, type SqsBatchResponse } from '@onefn/aws';
+import { wrap, type LambdaV2Result, type SqsBatchResponse } from '@onefn/aws';
 import { eventBridgeEvent, functionUrlEvent, lambdaContext, s3Event, scheduledEvent, sqsEvent } from '@onefn/aws/testing';
 import { OnefnError } from 'onefn';
 import { conformance, type EventEnd } from './suite.js';
@@ -16,7 +16,7 @@ conformance({
     const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
     const event = functionUrlEvent({ method: request.method, path: request.path, headers, cookies, ...body });
     const logs: string[] = [];
-    const result = (await captureStdout(logs, () => lambdaHandler([...definitions])(event, lambdaContext()))) as LambdaV2Result;
+    const result = (await captureStdout(logs, () => wrap([...definitions])(event, lambdaContext()))) as LambdaV2Result;
     const out = new Map(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     return {
       status: result.statusCode ?? 200,
@@ -30,19 +30,19 @@ conformance({
     // Lambda's clock: the function's timeout, which the deploy helper sets from the definition's.
     const timeout = definition.settings.timeout;
     const context = lambdaContext(timeout === undefined ? {} : { timeoutMs: timeout * 1000 });
-    const result = (await lambdaHandler(definition)(sqsEvent(messages.map((m) => ({ id: m.id, body: m.body }))), context)) as SqsBatchResponse;
+    const result = (await wrap(definition)(sqsEvent(messages.map((m) => ({ id: m.id, body: m.body }))), context)) as SqsBatchResponse;
     return { redelivered: result.batchItemFailures.map((f) => f.itemIdentifier) };
   },
   async storage(definition, change) {
-    return settle(lambdaHandler(definition)(s3Event({ bucket: change.bucket, key: change.key, change: change.change, size: change.size }), lambdaContext()));
+    return settle(wrap(definition)(s3Event({ bucket: change.bucket, key: change.key, change: change.change, size: change.size }), lambdaContext()));
   },
   async tick(definition, at) {
-    return settle(lambdaHandler(definition)(scheduledEvent({ time: at }), lambdaContext()));
+    return settle(wrap(definition)(scheduledEvent({ time: at }), lambdaContext()));
   },
   // A JSON CloudEvent invoked directly; a refused event rejects the invocation with the typed error.
   async cloudEvent(definition, event) {
     try {
-      await lambdaHandler(definition)(event as never, lambdaContext());
+      await wrap(definition)(event as never, lambdaContext());
       return { outcome: 'ok' };
     } catch (error) {
       return refusedOr(error);
@@ -51,7 +51,7 @@ conformance({
   async routedEvent(definition, event) {
     // An EventBridge rule's target: the detail-type is the CloudEvent's type.
     const native = { ...eventBridgeEvent({ source: event.source, detailType: event.type, detail: event.data }), id: event.id };
-    return settle(lambdaHandler(definition)(native, lambdaContext()));
+    return settle(wrap(definition)(native, lambdaContext()));
   },
 });
 

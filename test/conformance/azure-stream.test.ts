@@ -3,7 +3,7 @@
 // calls for an app with a streaming definition), fixed when the worker starts. Requests go through
 // the library's own HTTP proxy, as the host forwards them, and the answer is read from it as it comes.
 import { request } from 'node:http';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { defineHttp, defineSchedule, stream } from 'onefn';
 import { describe, expect, it } from 'vitest';
 import { azureHost, rpcHttp } from '@onefn/azure/testing';
@@ -19,7 +19,7 @@ streamConformance({
   seesDisconnect: true,
   async stream(definitions, request) {
     host.reset();
-    const [spec] = register(Object.fromEntries(definitions.map((d, i) => [`s${i}`, d])), { routedName: 'api' });
+    const [spec] = serve(Object.fromEntries(definitions.map((d, i) => [`s${i}`, d])), { routedName: 'api' });
     const { response, done } = host.stream(spec!.name, rpcHttp({ method: request.method ?? 'GET', url: `/api${request.path}`, headers: request.headers }));
     const res = await response;
     const logs: string[] = [];
@@ -39,7 +39,7 @@ async function* chunks(...parts: string[]): AsyncGenerator<string> {
 describe('azureHost().proxied: a request sent by a client of its own', () => {
   it('runs the function when the request arrives, and streams the answer to that client', async () => {
     host.reset();
-    const [spec] = register({ big: defineHttp({ method: 'GET', route: '/own', stream: true, handler: (req) => stream(chunks(`a${String(req.query['n'])}`, 'b', 'c')) }) }, { routedName: 'api' });
+    const [spec] = serve({ big: defineHttp({ method: 'GET', route: '/own', stream: true, handler: (req) => stream(chunks(`a${String(req.query['n'])}`, 'b', 'c')) }) }, { routedName: 'api' });
     const { url, method, headers, done } = await host.proxied(spec!.name, rpcHttp({ url: '/api/own?n=1' }));
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/own\?n=1$/);
     expect(method).toBe('GET');
@@ -61,7 +61,7 @@ describe('azureHost().proxied: a request sent by a client of its own', () => {
 
   it('refuses an unknown function and a function without an HTTP trigger', async () => {
     host.reset();
-    register({ tick: defineSchedule({ schedule: 'rate(5 minutes)', handler: () => {} }) }, { routedName: 'api' });
+    serve({ tick: defineSchedule({ schedule: 'rate(5 minutes)', handler: () => {} }) }, { routedName: 'api' });
     await expect(host.proxied('nope', rpcHttp({ url: '/api/x' }))).rejects.toMatchObject({ code: 'TEST_HOST' });
     const [name] = [...host.registrations.keys()];
     await expect(host.proxied(name!, rpcHttp({ url: '/api/x' }))).rejects.toThrow(/no HTTP trigger/);

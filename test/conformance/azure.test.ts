@@ -2,7 +2,7 @@
 // (getArguments, invokeFunction, getResponse) under the stand-in host; HTTP as the host's RPC request,
 // messages as one Storage queue invocation each (a failed invocation is retried by the host).
 import { beforeEach } from 'vitest';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { azureHost, blobEvent, httpResult, rpcEventGrid, rpcHttp, rpcQueueMessage, rpcTimer, timerInfo } from '@onefn/azure/testing';
 import { OnefnError } from 'onefn';
 import { conformance } from './suite.js';
@@ -17,7 +17,7 @@ conformance({
   hostRoutes: true,
   async http(definitions, request) {
     host.reset();
-    register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'api' });
+    serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'api' });
     const invocation = await host.invoke('api', rpcHttp({ method: request.method, url: `/api${request.path}`, headers: request.headers, body: request.body }));
     const res = httpResult(invocation);
     return {
@@ -31,7 +31,7 @@ conformance({
   async deliver(definition, messages) {
     host.reset();
     // host.json functionTimeout: the build sets it from the definitions' longest timeout.
-    register({ orders: definition }, { functionTimeout: definition.settings.timeout });
+    serve({ orders: definition }, { functionTimeout: definition.settings.timeout });
     const redelivered: string[] = [];
     for (const m of messages) {
       const result = await host.invoke('orders', rpcQueueMessage({ id: m.id, body: m.body }));
@@ -41,27 +41,27 @@ conformance({
   },
   async storage(definition, change) {
     host.reset();
-    register({ store: definition });
+    serve({ store: definition });
     const event = blobEvent({ container: change.bucket, name: change.key, change: change.change, size: change.size });
     return { failed: (await host.invoke('store', rpcEventGrid(event))).status === 'failure' };
   },
   async routedEvent(definition, event) {
     host.reset();
-    register({ events: definition });
+    serve({ events: definition });
     // An Event Grid subscription in the CloudEvents schema.
     const delivered = { specversion: '1.0', id: event.id, type: event.type, source: event.source, datacontenttype: 'application/json', data: event.data };
     return { failed: (await host.invoke('events', rpcEventGrid(delivered))).status === 'failure' };
   },
   async tick(definition, at) {
     host.reset();
-    register({ nightly: definition });
+    serve({ nightly: definition });
     // The timer's scheduleStatus.next is the occurrence that fired this run.
     return { failed: (await host.invoke('nightly', rpcTimer(timerInfo({ next: at.toISOString() })))).status === 'failure' };
   },
   // An Event Grid trigger in the CloudEvents schema; a refused event fails the invocation with the typed error.
   async cloudEvent(definition, event) {
     host.reset();
-    register({ events: definition });
+    serve({ events: definition });
     const result = await host.invoke('events', rpcEventGrid(event));
     if (result.status === 'success') return { outcome: 'ok' };
     const error = result.error;

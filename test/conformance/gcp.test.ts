@@ -2,7 +2,7 @@
 // 127.0.0.1; HTTP as real requests, messages as Pub/Sub CloudEvents in binary mode, one push each
 // (a non-2xx answer makes Pub/Sub redeliver).
 import { afterEach } from 'vitest';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { binaryCloudEvent, httpRequest, pubsubEvent, startServer, storageCloudEvent, type GcpTestRequest, type TestServer } from '@onefn/gcp/testing';
 import { get, streamAnswer } from './stream-client.js';
 import { streamConformance } from './stream-suite.js';
@@ -20,7 +20,7 @@ conformance({
     const target = `api${++round}`;
     const logs: string[] = [];
     // The real Cloud Logging sink, writing its lines here instead of stderr.
-    register(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
+    serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
     const env = process.env['NODE_ENV'];
     process.env['NODE_ENV'] = 'production';
     const server = await startServer(target).finally(() => {
@@ -46,7 +46,7 @@ conformance({
   },
   async deliver(definition, messages) {
     const target = `orders${++round}`;
-    register({ [target]: definition });
+    serve({ [target]: definition });
     const server = await startServer(target);
     try {
       const redelivered: string[] = [];
@@ -75,7 +75,7 @@ conformance({
   // A CloudEvent in structured mode; a refused event is a 400/422 problem carrying the typed error.
   async cloudEvent(definition, event) {
     const target = `events${++round}`;
-    register({ [target]: definition });
+    serve({ [target]: definition });
     const server = await startServer(target);
     try {
       const res = await server.send({ method: 'POST', path: '/', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event) });
@@ -95,7 +95,7 @@ conformance({
 /** Registers one event function, sends it one request, and reads a 2xx as success. */
 async function once(module: Record<string, unknown>, request: GcpTestRequest): Promise<{ failed: boolean }> {
   const [target] = Object.keys(module);
-  register(module);
+  serve(module);
   const server = await startServer(target as string);
   try {
     const res = await server.send(request);
@@ -118,7 +118,7 @@ streamConformance({
   async stream(definitions, request) {
     const target = `stream${++round}`;
     const logs: string[] = [];
-    const [plan] = register(Object.fromEntries(definitions.map((d, i) => [`${target}_${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
+    const [plan] = serve(Object.fromEntries(definitions.map((d, i) => [`${target}_${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
     const server = await startServer(plan!.name);
     streaming.push(server);
     const { res, close } = await get(server.url + request.path, request.headers, request.method);

@@ -1,11 +1,11 @@
 // The testing kits take the same option names for the same things on every provider (json, body,
 // headers, attributes, id): the same options, given to each kit, reach the handler as the same input.
 import { describe, expect, it } from 'vitest';
-import { lambdaHandler, type LambdaV2Result } from '@onefn/aws';
+import { wrap, type LambdaV2Result } from '@onefn/aws';
 import { functionUrlEvent, lambdaContext, snsEvent, sqsEvent } from '@onefn/aws/testing';
-import { register as registerAzure } from '@onefn/azure';
+import { serve as serveAzure } from '@onefn/azure';
 import { azureHost, httpResult, rpcHttp, rpcQueueMessage, rpcServiceBusMessage } from '@onefn/azure/testing';
-import { register as registerGcp } from '@onefn/gcp';
+import { serve as serveGcp } from '@onefn/gcp';
 import { httpRequest, pubsubEvent, startServer } from '@onefn/gcp/testing';
 import { defineHttp, defineQueue, defineTopic, json } from 'onefn';
 
@@ -19,12 +19,12 @@ const EXPECTED_HTTP = { body: { name: 'Ada', n: [1, 2] }, type: 'application/jso
 
 describe('HTTP kits: method, path, headers, json', () => {
   it('AWS functionUrlEvent', async () => {
-    const res = (await lambdaHandler(echo)(functionUrlEvent({ ...HTTP, path: '/echo' }), lambdaContext())) as LambdaV2Result;
+    const res = (await wrap(echo)(functionUrlEvent({ ...HTTP, path: '/echo' }), lambdaContext())) as LambdaV2Result;
     expect(JSON.parse(res.body ?? '')).toEqual(EXPECTED_HTTP);
   });
 
   it('GCP httpRequest', async () => {
-    const [plan] = registerGcp({ echo }, { routedName: 'kitEcho', write: () => {} });
+    const [plan] = serveGcp({ echo }, { routedName: 'kitEcho', write: () => {} });
     const server = await startServer(plan!.name);
     try {
       const res = await server.send(httpRequest({ ...HTTP, path: '/echo' }));
@@ -37,7 +37,7 @@ describe('HTTP kits: method, path, headers, json', () => {
   it('Azure rpcHttp: json is sent, not dropped', async () => {
     const host = azureHost();
     host.reset();
-    const [spec] = registerAzure({ echo }, { routedName: 'api' });
+    const [spec] = serveAzure({ echo }, { routedName: 'api' });
     const res = httpResult(await host.invoke(spec!.name, rpcHttp({ ...HTTP, path: '/api/echo' })));
     expect([res.status, res.json()]).toEqual([200, EXPECTED_HTTP]);
   });
@@ -59,10 +59,10 @@ describe('message kits: id, json, attributes', () => {
   const MESSAGE = { id: 'm-1', json: { order: 7 }, attributes: { tenant: 'acme' } } as const;
 
   it.each([
-    ['AWS sqsEvent', async () => void (await lambdaHandler(queue)(sqsEvent([MESSAGE]), lambdaContext())), MESSAGE.attributes],
-    ['AWS snsEvent', async () => void (await lambdaHandler(topic)(snsEvent(MESSAGE), lambdaContext())), MESSAGE.attributes],
+    ['AWS sqsEvent', async () => void (await wrap(queue)(sqsEvent([MESSAGE]), lambdaContext())), MESSAGE.attributes],
+    ['AWS snsEvent', async () => void (await wrap(topic)(snsEvent(MESSAGE), lambdaContext())), MESSAGE.attributes],
     ['GCP pubsubEvent', async () => {
-      const [plan] = registerGcp({ kitOrders: queue }, { write: () => {} });
+      const [plan] = serveGcp({ kitOrders: queue }, { write: () => {} });
       const server = await startServer(plan!.name);
       try {
         expect((await server.send(pubsubEvent(MESSAGE))).status).toBe(204);
@@ -73,13 +73,13 @@ describe('message kits: id, json, attributes', () => {
     ['Azure rpcServiceBusMessage', async () => {
       const host = azureHost();
       host.reset();
-      registerAzure({ kitOrders: queue }, { messaging: 'serviceBus' });
+      serveAzure({ kitOrders: queue }, { messaging: 'serviceBus' });
       expect((await host.invoke('kitOrders', rpcServiceBusMessage(MESSAGE))).status).toBe('success');
     }, MESSAGE.attributes],
     ['Azure rpcQueueMessage (Storage queues carry no attributes)', async () => {
       const host = azureHost();
       host.reset();
-      registerAzure({ kitOrders: queue });
+      serveAzure({ kitOrders: queue });
       const { attributes: _none, ...rest } = MESSAGE;
       expect((await host.invoke('kitOrders', rpcQueueMessage(rest))).status).toBe('success');
     }, {}],

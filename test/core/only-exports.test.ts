@@ -48,10 +48,10 @@ describe('onlyExports in a bundle', () => {
     const entry = join(dir, 'app.ts');
     writeFileSync(entry, [
       "const register = (name: string, uses?: unknown) => ({ name, uses, at: (globalThis as { order?: string[] }).order?.push(name) });",
-      "const heavy = register('HEAVY_SCHEMA');",
-      "const light = register('LIGHT_SCHEMA');",
-      "export const one = register('ONE', light);",
-      "export const two = register('TWO', heavy);",
+      "const heavy = serve('HEAVY_SCHEMA');",
+      "const light = serve('LIGHT_SCHEMA');",
+      "export const one = serve('ONE', light);",
+      "export const two = serve('TWO', heavy);",
       "console.log('STATEMENT_STAYS');",
       '',
     ].join('\n'));

@@ -1,7 +1,7 @@
 // AWS: random and mutated native events through the Lambda handlers, exactly as the runtime calls them.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaHandler, type LambdaHttpResult, type SqsBatchResponse } from '@onefn/aws';
+import { wrap, type LambdaHttpResult, type SqsBatchResponse } from '@onefn/aws';
 import { albEvent, functionUrlEvent, lambdaContext, restApiEvent, sqsEvent } from '@onefn/aws/testing';
 import {
   act, cookiePairs, encodeQuery, fixtures, headerPairs, hostileText, mutated, queryPairs, runs, SECRET, timeoutFor,
@@ -20,14 +20,14 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const http = lambdaHandler([...httpDefinitions]);
+const http = wrap([...httpDefinitions]);
 const handlers = {
   http,
-  queue: lambdaHandler(queueDefinition),
-  ordered: lambdaHandler(orderedQueue),
-  storage: lambdaHandler(storageDefinition),
-  schedule: lambdaHandler(scheduleDefinition),
-  cloudevent: lambdaHandler(cloudEventDefinition),
+  queue: wrap(queueDefinition),
+  ordered: wrap(orderedQueue),
+  storage: wrap(storageDefinition),
+  schedule: wrap(scheduleDefinition),
+  cloudevent: wrap(cloudEventDefinition),
 };
 
 /** Checks a Lambda HTTP answer (v1, v2 or ALB) the way API Gateway or the ALB would send it. */

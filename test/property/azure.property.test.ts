@@ -4,7 +4,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OnefnError } from 'onefn';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { azureHost, httpResult, rpcEventGrid, rpcFromHostPayload, rpcHttp, rpcQueueMessage, rpcTimer, type HostInvocation } from '@onefn/azure/testing';
 import { act, cookieHeader, cookiePairs, encodeQuery, fixtures, headerPairs, headerSafeText, mutated, queryPairs, runs, SECRET, timeoutFor } from './arbitraries.js';
 import {
@@ -31,7 +31,7 @@ function sendableByHost(payload: unknown): boolean {
 }
 function setup(module: Record<string, unknown>): void {
   host.reset();
-  register(module, { routedName: 'api' });
+  serve(module, { routedName: 'api' });
 }
 beforeEach(() => seen.reset());
 

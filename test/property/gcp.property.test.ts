@@ -1,7 +1,7 @@
 // Google Cloud: random requests and mutated deliveries through functions-framework's own server.
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { httpRequest, pubsubEvent, startServer, type GcpTestRequest, type TestServer } from '@onefn/gcp/testing';
 import { act, cookieHeader, cookiePairs, encodeQuery, fixtures, headerPairs, headerSafeText, mutated, queryPairs, runs, timeoutFor } from './arbitraries.js';
 import {
@@ -16,7 +16,7 @@ beforeAll(async () => {
   // Deployed functions run with NODE_ENV=production (the deploy helper sets it); Express reads it when
   // the app is made, and shows stacks for its own JSON errors otherwise.
   process.env['NODE_ENV'] = 'production';
-  register(
+  serve(
     {
       fuzzHttp: httpDefinitions[0], fuzzHttp1: httpDefinitions[1], fuzzHttp2: httpDefinitions[2], fuzzHttp3: httpDefinitions[3],
       fuzzHttp4: httpDefinitions[4], fuzzHttp5: httpDefinitions[5],

@@ -1,4 +1,4 @@
-import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, S3Event, SnsEvent, SqsEvent } from './lambda-types.js';
+import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, S3Event, SnsEvent, SqsEvent } from './native.js';
 
 /**
  * Named, null-safe type guards for Lambda's event kinds. Each checks the one field that decides (the

@@ -11,8 +11,8 @@
 import type { CloudEvent, EventDefinition, HttpDefinition, Message, ScheduleEvent, StorageEvent } from 'onefn';
 import type { BridgeDelivery, BridgeHttpRequest, BridgeOptions, DevBridge } from 'onefn/cli';
 import { eventHandler, httpHandler } from './handler.js';
-import type { ApiGatewayV2Event, LambdaV2Result, SqsBatchResponse } from './lambda-types.js';
-import { eventBridgeEvent, lambdaContext, s3Event, scheduledEvent, snsEvent, sqsEvent } from './testing.js';
+import type { ApiGatewayV2Event, LambdaV2Result, SqsBatchResponse } from './native.js';
+import { eventBridgeEvent, lambdaContext, s3Event, scheduledEvent, snsEvent, sqsEvent } from './testing/index.js';
 
 const DOMAIN = 'abcdefghijklmnop.lambda-url.us-east-1.on.aws';
 let sequence = 0;

@@ -1,6 +1,6 @@
 import { MalformedEventError, type CloudEvent, type Native, type ScheduleEvent } from 'onefn';
 import { cloudEventFromJson, createCloudEvent, createScheduleEvent, inputRecord } from 'onefn/runtime';
-import type { EventBridgeEvent } from './lambda-types.js';
+import type { EventBridgeEvent } from './native.js';
 
 /** EventBridge events -> schedule ticks and CloudEvents. */
 

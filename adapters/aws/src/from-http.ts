@@ -1,6 +1,6 @@
 import { MalformedEventError, type Native } from 'onefn';
 import { inputRecord, type HttpRequestInit } from 'onefn/runtime';
-import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event } from './lambda-types.js';
+import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event } from './native.js';
 
 /**
  * Lambda HTTP events -> the portable request init. Nothing is parsed here: the core decodes headers,

@@ -1,6 +1,6 @@
 import { MalformedEventError, type Message, type Native } from 'onefn';
 import { createMessage, inputRecord } from 'onefn/runtime';
-import type { SnsEvent, SqsEvent } from './lambda-types.js';
+import type { SnsEvent, SqsEvent } from './native.js';
 
 /** SQS and SNS records -> portable messages. Every record is checked before any handler runs. */
 

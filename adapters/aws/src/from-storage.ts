@@ -1,6 +1,6 @@
 import { MalformedEventError, UnsupportedEventError, type Native, type StorageChange, type StorageEvent } from 'onefn';
 import { createStorageEvent } from 'onefn/runtime';
-import type { EventBridgeEvent, S3Event } from './lambda-types.js';
+import type { EventBridgeEvent, S3Event } from './native.js';
 
 /** S3 notifications (direct, or through EventBridge) -> portable storage events. */
 

@@ -7,25 +7,20 @@ import {
   describeEvent, describeHttpEvent, describeShape, isAlbEvent, isCloudEventJson, isEventBridgeEvent, isHttpV1Event, isHttpV2Event, isS3Event,
   isS3EventBridgeEvent, isScheduledEvent, isSnsEvent, isSqsEvent,
 } from './detect.js';
-import { fromLambdaContext } from './from-context.js';
+import { fromLambdaContext } from './context.js';
 import { fromCloudEventJson, fromEventBridge, fromScheduledEvent } from './from-eventbridge.js';
 import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
 import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
 import type {
   ApiGatewayV2Event, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, LambdaResponseStream, LambdaStreamHandler, LambdaV2Result, SqsBatchResponse,
-} from './lambda-types.js';
+} from './native.js';
 import { streamify, writeStreamed } from './to-stream.js';
+
+export type { HandlerOptions } from './options.js';
 import type { LogSink } from 'onefn';
 import type { ResourceDriverSource } from 'onefn/runtime';
-
-/** Wrap-time options. */
-export interface HandlerOptions {
-  /** Where log entries go. Default: Lambda JSON lines on stdout. */
-  logSink?: LogSink;
-  /** Where handlers that declare `uses` reach their resources: `awsResources` from `@onefn/aws/resources`. */
-  resources?: ResourceDriverSource;
-}
+import type { HandlerOptions } from './options.js';
 import { toAlb, toHttpV1, toHttpV2 } from './to-http.js';
 
 const nativeOf = (event: unknown, context: LambdaContext | undefined): Native => ({ provider: 'aws', event: event as LambdaEvent, context });

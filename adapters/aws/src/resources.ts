@@ -13,9 +13,9 @@
  * `ONEFN_BUCKET_<NAME>` (the S3 bucket name).
  *
  * @example
- * import { lambdaEventHandler } from '@onefn/aws'
+ * import { wrap } from '@onefn/aws'
  * import { awsResources } from '@onefn/aws/resources'
- * export const handler = lambdaEventHandler(worker, { resources: awsResources })
+ * export const handler = wrap(worker, { resources: awsResources })
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';

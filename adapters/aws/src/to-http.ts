@@ -1,5 +1,5 @@
 import { bytesBase64, statusTitle, type ResponseData } from 'onefn/runtime';
-import type { LambdaV1Result, LambdaV2Result } from './lambda-types.js';
+import type { LambdaV1Result, LambdaV2Result } from './native.js';
 
 /**
  * The portable response -> each HTTP source's answer. Bodies travel as strings: bytes go base64 with

@@ -1,6 +1,6 @@
 import { StreamError } from 'onefn';
 import type { ResponseData } from 'onefn/runtime';
-import type { LambdaResponseStream, LambdaStreamPrelude } from './lambda-types.js';
+import type { LambdaResponseStream, LambdaStreamPrelude } from './native.js';
 import { allCookies } from './to-http.js';
 
 // What aws-lambda-ric (and so Lambda's Node.js runtimes) defines on globalThis for streaming handlers.

@@ -3,7 +3,7 @@
 // (or the injected cookie attribute) to API Gateway or the load balancer.
 import { describe, expect, it } from 'vitest';
 import { defineHttp, json, redirect, setCookie, type HttpResult } from 'onefn';
-import { lambdaHandler, type LambdaV1Result, type LambdaV2Result } from '@onefn/aws';
+import { wrap, type LambdaV1Result, type LambdaV2Result } from '@onefn/aws';
 import { albEvent, functionUrlEvent, httpApiEvent, lambdaContext, restApiEvent } from '@onefn/aws/testing';
 
 const GENERIC = { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'The function failed. See its logs for details.' };
@@ -26,7 +26,7 @@ const sources = [
 
 describe.each(sources)('%s', (_source, event) => {
   it.each(results)('answers %s with the generic 500 problem and logs a typed error', async (_n, make) => {
-    const handler = lambdaHandler(defineHttp({ handler: make }));
+    const handler = wrap(defineHttp({ handler: make }));
     const { result, lines } = await capturingStdout(() => handler(event(), lambdaContext()));
     expect(result.statusCode).toBe(500);
     expect(result.isBase64Encoded).toBe(false);

@@ -3,7 +3,7 @@
 // deadline, so that Lambda retries the event and then sends it to the DLQ or failure destination.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineExceededError, defineCloudEvent, defineTopic } from 'onefn';
-import { lambdaHandler } from '@onefn/aws';
+import { wrap } from '@onefn/aws';
 import { eventBridgeEvent, lambdaContext, snsEvent } from '@onefn/aws/testing';
 
 afterEach(() => vi.useRealTimers());
@@ -11,8 +11,8 @@ const never = (): Promise<never> => new Promise<never>(() => {});
 
 describe('the deadline cutoff on Lambda', () => {
   it.each([
-    ['an SNS message', lambdaHandler(defineTopic({ topic: 't', handler: () => never() })), snsEvent({ id: 'sns-1', body: 'x' })],
-    ['an EventBridge event', lambdaHandler(defineCloudEvent({ handler: () => never() })), eventBridgeEvent({ detailType: 'OrderCreated' })],
+    ['an SNS message', wrap(defineTopic({ topic: 't', handler: () => never() })), snsEvent({ id: 'sns-1', body: 'x' })],
+    ['an EventBridge event', wrap(defineCloudEvent({ handler: () => never() })), eventBridgeEvent({ detailType: 'OrderCreated' })],
   ])('throws a DeadlineExceededError naming %s that hangs, before the deadline', async (_n, handler, event) => {
     const id = 'Records' in event ? event.Records[0]!.Sns.MessageId : event.id;
     vi.useFakeTimers({ now: 0 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineSchedule, type ScheduleEvent } from 'onefn';
-import { lambdaHandler } from '@onefn/aws';
+import { wrap } from '@onefn/aws';
 import { deploy, type DeployOptions } from '@onefn/aws/deploy';
 import { schedulerInput } from '@onefn/aws/deploy';
 import { FakeAws } from './fake-aws.js';
@@ -131,7 +131,7 @@ describe('what a Scheduler schedule delivers', () => {
 
   it('is a schedule tick to the AWS adapter: id, due time and the schedule name', async () => {
     const seen: ScheduleEvent[] = [];
-    const handler = lambdaHandler(defineSchedule({ schedule: '30 2 * * *', timeZone: 'Europe/Paris', handler: (tick) => void seen.push(tick) }));
+    const handler = wrap(defineSchedule({ schedule: '30 2 * * *', timeZone: 'Europe/Paris', handler: (tick) => void seen.push(tick) }));
     await handler(delivered(schedulerInput({ account: '123456789012', region: 'eu-west-3' }), '2026-03-02T01:30:00Z'), lambdaContext());
     expect(seen.map((t) => ({ id: t.id, name: t.name, at: t.scheduledTime.toISOString() }))).toEqual([{ id: 'd32c5kddcf5bb8c3', name: 'onefn-nightly', at: '2026-03-02T01:30:00.000Z' }]);
   });
@@ -139,7 +139,7 @@ describe('what a Scheduler schedule delivers', () => {
   it('is valid JSON whatever the account and region, and only aws.events or aws.scheduler count as ticks', async () => {
     const event = delivered(schedulerInput({ account: '123456789012', region: 'eu-west-3' }), '2026-03-02T01:30:00Z') as Record<string, unknown>;
     expect(event).toMatchObject({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event', account: '123456789012', region: 'eu-west-3', detail: {} });
-    const handler = lambdaHandler(defineSchedule({ schedule: '30 2 * * *', handler: () => {} }));
+    const handler = wrap(defineSchedule({ schedule: '30 2 * * *', handler: () => {} }));
     await expect(handler({ ...event, source: 'acme.scheduler' }, lambdaContext())).rejects.toMatchObject({ name: 'UnsupportedEventError' });
   });
 });

@@ -3,7 +3,7 @@ import {
   defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, json, UnsupportedEventError,
   type CloudEvent, type Message, type ScheduleEvent, type StorageEvent,
 } from 'onefn';
-import { lambdaHandler } from '@onefn/aws';
+import { wrap } from '@onefn/aws';
 import { allFixtures, fixture, lambdaContext } from './fixtures.js';
 
 function collector<T>() {
@@ -36,7 +36,7 @@ describe('SQS fixtures', () => {
     ['sqs/sqs-batch-two-records-trace-attributes.json', 2],
   ] as const))('%s gives one message per record', async (file, expected) => {
     const { seen, handler } = collector<Message>();
-    const result = await lambdaHandler(defineQueue({ queue: 'q', handler }))(fixture(file), lambdaContext());
+    const result = await wrap(defineQueue({ queue: 'q', handler }))(fixture(file), lambdaContext());
     expect(result).toEqual({ batchItemFailures: [] });
     const records = (fixture(file) as { Records: Array<{ messageId: string; body: string }> }).Records;
     expect(seen.map((m) => m.id)).toEqual(records.map((r) => r.messageId));
@@ -51,7 +51,7 @@ describe('SQS fixtures', () => {
   it('reports only the failed messages of a standard queue batch', async () => {
     const ran: string[] = [];
     const def = defineQueue({ queue: 'orders', handler: (m) => { ran.push(m.id); if (m.id === 'b' || m.id === 'd') throw new Error('no'); } });
-    const result = await lambdaHandler(def)(batch(['a', 'b', 'c', 'd']), lambdaContext());
+    const result = await wrap(def)(batch(['a', 'b', 'c', 'd']), lambdaContext());
     expect(ran).toEqual(['a', 'b', 'c', 'd']);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }, { itemIdentifier: 'd' }] });
   });
@@ -59,21 +59,21 @@ describe('SQS fixtures', () => {
   it('stops a FIFO batch (ARN ends in .fifo) at the first failure and reports it and every later message', async () => {
     const ran: string[] = [];
     const def = defineQueue({ queue: 'orders.fifo', handler: (m) => { ran.push(m.id); if (m.id === 'b') throw new Error('no'); } });
-    const result = await lambdaHandler(def)(batch(['a', 'b', 'c', 'd'], 'arn:aws:sqs:us-east-1:123456789012:orders.fifo'), lambdaContext());
+    const result = await wrap(def)(batch(['a', 'b', 'c', 'd'], 'arn:aws:sqs:us-east-1:123456789012:orders.fifo'), lambdaContext());
     expect(ran).toEqual(['a', 'b']);
     expect(result).toEqual({ batchItemFailures: ['b', 'c', 'd'].map((itemIdentifier) => ({ itemIdentifier })) });
   });
 
   it('keeps order when the definition says ordered, whatever the ARN', async () => {
     const def = defineQueue({ queue: 'orders', ordered: true, handler: (m) => { if (m.id === 'a') throw new Error('no'); } });
-    expect(await lambdaHandler(def)(batch(['a', 'b']), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }] });
+    expect(await wrap(def)(batch(['a', 'b']), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }] });
   });
 
   it('rejects a record without a messageId before any handler runs', async () => {
     const { seen, handler } = collector<Message>();
     const event = batch(['a']);
     (event.Records as Array<Record<string, unknown>>).push({ body: 'x', eventSource: 'aws:sqs' });
-    await expect(lambdaHandler(defineQueue({ queue: 'q', handler }))(event, lambdaContext())).rejects.toMatchObject({ code: 'MALFORMED_EVENT' });
+    await expect(wrap(defineQueue({ queue: 'q', handler }))(event, lambdaContext())).rejects.toMatchObject({ code: 'MALFORMED_EVENT' });
     expect(seen).toEqual([]);
   });
 });
@@ -84,7 +84,7 @@ describe('SNS fixtures', () => {
     ['sns/sns-notification-minimal-urls.json', undefined],
   ] as const))('%s', async (file, expected) => {
     const { seen, handler } = collector<Message>();
-    expect(await lambdaHandler(defineTopic({ topic: 't', handler }))(fixture(file), lambdaContext())).toBeUndefined();
+    expect(await wrap(defineTopic({ topic: 't', handler }))(fixture(file), lambdaContext())).toBeUndefined();
     const sns = (fixture(file) as { Records: Array<{ Sns: { MessageId: string; Message: string } }> }).Records[0]!.Sns;
     expect(seen.map((m) => [m.id, m.text()])).toEqual([[sns.MessageId, sns.Message]]);
     if (expected) expect(pick(seen[0]!)).toEqual(expected);
@@ -92,7 +92,7 @@ describe('SNS fixtures', () => {
 
   it('throws when the handler fails, so that Lambda retries the asynchronous invocation', async () => {
     const def = defineTopic({ topic: 't', handler: () => { throw new Error('secret detail'); } });
-    const error = await lambdaHandler(def)(fixture('sns/sns-notification.json'), lambdaContext({ remaining: 1000 })).catch((e: unknown) => e);
+    const error = await wrap(def)(fixture('sns/sns-notification.json'), lambdaContext({ remaining: 1000 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'EVENT_FAILED', message: '1 of 1 events failed: 95df01b4-ee98-5cb9-9903-4c221d41eb5e' });
   });
 });
@@ -106,7 +106,7 @@ describe('S3 fixtures', () => {
     ['s3/s3-eventbridge-object-deleted.json', { bucket: 'example-bucket', key: 'IMG_m7fzo3.jpg', change: 'deleted', id: '2ee9cc15-d022-99ea-1fb8-1b1bac4850f9' }],
   ] as const))('%s', async (file, expected) => {
     const { seen, handler } = collector<StorageEvent>();
-    expect(await lambdaHandler(defineStorage({ bucket: bucketOf(fixture(file)), handler }))(fixture(file), lambdaContext())).toBeUndefined();
+    expect(await wrap(defineStorage({ bucket: bucketOf(fixture(file)), handler }))(fixture(file), lambdaContext())).toBeUndefined();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject(expected);
     expect(seen[0]!.native.provider).toBe('aws');
@@ -120,20 +120,20 @@ describe('S3 fixtures', () => {
     const { seen, handler } = collector<StorageEvent>();
     const event = structuredClone(fixture('s3/s3-object-created-put.json')) as { Records: Array<{ s3: { object: { key: string } } }> };
     event.Records[0]!.s3.object.key = raw;
-    await lambdaHandler(defineStorage({ bucket: bucketOf(event), handler }))(event, lambdaContext());
+    await wrap(defineStorage({ bucket: bucketOf(event), handler }))(event, lambdaContext());
     expect(seen[0]?.key).toBe(key);
   });
 
   it('skips changes the definition does not ask for, without running the handler', async () => {
     const { seen, handler } = collector<StorageEvent>();
     const event = fixture('s3/s3-object-removed-delete.json');
-    await lambdaHandler(defineStorage({ bucket: bucketOf(event), changes: ['created'], handler }))(event, lambdaContext());
+    await wrap(defineStorage({ bucket: bucketOf(event), changes: ['created'], handler }))(event, lambdaContext());
     expect(seen).toEqual([]);
   });
 
   it('refuses a notification from another bucket with a thrown UnsupportedEventError, so Lambda retries it', async () => {
     const { seen, handler } = collector<StorageEvent>();
-    const error = await lambdaHandler(defineStorage({ bucket: 'uploads', handler }))(fixture('s3/s3-object-created-put.json'), lambdaContext()).catch((e: unknown) => e);
+    const error = await wrap(defineStorage({ bucket: 'uploads', handler }))(fixture('s3/s3-object-created-put.json'), lambdaContext()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedEventError);
     expect((error as Error).message).toBe('Unsupported event: received an object change in bucket "lambda-artifacts-deafc19498e3f2df", this function serves object changes in bucket "uploads"');
     expect(seen).toEqual([]);
@@ -146,14 +146,14 @@ describe('EventBridge fixtures', () => {
     ['eventbridge/scheduled-event-empty-detail-object.json', { id: 'fae0433b-7a0e-e383-7849-7e10153eaa47', name: 'demoschedule', scheduledTime: '2020-09-30T15:58:34.000Z' }],
   ] as const))('%s is a schedule tick', async (file, expected) => {
     const { seen, handler } = collector<ScheduleEvent>();
-    await lambdaHandler(defineSchedule({ schedule: 'rate(5 minutes)', handler }))(fixture(file), lambdaContext());
+    await wrap(defineSchedule({ schedule: 'rate(5 minutes)', handler }))(fixture(file), lambdaContext());
     expect(seen.map((t) => ({ id: t.id, name: t.name, scheduledTime: t.scheduledTime.toISOString() }))).toEqual([expected]);
   });
 
   it('refuses an EventBridge event of a type it does not serve with a thrown UnsupportedEventError (it used to be acknowledged)', async () => {
     const { seen, handler } = collector<CloudEvent>();
     const def = defineCloudEvent({ types: ['OrderCreated'], handler });
-    const error = await lambdaHandler(def)(fixture('eventbridge/eventbridge-custom-event.json'), lambdaContext()).catch((e: unknown) => e);
+    const error = await wrap(def)(fixture('eventbridge/eventbridge-custom-event.json'), lambdaContext()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedEventError);
     expect(error).toMatchObject({ code: 'UNSUPPORTED_EVENT', received: 'a CloudEvent of type "UserSignUp" from "my.event"' });
     expect(seen).toEqual([]);
@@ -166,7 +166,7 @@ describe('EventBridge fixtures', () => {
     ['s3/s3-eventbridge-object-created.json', { type: 'Object Created', source: 'aws.s3' }],
   ] as const))('%s is a CloudEvent', async (file, expected) => {
     const { seen, handler } = collector<CloudEvent>();
-    await lambdaHandler(defineCloudEvent({ handler }))(fixture(file), lambdaContext());
+    await wrap(defineCloudEvent({ handler }))(fixture(file), lambdaContext());
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ specversion: '1.0', ...expected, data: (fixture(file) as { detail: unknown }).detail });
   });
@@ -186,7 +186,7 @@ describe('unsupported events are rejected before user code', () => {
   it.each(files(allFixtures().filter((f) => f.startsWith('dynamodb/') || f.startsWith('kinesis/')).map((f) => [f] as const)))('%s is rejected by every definition', async (file) => {
     const name = file.startsWith('dynamodb/') ? 'a DynamoDB stream event' : 'a Kinesis stream event';
     for (const def of Object.values(defs)) {
-      const error = await lambdaHandler(def)(fixture(file), lambdaContext()).catch((e: unknown) => e);
+      const error = await wrap(def)(fixture(file), lambdaContext()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnsupportedEventError);
       expect((error as UnsupportedEventError).received).toBe(name);
     }
@@ -201,16 +201,16 @@ describe('unsupported events are rejected before user code', () => {
     [{ foo: 1 }, 'an unknown event with keys foo'],
     [{}, 'an empty object'],
   ])('%j is named in the error', async (event, received) => {
-    const error = await lambdaHandler(defs.http)(event, lambdaContext()).catch((e: unknown) => e);
+    const error = await wrap(defs.http)(event, lambdaContext()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedEventError);
     expect((error as Error).message).toBe(`Unsupported event: received ${received}, this function serves HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)`);
     expect(ran).toBe(0);
   });
 
   it('an S3 event sent to an HTTP function, and an HTTP request sent to a queue consumer', async () => {
-    await expect(lambdaHandler(defs.http)(fixture('s3/s3-object-created-put.json'), lambdaContext())).rejects.toThrow('received an S3 notification');
-    await expect(lambdaHandler(defs.queue)(fixture('apigateway-http/http-v2-iam-auth.json'), lambdaContext())).rejects.toThrow('received an API Gateway HTTP API (v2) request, this function serves SQS and SNS messages');
-    await expect(lambdaHandler(defs.schedule)(fixture('eventbridge/eventbridge-custom-event.json'), lambdaContext())).rejects.toThrow('received an EventBridge event ("UserSignUp" from my.event)');
+    await expect(wrap(defs.http)(fixture('s3/s3-object-created-put.json'), lambdaContext())).rejects.toThrow('received an S3 notification');
+    await expect(wrap(defs.queue)(fixture('apigateway-http/http-v2-iam-auth.json'), lambdaContext())).rejects.toThrow('received an API Gateway HTTP API (v2) request, this function serves SQS and SNS messages');
+    await expect(wrap(defs.schedule)(fixture('eventbridge/eventbridge-custom-event.json'), lambdaContext())).rejects.toThrow('received an EventBridge event ("UserSignUp" from my.event)');
     expect(ran).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
 // cookies, and bodies marked base64-encoded that are not.
 import { describe, expect, it } from 'vitest';
 import { defineCloudEvent, defineHttp, defineQueue, defineStorage, json, MalformedEventError } from 'onefn';
-import { lambdaHandler, type LambdaHttpResult } from '@onefn/aws';
+import { wrap, type LambdaHttpResult } from '@onefn/aws';
 import { albEvent, functionUrlEvent, httpApiEvent, lambdaContext, restApiEvent, s3Event, sqsEvent } from '@onefn/aws/testing';
 
 const echo = defineHttp({
@@ -15,7 +15,7 @@ const echo = defineHttp({
       body: req.body instanceof Uint8Array ? Array.from(req.body) : req.body,
     }),
 });
-const handler = lambdaHandler(echo);
+const handler = wrap(echo);
 const call = async (event: unknown): Promise<{ status: number; body: string; type: string | undefined }> => {
   const result = (await handler(event as never, lambdaContext())) as LambdaHttpResult & { statusCode: number; body: string; headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
   const type = result.headers?.['content-type'] ?? result.multiValueHeaders?.['content-type']?.[0];
@@ -90,7 +90,7 @@ describe('events', () => {
   it('refuses a JSON CloudEvent whose data_base64 is not base64 with a MalformedEventError echoing nothing', async () => {
     const def = defineCloudEvent({ handler: () => undefined });
     const event = { specversion: '1.0', id: 'e1', source: '/s', type: 't', data_base64: 'secret!!' };
-    const error = await Promise.resolve(lambdaHandler(def)(event as never, lambdaContext())).catch((e: unknown) => e);
+    const error = await Promise.resolve(wrap(def)(event as never, lambdaContext())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MalformedEventError);
     expect((error as Error).message).toBe('Malformed event: CloudEvent "data_base64" is not valid base64');
   });
@@ -99,14 +99,14 @@ describe('events', () => {
     let seen: Record<string, string> | undefined;
     const def = defineQueue({ queue: 'q', handler: (msg) => void (seen = { ...msg.attributes }) });
     const attributes = JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>;
-    await lambdaHandler(def)(sqsEvent([{ id: 'm1', body: '{}', attributes }]), lambdaContext());
+    await wrap(def)(sqsEvent([{ id: 'm1', body: '{}', attributes }]), lambdaContext());
     expect(Object.entries(seen ?? {})).toEqual([['__proto__', 'p'], ['constructor', 'c']]);
   });
 
   it('refuses an S3 key that is not URL-encoded correctly without repeating it', async () => {
     const event = s3Event({ bucket: 'b' });
     (event.Records[0] as { s3: { object: { key: string } } }).s3.object.key = 'secret%E0%A4%A';
-    const error = await Promise.resolve(lambdaHandler(defineStorage({ bucket: 'b', handler: () => undefined }))(event, lambdaContext())).catch((e: unknown) => e);
+    const error = await Promise.resolve(wrap(defineStorage({ bucket: 'b', handler: () => undefined }))(event, lambdaContext())).catch((e: unknown) => e);
     expect(error).toEqual(new MalformedEventError('S3 object key is not URL-encoded correctly'));
   });
 });

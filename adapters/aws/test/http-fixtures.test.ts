@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytes, defineHttp, json, setCookie, type HttpRequest } from 'onefn';
-import { lambdaHandler, lambdaHttpV2Handler } from '@onefn/aws';
+import { wrap } from '@onefn/aws';
+import { lambdaHttpV2Handler } from '@onefn/aws/entry';
 import { UnsupportedEventError } from 'onefn';
 import { allFixtures, fixture, lambdaContext } from './fixtures.js';
 
@@ -22,7 +23,7 @@ const echo = defineHttp({
       { cookies: [setCookie('a', '1'), setCookie('b', '2', { path: '/' })], headers: { 'x-onefn': 'yes' } },
     ),
 });
-const handler = lambdaHandler(echo);
+const handler = wrap(echo);
 
 type Expected = { kind: 'v1' | 'v2' | 'alb' | 'alb-multi'; method: string; path: string; query?: object; cookies?: object; body?: string; ip?: string; header2?: string };
 
@@ -109,7 +110,7 @@ describe('the payload 2.0 handler that deploy bundles use', () => {
 
 describe('HTTP answers', () => {
   const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255]);
-  const binary = lambdaHandler(defineHttp({ handler: () => bytes(png, 'image/png') }));
+  const binary = wrap(defineHttp({ handler: () => bytes(png, 'image/png') }));
 
   it.each(['apigateway-http/http-v2-no-authorizer.json', 'apigateway-rest/rest-proxy-no-auth.json', 'alb/alb-single-value-headers.json', 'alb/alb-multi-value-headers.json'])(
     'base64-encodes a binary body for %s',
@@ -121,14 +122,14 @@ describe('HTTP answers', () => {
   );
 
   it('routes REST v1 on path, without the stage that requestContext.path carries', async () => {
-    const routed = lambdaHandler([defineHttp({ method: 'POST', route: '/path/to/resource', handler: () => json({ hit: true }) })]);
+    const routed = wrap([defineHttp({ method: 'POST', route: '/path/to/resource', handler: () => json({ hit: true }) })]);
     const result = (await routed(fixture('apigateway-rest/rest-proxy-base64-body.json'), lambdaContext())) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ hit: true });
   });
 
   it('answers 404 and 405 as problem documents through the router', async () => {
-    const routed = lambdaHandler([defineHttp({ method: 'GET', route: '/my/path', handler: () => json({}) })]);
+    const routed = wrap([defineHttp({ method: 'GET', route: '/my/path', handler: () => json({}) })]);
     const post = (await routed(fixture('apigateway-http/http-v2-cookies-jwt.json'), lambdaContext())) as { statusCode: number; headers: Record<string, string> };
     expect(post.statusCode).toBe(405);
     expect(post.headers['allow']).toBe('GET, HEAD');
@@ -138,7 +139,7 @@ describe('HTTP answers', () => {
   });
 
   describe('decodes query strings exactly once', () => {
-    const q = lambdaHandler(defineHttp({ handler: (req) => json({ q: req.query['q'] ?? null, all: req.queryAll('q') }) }));
+    const q = wrap(defineHttp({ handler: (req) => json({ q: req.query['q'] ?? null, all: req.queryAll('q') }) }));
     const read = async (event: unknown): Promise<unknown> => JSON.parse(((await q(event, lambdaContext())) as { body: string }).body);
     const v2 = fixture('apigateway-http/http-v2-no-authorizer.json') as Record<string, unknown>;
     const v1 = fixture('apigateway-rest/rest-proxy-no-auth.json') as Record<string, unknown>;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bucket, defineHttp, defineQueue, json, MessageTooLargeError, PartialBatchError, ProviderError, queue, ResourceUnavailableError, topic } from 'onefn';
-import { lambdaEventHandler, lambdaHttpV2Handler, type LambdaV2Result } from '@onefn/aws';
+import { wrap, type LambdaV2Result } from '@onefn/aws';
+import { lambdaHttpV2Handler } from '@onefn/aws/entry';
 import { AWS_LIMITS, createAwsDriver } from '@onefn/aws/resources';
 import { functionUrlEvent, lambdaContext, sqsEvent } from '@onefn/aws/testing';
 import { FakeDataPlane } from './fake-data-plane.js';
@@ -120,7 +121,7 @@ describe('SQS', () => {
 
   it('sends from a queue consumer on Lambda too (an SQS event in, SendMessage out)', async () => {
     const worker = defineQueue({ queue: 'inbox', uses: { orders: orders.send }, handler: async (msg, ctx) => void (await ctx.resources.orders.send(msg.body as { id: string; total: number })) });
-    const answer = await lambdaEventHandler(worker, { resources: () => driver })(sqsEvent([{ body: { id: 'o-9', total: 9 } }], { queue: 'inbox' }), lambdaContext());
+    const answer = await wrap(worker, { resources: () => driver })(sqsEvent([{ body: { id: 'o-9', total: 9 } }], { queue: 'inbox' }), lambdaContext());
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(fake.calls).toMatchObject([{ op: 'SendMessage', input: { MessageBody: '{"id":"o-9","total":9}' } }]);
   });

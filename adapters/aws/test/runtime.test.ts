@@ -4,7 +4,7 @@ import {
   defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, json, MalformedEventError, setCookie,
   UnsupportedEventError, type Context, type Definition, type StorageEvent,
 } from 'onefn';
-import { lambdaHandler, toLambda } from '@onefn/aws';
+import { wrap, serve } from '@onefn/aws';
 import {
   albEvent, eventBridgeEvent, functionUrlEvent, httpApiEvent, lambdaContext, restApiEvent, s3Event, s3EventBridgeEvent,
   scheduledEvent, snsEvent, sqsEvent,
@@ -27,7 +27,7 @@ describe('testing builders produce events the adapter reads back', () => {
     ['albEvent', albEvent(options)],
     ['albEvent multi-value', albEvent({ ...options, multiValue: true })],
   ])('%s', async (_name, event) => {
-    const res = (await lambdaHandler(echo)(event, lambdaContext())) as { statusCode: number; body: string };
+    const res = (await wrap(echo)(event, lambdaContext())) as { statusCode: number; body: string };
     expect(res.statusCode).toBe(200);
     const got = JSON.parse(res.body) as typeof expected;
     // ALB single-value mode keeps only the last value of a repeated query parameter.
@@ -37,7 +37,7 @@ describe('testing builders produce events the adapter reads back', () => {
   it('binary request bodies arrive decoded', async () => {
     const def = defineHttp({ handler: (req) => json({ bytes: [...req.bytes()] }) });
     for (const event of [httpApiEvent({ method: 'PUT', body: new Uint8Array([0, 1, 254]) }), restApiEvent({ method: 'PUT', body: new Uint8Array([0, 1, 254]) }), albEvent({ method: 'PUT', body: new Uint8Array([0, 1, 254]) })]) {
-      const res = (await lambdaHandler(def)(event, lambdaContext())) as { body: string };
+      const res = (await wrap(def)(event, lambdaContext())) as { body: string };
       expect(JSON.parse(res.body)).toEqual({ bytes: [0, 1, 254] });
     }
   });
@@ -47,22 +47,22 @@ describe('testing builders produce events the adapter reads back', () => {
     const def = defineStorage({ bucket: 'test-bucket', handler: (e) => void seen.push(e) });
     const event = s3Event({ key: 'dir/red flower+1 (é).jpg', size: 5 });
     expect(event.Records[0]?.s3.object.key).toBe('dir/red+flower%2B1+(%C3%A9).jpg');
-    await lambdaHandler(def)(event, lambdaContext());
-    await lambdaHandler(def)(s3EventBridgeEvent({ key: 'plain key.txt', change: 'deleted' }), lambdaContext());
+    await wrap(def)(event, lambdaContext());
+    await wrap(def)(s3EventBridgeEvent({ key: 'plain key.txt', change: 'deleted' }), lambdaContext());
     expect(seen.map((e) => [e.key, e.change])).toEqual([['dir/red flower+1 (é).jpg', 'created'], ['plain key.txt', 'deleted']]);
   });
 
   it('sqsEvent with fifo gives an ordered batch', async () => {
     const def = defineQueue({ queue: 'q', handler: (m) => { if (m.body === 'bad') throw new Error('x'); } });
     const event = sqsEvent([{ id: '1', body: 'ok' }, { id: '2', body: 'bad' }, { id: '3', body: 'ok' }], { fifo: true });
-    expect(await lambdaHandler(def)(event, lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }] });
+    expect(await wrap(def)(event, lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }] });
   });
 
   it('snsEvent, scheduledEvent and eventBridgeEvent reach their definitions', async () => {
     const seen: string[] = [];
-    await lambdaHandler(defineQueue({ queue: 'q', handler: (m) => void seen.push(`msg:${JSON.stringify(m.body)}:${m.source}`) }))(snsEvent({ body: { a: 1 }, topic: 'users' }), lambdaContext());
-    await lambdaHandler(defineSchedule({ schedule: '0 2 * * *', handler: (t) => void seen.push(`tick:${t.name}:${t.scheduledTime.toISOString()}`) }))(scheduledEvent({ rule: 'nightly', time: new Date('2026-01-01T02:00:00Z') }), lambdaContext());
-    await lambdaHandler(defineCloudEvent({ types: ['Order Placed'], handler: (e) => void seen.push(`ce:${e.type}:${JSON.stringify(e.data)}`) }))(eventBridgeEvent({ detailType: 'Order Placed', detail: { id: 9 } }), lambdaContext());
+    await wrap(defineQueue({ queue: 'q', handler: (m) => void seen.push(`msg:${JSON.stringify(m.body)}:${m.source}`) }))(snsEvent({ body: { a: 1 }, topic: 'users' }), lambdaContext());
+    await wrap(defineSchedule({ schedule: '0 2 * * *', handler: (t) => void seen.push(`tick:${t.name}:${t.scheduledTime.toISOString()}`) }))(scheduledEvent({ rule: 'nightly', time: new Date('2026-01-01T02:00:00Z') }), lambdaContext());
+    await wrap(defineCloudEvent({ types: ['Order Placed'], handler: (e) => void seen.push(`ce:${e.type}:${JSON.stringify(e.data)}`) }))(eventBridgeEvent({ detailType: 'Order Placed', detail: { id: 9 } }), lambdaContext());
     expect(seen).toEqual(['msg:{"a":1}:users', 'tick:nightly:2026-01-01T02:00:00.000Z', 'ce:Order Placed:{"id":9}']);
   });
 });
@@ -82,7 +82,7 @@ describe('context', () => {
       },
     });
     const before = Date.now();
-    const res = (await lambdaHandler(def)(httpApiEvent(), lambdaContext({ requestId: 'abc-123', functionName: 'orders', timeoutMs: 300 }))) as { body: string };
+    const res = (await wrap(def)(httpApiEvent(), lambdaContext({ requestId: 'abc-123', functionName: 'orders', timeoutMs: 300 }))) as { body: string };
     expect(seen?.requestId).toBe('abc-123');
     expect(seen?.functionName).toBe('orders');
     expect(seen?.provider).toBe('aws');
@@ -99,7 +99,7 @@ describe('context', () => {
       return true;
     });
     const def = defineHttp({ handler: (_req, ctx) => { ctx.log.info('hello', { orderId: 42 }); ctx.log.warn('careful'); return json({}); } });
-    await lambdaHandler(def)(httpApiEvent(), lambdaContext({ requestId: 'rid-1' }));
+    await wrap(def)(httpApiEvent(), lambdaContext({ requestId: 'rid-1' }));
     vi.restoreAllMocks();
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
@@ -114,11 +114,11 @@ describe('context', () => {
 describe('toLambda', () => {
   it('plans a module as deploy does, and asks which function when there are several', async () => {
     const mod = { getItem: defineHttp({ method: 'GET', route: '/a', handler: () => json({ a: 1 }) }), orders: defineQueue({ queue: 'q', handler: () => {} }) };
-    expect(() => toLambda(mod)).toThrow('choose one of: getItem, orders');
-    const http = toLambda(mod, { function: 'getItem' });
+    expect(() => serve(mod)).toThrow('choose one of: getItem, orders');
+    const http = serve(mod, { function: 'getItem' });
     expect(((await http(httpApiEvent({ path: '/a' }), lambdaContext())) as { body: string }).body).toBe('{"a":1}');
-    expect(await toLambda(mod, { function: 'orders' })(sqsEvent([{ body: 1 }]), lambdaContext())).toEqual({ batchItemFailures: [] });
-    expect(() => toLambda({ x: 1 })).toThrow('exports no onefn definitions');
+    expect(await serve(mod, { function: 'orders' })(sqsEvent([{ body: 1 }]), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(() => serve({ x: 1 })).toThrow('exports no onefn definitions');
   });
 });
 
@@ -130,7 +130,7 @@ describe('property: arbitrary input only ever gives an answer or the typed error
     defineSchedule({ schedule: 'rate(1 hour)', handler: () => {} }),
     defineCloudEvent({ handler: () => {} }) as Definition,
   ];
-  const handlers = defs.map((d) => lambdaHandler(d));
+  const handlers = defs.map((d) => wrap(d));
   const typed = (e: unknown): boolean => e instanceof UnsupportedEventError || e instanceof MalformedEventError;
 
   async function check(event: unknown): Promise<void> {

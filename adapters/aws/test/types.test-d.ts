@@ -1,9 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, json, type Context } from 'onefn';
-import {
-  lambdaEventHandler, lambdaHandler, lambdaHttpHandler, toLambda, type LambdaContext, type LambdaEvent, type LambdaHttpResult,
-  type LambdaResult, type SqsBatchResponse,
-} from '@onefn/aws';
+import { wrap, serve, type LambdaContext, type LambdaEvent, type LambdaHttpResult, type LambdaResult, type SqsBatchResponse } from '@onefn/aws';
 import { lambdaContext } from '@onefn/aws/testing';
 
 const orders = defineQueue({ queue: 'orders', handler: () => {} });
@@ -15,44 +12,44 @@ const app = { orders, hello };
 
 describe('@onefn/aws handler types', () => {
   it('a message definition answers an SQS batch response, or nothing (SNS)', async () => {
-    expectTypeOf(lambdaHandler(orders)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
-    expectTypeOf(lambdaHandler(audit)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
-    expectTypeOf(toLambda(orders)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
-    expectTypeOf(lambdaEventHandler(orders)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
-    const answer = await lambdaHandler(orders)({}, lambdaContext());
+    expectTypeOf(wrap(orders)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
+    expectTypeOf(wrap(audit)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
+    expectTypeOf(serve(orders)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
+    expectTypeOf(wrap(orders)).returns.resolves.toEqualTypeOf<SqsBatchResponse | undefined>();
+    const answer = await wrap(orders)({}, lambdaContext());
     if (answer) expectTypeOf(answer.batchItemFailures).toEqualTypeOf<Array<{ itemIdentifier: string }>>();
     // @ts-expect-error an SNS invocation answers nothing, so the batch response must be checked for
     void answer.batchItemFailures;
     // @ts-expect-error a queue consumer does not answer HTTP
-    const http: LambdaHttpResult = await lambdaHandler(orders)({}, lambdaContext());
+    const http: LambdaHttpResult = await wrap(orders)({}, lambdaContext());
     void http;
   });
 
   it('HTTP definitions answer HTTP results; other event definitions answer nothing', () => {
-    expectTypeOf(lambdaHandler(hello)).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
-    expectTypeOf(lambdaHandler([hello])).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
-    expectTypeOf(lambdaHttpHandler([hello])).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
-    expectTypeOf(toLambda([hello])).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
-    expectTypeOf(lambdaHandler(uploads)).returns.resolves.toEqualTypeOf<undefined>();
-    expectTypeOf(toLambda(nightly)).returns.resolves.toEqualTypeOf<undefined>();
-    // @ts-expect-error a list given to lambdaHandler holds HTTP definitions only
-    lambdaHandler([orders]);
-    // @ts-expect-error an HTTP definition is not an event definition
-    lambdaEventHandler(hello);
+    expectTypeOf(wrap(hello)).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
+    expectTypeOf(wrap([hello])).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
+    expectTypeOf(wrap([hello])).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
+    expectTypeOf(serve([hello])).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
+    expectTypeOf(wrap(uploads)).returns.resolves.toEqualTypeOf<undefined>();
+    expectTypeOf(serve(nightly)).returns.resolves.toEqualTypeOf<undefined>();
+    // @ts-expect-error a list given to wrap holds HTTP definitions only
+    wrap([orders]);
+    // @ts-expect-error only HTTP definitions stream
+    wrap(orders, { stream: true });
   });
 
   it('a module may plan into any function, so its handler answers any of them', () => {
-    expectTypeOf(toLambda(app, { function: 'orders' })).returns.resolves.toEqualTypeOf<LambdaResult>();
+    expectTypeOf(serve(app, { function: 'orders' })).returns.resolves.toEqualTypeOf<LambdaResult>();
     expectTypeOf<SqsBatchResponse>().toMatchTypeOf<LambdaResult>();
     expectTypeOf<LambdaResult>().toEqualTypeOf<LambdaHttpResult | SqsBatchResponse | undefined>();
     // @ts-expect-error unknown option names fail to compile
-    toLambda(app, { fn: 'orders' });
+    serve(app, { fn: 'orders' });
   });
 
   it('is called as the Node.js runtime calls it: any event, a Lambda context', () => {
-    expectTypeOf(lambdaHandler(orders)).parameters.toEqualTypeOf<[unknown, LambdaContext]>();
+    expectTypeOf(wrap(orders)).parameters.toEqualTypeOf<[unknown, LambdaContext]>();
     // @ts-expect-error the context is required, and must be a Lambda context
-    void lambdaHandler(orders)({}, { functionName: 'orders' });
+    void wrap(orders)({}, { functionName: 'orders' });
   });
 });
 

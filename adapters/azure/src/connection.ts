@@ -18,7 +18,7 @@ import type { BlobClient, BlobServiceClient, StoragePipelineOptions, UserDelegat
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { ResourceUnavailableError } from 'onefn/runtime';
 import { loadOptional } from 'onefn/runtime';
-import { loadPackage } from './missing-package.js';
+import { loadPackage } from './packages.js';
 import { OUTPUT_PACKAGES } from './packages.js';
 
 /** The setting deploy writes for the identity-based connection of a function's declared uses. */

@@ -15,7 +15,7 @@ import { OnefnError, type CloudEvent, type EventDefinition, type HttpDefinition,
 import type { BridgeDelivery, BridgeOptions, DevBridge } from 'onefn/cli';
 import type { FunctionPlan } from 'onefn/runtime';
 import { functionSpecs } from './bindings.js';
-import { handlerFor } from './handlers.js';
+import { handlerFor } from './handler.js';
 import { resolveOptions } from './options.js';
 import { blobEvent, cloudEventSchemaEvent, timerInfo } from './testing/payloads.js';
 

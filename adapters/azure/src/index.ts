@@ -1,71 +1,44 @@
 /**
- * `@onefn/azure`: run onefn definitions on Azure Functions (Node.js v4 programming model). `register`
- * plans a module's definitions into functions and registers each with the `app` API of
- * `@azure/functions`: native trigger -> portable input -> handler -> native result.
+ * `@onefn/azure`: run onefn definitions on Azure Functions (Node.js v4 programming model): native
+ * trigger -> portable input (`from-*.ts`) -> the core pipeline (`handler.ts`) -> native result
+ * (`to-http.ts`). Two verbs, the same on every onefn adapter: `serve` runs a module the way `onefn
+ * deploy` plans it (registering each planned function with the `app` API of `@azure/functions`), and
+ * `wrap` turns one definition (or routed HTTP definitions) into the provider's own handler.
  *
  * @example
  * // src/functions.ts, the file package.json "main" points at
- * import { register } from '@onefn/azure'
+ * import { serve } from '@onefn/azure'
  * import * as api from './api.js'
- * register(api)
+ * serve(api)
  */
-import * as azureFunctions from '@azure/functions';
-import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
-import { DefinitionError, isDefinition, OnefnError, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
+import { DefinitionError, isDefinition, type Definition, type HttpDefinition } from 'onefn';
 import { planFunctions } from 'onefn/runtime';
-import { type AzureFunctionSpec, type AzureTriggerOptions, functionSpecs } from './bindings.js';
-import { eventHandler, handlerFor, httpHandler } from './handlers.js';
-import { type AzureOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { watchProxy } from './proxy.js';
+import { type AzureFunctionSpec, functionSpecs } from './bindings.js';
+import { azureApp, enableHttpStreams, type Registrar } from './entry.js';
+import { handlerFor } from './handler.js';
+import type { AzureHandler, AzureNative } from './native.js';
+import { type AzureOptions, resolveOptions } from './options.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
-export type { AzureHandler, ValidationResponse } from './handlers.js';
+export type { AzureHandler, AzureNative, ValidationResponse } from './native.js';
 export type { AzureOptions, ResolvedOptions } from './options.js';
 export { parseSetCookie, toHttpResponse } from './to-http.js';
 
 declare module 'onefn' {
   interface NativeRegistry {
-    /** `event` is the trigger's input as the library gave it (an HttpRequest, a Timer, a queue payload, an Event Grid event). */
-    azure: { event: AzureHttpRequest | unknown; context: InvocationContext };
+    azure: AzureNative;
   }
 }
 
-type App = typeof azureFunctions.app;
-
-/** Node gives a CommonJS package's exports as `default` to ESM; CommonJS builds see them directly. */
-function azureApp(): App {
-  const ns = azureFunctions as unknown as { app?: App; default?: { app?: App } };
-  const app = ns.app ?? ns.default?.app;
-  if (!app) throw new OnefnError('NO_AZURE_FUNCTIONS', '@onefn/azure: @azure/functions did not provide "app"; install @azure/functions v4');
-  return app;
-}
-
-declare const __ONEFN_STREAMS__: boolean | undefined;
-
-let streamsEnabled = false;
-
-/**
- * Turns on the library's HTTP streams (`app.setup({ enableHttpStream: true })`, host 4.28 or later),
- * only for an app with a streaming definition: it routes every HTTP function of the app through the
- * library's local HTTP proxy instead of the host's RPC channel. Process-wide, and only possible before
- * the worker starts the app, which is when `register` runs.
- */
-function enableHttpStreams(app: App): void {
-  if (streamsEnabled) return;
-  const setup = (app as { setup?: (options: { enableHttpStream: boolean }) => void }).setup;
-  if (typeof setup !== 'function') throw new DefinitionError('stream', 'streaming needs @azure/functions 4.3 or later (app.setup)');
-  try {
-    setup({ enableHttpStream: true });
-  } catch {
-    throw new DefinitionError('stream', 'Azure HTTP streams can be enabled only at start-up: register streaming definitions before the app starts');
-  }
-  streamsEnabled = true;
-  watchProxy();
+function namespaceOf(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], fallback: string): Readonly<Record<string, unknown>> {
+  if (Array.isArray(target)) return Object.fromEntries((target as readonly HttpDefinition[]).map((d, i) => [d?.settings?.name ?? `http${i}`, d]));
+  if (isDefinition(target)) return { [(target as Definition).settings.name ?? fallback]: target };
+  return target as Readonly<Record<string, unknown>>;
 }
 
 /**
- * Registers every definition of a module (or one definition) as Azure functions, and returns what it
+ * Registers every definition of a module (or one definition, or HTTP definitions) as Azure functions, and returns what it
  * registered. HTTP definitions share one function that routes by method and path (unless
  * `standalone`); each event definition is a function of its own. Call it once, at start-up, from the
  * file package.json `main` names.
@@ -75,14 +48,13 @@ function enableHttpStreams(app: App): void {
  * dead-lettered after `MaxDeliveryCount`.
  *
  * @example
- * import { register } from '@onefn/azure'
+ * import { serve } from '@onefn/azure'
  * import * as functions from './functions.js'
- * register(functions, { messaging: 'serviceBus', functionTimeout: 600 })
+ * serve(functions, { messaging: 'serviceBus', functionTimeout: 600 })
  */
-export function register(moduleOrDefinition: Readonly<Record<string, unknown>> | Definition, options: AzureOptions = {}): AzureFunctionSpec[] {
+export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureFunctionSpec[] {
   const resolved = resolveOptions(options);
-  const namespace = isDefinition(moduleOrDefinition) ? { [moduleOrDefinition.settings.name ?? 'handler']: moduleOrDefinition } : moduleOrDefinition;
-  const specs = functionSpecs(planFunctions(namespace, { routedName: resolved.routedName }), resolved);
+  const specs = functionSpecs(planFunctions(namespaceOf(target, 'handler'), { routedName: resolved.routedName }), resolved);
   if (!specs.length) throw new DefinitionError('module', 'exports no onefn definitions');
   const app = azureApp();
   if (specs.some((spec) => spec.plan.kind === 'http' && spec.plan.definitions.some((d) => d.trigger.stream))) enableHttpStreams(app);
@@ -95,23 +67,33 @@ export function register(moduleOrDefinition: Readonly<Record<string, unknown>> |
   return specs;
 }
 
-type Registrar = (name: string, options: Record<string, unknown>) => void;
 
 /**
- * Registers one planned HTTP function with options `register` already resolved: what the entry that
- * `onefn build azure` generates calls for each function, so that a bundle carries only what its
- * functions use (no planner, no event converters in an HTTP-only app). Write `register` by hand.
+ * One definition, or HTTP definitions routed by method and path, as an Azure handler you register
+ * yourself with the `app` API, next to the trigger options you choose. The handler reads its input as
+ * the trigger `serve` would register for the definition (`options.messaging` picks Storage queues or
+ * Service Bus for a queue). For HTTP, the route you register must reach the definitions' routes (a
+ * catch-all such as `{*path}` does).
+ *
+ * @example
+ * import { app } from '@azure/functions'
+ * import { wrap } from '@onefn/azure'
+ * app.http('api', { route: '{*path}', methods: ['GET', 'POST'], handler: wrap([getUser, createUser]) })
+ * app.storageQueue('orders', { queueName: 'orders', connection: 'AzureWebJobsStorage', handler: wrap(orders) })
  */
-export function registerHttpFunction(name: string, trigger: Extract<AzureTriggerOptions, { kind: 'http' }>, definitions: readonly HttpDefinition[], options: ResolvedOptions): void {
-  const { kind, ...rest } = trigger;
-  // As `register`: an app with a streaming definition turns the library's HTTP streams on, once (a
-  // build whose definitions do not stream defines __ONEFN_STREAMS__ false, which drops this).
-  if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && definitions.some((d) => d.trigger.stream)) enableHttpStreams(azureApp());
-  (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: httpHandler(definitions, options) });
-}
-
-/** Registers one planned event function, as `registerHttpFunction` does for HTTP (generated entries only). */
-export function registerEventFunction(name: string, trigger: Exclude<AzureTriggerOptions, { kind: 'http' }>, definition: EventDefinition, options: ResolvedOptions): void {
-  const { kind, ...rest } = trigger;
-  (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: eventHandler(name, trigger, definition, options) });
+export function wrap(definition: Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureHandler {
+  if (Array.isArray(definition)) {
+    if (!definition.length || !definition.every((d) => isDefinition(d) && d.kind === 'http')) {
+      throw new DefinitionError('definitions', 'a list given to wrap must hold HTTP definitions only');
+    }
+  } else if (!isDefinition(definition)) {
+    throw new DefinitionError('definition', 'wrap needs a onefn definition');
+  }
+  const resolved = resolveOptions(options);
+  const specs = functionSpecs(planFunctions(namespaceOf(definition, 'handler'), { routedName: resolved.routedName }), resolved);
+  const spec = specs[0];
+  if (specs.length !== 1 || !spec) throw new DefinitionError('definition', `wrap makes one function; these plan into ${specs.length}`);
+  // As `serve`: a streaming definition turns the library's HTTP streams on, at start-up.
+  if (spec.plan.kind === 'http' && spec.plan.definitions.some((d) => d.trigger.stream)) enableHttpStreams(azureApp());
+  return handlerFor(spec, resolved);
 }

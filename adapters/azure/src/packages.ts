@@ -4,7 +4,7 @@
  * in step). A missing one gives a `MissingPackageError` with the `npm i -D` line, never
  * ERR_MODULE_NOT_FOUND.
  */
-import type { OptionalPackage } from 'onefn/runtime';
+import { loadOptional, MissingPackageError, type OptionalPackage } from 'onefn/runtime';
 
 /** What `onefn deploy azure` calls Azure with. */
 export const DEPLOY_PACKAGES: readonly OptionalPackage[] = [
@@ -31,4 +31,15 @@ export const OUTPUT_PACKAGES: readonly OptionalPackage[] = [
 /** Every optional package, once (what the CLI shell checks a failed command against). */
 export function optionalPackages(): OptionalPackage[] {
   return [...new Map([...DEPLOY_PACKAGES, ...OUTPUT_PACKAGES].map((p) => [p.name, p])).values()];
+}
+
+export { MissingPackageError };
+
+/**
+ * Runs `load` (an `import()` of `name`); a missing optional package becomes onefn's
+ * `MissingPackageError`, naming the `npm i -D` line (the CLI shell lists every optional package of
+ * the adapter that is missing). `dev`: deploy tooling; otherwise what a function loads at run time.
+ */
+export function loadPackage<T>(_name: string, _purpose: string, dev: boolean, load: () => Promise<T>): Promise<T> {
+  return loadOptional(dev ? '@onefn/azure deploy' : '@onefn/azure outputs', optionalPackages(), load);
 }

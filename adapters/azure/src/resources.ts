@@ -19,9 +19,9 @@
  * settings to `azureResources`, so that a queue is sent to where its consumer listens.
  *
  * @example
- * import { register } from '@onefn/azure'
+ * import { serve } from '@onefn/azure'
  * import { azureResources } from '@onefn/azure/resources'
- * register(app, { messaging: 'serviceBus', resources: azureResources })
+ * serve(app, { messaging: 'serviceBus', resources: azureResources })
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
@@ -226,7 +226,7 @@ export async function createAzureDriver(options: AzureDriverOptions = {}): Promi
 const configured = new Map<string, ResourceDriverSource>();
 
 /**
- * The driver source for `register(app, { resources: azureResources })`: one driver per instance.
+ * The driver source for `serve(app, { resources: azureResources })`: one driver per instance.
  * `register` passes it its `messaging` and connection settings (`configure`), and each distinct set
  * gets its own driver, created once.
  */

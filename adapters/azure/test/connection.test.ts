@@ -6,7 +6,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { ResourceUnavailableError } from 'onefn';
 import { createAzureDriver } from '@onefn/azure/resources';
 import { defaultStorageSetting, readStorageConnection } from '../src/connection.js';
-import { loadPackage, MissingPackageError } from '../src/missing-package.js';
+import { loadPackage, MissingPackageError } from '../src/packages.js';
 import { type Azurite, startAzurite } from './azurite.js';
 
 // The Azure driver's storage connection in both forms the Functions host accepts: a connection string,

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { azureHost, httpResult, invocationContext, rpcEventGrid, rpcHttp, rpcQueueMessage, rpcTimer } from '@onefn/azure/testing';
-import { register, parseSetCookie, toAzureRoute } from '@onefn/azure';
+import { serve, parseSetCookie, toAzureRoute } from '@onefn/azure';
 import { type Context, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, DefinitionError, json, MalformedEventError, OnefnError, UnsupportedEventError } from 'onefn';
 import { compileRoute } from 'onefn/runtime';
 import { logSinkFor } from '../src/context.js';
@@ -13,11 +13,11 @@ describe('context', () => {
   it('sets the deadline from functionTimeout, and the default of 300 s', async () => {
     const seen: Context[] = [];
     const def = defineHttp({ handler: (_req, ctx) => { seen.push(ctx); return json({ left: ctx.remainingMs() }); } });
-    register({ a: def }, { functionTimeout: 600 });
+    serve({ a: def }, { functionTimeout: 600 });
     const before = Date.now();
     await host.invoke('a', rpcHttp({ url: '/api/x' }));
     host.reset();
-    register({ a: def });
+    serve({ a: def });
     await host.invoke('a', rpcHttp({ url: '/api/x' }));
     const [long, short] = seen as [Context, Context];
     expect(long.deadline - before).toBeGreaterThanOrEqual(600_000);
@@ -51,7 +51,7 @@ describe('context', () => {
   });
 
   it('the log lines the host receives through @azure/functions carry the fields as parseable JSON', async () => {
-    register({
+    serve({
       echo: defineHttp({ route: '/echo', handler: (_req, ctx) => { ctx.log.info('echo', { id: '1', tags: ['a', 'b'], n: 2 }); ctx.log.child({ tenant: 'acme' }).warn('slow', { ms: 900 }); return json({ ok: true }); } }),
     });
     const result = await host.invoke('echo', rpcHttp({ url: '/api/echo' }));
@@ -65,9 +65,9 @@ describe('context', () => {
   });
 
   it('refuses unknown options naming the option', () => {
-    expect(() => register({ a: defineHttp({ handler: () => json(1) }) }, { routPrefix: 'x' } as never)).toThrow(/routPrefix/);
-    expect(() => register({ a: defineHttp({ handler: () => json(1) }) }, { messaging: 'kafka' } as never)).toThrow(DefinitionError);
-    expect(() => register({})).toThrow(/no onefn definitions/);
+    expect(() => serve({ a: defineHttp({ handler: () => json(1) }) }, { routPrefix: 'x' } as never)).toThrow(/routPrefix/);
+    expect(() => serve({ a: defineHttp({ handler: () => json(1) }) }, { messaging: 'kafka' } as never)).toThrow(DefinitionError);
+    expect(() => serve({})).toThrow(/no onefn definitions/);
   });
 });
 
@@ -91,7 +91,7 @@ const TYPED = [MalformedEventError, UnsupportedEventError, OnefnError];
 
 describe('arbitrary trigger payloads give an answer or a typed error', () => {
   it('queue, timer and Event Grid triggers', async () => {
-    register({
+    serve({
       q: defineQueue({ queue: 'q', handler: () => {} }),
       t: defineSchedule({ schedule: 'every 5 minutes', handler: () => {} }),
       e: defineCloudEvent({ handler: () => {} }),
@@ -115,7 +115,7 @@ describe('arbitrary trigger payloads give an answer or a typed error', () => {
   });
 
   it('HTTP requests with arbitrary paths, headers and bodies', async () => {
-    register({ h: defineHttp({ method: 'POST', route: '/x/:id', handler: (req) => json({ id: req.params.id, body: req.body ?? null }) }) });
+    serve({ h: defineHttp({ method: 'POST', route: '/x/:id', handler: (req) => json({ id: req.params.id, body: req.body ?? null }) }) });
     await fc.assert(
       fc.asyncProperty(
         fc.webPath(), fc.constantFrom('GET', 'POST', 'PUT'), fc.dictionary(fc.constantFrom('content-type', 'cookie', 'x-forwarded-for', 'accept'), fc.string().filter((s) => /^[\x20-\x7e]*$/.test(s))), fc.string(),
@@ -132,7 +132,7 @@ describe('arbitrary trigger payloads give an answer or a typed error', () => {
 });
 
 it('a queue handler failure message names the poison behaviour (documented)', async () => {
-  register({ q: defineQueue({ queue: 'q', handler: () => { throw new Error('x'); } }) });
+  serve({ q: defineQueue({ queue: 'q', handler: () => { throw new Error('x'); } }) });
   const r = await host.invoke('q', rpcQueueMessage({ body: 'a', id: 'id-1' }));
   expect(r.status === 'failure' && (r.error as OnefnError).message).toContain('id-1');
   const t = await host.invoke('q', rpcTimer({}));

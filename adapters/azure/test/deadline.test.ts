@@ -2,7 +2,7 @@
 // functionTimeout at 2 s, a hung handler is answered for before the host would stop it.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DeadlineExceededError, defineHttp, defineQueue } from 'onefn';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { azureHost, httpResult, rpcHttp, rpcQueueMessage } from '@onefn/azure/testing';
 
 const host = azureHost();
@@ -12,7 +12,7 @@ const never = (): Promise<never> => new Promise<never>(() => {});
 describe('the deadline cutoff on Azure', () => {
   it('answers a hung HTTP handler with a 504 problem before functionTimeout', async () => {
     let deadline = 0;
-    register({ slow: defineHttp({ route: '/slow', handler: (_req, ctx) => ((deadline = ctx.deadline), never()) }) }, { functionTimeout: 2 });
+    serve({ slow: defineHttp({ route: '/slow', handler: (_req, ctx) => ((deadline = ctx.deadline), never()) }) }, { functionTimeout: 2 });
     const start = Date.now();
     const res = httpResult(await host.invoke('slow', rpcHttp({ method: 'GET', url: '/api/slow' })));
     const now = Date.now();
@@ -25,7 +25,7 @@ describe('the deadline cutoff on Azure', () => {
 
   it('fails the invocation of a hung message with a DeadlineExceededError naming it, and lets the others succeed', async () => {
     let deadline = 0;
-    register({
+    serve({
       orders: defineQueue({
         queue: 'orders',
         handler: async (msg, ctx) => {

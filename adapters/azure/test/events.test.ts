@@ -5,7 +5,7 @@ import { z } from 'zod';
 import {
   azureHost, blobEvent, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcQueueMessage, rpcServiceBusMessage, rpcTimer,
 } from '@onefn/azure/testing';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import {
   type CloudEvent, defineCloudEvent, defineQueue, defineSchedule, defineStorage, defineTopic, type Message,
   MalformedEventError, type ScheduleEvent, type StorageEvent, UnsupportedEventError,
@@ -23,7 +23,7 @@ function collect<T>(): { seen: T[]; handler: (item: T) => void } {
 describe('messages', () => {
   it('registers a Storage queue trigger by default, and reads the host queue fixture with its metadata', async () => {
     const { seen, handler } = collect<Message>();
-    register({ orders: defineQueue({ queue: 'orders', handler }) });
+    serve({ orders: defineQueue({ queue: 'orders', handler }) });
     expect(host.registrations.get('orders')?.trigger).toMatchObject({ type: 'queueTrigger', queueName: 'orders', connection: 'AzureWebJobsStorage' });
     const result = await host.invoke('orders', rpcFromHostPayload(fixture('functions/queue-trigger-invocation-request.json')));
     expect(result.status).toBe('success');
@@ -43,7 +43,7 @@ describe('messages', () => {
     ['a JSON number', 42, 42],
   ])('delivers a %s body', async (_label, body, expected) => {
     const { seen, handler } = collect<Message>();
-    register({ q: defineQueue({ queue: 'q', handler }) });
+    serve({ q: defineQueue({ queue: 'q', handler }) });
     await host.invoke('q', rpcQueueMessage({ body, dequeueCount: 3 }));
     expect(seen[0]?.body).toEqual(expected);
     expect(seen[0]?.attempt).toBe(3);
@@ -51,13 +51,13 @@ describe('messages', () => {
 
   it('delivers binary bodies as bytes', async () => {
     const { seen, handler } = collect<Message>();
-    register({ q: defineQueue({ queue: 'q', handler }) });
+    serve({ q: defineQueue({ queue: 'q', handler }) });
     await host.invoke('q', rpcQueueMessage({ body: new Uint8Array([1, 2, 250]) }));
     expect([...(seen[0] as Message).bytes()]).toEqual([1, 2, 250]);
   });
 
   it('fails the invocation when the handler throws or the schema rejects, so the host retries and poisons', async () => {
-    register({ q: defineQueue({ queue: 'q', schema: z.object({ n: z.number() }), handler: (m) => { if (m.body.n > 1) throw new Error('too big'); } }) });
+    serve({ q: defineQueue({ queue: 'q', schema: z.object({ n: z.number() }), handler: (m) => { if (m.body.n > 1) throw new Error('too big'); } }) });
     const ok = await host.invoke('q', rpcQueueMessage({ body: { n: 1 } }));
     expect(ok.status).toBe('success');
     const thrown = await host.invoke('q', rpcQueueMessage({ body: { n: 2 }, id: 'm-2' }));
@@ -68,7 +68,7 @@ describe('messages', () => {
   });
 
   it('a failed invocation names the message ids, never the handler\'s message, which stays in the function\'s log lines', async () => {
-    register({ q: defineQueue({ queue: 'q', handler: () => { throw new Error('card 4111-1111 declined for bob@example.com'); } }) });
+    serve({ q: defineQueue({ queue: 'q', handler: () => { throw new Error('card 4111-1111 declined for bob@example.com'); } }) });
     const result = await host.invoke('q', rpcQueueMessage({ body: { n: 1 }, id: 'msg-7' }));
     expect(result.status).toBe('failure');
     const error = (result.status === 'failure' ? result.error : undefined) as Error & { code?: string };
@@ -80,14 +80,14 @@ describe('messages', () => {
   });
 
   it('refuses a queue message without an id with a typed error', async () => {
-    register({ q: defineQueue({ queue: 'q', handler: () => {} }) });
+    serve({ q: defineQueue({ queue: 'q', handler: () => {} }) });
     const result = await host.invoke('q', { data: { string: 'x' }, triggerMetadata: {} });
     expect(result.status === 'failure' && result.error).toBeInstanceOf(MalformedEventError);
   });
 
   it('uses Service Bus queues when asked, with delivery count, session and application properties', async () => {
     const { seen, handler } = collect<Message>();
-    register({ jobs: defineQueue({ queue: 'jobs', handler }) }, { messaging: 'serviceBus', serviceBusConnection: 'SB' });
+    serve({ jobs: defineQueue({ queue: 'jobs', handler }) }, { messaging: 'serviceBus', serviceBusConnection: 'SB' });
     expect(host.registrations.get('jobs')?.trigger).toMatchObject({ type: 'serviceBusTrigger', queueName: 'jobs', connection: 'SB' });
     await host.invoke('jobs', rpcServiceBusMessage({ body: { a: 1 }, messageId: 'sb-1', deliveryCount: 2, sessionId: 's1', correlationId: 'c1', applicationProperties: { tenant: 'acme', n: 3 }, enqueuedTimeUtc: '2024-05-01T10:00:00Z' }));
     const msg = seen[0] as Message;
@@ -97,7 +97,7 @@ describe('messages', () => {
   });
 
   it('registers topics on Service Bus with a subscription', () => {
-    register({ audit: defineTopic({ topic: 'events', handler: () => {} }) });
+    serve({ audit: defineTopic({ topic: 'events', handler: () => {} }) });
     expect(host.registrations.get('audit')?.trigger).toMatchObject({ type: 'serviceBusTrigger', topicName: 'events', subscriptionName: 'audit', connection: 'ServiceBusConnection' });
   });
 });
@@ -105,7 +105,7 @@ describe('messages', () => {
 describe('timers', () => {
   it.each(['functions/timer-trigger-timer-info.json', 'functions/timer-trigger-timer-info-camelcase.json'])('reads %s', async (file) => {
     const { seen, handler } = collect<ScheduleEvent>();
-    register({ nightly: defineSchedule({ schedule: '*/5 * * * *', handler }) });
+    serve({ nightly: defineSchedule({ schedule: '*/5 * * * *', handler }) });
     expect(host.registrations.get('nightly')?.trigger).toMatchObject({ type: 'timerTrigger', schedule: '0 */5 * * * *' });
     const result = await host.invoke('nightly', { ...rpcTimer(fixture(file)), invocationId: 'tick-1' });
     expect(result.status).toBe('success');
@@ -115,7 +115,7 @@ describe('timers', () => {
 
   it('marks late runs and translates day-of-week schedules to NCRONTAB', async () => {
     const { seen, handler } = collect<ScheduleEvent>();
-    register({ weekly: defineSchedule({ schedule: '30 9 * * MON-FRI', handler }) });
+    serve({ weekly: defineSchedule({ schedule: '30 9 * * MON-FRI', handler }) });
     expect(host.registrations.get('weekly')?.trigger).toMatchObject({ schedule: '0 30 9 * * 1,2,3,4,5' });
     await host.invoke('weekly', rpcTimer({ IsPastDue: true }));
     expect(seen[0]?.pastDue).toBe(true);
@@ -131,7 +131,7 @@ describe('Event Grid', () => {
     ['eventgrid/eventgrid-schema-mixed-batch-blob-servicebus.json', ['Microsoft.Storage.BlobCreated', 'Microsoft.Storage.BlobDeleted', 'Microsoft.Storage.BlobDeleted', 'Microsoft.ServiceBus.DeadletterMessagesAvailableWithNoListeners']],
   ])('delivers %s as CloudEvents', async (file, types) => {
     const { seen, handler } = collect<CloudEvent>();
-    register({ events: defineCloudEvent({ handler }) });
+    serve({ events: defineCloudEvent({ handler }) });
     expect(host.registrations.get('events')?.trigger).toMatchObject({ type: 'eventGridTrigger' });
     const result = await host.invoke('events', rpcEventGrid(fixture(file)));
     expect(result.status).toBe('success');
@@ -141,7 +141,7 @@ describe('Event Grid', () => {
 
   it('maps the Event Grid schema onto CloudEvent attributes', async () => {
     const { seen, handler } = collect<CloudEvent>();
-    register({ events: defineCloudEvent({ handler }) });
+    serve({ events: defineCloudEvent({ handler }) });
     await host.invoke('events', rpcEventGrid(fixture('eventgrid/eventgrid-schema-custom-topic-event.json')));
     expect(seen[0]).toMatchObject({ id: '2d1781af-3a4c-4d7c-bd0c-e34b19da4e66', source: '/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx', subject: undefined, dataschema: '1', data: { itemSku: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' } });
     expect(seen[0]?.time?.toISOString()).toBe('2018-01-25T22:12:19.455Z');
@@ -149,7 +149,7 @@ describe('Event Grid', () => {
 
   it('keeps CloudEvents extensions and base64 data', async () => {
     const { seen, handler } = collect<CloudEvent>();
-    register({ events: defineCloudEvent({ handler }) });
+    serve({ events: defineCloudEvent({ handler }) });
     await host.invoke('events', rpcEventGrid(fixture('eventgrid/cloudevent-schema-custom-data-base64.json')));
     expect(seen[0]?.extensions).toMatchObject({ foo: 'bar' });
     expect(seen[0]?.data).toBeInstanceOf(Uint8Array);
@@ -157,7 +157,7 @@ describe('Event Grid', () => {
 
   it('answers the subscription-validation handshake without running the handler', async () => {
     const { seen, handler } = collect<CloudEvent>();
-    register({ events: defineCloudEvent({ handler }) });
+    serve({ events: defineCloudEvent({ handler }) });
     const result = await host.invoke('events', rpcEventGrid(fixture('eventgrid/eventgrid-schema-subscription-validation.json')));
     expect(result.status === 'success' && JSON.parse(result.response.returnValue?.json ?? 'null')).toEqual({ validationResponse: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' });
     expect(seen).toHaveLength(0);
@@ -165,7 +165,7 @@ describe('Event Grid', () => {
 
   it('refuses (fails the invocation for) a type it does not serve, and fails it when a handler fails', async () => {
     let runs = 0;
-    register({ events: defineCloudEvent({ types: ['Microsoft.Storage.BlobDeleted'], handler: () => { runs++; throw new Error('nope'); } }) });
+    serve({ events: defineCloudEvent({ types: ['Microsoft.Storage.BlobDeleted'], handler: () => { runs++; throw new Error('nope'); } }) });
     const result = await host.invoke('events', rpcEventGrid(fixture('eventgrid/eventgrid-schema-blob-created.json')));
     expect(result.status).toBe('failure');
     expect(result.status === 'failure' && result.error).toBeInstanceOf(UnsupportedEventError);
@@ -182,7 +182,7 @@ describe('storage', () => {
     ['eventgrid/cloudevent-schema-blob-created.json', '{storage-container}', ['{new-file}'], ['created']],
   ])('reads blob events from %s', async (file, bucket, keys, changes) => {
     const { seen, handler } = collect<StorageEvent>();
-    register({ uploads: defineStorage({ bucket, handler }) });
+    serve({ uploads: defineStorage({ bucket, handler }) });
     const result = await host.invoke('uploads', rpcEventGrid(fixture(file)));
     expect(result.status).toBe('success');
     expect(seen.map((e) => e.key)).toEqual(keys);
@@ -191,14 +191,14 @@ describe('storage', () => {
 
   it('reads size, etag and content type, and filters by change', async () => {
     const { seen, handler } = collect<StorageEvent>();
-    register({ uploads: defineStorage({ bucket: 'testcontainer', changes: ['deleted'], handler }) });
+    serve({ uploads: defineStorage({ bucket: 'testcontainer', changes: ['deleted'], handler }) });
     await host.invoke('uploads', rpcEventGrid([blobEvent({ container: 'testcontainer', name: 'a/b.png', size: 12, contentType: 'image/png' }), blobEvent({ container: 'testcontainer', name: 'gone.txt', change: 'deleted', schema: 'cloudevents' })]));
     expect(seen.map((e) => [e.key, e.change])).toEqual([['gone.txt', 'deleted']]);
   });
 
   it('refuses (fails the invocation for) a blob event of another container rather than skipping it', async () => {
     const { seen, handler } = collect<StorageEvent>();
-    register({ uploads: defineStorage({ bucket: 'uploads', handler }) });
+    serve({ uploads: defineStorage({ bucket: 'uploads', handler }) });
     const result = await host.invoke('uploads', rpcEventGrid(blobEvent({ container: 'other', name: 'a.png' })));
     expect(result.status).toBe('failure');
     expect(result.status === 'failure' && result.error).toBeInstanceOf(UnsupportedEventError);
@@ -208,7 +208,7 @@ describe('storage', () => {
 
   it('refuses a non-blob event in the batch with a typed error before any handler runs', async () => {
     const { seen, handler } = collect<StorageEvent>();
-    register({ uploads: defineStorage({ bucket: 'testcontainer', handler }) });
+    serve({ uploads: defineStorage({ bucket: 'testcontainer', handler }) });
     const result = await host.invoke('uploads', rpcEventGrid(fixture('eventgrid/eventgrid-schema-mixed-batch-blob-servicebus.json')));
     expect(result.status === 'failure' && result.error).toBeInstanceOf(UnsupportedEventError);
     expect(seen).toHaveLength(0);
@@ -216,7 +216,7 @@ describe('storage', () => {
 
   it('uses the blob trigger when asked', async () => {
     const { seen, handler } = collect<StorageEvent>();
-    register({ uploads: defineStorage({ bucket: 'uploads', prefix: 'img/', handler }) }, { storageTrigger: 'blob' });
+    serve({ uploads: defineStorage({ bucket: 'uploads', prefix: 'img/', handler }) }, { storageTrigger: 'blob' });
     expect(host.registrations.get('uploads')?.trigger).toMatchObject({ type: 'blobTrigger', path: 'uploads/img/{name}', connection: 'AzureWebJobsStorage' });
     await host.invoke('uploads', rpcBlob({ container: 'uploads', name: 'img/cat.png', content: 'abc', contentType: 'image/png' }));
     expect(seen[0]).toMatchObject({ bucket: 'uploads', key: 'img/cat.png', change: 'created', size: 3, contentType: 'image/png' });

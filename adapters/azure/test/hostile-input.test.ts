@@ -2,7 +2,7 @@
 // headers and message properties, and CloudEvent data that is not base64.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, json, MalformedEventError, OnefnError, type Message } from 'onefn';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { requestInit } from '@onefn/azure/from-http';
 import { azureHost, blobEvent, cloudEventSchemaEvent, httpRequest, httpResult, invocationContext, rpcEventGrid, rpcHttp, rpcServiceBusMessage, rpcTimer } from '@onefn/azure/testing';
 import { createRequest } from 'onefn/runtime';
@@ -24,7 +24,7 @@ const echo = defineHttp({
 
 describe('HTTP', () => {
   it('hands the handler query, cookies and headers named like prototype members, as sent', async () => {
-    register({ echo }, { routedName: 'api' });
+    serve({ echo }, { routedName: 'api' });
     const headers = { cookie: 'constructor=abc; normal=ok; __proto__=p' };
     const res = httpResult(await host.invoke('echo', rpcHttp({ url: '/api/x?__proto__=1&__proto__=2&constructor=c', headers })));
     expect(res.status).toBe(200);
@@ -55,7 +55,7 @@ describe('HTTP', () => {
 describe('events', () => {
   it('refuses a CloudEvents-schema event whose data_base64 is not base64: a MalformedEventError echoing nothing', async () => {
     let ran = false;
-    register({ ce: defineCloudEvent({ handler: () => void (ran = true) }) });
+    serve({ ce: defineCloudEvent({ handler: () => void (ran = true) }) });
     const result = await host.invoke('ce', rpcEventGrid(cloudEventSchemaEvent({ data_base64: 'secret!!' })));
     expect(result.status).toBe('failure');
     const error = (result as { error: unknown }).error;
@@ -68,7 +68,7 @@ describe('events', () => {
   // `__proto__` property before onefn sees it; what reaches onefn is kept, and nothing is inherited.
   it('gives Service Bus attributes that inherit no names, keeping those sent', async () => {
     let seen: Message | undefined;
-    register({ sb: defineQueue({ queue: 'q', handler: (m) => void (seen = m) }) }, { messaging: 'serviceBus', serviceBusConnection: 'SB' });
+    serve({ sb: defineQueue({ queue: 'q', handler: (m) => void (seen = m) }) }, { messaging: 'serviceBus', serviceBusConnection: 'SB' });
     const result = await host.invoke('sb', rpcServiceBusMessage({ body: '{}', applicationProperties: own('{"constructor":"c"}') }));
     expect(result.status).toBe('success');
     const attributes = seen?.attributes as Record<string, unknown>;
@@ -78,11 +78,11 @@ describe('events', () => {
 
   it.each([
     ['a blob event subject', () => {
-      register({ fn: defineStorage({ bucket: 'c', handler: () => undefined }) });
+      serve({ fn: defineStorage({ bucket: 'c', handler: () => undefined }) });
       return rpcEventGrid({ ...blobEvent({ container: 'c', name: 'n' }), subject: '/secret/path' });
     }, 'blob event'],
     ['a timer isPastDue', () => {
-      register({ fn: defineSchedule({ schedule: '0 * * * *', handler: () => undefined }) });
+      serve({ fn: defineSchedule({ schedule: '0 * * * *', handler: () => undefined }) });
       return rpcTimer({ isPastDue: 'secret', schedule: {}, scheduleStatus: {} } as never);
     }, 'timer isPastDue is not a boolean'],
   ])('refuses %s without repeating it', async (_name, make, mention) => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { azureHost, httpResult, rpcFromHostPayload, rpcHttp } from '@onefn/azure/testing';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { bytes, defineHttp, json, setCookie, text } from 'onefn';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../../../../shared/fixtures/azure/${path}`, import.meta.url), 'utf8'));
@@ -29,7 +29,7 @@ const crash = defineHttp({ method: 'GET', route: '/crash', handler: () => { thro
 
 describe('HTTP through @azure/functions', () => {
   it('registers one routed function with a catch-all route, the union of methods and authLevel function', () => {
-    register({ getUser, createOrder, binary, crash });
+    serve({ getUser, createOrder, binary, crash });
     const reg = host.registrations.get('http');
     expect([...host.registrations.keys()]).toEqual(['http']);
     expect(reg?.trigger).toMatchObject({ type: 'httpTrigger', route: '{*path}', authLevel: 'function', methods: ['GET', 'HEAD', 'POST'] });
@@ -40,19 +40,19 @@ describe('HTTP through @azure/functions', () => {
     [{ method: ['PUT', 'DELETE'], route: '/a/:x/*' }, 'a/{x}/{*rest}', 'function', ['PUT', 'DELETE']],
     [{ route: '/' }, '/', 'function', ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']],
   ] as const)('translates %j to route %s', (opts, route, authLevel, methods) => {
-    register({ one: defineHttp({ ...(opts as object), handler: () => text('x') }) });
+    serve({ one: defineHttp({ ...(opts as object), handler: () => text('x') }) });
     expect(host.registrations.get('one')?.trigger).toMatchObject({ route, authLevel, methods });
   });
 
   it('gives the handler params, multi-value query and headers, cookies, invocation id and client ip', async () => {
-    register({ getUser, createOrder });
+    serve({ getUser, createOrder });
     const res = httpResult(await host.invoke('http', { ...rpcHttp({ url: '/api/users/42?tag=a&tag=b', headers: { accept: 'text/html', cookie: 'sid=s%201', 'x-forwarded-for': '203.0.113.9:5123' } }), invocationId: 'inv-1' }));
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ id: '42', q: ['a', 'b'], accept: ['text/html'], cookie: 's 1', requestId: 'inv-1', fn: 'http', ip: '203.0.113.9' });
   });
 
   it('runs the host fixture (custom-handler HTTP payload) through the pipeline, with cookies as Cookie objects', async () => {
-    register({ getUser, createOrder });
+    serve({ getUser, createOrder });
     const result = await host.invoke('http', rpcFromHostPayload(fixture('functions/http-trigger-invocation-request.json')));
     const res = httpResult(result);
     expect(res.status).toBe(201);
@@ -63,7 +63,7 @@ describe('HTTP through @azure/functions', () => {
   });
 
   it('answers validation errors with a 400 problem and a wrong method with 405', async () => {
-    register({ getUser, createOrder });
+    serve({ getUser, createOrder });
     const bad = httpResult(await host.invoke('http', rpcHttp({ method: 'POST', url: '/api/order', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' })));
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toBe('application/problem+json');
@@ -72,7 +72,7 @@ describe('HTTP through @azure/functions', () => {
   });
 
   it('passes binary bodies both ways and keeps repeated response headers', async () => {
-    register({ binary });
+    serve({ binary });
     const payload = new Uint8Array([0, 255, 1, 128, 10]);
     const res = httpResult(await host.invoke('binary', rpcHttp({ method: 'POST', url: '/api/echo', headers: { 'content-type': 'application/octet-stream' }, body: payload })));
     expect([...res.body]).toEqual([...payload]);
@@ -80,7 +80,7 @@ describe('HTTP through @azure/functions', () => {
   });
 
   it('hides a handler crash behind a 500 and logs it as an error', async () => {
-    register({ crash });
+    serve({ crash });
     const result = await host.invoke('crash', rpcHttp({ url: '/api/crash' }));
     const res = httpResult(result);
     expect(res.status).toBe(500);
@@ -89,7 +89,7 @@ describe('HTTP through @azure/functions', () => {
   });
 
   it('strips a custom route prefix, or none', async () => {
-    register({ getUser }, { routePrefix: '' });
+    serve({ getUser }, { routePrefix: '' });
     expect(httpResult(await host.invoke('getUser', rpcHttp({ url: '/users/7' }))).json()).toMatchObject({ id: '7' });
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { bucket, defineHttp, defineQueue, defineStorage, json, MessageTooLargeError, ProviderError, queue, ResourceUnavailableError, topic } from 'onefn';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { AZURE_LIMITS, createAzureDriver } from '@onefn/azure/resources';
 import { azureHost, httpResult, rpcBlob, rpcHttp, rpcQueueMessage } from '@onefn/azure/testing';
 import { type Azurite, startAzurite } from './azurite.js';
@@ -63,7 +63,7 @@ describe('Azurite round trip', () => {
         handler: async (obj, ctx) => void seen.push([obj.key, (await ctx.resources.reports.get(obj.key))?.json()]),
       }),
     };
-    register(app, { resources: () => driver, storageTrigger: 'blob' });
+    serve(app, { resources: () => driver, storageTrigger: 'blob' });
 
     const posted = await host.invoke('api', rpcHttp({ method: 'POST', url: '/api/orders', headers: { 'content-type': 'application/json' }, body: '{"id":"o-1","total":12.5}' }));
     expect(posted.status).toBe('success');
@@ -94,7 +94,7 @@ describe('the Azure driver on Azurite', () => {
     let error: unknown;
     let value: unknown;
     host.reset();
-    register(
+    serve(
       {
         job: defineQueue({
           queue: 'jobs',

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ServiceBusManagementClient } from '@azure/arm-servicebus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucket, defineHttp, defineQueue, defineTopic, json, queue, topic } from 'onefn';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import {
   buildFunctionApp, ensureServiceBusEntities, needsServiceBus, serviceBusGrants, serviceBusNeeds, serviceBusSettings, serviceBusSteps,
 } from '@onefn/azure/deploy';
@@ -28,7 +28,7 @@ const app = {
 
 function specs(messaging: 'storageQueue' | 'serviceBus') {
   host.reset();
-  return register(app, { messaging });
+  return serve(app, { messaging });
 }
 
 describe('serviceBusNeeds, settings and grants', () => {
@@ -73,7 +73,7 @@ describe('serviceBusNeeds, settings and grants', () => {
 
   it('an app with no topic and Storage queues needs no Service Bus', () => {
     host.reset();
-    const needs = serviceBusNeeds(register({ worker: app.worker }), { messaging: 'storageQueue' });
+    const needs = serviceBusNeeds(serve({ worker: app.worker }), { messaging: 'storageQueue' });
     expect(needsServiceBus({ ...needs, sends: needs.sends.filter((s) => s.kind !== 'topic') })).toBe(false);
     expect(serviceBusSettings({ ...needs, sends: [], triggers: [] }, { namespace: 'x' })).toEqual({});
   });

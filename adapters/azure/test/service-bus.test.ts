@@ -4,7 +4,7 @@ import {
   defineHttp, defineQueue, defineTopic, InvalidOutputOptionError, json, MessageTooLargeError, PartialBatchError, ProviderError, queue, ResourceUnavailableError, topic,
 } from 'onefn';
 import type { ResourceDriverSource } from 'onefn/runtime';
-import { register } from '@onefn/azure';
+import { serve } from '@onefn/azure';
 import { AZURE_LIMITS, createAzureDriver, SERVICE_BUS_LIMITS, toServiceBusMessage, type AzureDriver } from '@onefn/azure/resources';
 import { azureHost, httpResult, rpcHttp, rpcQueueMessage, rpcServiceBusMessage } from '@onefn/azure/testing';
 import { type LoopbackServiceBus, type RecordedMessage, startServiceBus } from './service-bus-broker.js';
@@ -60,7 +60,7 @@ async function run(source: ResourceDriverSource, uses: never, body: (r: any) => 
   let error: unknown;
   let value: unknown;
   host.reset();
-  register(
+  serve(
     {
       job: defineQueue({
         queue: 'trigger',
@@ -84,7 +84,7 @@ describe('topics: publish through ServiceBusClient, read back by the serviceBusT
   it('HTTP -> topic (named by ONEFN_TOPIC_*) -> topic trigger: the same body and attributes', async () => {
     const driver = await driverFor('storageQueue', { ONEFN_TOPIC_ORDER_EVENTS: 'order-events-prod' });
     const seen: unknown[] = [];
-    register(
+    serve(
       {
         api: defineHttp({
           method: 'POST', route: '/orders', body: Order, uses: { events: events.publish },
@@ -129,7 +129,7 @@ describe('topics: publish through ServiceBusClient, read back by the serviceBusT
     });
     const seen: Array<Record<string, string>> = [];
     host.reset();
-    register({ audit: defineTopic({ topic: events, handler: async (msg) => void seen.push({ ...msg.attributes }) }) });
+    serve({ audit: defineTopic({ topic: events, handler: async (msg) => void seen.push({ ...msg.attributes }) }) });
     expect((await host.invoke('audit', asTrigger(m))).status).toBe('success');
     expect(seen[0]).toMatchObject({ 'ce-type': 'com.example.order.done', 'ce-id': 'evt-1', 'ce-source': '/orders' });
   });
@@ -172,7 +172,7 @@ describe('queues on Service Bus (messaging: serviceBus)', () => {
       },
     });
     const seen: unknown[] = [];
-    register(
+    serve(
       {
         api: defineHttp({ method: 'POST', route: '/orders', body: Order, uses: { orders: orders.send }, handler: async (req, ctx) => json(await ctx.resources.orders.send(req.body, { groupId: 'tenant-1', dedupeId: 'order-o-9', delaySeconds: 120 }), { status: 202 }) }),
         worker: defineQueue({ queue: orders, handler: async (msg) => void seen.push({ body: msg.body, key: msg.orderingKey, id: msg.id }) }),
@@ -283,7 +283,7 @@ describe('refusals and bad input', () => {
     // no prototype is touched (the library's metadata conversion does not carry that one name).
     const seen: Array<Record<string, string>> = [];
     host.reset();
-    register({ audit: defineTopic({ topic: audit, handler: async (msg) => void seen.push(msg.attributes as Record<string, string>) }) });
+    serve({ audit: defineTopic({ topic: audit, handler: async (msg) => void seen.push(msg.attributes as Record<string, string>) }) });
     const delivered = rpcServiceBusMessage({ body: '{"ok":true}', messageId: 'm-1', applicationProperties: attributes });
     expect((await host.invoke('audit', delivered)).status).toBe('success');
     expect(seen[0]).toMatchObject({ constructor: 'c', line: 'a\r\nb' });

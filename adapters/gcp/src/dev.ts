@@ -1,7 +1,7 @@
 /**
  * `@onefn/gcp/dev`: the bridge `onefn dev --provider gcp` and the dashboard use to send a local
  * request through this adapter as Google Cloud would deliver it: each request or event goes over a
- * loopback HTTP connection to the same function `register` gives functions-framework (an HTTP
+ * loopback HTTP connection to the same function `serve` gives functions-framework (an HTTP
  * request as sent; a queue or topic message as a Pub/Sub `messagePublished` CloudEvent in binary
  * mode, one message per push; an object change as a Cloud Storage CloudEvent; a schedule tick as Cloud
  * Scheduler's HTTP call; any other event as a binary CloudEvent). Never part of a deployed bundle.
@@ -13,10 +13,10 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudEvent, EventDefinition, HttpDefinition, Message, ScheduleEvent, StorageEvent } from 'onefn';
 import type { BridgeDelivery, BridgeOptions, DevBridge } from 'onefn/cli';
-import { toEventFunction } from './event-function.js';
-import { toHttpFunction, type GcpHttpFunction } from './http-function.js';
+import { toEventFunction } from './handler.js';
+import { toHttpFunction, type GcpHttpFunction } from './handler.js';
 import type { GcpRequest } from './native.js';
-import { binaryCloudEvent, pubsubEvent, storageCloudEvent, type GcpTestRequest } from './testing.js';
+import { binaryCloudEvent, pubsubEvent, storageCloudEvent, type GcpTestRequest } from './testing/index.js';
 
 interface Answer {
   status: number;

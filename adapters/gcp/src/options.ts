@@ -1,7 +1,6 @@
-import { DefinitionError, type Context, type FunctionSettings, type LogSink, type Native } from 'onefn';
-import { createContext, type ResourceDriverSource } from 'onefn/runtime';
-import { cloudLoggingSink, type LineWriter, parseTrace } from './log-sink.js';
-import type { GcpRequest } from './native.js';
+import { DefinitionError, type FunctionSettings, type LogSink } from 'onefn';
+import type { ResourceDriverSource } from 'onefn/runtime';
+import type { LineWriter } from './context.js';
 
 /** Options for wrapping definitions; every one has a default read from the environment. */
 export interface GcpOptions {
@@ -65,39 +64,4 @@ export function resolveConfig(options: GcpOptions, name: string, settings: Reado
     write: options.write,
     resources: options.resources,
   };
-}
-
-function header(req: GcpRequest | undefined, name: string): string | undefined {
-  const value = req?.headers[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/**
- * The context of one invocation. The trace is read from the headers only when something is logged;
- * a CloudEvent's `traceparent` extension (Eventarc sets it) counts as well as the HTTP header.
- */
-export function invocationContext(config: RuntimeConfig, requestId: string, req: GcpRequest | undefined, native: Native, traceparent?: string): Context {
-  const logSink =
-    config.logSink ??
-    cloudLoggingSink({
-      project: config.project,
-      write: config.write,
-      trace: () => parseTrace(header(req, 'x-cloud-trace-context'), header(req, 'traceparent') ?? traceparent),
-    });
-  return createContext({
-    requestId,
-    functionName: config.functionName,
-    provider: 'gcp',
-    timeoutMs: config.timeoutMs,
-    env: config.env,
-    native,
-    logSink,
-    signal: req?.abortController?.signal,
-    resources: config.resources,
-  });
-}
-
-/** The HTTP request id: the execution id (header or the framework's), else the trace id. */
-export function httpRequestId(req: GcpRequest): string {
-  return header(req, 'function-execution-id') ?? req.executionId ?? parseTrace(header(req, 'x-cloud-trace-context'), header(req, 'traceparent'))?.traceId ?? `gcp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }

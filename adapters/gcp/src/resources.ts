@@ -10,7 +10,7 @@
  * account (Application Default Credentials).
  *
  * @example
- * import { register } from '@onefn/gcp'
+ * import { serve } from '@onefn/gcp'
  * import { gcpResources } from '@onefn/gcp/resources'
  */
 import type { PubSub, Topic } from '@google-cloud/pubsub';

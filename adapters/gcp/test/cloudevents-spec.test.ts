@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCloudEvent, type CloudEvent } from 'onefn';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { startServer, type TestServer } from '@onefn/gcp/testing';
 import { fixtureFiles, fixtureText, httpFixture } from './fixtures.js';
 
 const seen: CloudEvent[] = [];
 let server: TestServer;
 beforeAll(async () => {
-  register({ specEvents: defineCloudEvent({ handler: (e) => void seen.push(e) }) }, { logSink: () => {} });
+  serve({ specEvents: defineCloudEvent({ handler: (e) => void seen.push(e) }) }, { logSink: () => {} });
   server = await startServer('specEvents');
 });
 afterAll(() => server.close());

@@ -3,7 +3,7 @@
 // not serve is never acknowledged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCloudEvent, defineHttp, defineTopic, type LogEntry } from 'onefn';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { binaryCloudEvent, httpRequest, pubsubEvent, startServer, type TestServer } from '@onefn/gcp/testing';
 
 const ran: string[] = [];
@@ -27,7 +27,7 @@ const mod = {
 
 const servers: Record<string, TestServer> = {};
 beforeAll(async () => {
-  register(mod, { timeoutSeconds: 2, logSink: (e) => void logs.push(e) });
+  serve(mod, { timeoutSeconds: 2, logSink: (e) => void logs.push(e) });
   for (const name of ['dlSlowApi', 'dlTopic', 'dlOrders']) servers[name] = await startServer(name);
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCloudEvent, defineSchedule, defineStorage, defineTopic, type CloudEvent, type LogEntry, type Message, type ScheduleEvent, type StorageEvent } from 'onefn';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { binaryCloudEvent, httpRequest, legacyEvent, pubsubEvent, pushEnvelope, startServer, storageCloudEvent, type TestServer } from '@onefn/gcp/testing';
 import { fixtureFiles, fixtureRequest } from './fixtures.js';
 
@@ -28,7 +28,7 @@ const mod = {
 
 const servers: Record<string, TestServer> = {};
 beforeAll(async () => {
-  register(mod, { logSink: (e) => void logs.push(e) });
+  serve(mod, { logSink: (e) => void logs.push(e) });
   for (const name of Object.keys(mod)) servers[name] = await startServer(name);
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCloudEvent, defineHttp, defineTopic, json, type CloudEvent, type Message } from 'onefn';
 import { isInputRecord } from 'onefn/runtime';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { binaryCloudEvent, httpRequest, pubsubEvent, pushEnvelope, startServer, structuredCloudEvent, type GcpTestRequest, type TestServer } from '@onefn/gcp/testing';
 
 const seen: { messages: Message[]; events: CloudEvent[] } = { messages: [], events: [] };
@@ -16,7 +16,7 @@ const mod = {
 
 const servers: Record<string, TestServer> = {};
 beforeAll(async () => {
-  register(mod, { logSink: () => {} });
+  serve(mod, { logSink: () => {} });
   for (const name of Object.keys(mod)) servers[name] = await startServer(name);
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineHttp, HttpError, json, setCookie } from 'onefn';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { httpRequest, startServer, type TestServer } from '@onefn/gcp/testing';
 import type { LogEntry } from 'onefn';
 
@@ -32,7 +32,7 @@ export const logging = defineHttp({ method: 'GET', route: '/log', handler: (_req
 
 let server: TestServer;
 beforeAll(async () => {
-  register({ echo, binary, cookies, create, boom, teapot, logging }, { routedName: 'httpTest', env: { K_SERVICE: 'svc-name' }, timeoutSeconds: 30, logSink: (e) => void logs.push(e) });
+  serve({ echo, binary, cookies, create, boom, teapot, logging }, { routedName: 'httpTest', env: { K_SERVICE: 'svc-name' }, timeoutSeconds: 30, logSink: (e) => void logs.push(e) });
   server = await startServer('httpTest');
 });
 afterAll(() => server.close());

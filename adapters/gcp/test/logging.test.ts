@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineHttp, defineTopic, type LogLevel } from 'onefn';
-import { parseTrace, register } from '@onefn/gcp';
+import { parseTrace, serve } from '@onefn/gcp';
 import { httpRequest, startServer, type TestServer } from '@onefn/gcp/testing';
 import { fixtureRequest } from './fixtures.js';
 
@@ -12,7 +12,7 @@ let topic: TestServer;
 beforeAll(async () => {
   const env = { GOOGLE_CLOUD_PROJECT: 'my-proj', K_SERVICE: 'svc' };
   const write = (line: string, level: LogLevel): void => void lines.push({ line: JSON.parse(line) as Record<string, unknown>, level });
-  register(
+  serve(
     {
       logHttp: defineHttp({ handler: (_req, ctx) => { ctx.log.warn('careful', { user: 'u1' }); return { status: 204 }; } }),
       logTopic: defineTopic({ topic: 't', handler: (m, ctx) => ctx.log.info('got', { id: m.id }) }),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineCloudEvent, defineHttp, defineStorage, defineTopic, json } from 'onefn';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { startServer, type GcpTestRequest, type TestServer } from '@onefn/gcp/testing';
 
 // Arbitrary input only ever gives an answer: 2xx, a 4xx problem, or 500 for a failed handler. Never a
@@ -14,7 +14,7 @@ const servers: Record<string, TestServer> = {};
 const nodeEnv = process.env['NODE_ENV'];
 beforeAll(async () => {
   process.env['NODE_ENV'] = 'production';
-  register(
+  serve(
     {
       propHttp: defineHttp({ handler: (req) => json({ n: req.bytes().byteLength, q: req.query }) }),
       propTopic: defineTopic({ topic: 't', handler: () => {} }),

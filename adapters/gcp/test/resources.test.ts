@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { bucket, defineHttp, defineTopic, noContent, ProviderError, queue, topic, type LogEntry } from 'onefn';
-import { register } from '@onefn/gcp';
+import { serve } from '@onefn/gcp';
 import { createGcpDriver } from '@onefn/gcp/resources';
 import { httpRequest, pubsubEvent, startServer, type TestServer } from '@onefn/gcp/testing';
 import { FakeGcs, FakePubSub } from './fake-google-data.js';
@@ -56,7 +56,7 @@ beforeAll(async () => {
       retryOptions: { autoRetry: false },
     },
   });
-  register(mod, { resources: () => driver, logSink: (e) => void logs.push(e) });
+  serve(mod, { resources: () => driver, logSink: (e) => void logs.push(e) });
   for (const name of Object.keys(mod)) servers[name] = await startServer(name);
 });
 afterAll(async () => {

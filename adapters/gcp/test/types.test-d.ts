@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { defineTopic, type Context } from 'onefn';
-import { toCloudEventFunction, toEventFunction, toHttpFunction, type GcpRequest, type GcpCloudEventObject } from '@onefn/gcp';
+import { wrap, type GcpRequest, type GcpCloudEventObject } from '@onefn/gcp';
 import { defineHttp, json } from 'onefn';
 
 describe('@onefn/gcp types', () => {
@@ -12,12 +12,12 @@ describe('@onefn/gcp types', () => {
   it('wraps definitions into framework functions', () => {
     const get = defineHttp({ method: 'GET', handler: () => json({}) });
     const topic = defineTopic({ topic: 't', handler: () => {} });
-    expectTypeOf(toHttpFunction([get])).parameters.toMatchTypeOf<[GcpRequest, unknown]>();
-    expectTypeOf(toEventFunction(topic)).returns.toEqualTypeOf<Promise<void>>();
-    expectTypeOf(toCloudEventFunction(topic)).parameter(0).toEqualTypeOf<GcpCloudEventObject>();
-    // @ts-expect-error an HTTP definition is not an event definition
-    toEventFunction(get);
+    expectTypeOf(wrap([get])).parameters.toMatchTypeOf<[GcpRequest, unknown]>();
+    expectTypeOf(wrap(topic)).returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(wrap(topic, { signature: 'cloudevent' })).parameter(0).toEqualTypeOf<GcpCloudEventObject>();
+    // @ts-expect-error an HTTP definition has no CloudEvent signature
+    wrap(get, { signature: 'cloudevent' });
     // @ts-expect-error unknown option names fail to compile
-    toHttpFunction(get, { timeoutSecs: 5 });
+    wrap(get, { timeoutSecs: 5 });
   });
 });

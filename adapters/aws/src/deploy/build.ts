@@ -55,13 +55,13 @@ export const HTTP_EVENTS = ['v2', 'all'] as const;
 export type HttpEvents = (typeof HTTP_EVENTS)[number];
 
 /**
- * Where this package's runtime entry is: `dist/index.js` beside the built deploy code, or
- * `src/index.ts` when running from source. The bundle uses this copy so that the handler and the
+ * Where this package's entry for generated code is: `dist/entry.js` beside the built deploy code,
+ * or `src/entry.ts` when running from source. The bundle uses this copy so that the handler and the
  * deploy helper that planned it always agree.
  */
 function runtimeEntry(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of ['index.js', '../index.ts']) {
+  for (const candidate of ['entry.js', '../entry.ts']) {
     const path = resolve(here, candidate);
     if (existsSync(path)) return path;
   }
@@ -74,7 +74,7 @@ function adapterPlugin(): Plugin {
     name: 'onefn-aws-runtime',
     setup(build) {
       const entry = runtimeEntry();
-      if (entry) build.onResolve({ filter: /^@onefn\/aws$/ }, () => ({ path: entry }));
+      if (entry) build.onResolve({ filter: /^@onefn\/aws\/entry$/ }, () => ({ path: entry }));
       const resources = entry && resolve(dirname(entry), entry.endsWith('.ts') ? 'resources.ts' : 'resources.js');
       if (resources && existsSync(resources)) build.onResolve({ filter: /^@onefn\/aws\/resources$/ }, () => ({ path: resources }));
     },
@@ -100,7 +100,7 @@ export function handlerModule(entry: string, plan: FunctionPlan, httpEvents: Htt
   const usesResources = planUses(plan).length > 0;
   return [
     `import * as mod from ${JSON.stringify(resolve(entry))};`,
-    `import { ${wrapper} } from '@onefn/aws';`,
+    `import { ${wrapper} } from '@onefn/aws/entry';`,
     ...(usesResources ? [`import { awsResources } from '@onefn/aws/resources';`] : []),
     ...(warm ? ["import { warmSchemas } from 'onefn/runtime';"] : []),
     `export const handler = ${wrapper}(${args}${usesResources ? ', { resources: awsResources }' : ''});`,

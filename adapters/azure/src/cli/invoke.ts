@@ -3,11 +3,11 @@ import { MalformedEventError, OnefnError } from 'onefn';
 import { loadModule } from 'onefn/build';
 import { readEventFile, stringOption, UsageError, type CliArgs, type CliIO } from 'onefn/cli';
 import type { AzureTriggerKind } from '../bindings.js';
-import { register } from '../index.js';
+import { serve } from '../index.js';
 import {
   azureHost, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcHttp, rpcQueueMessage, rpcServiceBusMessage, rpcTimer,
   type RpcBlobOptions, type RpcHttpOptions, type RpcQueueOptions, type RpcServiceBusOptions, type RpcTrigger,
-} from '../testing.js';
+} from '../testing/index.js';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -70,7 +70,7 @@ export async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const { trigger, kinds } = parseAzureEvent(json);
   const host = azureHost();
   host.reset();
-  const specs = register(await loadModule(resolve(io.cwd, entry)));
+  const specs = serve(await loadModule(resolve(io.cwd, entry)));
   const name = option(args, 'function');
   const candidates = specs.filter((s) => (name ? s.name === name : kinds.includes(s.trigger.kind)));
   if (candidates.length !== 1) {

@@ -5,7 +5,7 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { StorageManagementClient } from '@azure/arm-storage';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { loadPackage } from '../missing-package.js';
+import { loadPackage } from '../packages.js';
 
 /** The official ARM clients one deploy uses, created once. */
 export interface ArmClients {

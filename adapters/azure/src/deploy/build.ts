@@ -55,7 +55,7 @@ function hhmmss(seconds: number): string {
 /** The runtime entry beside this module: sources in the repository, dist/ when installed. */
 function runtimeEntry(): { file: string; fromSource: boolean } {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const file of [join(here, 'index.js'), join(here, '..', 'index.ts')]) if (existsSync(file)) return { file, fromSource: file.endsWith('.ts') };
+  for (const file of [join(here, 'entry.js'), join(here, '..', 'entry.ts')]) if (existsSync(file)) return { file, fromSource: file.endsWith('.ts') };
   throw new AzurePackageError(`@onefn/azure: cannot find its runtime entry to bundle (looked beside ${here}); reinstall @onefn/azure`);
 }
 
@@ -68,7 +68,7 @@ export function entryModule(entry: string, functions: readonly AzureFunctionSpec
   const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
   const { resources: _driver, ...settings } = options;
   const lines = [
-    `import { ${verbs.join(', ')} } from '@onefn/azure';`,
+    `import { ${verbs.join(', ')} } from '@onefn/azure/entry';`,
     ...(usesResources ? [`import { azureResources } from '@onefn/azure/resources';`] : []),
     `import * as mod from ${JSON.stringify(entry)};`,
     `const options = ${usesResources ? `{ ...${JSON.stringify(settings)}, resources: azureResources }` : JSON.stringify(settings)};`,
@@ -135,7 +135,7 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
       {
         name: 'onefn-azure-runtime',
         setup(build) {
-          build.onResolve({ filter: /^@onefn\/azure$/ }, () => ({ path: runtime.file }));
+          build.onResolve({ filter: /^@onefn\/azure\/entry$/ }, () => ({ path: runtime.file }));
           build.onResolve({ filter: /^@onefn\/azure\/resources$/ }, () => ({ path: join(dirname(runtime.file), runtime.fromSource ? 'resources.ts' : 'resources.js') }));
           if (withoutServiceBus) {
             build.onResolve({ filter: /^@azure\/service-bus$/ }, () => ({ path: 'service-bus', namespace: 'onefn-absent' }));

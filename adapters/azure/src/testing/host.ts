@@ -380,7 +380,7 @@ function createHost(): AzureTestHost & { model: ProgrammingModel | undefined } {
  *
  * @example
  * const host = azureHost()
- * register(api)
+ * serve(api)
  * const result = await host.invoke('http', rpcHttp({ method: 'GET', url: 'https://x/api/hello' }))
  */
 export function azureHost(): AzureTestHost {

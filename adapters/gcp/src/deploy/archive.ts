@@ -6,7 +6,7 @@ import { BuildError, bundle, linkSourceMap, loadModule, sha256Base64, zipFiles, 
 import { DefinitionError } from 'onefn';
 import { hasSchemas, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
-import { FRAMEWORK_NAME } from '../target-name.js';
+import { FRAMEWORK_NAME } from '../native.js';
 import { OUTPUT_PACKAGES } from '../packages.js';
 
 export interface BuildOptions {
@@ -43,11 +43,11 @@ const RESOURCE_CLIENTS: Record<string, string> = Object.fromEntries(OUTPUT_PACKA
  * archive never depends on a stale `dist`. Installed, the packages resolve as usual.
  */
 function sourceAliases(): Plugin[] {
-  const gcpSource = resolve(here, '../index.ts');
+  const gcpSource = resolve(here, '../entry.ts');
   if (!import.meta.url.endsWith('.ts') || !existsSync(gcpSource)) return [];
   const core = resolve(here, '../../../../src');
-  const map: Record<string, string> = { '@onefn/gcp': gcpSource, '@onefn/gcp/resources': resolve(here, '../resources.ts'), onefn: `${core}/index.ts`, 'onefn/runtime': `${core}/runtime.ts` };
-  return [{ name: 'onefn-sources', setup: (b) => b.onResolve({ filter: /^(@onefn\/gcp|@onefn\/gcp\/resources|onefn|onefn\/runtime)$/ }, (a) => ({ path: map[a.path] as string })) }];
+  const map: Record<string, string> = { '@onefn/gcp/entry': gcpSource, '@onefn/gcp/resources': resolve(here, '../resources.ts'), onefn: `${core}/index.ts`, 'onefn/runtime': `${core}/runtime.ts` };
+  return [{ name: 'onefn-sources', setup: (b) => b.onResolve({ filter: /^(@onefn\/gcp\/entry|@onefn\/gcp\/resources|onefn|onefn\/runtime)$/ }, (a) => ({ path: map[a.path] as string })) }];
 }
 
 // The framework's "exports" hide its package.json, so find it above its resolved main file.
@@ -82,7 +82,7 @@ export function entryModule(entry: string, plans: readonly FunctionPlan[]): stri
   const wrappers = [...new Set(plans.map((p) => (p.kind === 'http' ? 'toHttpFunction' : 'toEventFunction')))].sort();
   const lines = [
     "import { http } from '@google-cloud/functions-framework';",
-    `import { ${wrappers.join(', ')} } from '@onefn/gcp';`,
+    `import { ${wrappers.join(', ')} } from '@onefn/gcp/entry';`,
     `import * as mod from ${JSON.stringify(entry)};`,
   ];
   // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not

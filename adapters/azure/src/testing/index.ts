@@ -8,22 +8,22 @@
  *
  * @example
  * import { azureHost, httpResult, rpcHttp } from '@onefn/azure/testing'
- * import { register } from '@onefn/azure'
+ * import { serve } from '@onefn/azure'
  * const host = azureHost()
- * register(await import('./api.js'))
+ * serve(await import('./api.js'))
  * const res = httpResult(await host.invoke('http', rpcHttp({ url: '/api/hello?name=Ada' })))
  */
 import * as azureFunctions from '@azure/functions';
 import type { HttpRequest as AzureHttpRequest, InvocationContext, LogLevel, TriggerMetadata } from '@azure/functions';
-import { azureHost } from './testing/host.js';
+import { azureHost } from './host.js';
 
-export { azureHost } from './testing/host.js';
-export type { AzureTestHost, FunctionMetadata, HostInvocation, HostLog, ProxiedInvocation, Registration, RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './testing/host.js';
+export { azureHost } from './host.js';
+export type { AzureTestHost, FunctionMetadata, HostInvocation, HostLog, ProxiedInvocation, Registration, RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './host.js';
 export {
   httpResult, rpcBlob, rpcEventGrid, rpcFromHostPayload, rpcHttp, rpcQueueMessage, rpcServiceBusMessage, rpcTimer, toTypedData,
   type RpcBlobOptions, type RpcHttpOptions, type RpcHttpResult, type RpcQueueOptions, type RpcServiceBusOptions, type RpcTrigger,
-} from './testing/rpc.js';
-export { blobEvent, cloudEventSchemaEvent, eventGridEvent, timerInfo, type BlobEventOptions, type CloudEventSchemaEvent } from './testing/payloads.js';
+} from './rpc.js';
+export { blobEvent, cloudEventSchemaEvent, eventGridEvent, timerInfo, type BlobEventOptions, type CloudEventSchemaEvent } from './payloads.js';
 
 // Installed on import, so that a test registering right after importing this module is covered.
 azureHost();

@@ -7,10 +7,11 @@ import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
 import { fromBlob } from './from-blob.js';
 import { isAzureHttpRequest, requestInit } from './from-http.js';
-import { fromServiceBus, fromStorageQueue } from './from-message.js';
+import { fromServiceBus, fromStorageQueue } from './from-messages.js';
 import { fromTimer } from './from-timer.js';
 import { type ResolvedOptions, resourcesFor } from './options.js';
 import { followConnection, takeProxied } from './proxy.js';
+import type { AzureHandler, ValidationResponse } from './native.js';
 import { toHttpResponse } from './to-http.js';
 
 /** Names a value in one line, for errors that must not dump a payload. */
@@ -19,14 +20,6 @@ function describeValueSafe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 6).join(', ') || '(none)'}`;
   return `a ${typeof value}`;
-}
-
-/** What an Azure handler is: the trigger's input and the invocation context in, a result out. */
-export type AzureHandler = (input: unknown, context: InvocationContext) => Promise<unknown>;
-
-/** The answer to Event Grid's subscription-validation handshake. */
-export interface ValidationResponse {
-  validationResponse: string;
 }
 
 /**

@@ -3,15 +3,15 @@
  * Lambda context. Feed them to a handler from `@onefn/aws` to test the whole path.
  *
  * @example
- * import { lambdaHandler } from '@onefn/aws'
+ * import { wrap } from '@onefn/aws'
  * import { httpApiEvent, lambdaContext } from '@onefn/aws/testing'
- * const res = await lambdaHandler(hello)(httpApiEvent({ method: 'POST', path: '/hello', json: { name: 'Ada' } }), lambdaContext())
+ * const res = await wrap(hello)(httpApiEvent({ method: 'POST', path: '/hello', json: { name: 'Ada' } }), lambdaContext())
  */
 import { OnefnError } from 'onefn';
 import { inputRecord } from 'onefn/runtime';
 import type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, S3Event, SnsEvent, SqsEvent,
-} from './lambda-types.js';
+} from '../native.js';
 
 export interface HttpEventOptions {
   method?: string;

@@ -4,9 +4,9 @@
  * server that runs a registered function under functions-framework's real Express stack.
  *
  * @example
- * import { register } from '@onefn/gcp'
+ * import { serve } from '@onefn/gcp'
  * import { pubsubEvent, startServer } from '@onefn/gcp/testing'
- * register(mod)
+ * serve(mod)
  * const server = await startServer('orders')
  * const res = await server.send(pubsubEvent({ json: { id: 1 } }))
  * expect(res.status).toBe(204)

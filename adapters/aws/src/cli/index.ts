@@ -17,12 +17,12 @@ import { MalformedEventError, OnefnError, UnsupportedEventError, type Definition
 import {
   base64ToHex, commandReport, destroyReport, flagOption, formatLogLine, logsReport, rollbackReport, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
 } from 'onefn/cli';
-import type { DeployResult } from './deploy/deploy.js';
-import { describeEvent } from './detect.js';
-import { eventHandler, httpHandler, serves } from './handler.js';
-import type { LambdaHandler } from './lambda-types.js';
-import { lambdaContext } from './testing.js';
-import { optionalPackages } from './packages.js';
+import type { DeployResult } from '../deploy/deploy.js';
+import { describeEvent } from '../detect.js';
+import { eventHandler, httpHandler, serves } from '../handler.js';
+import type { LambdaHandler } from '../native.js';
+import { lambdaContext } from '../testing/index.js';
+import { optionalPackages } from '../packages.js';
 
 function entryOf(args: CliArgs, io: CliIO, command: string): string {
   const entry = args.positionals[0];
@@ -88,7 +88,7 @@ async function build(args: CliArgs, io: CliIO): Promise<number> {
   const runtime = str(args, 'runtime') ?? 'nodejs22.x';
   const httpEvents = str(args, 'http-events') ?? 'v2';
   const sourcemap = flagOption(args, 'sourcemap');
-  const { buildFunction, HTTP_EVENTS, LAMBDA_RUNTIMES } = await import('./deploy/build.js');
+  const { buildFunction, HTTP_EVENTS, LAMBDA_RUNTIMES } = await import('../deploy/build.js');
   const { SOURCE_MAP_NODE_OPTIONS } = await import('onefn/build');
   if (!(LAMBDA_RUNTIMES as readonly string[]).includes(runtime)) throw new UsageError(`--runtime must be one of ${LAMBDA_RUNTIMES.join(', ')}`);
   if (!(HTTP_EVENTS as readonly string[]).includes(httpEvents)) throw new UsageError(`--http-events must be one of ${HTTP_EVENTS.join(', ')}`);
@@ -135,7 +135,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
 /** `onefn deploy aws <entry> [--region r] [--role arn | --create-role] [--function n] [--memory mb] [--timeout s] [--alias live] [--http-events v2|all] [--stage s] [--dry-run] [--json]` */
 async function deployCommand(args: CliArgs, io: CliIO): Promise<number> {
   const entry = entryOf(args, io, 'deploy');
-  const { deploy } = await import('./deploy/deploy.js');
+  const { deploy } = await import('../deploy/deploy.js');
   const json = flagOption(args, 'json');
   const stage = str(args, 'stage');
   const result = await deploy({
@@ -171,7 +171,7 @@ async function rollbackCommand(args: CliArgs, io: CliIO): Promise<number> {
   if (!given) throw new UsageError('onefn rollback aws needs a function: --function <name>');
   const stage = str(args, 'stage');
   const name = stage ? `${given}-${stage}` : given;
-  const { rollback } = await import('./deploy/deploy.js');
+  const { rollback } = await import('../deploy/deploy.js');
   const json = flagOption(args, 'json');
   const result = await rollback({
     function: name,
@@ -204,7 +204,7 @@ function lifecycleFunction(args: CliArgs, command: string): { name: string; stag
 /** `onefn destroy aws <function> [--region r] [--alias live] [--stage s] [--dry-run] [--json]` */
 async function destroyCommand(args: CliArgs, io: CliIO): Promise<number> {
   const { name, stage } = lifecycleFunction(args, 'destroy');
-  const { destroy } = await import('./deploy/destroy.js');
+  const { destroy } = await import('../deploy/destroy.js');
   const dryRun = flagOption(args, 'dry-run');
   const result = await destroy({
     function: name, region: str(args, 'region'), alias: str(args, 'alias'), dryRun, endpoint: str(args, 'endpoint-url'), env: io.env,
@@ -223,7 +223,7 @@ async function destroyCommand(args: CliArgs, io: CliIO): Promise<number> {
 /** `onefn logs aws <function> [--since 1h] [--limit 100] [--region r] [--stage s] [--json]` */
 async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
   const { name, stage } = lifecycleFunction(args, 'logs');
-  const { logs } = await import('./deploy/logs.js');
+  const { logs } = await import('../deploy/logs.js');
   const result = await logs({ function: name, region: str(args, 'region'), since: str(args, 'since'), limit: int(args, 'limit'), endpoint: str(args, 'endpoint-url'), env: io.env });
   if (flagOption(args, 'json')) {
     const report = logsReport({ provider: 'aws', stage: stage ?? null, function: result.function, lines: result.lines, detail: { region: result.region, logGroup: result.logGroup, since: result.since, truncated: result.truncated } });

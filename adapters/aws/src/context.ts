@@ -1,7 +1,7 @@
 import type { Context, LogEntry, LogSink, Native } from 'onefn';
 import type { ResourceDriverSource } from 'onefn/runtime';
 import { createContext } from 'onefn/runtime';
-import type { LambdaContext } from './lambda-types.js';
+import type { LambdaContext } from './native.js';
 
 const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 const RESERVED = new Set(['timestamp', 'level', 'requestId', 'message']);

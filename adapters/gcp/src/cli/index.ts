@@ -16,13 +16,13 @@ import { join, resolve } from 'node:path';
 import { base64ToHex, commandReport, flagOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
 import { loadModule } from 'onefn/build';
 import { OnefnError } from 'onefn';
-import { register } from './register.js';
-import { buildArchive } from './deploy/archive.js';
-import { deployCommand } from './deploy/command.js';
-import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from './deploy/lifecycle-command.js';
-import { optionalPackages } from './packages.js';
+import { serve } from '../index.js';
+import { buildArchive } from '../deploy/archive.js';
+import { deployCommand } from '../deploy/command.js';
+import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from '../deploy/lifecycle-command.js';
+import { optionalPackages } from '../packages.js';
 
-export { deployReport } from './deploy/command.js';
+export { deployReport } from '../deploy/command.js';
 
 const option = stringOption;
 
@@ -85,7 +85,7 @@ async function invoke(args: CliArgs, io: CliIO): Promise<number> {
   const parsed = await readEventFile(args, io);
   const file = String(args.options['event']);
   const request = requestOf(parsed, file);
-  const plans = register(await loadModule(entry), { env: io.env, write: (line) => io.stderr(line + '\n'), routedName: option(args, 'routed-name') ?? 'http' });
+  const plans = serve(await loadModule(entry), { env: io.env, write: (line) => io.stderr(line + '\n'), routedName: option(args, 'routed-name') ?? 'http' });
   const wanted = option(args, 'function');
   const candidates = wanted ? plans.filter((p) => p.name === wanted || p.exportNames.includes(wanted)) : plans.filter((p) => (p.kind === 'http') !== request.isEvent);
   if (candidates.length !== 1) {

@@ -1,4 +1,7 @@
-import type { LogEntry, LogSink } from 'onefn';
+import type { Context, LogEntry, LogSink, Native } from 'onefn';
+import { createContext } from 'onefn/runtime';
+import type { GcpRequest } from './native.js';
+import type { RuntimeConfig } from './options.js';
 
 // Cloud Logging reads one JSON object per line from stdout/stderr and lifts these special fields:
 // https://cloud.google.com/logging/docs/structured-logging#special-payload-fields
@@ -92,4 +95,39 @@ export function cloudLoggingSink(options: { project?: string | undefined; trace?
     }
     write(text, entry.level);
   };
+}
+
+function header(req: GcpRequest | undefined, name: string): string | undefined {
+  const value = req?.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The context of one invocation. The trace is read from the headers only when something is logged;
+ * a CloudEvent's `traceparent` extension (Eventarc sets it) counts as well as the HTTP header.
+ */
+export function invocationContext(config: RuntimeConfig, requestId: string, req: GcpRequest | undefined, native: Native, traceparent?: string): Context {
+  const logSink =
+    config.logSink ??
+    cloudLoggingSink({
+      project: config.project,
+      write: config.write,
+      trace: () => parseTrace(header(req, 'x-cloud-trace-context'), header(req, 'traceparent') ?? traceparent),
+    });
+  return createContext({
+    requestId,
+    functionName: config.functionName,
+    provider: 'gcp',
+    timeoutMs: config.timeoutMs,
+    env: config.env,
+    native,
+    logSink,
+    signal: req?.abortController?.signal,
+    resources: config.resources,
+  });
+}
+
+/** The HTTP request id: the execution id (header or the framework's), else the trace id. */
+export function httpRequestId(req: GcpRequest): string {
+  return header(req, 'function-execution-id') ?? req.executionId ?? parseTrace(header(req, 'x-cloud-trace-context'), header(req, 'traceparent'))?.traceId ?? `gcp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -11,10 +11,10 @@
  * // onefn logs azure hello --app my-app --resource-group rg --since 15m
  */
 import { resolve } from 'node:path';
-import type { DeployResult } from './deploy/deploy.js';
-import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from './deploy/lifecycle-command.js';
+import type { DeployResult } from '../deploy/deploy.js';
+import { destroyCommand, LIFECYCLE_FLAGS, logsCommand, rollbackCommand } from '../deploy/lifecycle-command.js';
 import { base64ToHex, commandReport, flagOption, intOption, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli } from 'onefn/cli';
-import { optionalPackages } from './packages.js';
+import { optionalPackages } from '../packages.js';
 
 const option = stringOption;
 
@@ -30,13 +30,13 @@ function oneOf<T extends string>(args: CliArgs, name: string, allowed: readonly 
   return value as T | undefined;
 }
 
-const invoke = async (args: CliArgs, io: CliIO): Promise<number> => (await import('./cli/invoke.js')).invoke(args, io);
+const invoke = async (args: CliArgs, io: CliIO): Promise<number> => (await import('./invoke.js')).invoke(args, io);
 
 /** `onefn build azure <entry> [--out <dir>] [--plan flex|consumption] [--function-timeout <s>] [--json]` */
 async function build(args: CliArgs, io: CliIO): Promise<number> {
   const entry = entryOf(args, io, 'build');
   const out = option(args, 'out') ?? 'dist/azure';
-  const { buildFunctionApp, writeFunctionApp } = await import('./deploy/build.js');
+  const { buildFunctionApp, writeFunctionApp } = await import('../deploy/build.js');
   const plan = oneOf(args, 'plan', ['flex', 'consumption'] as const) ?? 'flex';
   const messaging = oneOf(args, 'messaging', ['storageQueue', 'serviceBus'] as const);
   const sourcemap = flagOption(args, 'sourcemap');
@@ -88,7 +88,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
  */
 async function deploy(args: CliArgs, io: CliIO): Promise<number> {
   const entry = entryOf(args, io, 'deploy');
-  const { deployFunctionApp } = await import('./deploy/deploy.js');
+  const { deployFunctionApp } = await import('../deploy/deploy.js');
   const timeout = intOption(args, 'function-timeout');
   const messaging = oneOf(args, 'messaging', ['storageQueue', 'serviceBus'] as const);
   const node = oneOf(args, 'node', ['20', '22'] as const);

@@ -1,0 +1,50 @@
+// The three adapters are one product: the same files with the same roles, the same two public verbs,
+// and the same subpaths. A file renamed in one adapter only, or a third public verb, fails here.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as aws from '@onefn/aws';
+import * as azure from '@onefn/azure';
+import * as gcp from '@onefn/gcp';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const PROVIDERS = ['aws', 'gcp', 'azure'] as const;
+const SKELETON = [
+  'index.ts', 'entry.ts', 'handler.ts', 'native.ts', 'context.ts', 'options.ts', 'from-http.ts', 'to-http.ts',
+  'resources.ts', 'packages.ts', 'dev.ts', 'cli/index.ts', 'testing/index.ts', 'deploy/index.ts',
+];
+const SUBPATHS = ['.', './entry', './testing', './resources', './deploy', './cli', './dev', './package.json'];
+
+describe.each(PROVIDERS)('@onefn/%s', (provider) => {
+  it('has every file of the shared skeleton', () => {
+    const missing = SKELETON.filter((f) => !existsSync(`${root}adapters/${provider}/src/${f}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('exports the same subpaths as the other adapters', () => {
+    const pkg = JSON.parse(readFileSync(`${root}adapters/${provider}/package.json`, 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(pkg.exports).sort()).toEqual([...SUBPATHS].sort());
+  });
+});
+
+describe('the public verbs', () => {
+  const modules = { aws, gcp, azure } as Record<string, Record<string, unknown>>;
+
+  it.each(PROVIDERS)('%s exports serve and wrap as functions, and no other wrapper', (provider) => {
+    const mod = modules[provider] as Record<string, unknown>;
+    expect(typeof mod['serve']).toBe('function');
+    expect(typeof mod['wrap']).toBe('function');
+    const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+    // Wrapping or registering verbs of the first wave, now on the internal `entry` subpath or gone.
+    const old = ['toLambda', 'lambdaHandler', 'lambdaHttpHandler', 'lambdaHttpV2Handler', 'lambdaHttpStreamHandler', 'lambdaEventHandler', 'register', 'toHttpFunction', 'toEventFunction', 'toCloudEventFunction', 'registerHttpFunction', 'registerEventFunction'];
+    expect(functions.filter((f) => old.includes(f))).toEqual([]);
+  });
+
+  it.each(PROVIDERS)('%s refuses what is not a definition with the same typed error', (provider) => {
+    const mod = modules[provider] as { wrap: (d: unknown) => unknown; serve: (d: unknown) => unknown };
+    for (const bad of [{}, [], [{ kind: 'http' }], null, 'x', Object.create(null)]) {
+      expect(() => mod.wrap(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+    expect(() => mod.serve({ notADefinition: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+  });
+});
