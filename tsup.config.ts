@@ -14,12 +14,12 @@ export default defineConfig([
   {
     ...shared,
     entry: {
-      index: 'src/index.ts',
-      testing: 'src/testing.ts',
-      runtime: 'src/runtime.ts',
+      index: 'src/onefn/index.ts',
+      testing: 'src/testing/index.ts',
+      runtime: 'src/runtime/index.ts',
       'build/index': 'src/build/index.ts',
       'cli/index': 'src/cli/index.ts',
-      config: 'src/config.ts',
+      config: 'src/config/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

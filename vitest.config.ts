@@ -11,9 +11,8 @@ export default defineConfig({
   define: { __ONEFN_VERSION__: JSON.stringify(version) },
   resolve: {
     alias: [
-      { find: /^onefn$/, replacement: here('./src/index.ts') },
-      { find: /^onefn\/(testing|runtime|config)$/, replacement: here('./src/$1.ts') },
-      { find: /^onefn\/(build|cli)$/, replacement: here('./src/$1/index.ts') },
+      { find: /^onefn$/, replacement: here('./src/onefn/index.ts') },
+      { find: /^onefn\/(testing|runtime|config|build|cli)$/, replacement: here('./src/$1/index.ts') },
       { find: /^@onefn\/(aws|gcp|azure)$/, replacement: here('./adapters/$1/src/index.ts') },
       { find: /^@onefn\/(aws|gcp|azure)\/(.+)$/, replacement: here('./adapters/$1/src/$2') },
     ],

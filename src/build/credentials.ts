@@ -1,4 +1,4 @@
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 
 /**
  * A deploy found no usable credentials, or they have expired: one line naming the provider's login

@@ -1,4 +1,4 @@
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 
 /**
  * Building a user's module failed: its entry is missing (`ENTRY_NOT_FOUND`), esbuild gave no output

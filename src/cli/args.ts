@@ -1,5 +1,5 @@
 import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 import type { CliArgs, FlagSpec } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { LogEntry } from '../logger.js';
+import type { LogEntry } from '../onefn/logger.js';
 import type { CheckAnswer } from './check-run.js';
 
 const SNIPPET = 60;

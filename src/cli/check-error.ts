@@ -1,4 +1,4 @@
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 
 /** The module could not be checked at all: not found, not built, or no definitions. */
 export class CheckError extends OnefnError {

@@ -1,7 +1,7 @@
-import type { EventDefinition, HttpDefinition } from '../definition.js';
+import type { EventDefinition, HttpDefinition } from '../onefn/definition.js';
 import { exampleFrom, jsonSchemaOf, type JsonSchema } from '../dev/describe.js';
-import type { FunctionPlan } from '../plan.js';
-import type { StandardSchemaV1 } from '../schema.js';
+import type { FunctionPlan } from '../runtime/plan.js';
+import type { StandardSchemaV1 } from '../onefn/schema.js';
 
 /**
  * Turns a schema into JSON Schema when the schema itself cannot (zod/mini's schemas carry no

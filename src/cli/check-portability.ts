@@ -1,5 +1,5 @@
-import type { Definition } from '../definition.js';
-import type { FunctionPlan } from '../plan.js';
+import type { Definition } from '../onefn/definition.js';
+import type { FunctionPlan } from '../runtime/plan.js';
 
 /** The providers `onefn check` compares. */
 export const CHECK_PROVIDERS = ['aws', 'gcp', 'azure'] as const;

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { bundle, importBundle } from '../build/bundle.js';
 import { loadBridge, type DevBridge } from '../dev/bridge.js';
 import { StrayErrors } from '../dev/stray-errors.js';
-import type { LogEntry } from '../logger.js';
+import type { LogEntry } from '../onefn/logger.js';
 import { flagOption, intOption, stringOption, UsageError } from './args.js';
 import { differences, logDifferences, summary } from './check-compare.js';
 import { checkCases, type CheckCase, type JsonSchemaFallback } from './check-inputs.js';

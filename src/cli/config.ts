@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { bundle, importBundle } from '../build/bundle.js';
-import type { OnefnConfig } from '../config.js';
-import { OnefnError } from '../errors.js';
+import type { OnefnConfig } from '../config/index.js';
+import { OnefnError } from '../onefn/errors.js';
 import { closest } from './args.js';
 import type { FlagSpec } from './types.js';
 

@@ -9,7 +9,7 @@
  * const code = await runCli(['invoke', 'local', 'src/api.ts', '--event', 'get.json'])
  */
 import { dirname, resolve } from 'node:path';
-import { PROVIDERS } from '../context.js';
+import { PROVIDERS } from '../onefn/context.js';
 import { BRIDGE_PROVIDERS, type BridgeProvider } from '../dev/bridge.js';
 import { startDevServer } from '../dev/server.js';
 import { closest, flagOption, parseCommandLine, stringOption, UsageError } from './args.js';
@@ -35,7 +35,7 @@ export {
   type BridgeHttpResponse, type BridgeOptions, type BridgeProvider, type DevBridge,
 } from '../dev/bridge.js';
 export type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
-export { MissingPackageError, type OptionalPackage } from '../optional-package.js';
+export { MissingPackageError, type OptionalPackage } from '../runtime/optional-package.js';
 
 declare const __ONEFN_VERSION__: string;
 /** The installed onefn's version, printed by `onefn --version`. */

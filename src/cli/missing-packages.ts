@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { MissingPackageError, missingPackage, type OptionalPackage } from '../optional-package.js';
+import { MissingPackageError, missingPackage, type OptionalPackage } from '../runtime/optional-package.js';
 
 /** Whether `name` is installed where Node looks for it from `dir`: a node_modules folder in `dir` or above. */
 function installedFrom(dir: string, name: string): boolean {

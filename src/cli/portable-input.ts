@@ -1,10 +1,10 @@
-import { MalformedEventError, describeValue } from '../errors.js';
+import { MalformedEventError, describeValue } from '../onefn/errors.js';
 import {
   type CloudEvent, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent, type Message,
   type ScheduleEvent, type StorageEvent, STORAGE_CHANGES, type StorageChange,
-} from '../events.js';
-import { createRequest, HTTP_METHODS, type PortableRequest } from '../http.js';
-import { inputRecord } from '../record.js';
+} from '../onefn/events.js';
+import { createRequest, HTTP_METHODS, type PortableRequest } from '../onefn/http.js';
+import { inputRecord } from '../onefn/record.js';
 
 /**
  * Portable inputs written as JSON, for `onefn invoke local` files and the dev server's event endpoint.

@@ -1,4 +1,4 @@
-import type { OptionalPackage } from '../optional-package.js';
+import type { OptionalPackage } from '../runtime/optional-package.js';
 
 /** Where a command writes, and what it runs in. Tests pass their own. */
 export interface CliIO {

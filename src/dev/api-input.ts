@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { OnefnError } from '../errors.js';
-import { isToken } from '../header-syntax.js';
-import { jsonSyntaxDetail } from '../json-syntax.js';
+import { OnefnError } from '../onefn/errors.js';
+import { isToken } from '../onefn/header-syntax.js';
+import { jsonSyntaxDetail } from '../onefn/json-syntax.js';
 import { THROUGH } from './api-paths.js';
 import type { Through, WireRequest } from './invoke.js';
 

@@ -4,7 +4,7 @@ import { queueClient, topicClient } from '../resources/clients.js';
 import { DriverRef } from '../resources/driver-ref.js';
 import { resourceNameProblem } from '../resources/handles.js';
 import { keyProblem } from '../resources/keys.js';
-import type { ResponseData } from '../response.js';
+import type { ResponseData } from '../onefn/response.js';
 import { objectOf, readJson, Refusal } from './api-input.js';
 import type { Served } from './functions.js';
 import type { LocalMessage, LocalResources } from './local-resources.js';

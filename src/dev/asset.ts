@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResponseData } from '../response.js';
+import type { ResponseData } from '../onefn/response.js';
 import { DASHBOARD_BUILD } from './dashboard/build-options.js';
 
 

@@ -1,7 +1,7 @@
-import type { EventDefinition, HttpDefinition } from '../definition.js';
-import { OnefnError } from '../errors.js';
-import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from '../events.js';
-import type { LogSink } from '../logger.js';
+import type { EventDefinition, HttpDefinition } from '../onefn/definition.js';
+import { OnefnError } from '../onefn/errors.js';
+import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from '../onefn/events.js';
+import type { LogSink } from '../onefn/logger.js';
 import type { ResourceDriverSource } from '../resources/driver.js';
 
 /** The providers a local request can be sent through as their native event. */

@@ -1,7 +1,7 @@
-import type { Definition, HttpDefinition } from '../definition.js';
-import { planUses, type FunctionPlan } from '../plan.js';
-import type { StandardSchemaV1 } from '../schema.js';
-import { toAwsSchedule, toNcrontab, toUnixCron } from '../schedule.js';
+import type { Definition, HttpDefinition } from '../onefn/definition.js';
+import { planUses, type FunctionPlan } from '../runtime/plan.js';
+import type { StandardSchemaV1 } from '../onefn/schema.js';
+import { toAwsSchedule, toNcrontab, toUnixCron } from '../onefn/schedule.js';
 
 /** A JSON Schema as a plain object; only what the example generator reads is named. */
 export type JsonSchema = Readonly<Record<string, unknown>>;

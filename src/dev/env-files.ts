@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 
 /** Read in this order; a later file overrides an earlier one (`.env.local` is the machine's own). */
 export const ENV_FILES = ['.env', '.env.local'] as const;

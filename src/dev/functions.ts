@@ -1,9 +1,9 @@
-import type { EventDefinition, HttpDefinition } from '../definition.js';
-import { OnefnError } from '../errors.js';
-import type { PortableRequest } from '../http.js';
-import { planFunctions, type FunctionPlan } from '../plan.js';
-import { matchRoute } from '../route.js';
-import { createRouter, type Router } from '../router.js';
+import type { EventDefinition, HttpDefinition } from '../onefn/definition.js';
+import { OnefnError } from '../onefn/errors.js';
+import type { PortableRequest } from '../onefn/http.js';
+import { planFunctions, type FunctionPlan } from '../runtime/plan.js';
+import { matchRoute } from '../onefn/route.js';
+import { createRouter, type Router } from '../runtime/router.js';
 
 /** What an invocation of a deployed function gets: its name, and its timeout as deployed. */
 export interface DevFunction {

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { PortableInput } from '../cli/portable-input.js';
-import { createContext } from '../context.js';
-import type { EventDefinition } from '../definition.js';
-import { createRequest, type PortableRequest } from '../http.js';
-import type { LogEntry, LogSink } from '../logger.js';
+import { createContext } from '../onefn/context.js';
+import type { EventDefinition } from '../onefn/definition.js';
+import { createRequest, type PortableRequest } from '../onefn/http.js';
+import type { LogEntry, LogSink } from '../onefn/logger.js';
 import type { ResourceDriverSource } from '../resources/driver.js';
-import type { ResponseData } from '../response.js';
-import { runEvents } from '../run-events.js';
+import type { ResponseData } from '../onefn/response.js';
+import { runEvents } from '../runtime/run-events.js';
 import { accessLine } from './access-log.js';
 import type { BridgeProvider, DevBridge } from './bridge.js';
 import type { Feed } from './feed.js';

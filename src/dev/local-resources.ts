@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 import type { PortableInput } from '../cli/portable-input.js';
-import type { EventDefinition } from '../definition.js';
-import type { CloudEvent, Message, StorageEvent } from '../events.js';
+import type { EventDefinition } from '../onefn/definition.js';
+import type { CloudEvent, Message, StorageEvent } from '../onefn/events.js';
 import { PORTABLE_LIMITS, type OutgoingMessage, type ResourceDriverSource, type SendOutcome, type SignUrlRequest } from '../resources/driver.js';
 import { MemoryDriver, type ObjectChange, type SentMessage } from '../resources/memory.js';
 import { routes, type Consumer, type Pending } from '../resources/testing.js';

@@ -1,4 +1,4 @@
-import type { EventDefinition } from '../definition.js';
+import type { EventDefinition } from '../onefn/definition.js';
 
 /**
  * What each provider does with an item that failed, as the dashboard shows it beside a local run.

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OnefnError } from '../errors.js';
+import { OnefnError } from '../onefn/errors.js';
 
 /** A saved request: which function, through which provider, with what portable input. */
 export interface Preset {

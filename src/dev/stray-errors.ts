@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { serializeError, type LogEntry } from '../logger.js';
+import { serializeError, type LogEntry } from '../onefn/logger.js';
 
 /** Who started a piece of async work: a function's invocation, or the module's top level. */
 export interface Origin {

@@ -1,8 +1,8 @@
-import { sendStream } from '../send-stream.js';
+import { sendStream } from '../runtime/send-stream.js';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { problem } from '../problem.js';
-import type { ResponseData } from '../response.js';
+import { problem } from '../runtime/problem.js';
+import type { ResponseData } from '../onefn/response.js';
 
 /** The body, or why there is none: larger than the limit, or the client went away first. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large' | 'gone'> {

@@ -1,4 +1,4 @@
-import { type Context, resourceSourceOf } from '../context.js';
+import { type Context, resourceSourceOf } from '../onefn/context.js';
 import type { ResourceDriverSource } from './driver.js';
 import { bucketClient } from './bucket-client.js';
 import { queueClient, topicClient } from './clients.js';

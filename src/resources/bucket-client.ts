@@ -1,4 +1,4 @@
-import { utf8Bytes, utf8Text } from '../bytes.js';
+import { utf8Bytes, utf8Text } from '../onefn/bytes.js';
 import type { ObjectData, ObjectInfo, ResourceDriver } from './driver.js';
 import { call, type DriverRef } from './driver-ref.js';
 import { InvalidOutputOptionError, ResourceError } from './errors.js';

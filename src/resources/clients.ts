@@ -1,4 +1,4 @@
-import { validate, type StandardSchemaV1 } from '../schema.js';
+import { validate, type StandardSchemaV1 } from '../onefn/schema.js';
 import type { OutgoingMessage, ResourceDriver, ResourceLimits, SendOutcome } from './driver.js';
 import { asProviderError, call, type DriverRef } from './driver-ref.js';
 import { InvalidOutputOptionError, MessageTooLargeError, OutputValidationError, PartialBatchError, ProviderError, type ResourceError } from './errors.js';

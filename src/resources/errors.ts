@@ -1,5 +1,5 @@
-import { OnefnError } from '../errors.js';
-import type { ValidationIssue } from '../schema.js';
+import { OnefnError } from '../onefn/errors.js';
+import type { ValidationIssue } from '../onefn/schema.js';
 
 /**
  * The base of every error a resource (queue, topic, bucket) raises: `resource` names it as

@@ -1,6 +1,6 @@
-import type { Context } from '../context.js';
-import { DefinitionError } from '../errors.js';
-import { isSchema, type StandardSchemaV1 } from '../schema.js';
+import type { Context } from '../onefn/context.js';
+import { DefinitionError } from '../onefn/errors.js';
+import { isSchema, type StandardSchemaV1 } from '../onefn/schema.js';
 import type { BucketClient } from './bucket-client.js';
 import type { QueueClient, TopicClient } from './clients.js';
 import { wrapHandler } from './bind.js';

@@ -1,4 +1,4 @@
-import { utf8Text } from '../bytes.js';
+import { utf8Text } from '../onefn/bytes.js';
 import {
   type ObjectData, type ObjectInfo, type ObjectPage, type OutgoingMessage, PORTABLE_LIMITS, type ResourceDriver, type ResourceDriverSource,
   type ResourceLimits, type SendOutcome, type SignUrlRequest,

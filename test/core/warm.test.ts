@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineHttp, json } from 'onefn';
 import { createContext, createRequest, createRouter, hasSchemas, planFunctions, warmSchemas } from 'onefn/runtime';
 import { handlerModule } from '../../adapters/aws/src/deploy/build.js';
-import type { StandardSchemaV1 } from '../../src/schema.js';
+import type { StandardSchemaV1 } from '../../src/onefn/schema.js';
 
 function spy(answer: (input: unknown) => unknown): { schema: StandardSchemaV1; inputs: unknown[] } {
   const inputs: unknown[] = [];

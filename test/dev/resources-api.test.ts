@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from 'onefn/cli';
@@ -41,6 +41,11 @@ function postJson(s: Started, path: string, body: unknown): Promise<Response> {
 
 type Msg = { id: string; status: string; attempts: number; consumers: string[]; error: string | null; body: string };
 const messagesOf = async (s: Started, path: string): Promise<Msg[]> => (await getJson(s, path)).body['messages'] as Msg[];
+
+/** `s` on a second server over the same folder: `stop` closes that one (the first is closed already), so it is not left writing while the folder goes. */
+function restarted(s: Started, dev: Started['dev']): Started {
+  return { ...s, dev, stop: async () => { await dev.close(); rmSync(s.dir, { recursive: true, force: true }); } };
+}
 
 describe('local resources in onefn dev', () => {
   let s: Started | undefined;
@@ -136,7 +141,7 @@ describe('local resources in onefn dev', () => {
     await s.dev.close();
     writeFileSync(s.entry, `${consumerless}import { defineQueue } from 'onefn';\nexport const runJob = defineQueue({ queue: jobs, handler: (msg, ctx) => ctx.log.info('ran job', { body: msg.body }) });\n`);
     const dev = await startDevServer({ entry: s.entry, port: 0, watch: false, dir: s.dir, env: {}, print: () => {}, logSink: () => {} });
-    s = { ...s, dev };
+    s = restarted(s, dev);
     await poll(async () => (await messagesOf(s!, '/resources/queues/jobs'))[0]?.status).toBe('delivered');
   });
 
@@ -147,7 +152,7 @@ describe('local resources in onefn dev', () => {
     writeFileSync(file, '{"format": 1, "counter": "x"');
     const lines: string[] = [];
     const dev = await startDevServer({ entry: s.entry, port: 0, watch: false, dir: s.dir, env: {}, print: (l) => lines.push(l), logSink: () => {} });
-    s = { ...s, dev };
+    s = restarted(s, dev);
     expect(lines.some((l) => l.includes('not a saved state'))).toBe(true);
     expect(readFileSync(`${file}.unreadable`, 'utf8')).toBe('{"format": 1, "counter": "x"');
     expect((await getJson(s, '/resources')).body['queues']).toEqual([{ name: 'orders', kind: 'queue', pending: 0, delivered: 0, failed: 0 }]);

@@ -142,8 +142,8 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
             build.onLoad({ filter: /.*/, namespace: 'onefn-absent' }, () => ({ contents: 'export const ServiceBusClient = undefined;', loader: 'js' }));
           }
           // From the repository's sources, the core resolves to its sources too (no build needed).
-          if (runtime.fromSource && existsSync(join(repo, 'index.ts'))) {
-            build.onResolve({ filter: /^onefn(\/runtime)?$/ }, (args) => ({ path: join(repo, args.path === 'onefn' ? 'index.ts' : 'runtime.ts') }));
+          if (runtime.fromSource && existsSync(join(repo, 'onefn', 'index.ts'))) {
+            build.onResolve({ filter: /^onefn(\/runtime)?$/ }, (args) => ({ path: join(repo, args.path === 'onefn' ? 'onefn/index.ts' : 'runtime/index.ts') }));
           }
         },
       },

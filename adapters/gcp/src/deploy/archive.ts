@@ -46,7 +46,7 @@ function sourceAliases(): Plugin[] {
   const gcpSource = resolve(here, '../entry.ts');
   if (!import.meta.url.endsWith('.ts') || !existsSync(gcpSource)) return [];
   const core = resolve(here, '../../../../src');
-  const map: Record<string, string> = { '@onefn/gcp/entry': gcpSource, '@onefn/gcp/resources': resolve(here, '../resources.ts'), onefn: `${core}/index.ts`, 'onefn/runtime': `${core}/runtime.ts` };
+  const map: Record<string, string> = { '@onefn/gcp/entry': gcpSource, '@onefn/gcp/resources': resolve(here, '../resources.ts'), onefn: `${core}/onefn/index.ts`, 'onefn/runtime': `${core}/runtime/index.ts` };
   return [{ name: 'onefn-sources', setup: (b) => b.onResolve({ filter: /^(@onefn\/gcp\/entry|@onefn\/gcp\/resources|onefn|onefn\/runtime)$/ }, (a) => ({ path: map[a.path] as string })) }];
 }
 

@@ -38,16 +38,16 @@ export type { BodyStream, StreamBody } from './stream.js';
 export { LOG_LEVELS, type LogEntry, type LogFields, type Logger, type LogLevel, type LogSink } from './logger.js';
 export type { RouteParams } from './route.js';
 export type { IssueLocation, OutputOf, Schema, StandardSchemaV1, ValidationIssue } from './schema.js';
-export type { BatchResult, Outcome } from './run-events.js';
+export type { BatchResult, Outcome } from '../runtime/run-events.js';
 export {
   bucket, queue, topic, BUCKET_ACTIONS, RESOURCE_KINDS,
   type BodyOf, type BucketAction, type BucketGrant, type BucketHandle, type ClientOf, type ClientsOf, type ContextWith, type Grant,
   type QueueGrant, type QueueHandle, type ResourceAction, type ResourceKind, type ResourceUse, type TopicGrant, type TopicHandle, type Uses,
-} from './resources/handles.js';
-export type { OutgoingCloudEvent, PublishOptions, QueueClient, SendOptions, TopicClient } from './resources/clients.js';
-export type { BucketClient, BucketDeleter, BucketReader, BucketWriter, StoredObject, UrlOptions } from './resources/bucket-client.js';
-export type { ObjectInfo } from './resources/driver.js';
+} from '../resources/handles.js';
+export type { OutgoingCloudEvent, PublishOptions, QueueClient, SendOptions, TopicClient } from '../resources/clients.js';
+export type { BucketClient, BucketDeleter, BucketReader, BucketWriter, StoredObject, UrlOptions } from '../resources/bucket-client.js';
+export type { ObjectInfo } from '../resources/driver.js';
 export {
   InvalidKeyError, InvalidOutputOptionError, MessageTooLargeError, OutputValidationError, PartialBatchError, ProviderError, ResourceError,
   ResourceUnavailableError, UndeclaredResourceError,
-} from './resources/errors.js';
+} from '../resources/errors.js';

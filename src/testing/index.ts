@@ -8,27 +8,27 @@
  * expect(res.status).toBe(200)
  * expect(res.json()).toEqual({ message: 'Hello, Ada!' })
  */
-import { OnefnError } from './errors.js';
-import { utf8Bytes, utf8Text } from './bytes.js';
-import { type Context, type ContextInit, createContext as createBaseContext } from './context.js';
-import type { Definition, EventDefinition, HttpDefinition } from './definition.js';
+import { OnefnError } from '../onefn/errors.js';
+import { utf8Bytes, utf8Text } from '../onefn/bytes.js';
+import { type Context, type ContextInit, createContext as createBaseContext } from '../onefn/context.js';
+import type { Definition, EventDefinition, HttpDefinition } from '../onefn/definition.js';
 import {
   type CloudEvent, type CloudEventInit, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type Message, type MessageInit, type ScheduleEvent, type ScheduleEventInit, type StorageEvent, type StorageEventInit,
-} from './events.js';
-import { createRequest, type HeadersInit, type PortableRequest } from './http.js';
-import type { ResponseData } from './response.js';
-import type { LogEntry, LogLevel } from './logger.js';
-import { createRouter } from './router.js';
-import { runEvents, type BatchResult } from './run-events.js';
-import type { ResourceDriverSource } from './resources/driver.js';
-import type { MemoryResources } from './resources/testing.js';
+} from '../onefn/events.js';
+import { createRequest, type HeadersInit, type PortableRequest } from '../onefn/http.js';
+import type { ResponseData } from '../onefn/response.js';
+import type { LogEntry, LogLevel } from '../onefn/logger.js';
+import { createRouter } from '../runtime/router.js';
+import { runEvents, type BatchResult } from '../runtime/run-events.js';
+import type { ResourceDriverSource } from '../resources/driver.js';
+import type { MemoryResources } from '../resources/testing.js';
 
 export {
   memoryResources, type DeliverOptions, type Delivery, type DeliveryReport, type MemoryResources, type MemoryResourcesOptions, type ObjectChange,
   type Refusal, type SentMessage,
-} from './resources/testing.js';
-export { PORTABLE_LIMITS, type ResourceLimits } from './resources/driver.js';
+} from '../resources/testing.js';
+export { PORTABLE_LIMITS, type ResourceLimits } from '../resources/driver.js';
 
 export interface HttpRequestOptions {
   method?: string;

@@ -1,14 +1,14 @@
-import { type Context, disposeContext } from './context.js';
-import { utf8Text } from './bytes.js';
+import { type Context, disposeContext } from '../onefn/context.js';
+import { utf8Text } from '../onefn/bytes.js';
 import { raceCutoff } from './cutoff.js';
 import type {
   CloudEventDefinition, Definition, EventDefinition, HttpDefinition, MessageDefinition, ScheduleDefinition, StorageDefinition,
-} from './definition.js';
-import { DeadlineExceededError, OnefnError, UnsupportedEventError, ValidationError } from './errors.js';
+} from '../onefn/definition.js';
+import { DeadlineExceededError, OnefnError, UnsupportedEventError, ValidationError } from '../onefn/errors.js';
 import { filterReason, refusal } from './serves.js';
-import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from './events.js';
-import type { PortableRequest } from './http.js';
-import { validate, type IssueLocation, type StandardSchemaV1, type Validated } from './schema.js';
+import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from '../onefn/events.js';
+import type { PortableRequest } from '../onefn/http.js';
+import { validate, type IssueLocation, type StandardSchemaV1, type Validated } from '../onefn/schema.js';
 
 function runValidation<T>(
   schema: StandardSchemaV1<unknown, T>,

@@ -1,6 +1,6 @@
-import type { HttpDefinition } from './definition.js';
-import { inputRecord } from './record.js';
-import type { StandardSchemaV1 } from './schema.js';
+import type { HttpDefinition } from '../onefn/definition.js';
+import { inputRecord } from '../onefn/record.js';
+import type { StandardSchemaV1 } from '../onefn/schema.js';
 
 const ignore = (): void => undefined;
 

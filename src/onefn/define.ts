@@ -9,7 +9,7 @@ import type { HttpMethod, HttpRequest, QueryRecord } from './http.js';
 import {
   checkBoolean, checkCors, checkInt, checkKeys, checkMethods, checkName, checkSchema, commonOf,
 } from './options.js';
-import type { BucketHandle, ContextWith, QueueHandle, TopicHandle, Uses } from './resources/handles.js';
+import type { BucketHandle, ContextWith, QueueHandle, TopicHandle, Uses } from '../resources/handles.js';
 import type { HttpHandlerResult } from './response.js';
 import { compileRoute, type RouteParams } from './route.js';
 import { parseSchedule } from './schedule.js';

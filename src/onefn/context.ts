@@ -1,6 +1,6 @@
 import { OnefnError } from './errors.js';
 import { createLogger, jsonLineSink, levelFromEnv, type Logger, type LogSink } from './logger.js';
-import type { ResourceDriverSource } from './resources/driver.js';
+import type { ResourceDriverSource } from '../resources/driver.js';
 
 /** The providers onefn runs on; `local` is the dev server, the CLI and tests. */
 export const PROVIDERS = ['aws', 'gcp', 'azure', 'local'] as const;

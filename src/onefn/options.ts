@@ -3,7 +3,7 @@ import { DefinitionError } from './errors.js';
 import { isToken } from './header-syntax.js';
 import { HTTP_METHODS, type HttpMethod } from './http.js';
 import { EMPTY_RECORD } from './record.js';
-import type { ResourceUse, Uses, UsesWrapper } from './resources/handles.js';
+import type { ResourceUse, Uses, UsesWrapper } from '../resources/handles.js';
 import { isSchema, type StandardSchemaV1 } from './schema.js';
 
 // Option checks for the define* functions: a typo must fail loudly, when the definition is made,

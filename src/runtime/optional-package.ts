@@ -1,4 +1,4 @@
-import { OnefnError } from './errors.js';
+import { OnefnError } from '../onefn/errors.js';
 
 /**
  * A package an adapter needs only for one feature (deploy tooling, or the SDK behind its outputs), kept

@@ -1,10 +1,10 @@
-import { type Context, disposeContext } from './context.js';
-import type { CorsOptions, HttpDefinition } from './definition.js';
-import type { PortableRequest } from './http.js';
-import type { ResponseData } from './response.js';
+import { type Context, disposeContext } from '../onefn/context.js';
+import type { CorsOptions, HttpDefinition } from '../onefn/definition.js';
+import type { PortableRequest } from '../onefn/http.js';
+import type { ResponseData } from '../onefn/response.js';
 import { problem } from './problem.js';
-import { EMPTY_RECORD } from './record.js';
-import { matchRoute, routeRank } from './route.js';
+import { EMPTY_RECORD } from '../onefn/record.js';
+import { matchRoute, routeRank } from '../onefn/route.js';
 import { errorResponse, runHttpDefinition } from './run-http.js';
 
 function methodMatches(def: HttpDefinition, method: string): boolean {

@@ -3,7 +3,7 @@ import type { CloudEvent, Message, ScheduleEvent, StorageChange, StorageEvent } 
 import type { HttpMethod, HttpRequest } from './http.js';
 import type { HttpHandlerResult } from './response.js';
 import type { CompiledRoute } from './route.js';
-import type { ResourceUse } from './resources/handles.js';
+import type { ResourceUse } from '../resources/handles.js';
 import type { ParsedSchedule } from './schedule.js';
 import type { StandardSchemaV1 } from './schema.js';
 

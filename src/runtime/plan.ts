@@ -1,6 +1,6 @@
-import { type Definition, type EventDefinition, type FunctionSettings, type HttpDefinition, isDefinition } from './definition.js';
-import { DefinitionError } from './errors.js';
-import type { ResourceAction, ResourceUse } from './resources/handles.js';
+import { type Definition, type EventDefinition, type FunctionSettings, type HttpDefinition, isDefinition } from '../onefn/definition.js';
+import { DefinitionError } from '../onefn/errors.js';
+import type { ResourceAction, ResourceUse } from '../resources/handles.js';
 
 /** One deployable function: a routed group of HTTP definitions, or one event definition. */
 export type FunctionPlan =

@@ -1,6 +1,6 @@
-import type { CloudEventTrigger, EventDefinition } from './definition.js';
-import { UnsupportedEventError } from './errors.js';
-import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from './events.js';
+import type { CloudEventTrigger, EventDefinition } from '../onefn/definition.js';
+import { UnsupportedEventError } from '../onefn/errors.js';
+import type { CloudEvent, Message, ScheduleEvent, StorageEvent } from '../onefn/events.js';
 
 /**
  * Which items an event definition serves. Two answers besides "yes": refused (the definition does not

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { BodyStream } from './stream.js';
+import type { BodyStream } from '../onefn/stream.js';
 
 /**
  * Sends a streamed body on a Node HTTP response (functions-framework's on GCP, the dev server's):
