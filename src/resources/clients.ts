@@ -188,6 +188,9 @@ function outcomesOf(resource: string, outcomes: readonly SendOutcome[], count: n
   return outcomes;
 }
 
+/** A queue message's attributes: none, one frozen object for all (a send allocates no empty record). */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
 function hasKeys(record: Readonly<Record<string, string>>): boolean {
   for (const _ in record) return true;
   return false;
@@ -205,7 +208,7 @@ async function sendOne(resource: string, driver: ResourceDriver, send: Send, mes
   } catch (error) {
     throw asProviderError(resource, error);
   }
-  const [outcome] = outcomesOf(resource, outcomes, 1);
+  const outcome = outcomesOf(resource, outcomes, 1)[0];
   if (!outcome || !outcome.ok) throw new ProviderError(resource, outcome?.code ?? 'Unknown', outcome?.message ?? 'no result');
   return { id: outcome.id };
 }
@@ -262,7 +265,8 @@ export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefine
       const text = typeof encoded === 'string' ? encoded : await encoded;
       const got = ref.get(resource);
       const driver = got instanceof Promise ? await got : got;
-      return await sendOne(resource, driver, send, { body: text, attributes: {}, ...checkSendOptions(resource, limitsOf(driver, 'queue'), options) });
+      const message: OutgoingMessage = options === undefined ? { body: text, attributes: NO_ATTRIBUTES } : { body: text, attributes: NO_ATTRIBUTES, ...checkSendOptions(resource, limitsOf(driver, 'queue'), options) };
+      return await sendOne(resource, driver, send, message);
     },
     async sendBatch(bodies: readonly T[], options?: Omit<SendOptions, 'dedupeId'>) {
       if (!Array.isArray(bodies)) throw new InvalidOutputOptionError(resource, 'bodies', 'must be an array');
@@ -272,7 +276,7 @@ export function queueClient<T>(name: string, schema: StandardSchemaV1 | undefine
       const driver = await ref.get(resource);
       if (options && typeof options === 'object' && 'dedupeId' in options) throw new InvalidOutputOptionError(resource, 'dedupeId', 'give each message its own: send them one by one');
       const common = checkSendOptions(resource, limitsOf(driver, 'queue'), options);
-      return sendMany(resource, driver, send, texts.map((body) => ({ body, attributes: {}, ...common })));
+      return sendMany(resource, driver, send, texts.map((body) => ({ body, attributes: NO_ATTRIBUTES, ...common })));
     },
   });
 }

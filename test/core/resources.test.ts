@@ -137,6 +137,21 @@ describe('queues', () => {
     expect(aws.sent(orders)).toMatchObject([{ delaySeconds: 30, groupId: 'g-1', dedupeId: 'd-1' }]);
   });
 
+  it('hands the driver only what a send has: no options and {} give the same message, its attributes frozen', async () => {
+    const driver = recordingDriver(AWS_LIKE);
+    const jobs = queue('jobs');
+    const sendTwice = async (r: any) => {
+      await r.jobs.send({ n: 1 });
+      await r.jobs.send({ n: 1 }, {});
+    };
+    expect(await thrown({ jobs: jobs.send }, sendTwice, { context: { resources: () => driver } })).toBeUndefined();
+    expect(driver.calls).toEqual([[{ body: '{"n":1}', attributes: {} }], [{ body: '{"n":1}', attributes: {} }]]);
+    for (const [message] of driver.calls) {
+      expect(Object.keys(message as object)).toEqual(['body', 'attributes']);
+      expect(Object.isFrozen(message?.attributes)).toBe(true);
+    }
+  });
+
   it('splits a batch at the entry and byte limits, checking every body before the first call', async () => {
     const driver = recordingDriver(AWS_LIKE);
     const jobs = queue('jobs');

@@ -82,8 +82,22 @@ function info(key: string, o: { ContentLength?: number | undefined; Size?: numbe
   return { key, size: o.ContentLength ?? o.Size ?? 0, etag: o.ETag, contentType: o.ContentType, lastModified: o.LastModified };
 }
 
+/**
+ * A message's SQS fields, only those it has: an input with undefined members costs the SDK's
+ * serializer and its log filter (which runs on every call, logger or not) a walk over each of them.
+ */
+function entry<T extends object>(input: T, m: OutgoingMessage): T & { DelaySeconds?: number; MessageGroupId?: string; MessageDeduplicationId?: string } {
+  const out: T & { DelaySeconds?: number; MessageGroupId?: string; MessageDeduplicationId?: string } = input;
+  if (m.delaySeconds !== undefined) out.DelaySeconds = m.delaySeconds;
+  if (m.groupId !== undefined) out.MessageGroupId = m.groupId;
+  if (m.dedupeId !== undefined) out.MessageDeduplicationId = m.dedupeId;
+  return out;
+}
+
 class AwsDriver implements ResourceDriver {
   readonly limits = AWS_LIMITS;
+  /** Queue URLs by queue name, read from the settings once (a setting lookup, and `process.env` above all, costs on every send). */
+  private readonly queueUrls = new Map<string, string>();
   constructor(
     private readonly c: Clients,
     private readonly env: Readonly<Record<string, string | undefined>>,
@@ -97,24 +111,28 @@ class AwsDriver implements ResourceDriver {
     }
   }
 
+  private queueUrl(queue: string): string {
+    let url = this.queueUrls.get(queue);
+    // A missing setting is not kept: it throws each time, and one set later is found.
+    if (url === undefined) this.queueUrls.set(queue, (url = readResourceSetting(this.env, 'queue', queue, '_URL')));
+    return url;
+  }
+
   async sendMessages(queue: string, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
-    const QueueUrl = readResourceSetting(this.env, 'queue', queue, '_URL');
-    const resource = `queue:${queue}`;
+    const QueueUrl = this.queueUrl(queue);
     const { SendMessageCommand, SendMessageBatchCommand } = this.c.sqsApi;
     if (messages.length === 1) {
       const m = messages[0] as OutgoingMessage;
-      const out = await this.guard(resource, () =>
-        this.c.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: m.body, DelaySeconds: m.delaySeconds, MessageGroupId: m.groupId, MessageDeduplicationId: m.dedupeId })),
-      );
+      let out: { MessageId?: string | undefined };
+      try {
+        out = await this.c.sqs.send(new SendMessageCommand(entry({ QueueUrl, MessageBody: m.body }, m)));
+      } catch (error) {
+        throw refusal(`queue:${queue}`, error);
+      }
       return [{ ok: true, id: out.MessageId ?? '' }];
     }
-    const out = await this.guard(resource, () =>
-      this.c.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl,
-          Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: m.body, DelaySeconds: m.delaySeconds, MessageGroupId: m.groupId, MessageDeduplicationId: m.dedupeId })),
-        }),
-      ),
+    const out = await this.guard(`queue:${queue}`, () =>
+      this.c.sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: messages.map((m, i) => entry({ Id: String(i), MessageBody: m.body }, m)) })),
     );
     // Each entry is answered by its Id, in Successful or in Failed; one answered in neither is reported failed, never dropped.
     const byId = new Map<string, SendOutcome>();

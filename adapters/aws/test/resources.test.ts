@@ -117,6 +117,15 @@ describe('SQS', () => {
     expect(error).toBeInstanceOf(ResourceUnavailableError);
     expect((error as Error).message).toContain('ONEFN_QUEUE_AUDIT_LOG_URL');
     expect(fake.calls).toEqual([]);
+    // A missing setting is not remembered: once written, the next send finds it.
+    env['ONEFN_QUEUE_AUDIT_LOG_URL'] = `${fake.endpoint}/123456789012/audit-log`;
+    try {
+      const again = await run({ audit: audit.send } as never, (r) => r.audit.send({ n: 1 }));
+      expect(again.error).toBeUndefined();
+      expect(fake.calls).toEqual([{ op: 'SendMessage', input: { QueueUrl: `${fake.endpoint}/123456789012/audit-log`, MessageBody: '{"n":1}' } }]);
+    } finally {
+      delete env['ONEFN_QUEUE_AUDIT_LOG_URL'];
+    }
   });
 
   it('sends from a queue consumer on Lambda too (an SQS event in, SendMessage out)', async () => {
