@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineQueue, defineTopic, queue } from 'onefn';
 import { DeployOptionError } from 'onefn/build';
 import { runCli } from 'onefn/cli';
 import { register } from '@onefn/azure';
-import { AzureDeployError, deployFunctionApp, type DeployOptions } from '@onefn/azure/deploy';
+import { AzureDeployError, buildFunctionApp, checkServiceBusNeeds, deployFunctionApp, type DeployOptions, type ServiceBusNeeds } from '@onefn/azure/deploy';
 import { azureHost } from '@onefn/azure/testing';
 import { assignmentName } from '../src/deploy/identity.js';
 import { expectReportShape } from '../../../test/cli/run.js';
@@ -150,6 +153,15 @@ describe('deploy ensures and grants the Service Bus entities of an app', () => {
     expect(fake.calls.some((c) => c.path === '/api/publish')).toBe(false);
   });
 
+  it('an existing session queue read by a consumer that is not ordered is refused too', async () => {
+    const fake = await fakeAzure({ serviceBus: { 'acme-bus': { entities: { 'queues/orders': { requiresSession: true } } } } });
+    const plain = fileURLToPath(new URL('./fixtures/deploy-app.ts', import.meta.url));
+    const error = await deployFunctionApp(options(fake.base, { entry: plain })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AzureDeployError);
+    expect((error as Error).message).toMatch(/^ensure Service Bus queue orders in acme-bus failed: the queue orders requires sessions, and its consumer is not ordered/);
+    expect(busCalls(fake)).toEqual(['GET /', 'GET /queues/orders']);
+  });
+
   it('a queue the app only sends to keeps its owner\'s sessions', async () => {
     const fake = await fakeAzure({ serviceBus: { 'acme-bus': { entities: { 'queues/orders': { requiresSession: true } } } } });
     const sender = fileURLToPath(new URL('./fixtures/sb-sender.ts', import.meta.url));
@@ -241,6 +253,25 @@ describe('onefn deploy azure --dry-run --json', () => {
     expect(report.detail.appSettings.ServiceBusConnection__fullyQualifiedNamespace).toBe('acme-bus.servicebus.windows.net');
   });
 
+  it('azure.serviceBus in the project config names it too (a flag wins over it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onefn-sb-config-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ onefn: { entry, azure: { messaging: 'serviceBus', serviceBus: 'acme-bus', serviceBusResourceGroup: 'rg-bus' } } }));
+      const run = async (...flags: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runCli(['deploy', 'azure', '--dry-run', '--json', ...flags], { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), cwd: dir, env: {} });
+        expect(err.join('')).not.toMatch(/^onefn: /m);
+        expect(code).toBe(0);
+        return JSON.parse(out.join('')).detail.serviceBus;
+      };
+      expect(await run()).toMatchObject({ namespace: 'acme-bus', resourceGroup: 'rg-bus' });
+      expect(await run('--service-bus', 'other-bus')).toMatchObject({ namespace: 'other-bus', resourceGroup: 'rg-bus' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['acme_bus', /Invalid option "serviceBus": --service-bus must be a Service Bus namespace name/],
     ['acme-bus.servicebus.windows.net', /the namespace's name, not its host name/],
@@ -255,6 +286,13 @@ describe('onefn deploy azure --dry-run --json', () => {
     const code = await runCli(['deploy', 'azure', entry, '--messaging', 'serviceBus', '--service-bus', name, '--dry-run'], { stdout: () => {}, stderr: (t) => void err.push(t), cwd: '/', env: {} });
     expect(code).toBe(1);
     expect(err.join('')).toMatch(message);
+  });
+
+  it('--service-bus-resource-group is checked as a resource group', async () => {
+    const err: string[] = [];
+    const code = await runCli(['deploy', 'azure', entry, '--messaging', 'serviceBus', '--service-bus', 'acme-bus', '--service-bus-resource-group', 'rg/../x', '--dry-run'], { stdout: () => {}, stderr: (t) => void err.push(t), cwd: '/', env: {} });
+    expect(code).toBe(1);
+    expect(err.join('')).toMatch(/Invalid option "serviceBusResourceGroup": must be a resource group name/);
   });
 });
 
@@ -280,9 +318,42 @@ describe('names Service Bus refuses are refused before any call', () => {
     host.reset();
     const jobs = queue('jobs');
     const specs = register({ a: defineQueue({ queue: jobs, ordered: true, handler: () => {} }), b: defineQueue({ queue: jobs, handler: () => {} }) }, { messaging: 'serviceBus' });
-    const { checkServiceBusNeeds, serviceBusNeeds } = await import('../src/deploy/service-bus.js');
+    const { serviceBusNeeds } = await import('../src/deploy/service-bus.js');
     expect(() => checkServiceBusNeeds(serviceBusNeeds(specs, { messaging: 'serviceBus' }))).toThrow(/a reads queue "jobs" in order \(a session queue\) but b reads it without/);
+    host.reset();
   });
+
+  const needs = (sends: ReadonlyArray<['queue' | 'topic', string]>, subscription = 'audit'): ServiceBusNeeds => ({
+    connection: 'ServiceBusConnection',
+    sends: sends.map(([kind, entity]) => ({ kind, name: 'x', entity, functions: ['api'] })),
+    triggers: [{ kind: 'topic', entity: 'events', subscription, function: 'audit', connection: 'ServiceBusConnection', sessions: false }],
+  });
+  it.each([
+    [[['queue', 'q'.repeat(260)]], 'audit', undefined],
+    [[['queue', 'a.b_c-d']], 'a'.repeat(50), undefined],
+    [[['queue', 'q'.repeat(261)]], 'audit', /not a Service Bus queue name/],
+    [[['topic', 'orders.']], 'audit', /"orders\." is not a Service Bus topic name/],
+    [[['topic', '-orders']], 'audit', /not a Service Bus topic name/],
+    [[['queue', 'ordérs']], 'audit', /not a Service Bus queue name/],
+    [[['queue', 'or ders']], 'audit', /not a Service Bus queue name/],
+    [[['queue', 'orders\r\n']], 'audit', /"orders\\r\\n" is not a Service Bus queue name/],
+    [[['queue', '__proto__']], 'audit', /"__proto__" is not a Service Bus queue name/],
+    [[['queue', 'Events']], 'audit', /audit uses topic "events", but api uses queue "Events": a Service Bus queue and topic cannot share a name/],
+    [[['queue', 'constructor'], ['topic', 'CONSTRUCTOR']], 'audit', /uses topic "CONSTRUCTOR", but api uses queue "constructor"/],
+    [[], 'a'.repeat(51), /is not a Service Bus subscription name/],
+    [[], 'audit/x', /"audit\/x" is not a Service Bus subscription name/],
+  ] as const)('checkServiceBusNeeds(%j, %j)', (sends, subscription, refused) => {
+    const run = (): void => checkServiceBusNeeds(needs(sends as ReadonlyArray<['queue' | 'topic', string]>, subscription));
+    if (refused) expect(run).toThrow(refused);
+    else expect(run).not.toThrow();
+  });
+
+  it('the built package registers the ordered consumer with isSessionsEnabled', async () => {
+    const pkg = await buildFunctionApp({ entry, adapter: { messaging: 'serviceBus' } });
+    const bundle = pkg.files['dist/index.mjs'] as string;
+    expect(bundle).toMatch(/"worker",\s*\{[^}]*queueName:\s*"orders"[^}]*isSessionsEnabled:\s*(?:!0|true)/);
+    expect(bundle).not.toMatch(/"audit",\s*\{[^}]*isSessionsEnabled/);
+  }, 60_000);
 
   it('the ordered consumer\'s binding has isSessionsEnabled, as @azure/functions registers it; others do not', () => {
     host.reset();
