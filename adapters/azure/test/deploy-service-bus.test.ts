@@ -7,7 +7,7 @@ import { defineQueue, defineTopic, queue } from 'onefn';
 import { DeployOptionError } from 'onefn/build';
 import { runCli } from 'onefn/cli';
 import { register } from '@onefn/azure';
-import { AzureDeployError, buildFunctionApp, checkServiceBusNeeds, deployFunctionApp, type DeployOptions, type ServiceBusNeeds } from '@onefn/azure/deploy';
+import { AzureDeployError, buildFunctionApp, checkServiceBusNeeds, deployFunctionApp, type DeployOptions, serviceBusNeeds as serviceBusNeedsOf, type ServiceBusNeeds } from '@onefn/azure/deploy';
 import { azureHost } from '@onefn/azure/testing';
 import { assignmentName } from '../src/deploy/identity.js';
 import { expectReportShape } from '../../../test/cli/run.js';
@@ -182,12 +182,14 @@ describe('deploy ensures and grants the Service Bus entities of an app', () => {
 describe('without a namespace', () => {
   it('connection strings in appSettings: onefn creates and grants nothing on Service Bus, and says so', async () => {
     const fake = await fakeAzure();
-    const result = await deployFunctionApp(options(fake.base, { serviceBus: undefined, appSettings: { ServiceBusConnection: 'Endpoint=sb://acme-bus.servicebus.windows.net/;SharedAccessKeyName=app;SharedAccessKey=s3cret' } }));
+    const lines: string[] = [];
+    const result = await deployFunctionApp(options(fake.base, { serviceBus: undefined, progress: (l) => lines.push(l), appSettings: { ServiceBusConnection: 'Endpoint=sb://acme-bus.servicebus.windows.net/;SharedAccessKeyName=app;SharedAccessKey=s3cret' } }));
     expect(fake.calls.some((c) => c.path.includes('ServiceBus'))).toBe(false);
     expect(result.roleAssignments.map((g) => g.role)).toEqual(['Storage Blob Data Contributor', 'Storage Blob Delegator']);
     expect(result.serviceBus).toEqual({ auth: 'connectionString', namespace: null, resourceGroup: null, entities: [] });
     expect(siteSettings(fake)).toMatchObject({ ServiceBusConnection: expect.stringContaining('SharedAccessKey=s3cret'), ONEFN_QUEUE_ORDERS: 'orders' });
-    expect(JSON.stringify(result)).not.toContain('s3cret');
+    expect(JSON.stringify(result) + lines.join('\n')).not.toContain('s3cret');
+    expect(lines).toContain('Service Bus through the connection string in ServiceBusConnection: onefn creates no queue, topic or subscription there and assigns no role');
   });
 
   it('neither: a typed error naming --service-bus, before any call', async () => {
@@ -318,9 +320,18 @@ describe('names Service Bus refuses are refused before any call', () => {
     host.reset();
     const jobs = queue('jobs');
     const specs = register({ a: defineQueue({ queue: jobs, ordered: true, handler: () => {} }), b: defineQueue({ queue: jobs, handler: () => {} }) }, { messaging: 'serviceBus' });
-    const { serviceBusNeeds } = await import('../src/deploy/service-bus.js');
-    expect(() => checkServiceBusNeeds(serviceBusNeeds(specs, { messaging: 'serviceBus' }))).toThrow(/a reads queue "jobs" in order \(a session queue\) but b reads it without/);
+    expect(() => checkServiceBusNeeds(serviceBusNeedsOf(specs, { messaging: 'serviceBus' }))).toThrow(/a reads queue "jobs" in order \(a session queue\) but b reads it without/);
     host.reset();
+  });
+
+  it('two subscribers on one subscription (a shared topicSubscription)', () => {
+    host.reset();
+    const specs = register({ a: defineTopic({ topic: 'events', handler: () => {} }), b: defineTopic({ topic: 'events', handler: () => {} }), c: defineTopic({ topic: 'other', handler: () => {} }) }, { topicSubscription: 'shared' });
+    host.reset();
+    expect(() => checkServiceBusNeeds(serviceBusNeedsOf(specs))).toThrow(/a and b both read subscription "shared" of topic "events": each would get only part of its messages/);
+    const own = register({ a: defineTopic({ topic: 'events', handler: () => {} }), b: defineTopic({ topic: 'events', handler: () => {} }) });
+    host.reset();
+    expect(() => checkServiceBusNeeds(serviceBusNeedsOf(own))).not.toThrow();
   });
 
   const needs = (sends: ReadonlyArray<['queue' | 'topic', string]>, subscription = 'audit'): ServiceBusNeeds => ({

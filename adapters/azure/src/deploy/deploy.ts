@@ -228,6 +228,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     storageAuth: v.storageAuth, roleAssignments: plannedGrants, appSettings: shown, unknowns: v.unknowns,
   };
   const plan = options.dryRun ? 'plan: ' : '';
+  if (busByString) log(`${plan}Service Bus through the connection string in ${busConnections.join(', ')}: onefn creates no queue, topic or subscription there and assigns no role`);
   if (options.sourcemap) log(`${options.dryRun ? 'plan: would set' : 'setting'} app setting NODE_OPTIONS=${settings['NODE_OPTIONS'] ?? ''} (source maps, dist/index.mjs.map in the package)`);
   for (const { name, reason } of ignored) log(`${plan}app setting ${name} ignored: ${reason}`);
   if (options.dryRun) {

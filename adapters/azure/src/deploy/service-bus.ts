@@ -126,11 +126,19 @@ export function checkServiceBusNeeds(needs: ServiceBusNeeds): void {
   };
   for (const s of needs.sends) entity(s.kind, s.entity, s.functions.join(', '));
   const sessions = new Map<string, ServiceBusTrigger>();
+  const readers = new Map<string, ServiceBusTrigger>();
   for (const t of needs.triggers) {
     entity(t.kind, t.entity, t.function);
     if (t.kind === 'topic' && !SUBSCRIPTION.test(t.subscription ?? '')) {
       throw new DeployOptionError('topicSubscription', `${t.function}: ${shown(t.subscription ?? '')} is not a Service Bus subscription name (1-50 letters, digits, periods, hyphens and underscores, starting and ending with a letter or digit); set adapter.topicSubscription or rename the function`);
     }
+    // Two functions on one subscription would compete for its messages: each would see only some.
+    const key = `${t.entity}\u0000${t.subscription ?? ''}`.toLowerCase();
+    const first = t.kind === 'topic' ? readers.get(key) : undefined;
+    if (first) {
+      throw new DeployOptionError('topicSubscription', `${first.function} and ${t.function} both read subscription ${shown(t.subscription ?? '')} of topic ${shown(t.entity)}: each would get only part of its messages; give each subscriber its own subscription (leave adapter.topicSubscription unset: one per function)`);
+    }
+    if (t.kind === 'topic') readers.set(key, t);
     if (t.kind !== 'queue') continue;
     const other = sessions.get(t.entity.toLowerCase());
     if (other && other.sessions !== t.sessions) {
