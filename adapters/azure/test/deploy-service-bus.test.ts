@@ -201,6 +201,15 @@ describe('without a namespace', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
+  it.each(['AzureWebJobsStorage', 'ONEFN_STORAGE', 'DEPLOYMENT_STORAGE_CONNECTION_STRING'])('a Service Bus connection named %s (a storage setting onefn writes) is refused', async (serviceBusConnection) => {
+    const fake = await fakeAzure({ serviceBus: { 'acme-bus': {} } });
+    const error = await deployFunctionApp(options(fake.base, { adapter: { messaging: 'serviceBus', serviceBusConnection } })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployOptionError);
+    expect(error).toMatchObject({ option: 'serviceBusConnection' });
+    expect((error as Error).message).toContain(`cannot be the app setting ${serviceBusConnection}`);
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it('a namespace wins over a connection string given for the same setting, which is reported as ignored', async () => {
     const fake = await fakeAzure({ serviceBus: { 'acme-bus': {} } });
     const result = await deployFunctionApp(options(fake.base, { dryRun: true, appSettings: { ServiceBusConnection: 'Endpoint=sb://x/;SharedAccessKey=s3cret', ONEFN_QUEUE_ORDERS: 'elsewhere' } }));

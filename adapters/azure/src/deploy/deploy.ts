@@ -148,6 +148,9 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   checkServiceBusNeeds(bus);
   const busConnections = [...new Set([...(bus.sends.length ? [bus.connection] : []), ...bus.triggers.map((t) => t.connection)])];
   const busNeeded = needsServiceBus(bus);
+  // The Service Bus connection must not be one of the settings onefn writes for storage.
+  const taken = busNeeded ? busConnections.find((c) => Object.hasOwn(onefnSettings(v.plan, v.nodeVersion, '', identitySettings({ blob: '', queue: '' })), c) || c.startsWith(`${IDENTITY_CONNECTION}__`) || c === IDENTITY_CONNECTION) : undefined;
+  if (taken !== undefined) throw new DeployOptionError('serviceBusConnection', `the Service Bus connection cannot be the app setting ${taken}, which onefn writes for the storage account; name another (the default is ServiceBusConnection)`);
   const given = (name: string): boolean => Object.hasOwn(settings, name) && Boolean(settings[name]);
   // Without a namespace, the user's own connection strings: onefn then creates and grants nothing there.
   const busByString = busNeeded && !v.serviceBus && busConnections.every(given);
