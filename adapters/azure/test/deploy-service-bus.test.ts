@@ -254,6 +254,25 @@ describe('onefn deploy azure --dry-run --json', () => {
     expect(err.join('')).toMatch(/plan: not known without .*--app, --service-bus: shown as <placeholders>/);
   });
 
+  it('examples/orders plans on Azure with its least-privilege grants, the topic on Service Bus included', async () => {
+    const example = fileURLToPath(new URL('../../../examples/orders/app.ts', import.meta.url));
+    const out: string[] = [];
+    const code = await runCli(['deploy', 'azure', example, '--service-bus', 'acme-bus', '--dry-run', '--json'], { stdout: (t) => void out.push(t), stderr: () => {}, cwd: '/', env: {} });
+    expect(code).toBe(0);
+    const report = JSON.parse(out.join(''));
+    const ns = '/subscriptions/<subscription>/resourceGroups/<resource-group>/providers/Microsoft.ServiceBus/namespaces/acme-bus';
+    const account = '/subscriptions/<subscription>/resourceGroups/<resource-group>/providers/Microsoft.Storage/storageAccounts/<storage-account>';
+    expect(report.detail.roleAssignments.map((g: { role: string; scope: string; reason: string }) => [g.role, g.scope, g.reason])).toEqual([
+      // The HTTP definitions share one routed function (http); the identity is the app's, so the container gets the union.
+      ['Storage Blob Data Contributor', `${account}/blobServices/default/containers/reports`, 'bucket:reports read, write (http, worker)'],
+      ['Storage Queue Data Message Sender', `${account}/queueServices/default/queues/orders`, 'queue:orders send (http)'],
+      ['Storage Blob Delegator', account, 'signing download and upload URLs with the app\'s identity'],
+      ['Azure Service Bus Data Sender', `${ns}/topics/order-done`, 'topic:order-done publish (onReport)'],
+    ]);
+    expect(report.detail.serviceBus).toEqual({ auth: 'identity', namespace: 'acme-bus', resourceGroup: '<resource-group>', entities: [{ kind: 'topic', name: 'order-done', action: 'planned' }] });
+    expect(report.detail.appSettings).toMatchObject({ ServiceBusConnection__fullyQualifiedNamespace: 'acme-bus.servicebus.windows.net', ONEFN_TOPIC_ORDER_DONE: 'order-done' });
+  });
+
   it('the flag (and the config setting) name the namespace', async () => {
     const out: string[] = [];
     const code = await runCli(['deploy', 'azure', entry, '--messaging', 'serviceBus', '--service-bus', 'acme-bus', '--service-bus-resource-group', 'rg-bus', '--dry-run', '--json'], { stdout: (t) => void out.push(t), stderr: () => {}, cwd: '/', env: {} });
