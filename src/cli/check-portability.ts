@@ -81,7 +81,7 @@ function triggerFindings(plan: FunctionPlan, out: PortabilityFinding[]): void {
     out.push({ function: plan.name, provider: 'gcp', severity: 'blocker', option: 'trigger', message: 'a generic CloudEvent definition has no Eventarc trigger onefn can derive (it needs an event type and provider); onefn deploy gcp refuses it' });
   }
   if (plan.kind === 'message' && plan.definition.kind === 'message' && plan.definition.trigger.type === 'topic') {
-    out.push({ function: plan.name, provider: 'azure', severity: 'note', option: 'trigger', message: `topic ${plan.definition.trigger.name} becomes a Service Bus topic subscription: the deploy needs its connection string as an app setting` });
+    out.push({ function: plan.name, provider: 'azure', severity: 'note', option: 'trigger', message: `topic ${plan.definition.trigger.name} becomes a Service Bus topic subscription: onefn deploy azure needs its namespace (--service-bus), or a connection string app setting` });
   }
   if (plan.kind === 'message' && plan.definition.kind === 'message' && plan.definition.trigger.ordered) {
     const { name } = plan.definition.trigger;

@@ -55,6 +55,9 @@ export interface AzureSettings {
   readonly node?: '20' | '22';
   readonly functionTimeout?: number;
   readonly messaging?: 'storageQueue' | 'serviceBus';
+  /** The Service Bus namespace deploy ensures the app's queues, topics and subscriptions in (`--service-bus`). */
+  readonly serviceBus?: string;
+  readonly serviceBusResourceGroup?: string;
 }
 
 /** What a stage changes: any provider setting. */

@@ -9,7 +9,7 @@ export type AzureTriggerKind = 'http' | 'storageQueue' | 'serviceBusQueue' | 'se
 export type AzureTriggerOptions =
   | { kind: 'http'; route: string; methods: HttpMethod[]; authLevel: 'anonymous' | 'function' }
   | { kind: 'storageQueue'; queueName: string; connection: string }
-  | { kind: 'serviceBusQueue'; queueName: string; connection: string }
+  | { kind: 'serviceBusQueue'; queueName: string; connection: string; isSessionsEnabled?: true }
   | { kind: 'serviceBusTopic'; topicName: string; subscriptionName: string; connection: string }
   | { kind: 'storageBlob'; path: string; connection: string }
   | { kind: 'eventGrid' }
@@ -78,8 +78,10 @@ export function functionSpecs(plans: readonly FunctionPlan[], options: ResolvedO
         if (t.type === 'topic') {
           return { name, plan, trigger: { kind: 'serviceBusTopic', topicName: t.name, subscriptionName: options.topicSubscription ?? name, connection: options.serviceBusConnection } };
         }
+        // An ordered consumer reads a session queue (its order is per session, the send's `groupId`):
+        // https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger
         return options.messaging === 'serviceBus'
-          ? { name, plan, trigger: { kind: 'serviceBusQueue', queueName: t.name, connection: options.serviceBusConnection } }
+          ? { name, plan, trigger: { kind: 'serviceBusQueue', queueName: t.name, connection: options.serviceBusConnection, ...(t.ordered ? { isSessionsEnabled: true as const } : {}) } }
           : { name, plan, trigger: { kind: 'storageQueue', queueName: t.name, connection: options.storageConnection } };
       }
       case 'storage':

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AzureDeployError, deployFunctionApp, type DeployOptions } from '@onefn/azure/deploy';
 import { deployReport } from '@onefn/azure/cli';
 import { expectReportShape } from '../../../test/cli/run.js';
-import { credential, type FakeAzure, fakeAzure as startFake, type FakeAzureOptions, SECRET, SUB, summary } from './fake-azure.js';
+import { DeployOptionError } from 'onefn/build';
+import { assignmentName } from '../src/deploy/identity.js';
+import { credential, type FakeAzure, fakeAzure as startFake, type FakeAzureOptions, PRINCIPAL, SECRET, SUB, summary } from './fake-azure.js';
 
 const entry = new URL('./fixtures/deploy-app.ts', import.meta.url).pathname;
 
@@ -156,15 +158,54 @@ describe('deployFunctionApp against a loopback ARM + Kudu', () => {
     expect(result.steps).toContain('ensure queue orders');
   });
 
-  it('ensures the queues and containers that handlers declared in uses, and refuses a topic it cannot reach', async () => {
+  it('ensures the queues and containers that handlers declared in uses', async () => {
     const fake = await fakeAzure();
     const usesApp = fileURLToPath(new URL('./fixtures/resources-app.ts', import.meta.url));
     const result = await deployFunctionApp(options(fake.base, { entry: usesApp, dryRun: true }));
     expect(result.steps.filter((s) => s.startsWith('ensure queue') || s.startsWith('ensure container'))).toEqual([
       'ensure queue order-jobs', 'ensure container reports', 'ensure container app-package-acme-api',
     ]);
+    expect(result.serviceBus).toBeNull();
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('a function that publishes to a topic: the topic ensured in the namespace through @azure/arm-servicebus, Data Sender on it, keyless settings', async () => {
+    const fake = await fakeAzure({ serviceBus: { 'acme-bus': {} } });
     const topicApp = fileURLToPath(new URL('./fixtures/topic-app.ts', import.meta.url));
-    await expect(deployFunctionApp(options(fake.base, { entry: topicApp, dryRun: true }))).rejects.toThrow(/does not reach Service Bus topics/);
+    const result = await deployFunctionApp(options(fake.base, { entry: topicApp, serviceBus: 'acme-bus' }));
+    const ns = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ServiceBus/namespaces/acme-bus`;
+    const sender = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/69a216fc-b8fb-44d8-bc22-1f3c2cd27a39`;
+    const grant = { role: 'Azure Service Bus Data Sender', roleDefinitionId: sender, scope: `${ns}/topics/order-events`, reason: 'topic:order-events publish (api)' };
+    expect(fake.calls.filter((c) => c.path.includes('/Microsoft.ServiceBus/') || c.path.includes('roleAssignments')).map((c) => ({ method: c.method, path: c.path, apiVersion: c.query.get('api-version'), body: c.body ? JSON.parse(c.body) : undefined }))).toEqual([
+      { method: 'GET', path: ns, apiVersion: '2021-11-01', body: undefined },
+      { method: 'GET', path: `${ns}/topics/order-events`, apiVersion: '2021-11-01', body: undefined },
+      { method: 'PUT', path: `${ns}/topics/order-events`, apiVersion: '2021-11-01', body: {} },
+      {
+        method: 'PUT', path: `${grant.scope}/providers/Microsoft.Authorization/roleAssignments/${assignmentName(grant.scope, sender, PRINCIPAL)}`, apiVersion: '2022-04-01',
+        body: { properties: { roleDefinitionId: sender, principalId: PRINCIPAL, principalType: 'ServicePrincipal', description: 'onefn: topic:order-events publish (api)' } },
+      },
+    ]);
+    // The namespace and its entity first (a missing namespace stops the deploy before anything is created); the grant after the app.
+    const order = summary(fake.calls);
+    expect(order.slice(0, 4)).toEqual(['PUT ', 'GET /providers/Microsoft.ServiceBus/namespaces/acme-bus', 'GET /providers/Microsoft.ServiceBus/namespaces/acme-bus/topics/order-events', 'PUT /providers/Microsoft.ServiceBus/namespaces/acme-bus/topics/order-events']);
+    expect(order.findIndex((c) => c.includes('roleAssignments'))).toBe(order.indexOf('PUT /providers/Microsoft.Web/sites/acme-api') + 1);
+    const site = JSON.parse(fake.calls.find((c) => c.method === 'PUT' && c.path.endsWith('/sites/acme-api'))?.body ?? '{}');
+    expect(site.identity).toEqual({ type: 'SystemAssigned' });
+    const settings = Object.fromEntries((site.properties.siteConfig.appSettings as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+    expect(settings).toMatchObject({ ServiceBusConnection__fullyQualifiedNamespace: 'acme-bus.servicebus.windows.net', ONEFN_TOPIC_ORDER_EVENTS: 'order-events' });
+    // Keyless: no Service Bus connection string, and no storage identity settings (the app uses no queue or container).
+    expect(Object.keys(settings).filter((k) => k === 'ServiceBusConnection' || k.startsWith('ONEFN_STORAGE'))).toEqual([]);
+    expect(result.roleAssignments).toEqual([grant]);
+    expect(result.serviceBus).toEqual({ auth: 'identity', namespace: 'acme-bus', resourceGroup: 'rg', entities: [{ kind: 'topic', name: 'order-events', action: 'created' }] });
+  });
+
+  it('a topic without --service-bus is a typed error naming the flag, before any call', async () => {
+    const fake = await fakeAzure();
+    const topicApp = fileURLToPath(new URL('./fixtures/topic-app.ts', import.meta.url));
+    const error = await deployFunctionApp(options(fake.base, { entry: topicApp })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployOptionError);
+    expect(error).toMatchObject({ code: 'INVALID_DEPLOY_OPTION', option: 'serviceBus' });
+    expect((error as Error).message).toMatch(/api publishes to topic order-events: name the Service Bus namespace with --service-bus <namespace> .*or give ServiceBusConnection a connection string in appSettings/);
     expect(fake.calls).toHaveLength(0);
   });
 

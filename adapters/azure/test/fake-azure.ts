@@ -26,6 +26,11 @@ export interface FakeAzureOptions {
   kudu?: ReadonlyArray<{ status: number; body: unknown; location?: string }>;
   /** Status of the zip POST (default 202). */
   zipStatus?: number;
+  /**
+   * The Service Bus namespaces the fake knows, by name (any other answers 404), with their tier and the
+   * entities that already exist (`queues/orders`, `topics/events`, `topics/events/subscriptions/audit`).
+   */
+  serviceBus?: Record<string, { sku?: 'Basic' | 'Standard' | 'Premium'; entities?: Record<string, { requiresSession?: boolean }> }>;
 }
 
 export interface FakeAzure { server: Server; base: string; calls: Call[]; blobs: Map<string, BlobEntry>; tags: Record<string, string>; close(): Promise<void> }
@@ -45,6 +50,8 @@ export async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzu
   let polls = 0;
   let base = '';
   let identity = options.appHasIdentity === true;
+  // Service Bus namespaces and their entities, as the test gave them and as PUTs change them.
+  const busState = structuredClone(options.serviceBus ?? {});
   const kudu = options.kudu ?? [{ status: 200, body: { status: 1, complete: false } }, { status: 200, body: { status: 4, complete: true } }];
   const server = createServer(async (req, res) => {
     const body = await read(req);
@@ -71,6 +78,17 @@ export async function fakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzu
       if (answer.status >= 400) return send(answer.status, { error: { code: answer.code ?? 'Error', message: answer.message ?? 'refused' } });
       const sent = JSON.parse(body || '{}') as { properties?: Record<string, unknown> };
       return send(answer.status, { id: path, name: path.split('/').pop(), type: 'Microsoft.Authorization/roleAssignments', properties: { ...sent.properties, scope: path.split('/providers/Microsoft.Authorization')[0] } });
+    }
+    const bus = /\/providers\/microsoft\.servicebus\/namespaces\/([^/]+)(?:\/(.*))?$/i.exec(path);
+    if (bus) {
+      const namespace = Object.hasOwn(busState, bus[1] as string) ? busState[bus[1] as string] : undefined;
+      if (!namespace) return notFound();
+      if (!bus[2]) return send(200, { id: path, name: bus[1], location: 'westeurope', sku: { name: namespace.sku ?? 'Standard', tier: namespace.sku ?? 'Standard' }, properties: { provisioningState: 'Succeeded' } });
+      const entities = (namespace.entities ??= {});
+      if (req.method === 'PUT') entities[bus[2]] = ((JSON.parse(body || '{}') as { properties?: { requiresSession?: boolean } }).properties ?? {});
+      const entity = entities[bus[2]];
+      if (!entity) return notFound();
+      return send(200, { id: path, name: path.split('/').pop(), properties: { ...entity, status: 'Active' } });
     }
     if (lower.includes('/providers/microsoft.eventgrid/eventsubscriptions/')) {
       const sent = JSON.parse(body || '{}') as { properties?: Record<string, unknown> };

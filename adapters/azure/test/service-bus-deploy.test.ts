@@ -38,7 +38,7 @@ describe('serviceBusNeeds, settings and grants', () => {
       { kind: 'topic', name: 'order-events', entity: 'order-events-prod', functions: ['api'] },
       { kind: 'topic', name: 'order-events', entity: 'order-events', functions: ['worker'] },
     ]);
-    expect(needs.triggers).toEqual([{ kind: 'topic', entity: 'order-events-prod', subscription: 'audit', function: 'audit', connection: 'ServiceBusConnection' }]);
+    expect(needs.triggers).toEqual([{ kind: 'topic', entity: 'order-events-prod', subscription: 'audit', function: 'audit', connection: 'ServiceBusConnection', sessions: false }]);
     expect(serviceBusSettings(needs, { namespace: 'acme-bus' })).toEqual({
       ONEFN_TOPIC_ORDER_EVENTS: 'order-events',
       ServiceBusConnection__fullyQualifiedNamespace: 'acme-bus.servicebus.windows.net',

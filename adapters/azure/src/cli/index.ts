@@ -74,7 +74,7 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
     artifacts: [{ path: null, bytes: result.bytes, sha256: base64ToHex(result.sha256), functions: result.functions.map((f) => f.name) }],
     detail: {
       app: result.app, resourceGroup: result.resourceGroup, plan: result.plan, release: result.release, steps: result.steps, ignoredSettings: result.ignoredSettings,
-      storageAuth: result.storageAuth, roleAssignments: result.roleAssignments, appSettings: result.appSettings, unknowns: result.unknowns,
+      storageAuth: result.storageAuth, roleAssignments: result.roleAssignments, appSettings: result.appSettings, unknowns: result.unknowns, serviceBus: result.serviceBus,
     },
   });
 }
@@ -82,7 +82,8 @@ export function deployReport(result: DeployResult, stage: string | undefined): C
 /**
  * `onefn deploy azure <entry> --subscription <id> --resource-group <rg> --location <region> --app <name>
  * [--storage-account <name>] [--plan flex|consumption] [--node 20|22] [--function-timeout <s>]
- * [--messaging storageQueue|serviceBus] [--storage-auth identity|key] [--stage <name>] [--dry-run] [--json]`.
+ * [--messaging storageQueue|serviceBus] [--service-bus <namespace>] [--service-bus-resource-group <rg>]
+ * [--storage-auth identity|key] [--stage <name>] [--dry-run] [--json]`.
  * The subscription may come from AZURE_SUBSCRIPTION_ID. A dry run needs none of the location flags:
  * what they would say is shown as `<placeholders>`. Progress goes to stderr; the result (no secrets) to stdout.
  */
@@ -105,6 +106,8 @@ async function deploy(args: CliArgs, io: CliIO): Promise<number> {
     location: option(args, 'location') ?? '',
     app: option(args, 'app') ?? '',
     ...(storageAuth ? { storageAuth } : {}),
+    ...(option(args, 'service-bus') ? { serviceBus: option(args, 'service-bus') } : {}),
+    ...(option(args, 'service-bus-resource-group') ? { serviceBusResourceGroup: option(args, 'service-bus-resource-group') } : {}),
     ...(option(args, 'storage-account') ? { storageAccount: option(args, 'storage-account') } : {}),
     plan: oneOf(args, 'plan', ['flex', 'consumption'] as const) ?? 'flex',
     ...(node ? { nodeVersion: node } : {}),
@@ -162,6 +165,8 @@ const commands: Record<string, CommandSpec> = {
       'function-timeout': TIMEOUT,
       messaging: MESSAGING,
       'storage-auth': { type: 'string', placeholder: 'identity|key', description: 'How the code reaches the queues and containers it uses: the app\'s managed identity with per-resource roles (default), or the account key.' },
+      'service-bus': { type: 'string', placeholder: 'namespace', description: 'The Service Bus namespace of the app\'s topics (and queues with --messaging serviceBus): its queues, topics and subscriptions are ensured, and the app\'s identity gets Data Sender/Receiver on each.' },
+      'service-bus-resource-group': { type: 'string', placeholder: 'name', description: 'The namespace\'s resource group (default: --resource-group).' },
     },
     run: deploy,
   },

@@ -1,4 +1,5 @@
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { ServiceBusManagementClient } from '@azure/arm-servicebus';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { EventGridManagementClient } from '@azure/arm-eventgrid';
 import type { ResourceManagementClient } from '@azure/arm-resources';
@@ -44,20 +45,33 @@ export async function armClients(credential: TokenCredential, subscriptionId: st
     eventGrid: new eventGridApi.EventGridManagementClient(credential, subscriptionId, options),
     authorization: new authorizationApi.AuthorizationManagementClient(credential, subscriptionId, options),
   };
-  if (allowInsecureConnection) {
-    // The SDK's bearer policy refuses http URLs outright. For a local test server only, it is replaced by
-    // one that sends the same token over the loopback connection.
-    const loopbackBearer: PipelinePolicy = {
-      name: 'onefnLoopbackBearer',
-      sendRequest: async (request, next) => {
-        request.headers.set('authorization', `Bearer ${(await credential.getToken(`${endpoint}/.default`))?.token ?? ''}`);
-        return next(request);
-      },
-    };
-    for (const client of Object.values(clients)) {
-      client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-      client.pipeline.addPolicy(loopbackBearer, { phase: 'Sign' });
-    }
-  }
+  if (allowInsecureConnection) loopbackBearer(credential, endpoint, Object.values(clients));
   return clients;
+}
+
+/**
+ * The Service Bus ARM client, loaded only for an app that reaches Service Bus (so that
+ * @azure/arm-servicebus is needed only there), with the same endpoint and token handling.
+ */
+export async function serviceBusClient(credential: TokenCredential, subscriptionId: string, endpoint: string, allowInsecureConnection: boolean | undefined): Promise<ServiceBusManagementClient> {
+  const api = await loadPackage('@azure/arm-servicebus', PURPOSE, true, () => import('@azure/arm-servicebus'));
+  const client = new api.ServiceBusManagementClient(credential, subscriptionId, { endpoint, $host: endpoint, allowInsecureConnection });
+  if (allowInsecureConnection) loopbackBearer(credential, endpoint, [client]);
+  return client;
+}
+
+// The SDK's bearer policy refuses http URLs outright. For a local test server only, it is replaced by
+// one that sends the same token over the loopback connection.
+function loopbackBearer(credential: TokenCredential, endpoint: string, clients: ReadonlyArray<{ pipeline: { removePolicy(options: { name: string }): unknown; addPolicy(policy: PipelinePolicy, options: { phase: 'Sign' }): void } }>): void {
+  const policy: PipelinePolicy = {
+    name: 'onefnLoopbackBearer',
+    sendRequest: async (request, next) => {
+      request.headers.set('authorization', `Bearer ${(await credential.getToken(`${endpoint}/.default`))?.token ?? ''}`);
+      return next(request);
+    },
+  };
+  for (const client of clients) {
+    client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+    client.pipeline.addPolicy(policy, { phase: 'Sign' });
+  }
 }

@@ -4,7 +4,7 @@ import { CredentialsError, DeployOptionError, withSourceMaps } from 'onefn/build
 import { planUses, resourceSetting } from 'onefn/runtime';
 import type { AzureFunctionSpec } from '../bindings.js';
 import { type IgnoredSetting, ignoredSettings, onefnSettings, shownSettings } from './app-settings.js';
-import { armClients, defaultCredential } from './arm-clients.js';
+import { armClients, defaultCredential, serviceBusClient } from './arm-clients.js';
 import { buildFunctionApp } from './build.js';
 import { AzureDeployError, AzureResponseError } from './errors.js';
 import { type AppUse, assignmentName, identitySettings, IDENTITY_CONNECTION, type RoleGrant, storageGrants } from './identity.js';
@@ -12,6 +12,10 @@ import { type DeployOptions, type DeployUnknown, validateDeployOptions } from '.
 import { zipDeploy } from './zip-deploy.js';
 import { OWNER_TAG } from './lifecycle.js';
 import { keepRelease, markServing, servingRelease } from './releases.js';
+import {
+  checkServiceBusNeeds, ensureServiceBusEntities, needsServiceBus, type ServiceBusEntity, serviceBusEntities, serviceBusGrants, serviceBusNamespaceId, serviceBusNeeds,
+  serviceBusSettings, serviceBusSteps,
+} from './service-bus.js';
 
 export { AzureDeployError } from './errors.js';
 
@@ -42,6 +46,22 @@ export interface DeployResult {
   readonly unknowns: readonly DeployUnknown[];
   /** The release the package was kept as (`onefn rollback azure` goes back to the one before); null in plan mode. */
   readonly release: number | null;
+  /** What the app needs of Service Bus, and what deploy did about it; null when it reaches no Service Bus. */
+  readonly serviceBus: ServiceBusReport | null;
+}
+
+/** The Service Bus part of a deploy. */
+export interface ServiceBusReport {
+  /**
+   * `identity`: the namespace named by `serviceBus` (`<service-bus>` in a dry run without it), its
+   * entities ensured and the app's identity granted on each; `connectionString`: the connection
+   * strings given in `appSettings`, with nothing created or granted by onefn.
+   */
+  readonly auth: 'identity' | 'connectionString';
+  readonly namespace: string | null;
+  readonly resourceGroup: string | null;
+  /** In the order they are ensured: `planned` in a dry run, else `created` or `exists` (left as it was). */
+  readonly entities: ReadonlyArray<ServiceBusEntity & { readonly action: 'planned' | 'created' | 'exists' }>;
 }
 
 // @azure/identity's failures: no credential in the chain could give a token, or the one found was refused.
@@ -87,6 +107,10 @@ function appUses(uses: ReadonlyArray<{ fn: string; use: ResourceUse; resource: s
  * managed identity and grants it exactly the data roles its functions' `uses` need, on exactly those
  * queues and containers; deploys the zip through Kudu and follows it until it completes; subscribes
  * storage functions to their account's Blob events (@azure/arm-eventgrid); and returns the URLs.
+ * With `serviceBus` (a namespace that exists), it also ensures the queues, topics and subscriptions
+ * the functions read and send to (@azure/arm-servicebus; existing ones are left alone, session queues
+ * for ordered consumers), writes keyless `<connection>__fullyQualifiedNamespace` settings, and grants
+ * the identity Azure Service Bus Data Sender or Data Receiver on exactly each entity.
  * Options are checked before any call; `dryRun` makes none, needs no credentials, and shows the whole
  * plan (role assignments, settings with secrets masked), with what it cannot know as placeholders.
  *
@@ -110,22 +134,49 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   // With a source map in the package, Node's source-map support (after the user's own NODE_OPTIONS).
   if (options.sourcemap) settings['NODE_OPTIONS'] = withSourceMaps(settings['NODE_OPTIONS']);
   for (const spec of pkg.functions) {
-    const t = spec.trigger;
-    if ((t.kind === 'serviceBusQueue' || t.kind === 'serviceBusTopic') && !settings[t.connection]) {
-      throw new DeployOptionError('appSettings', `${spec.name} reads Service Bus through the app setting ${t.connection}; pass its connection string in appSettings`);
-    }
     if (spec.plan.kind === 'schedule' && spec.plan.definition.kind === 'schedule' && spec.plan.definition.trigger.timeZone !== 'UTC') {
       throw new DeployOptionError('timeZone', `${spec.name}: Linux Consumption and Flex Consumption run timers in UTC only (WEBSITE_TIME_ZONE is not supported there); write the schedule in UTC`);
     }
   }
-  // What the handlers declared in `uses`: their queues and containers live in the app's storage account.
-  // Topics need Service Bus, which the driver does not reach: refused here rather than at the first publish.
+  // What the handlers declared in `uses`: their containers, and their queues with Storage Queues
+  // messaging, live in the app's storage account; topics, and queues with Service Bus messaging, in
+  // the Service Bus namespace.
+  const messaging = options.adapter?.messaging ?? 'storageQueue';
   const uses = pkg.functions.flatMap((s) => planUses(s.plan).map((u) => ({ fn: s.name, use: u, resource: (s.plan.settings.env ?? {})[resourceSetting(u.kind, u.name)] ?? u.name })));
-  const topicUse = uses.find((u) => u.use.kind === 'topic');
-  if (topicUse) throw new DeployOptionError('uses', `${topicUse.fn} publishes to topic ${topicUse.use.name}; @onefn/azure/resources does not reach Service Bus topics yet`);
+  const storageUses = uses.filter((u) => u.use.kind === 'bucket' || (u.use.kind === 'queue' && messaging !== 'serviceBus'));
+  const bus = serviceBusNeeds(pkg.functions, { messaging, ...(options.adapter?.serviceBusConnection ? { serviceBusConnection: options.adapter.serviceBusConnection } : {}) });
+  checkServiceBusNeeds(bus);
+  const busConnections = [...new Set([...(bus.sends.length ? [bus.connection] : []), ...bus.triggers.map((t) => t.connection)])];
+  const busNeeded = needsServiceBus(bus);
+  // The Service Bus connection must not be one of the settings onefn writes for storage.
+  const taken = busNeeded ? busConnections.find((c) => Object.hasOwn(onefnSettings(v.plan, v.nodeVersion, '', identitySettings({ blob: '', queue: '' })), c) || c.startsWith(`${IDENTITY_CONNECTION}__`) || c === IDENTITY_CONNECTION) : undefined;
+  if (taken !== undefined) throw new DeployOptionError('serviceBusConnection', `the Service Bus connection cannot be the app setting ${taken}, which onefn writes for the storage account; name another (the default is ServiceBusConnection)`);
+  const given = (name: string): boolean => Object.hasOwn(settings, name) && Boolean(settings[name]);
+  // Without a namespace, the user's own connection strings: onefn then creates and grants nothing there.
+  const busByString = busNeeded && !v.serviceBus && busConnections.every(given);
+  if (busNeeded && !v.serviceBus && !busByString) {
+    if (!options.dryRun) {
+      const first = bus.triggers[0] ? `${bus.triggers[0].function} reads Service Bus ${bus.triggers[0].kind} ${bus.triggers[0].entity}` : `${bus.sends[0]?.functions[0]} ${bus.sends[0]?.kind === 'topic' ? 'publishes to topic' : 'sends to Service Bus queue'} ${bus.sends[0]?.name}`;
+      throw new DeployOptionError('serviceBus', `${first}: name the Service Bus namespace with --service-bus <namespace> (serviceBus in the deploy options, azure.serviceBus in onefn.config), or give ${busConnections.filter((c) => !given(c)).join(' and ')} a connection string in appSettings`);
+    }
+    v.unknowns.push('serviceBus');
+  }
+  const busIdentity = busNeeded && !busByString;
+  const namespace = v.serviceBus ?? '<service-bus>';
+  const plannedNamespaceId = `/subscriptions/${subscriptionId}/resourceGroups/${v.serviceBusResourceGroup}/providers/Microsoft.ServiceBus/namespaces/${namespace}`;
+  // onefn's Service Bus settings win over the user's: a connection string would win over the identity.
+  const busSettings: Record<string, string> = busIdentity
+    ? serviceBusSettings(bus, { namespace })
+    : Object.fromEntries(busByString ? bus.sends.map((s) => [resourceSetting(s.kind, s.name), s.entity]) : []);
+  const busIgnored: IgnoredSetting[] = [];
+  for (const name of Object.keys(user)) {
+    if (busIdentity && busConnections.includes(name)) busIgnored.push({ name, reason: `onefn reaches the Service Bus namespace ${namespace} through the app's managed identity (${name}__fullyQualifiedNamespace); a connection string here would win over it` });
+    else if (Object.hasOwn(busSettings, name) && busSettings[name] !== user[name]) busIgnored.push({ name, reason: 'onefn sets it to the Service Bus entity it ensures and grants' });
+  }
+  for (const { name } of busIgnored) delete settings[name];
   const queues = [...new Set([
     ...pkg.functions.flatMap((s) => (s.trigger.kind === 'storageQueue' ? [s.trigger.queueName] : [])),
-    ...uses.filter((u) => u.use.kind === 'queue').map((u) => u.resource),
+    ...storageUses.filter((u) => u.use.kind === 'queue').map((u) => u.resource),
   ])];
   const containers = [...new Set([
     ...pkg.functions.flatMap((s) => (s.plan.kind === 'storage' && s.plan.definition.kind === 'storage' ? [s.plan.definition.trigger.bucket] : [])),
@@ -136,40 +187,58 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   const subscriptions = pkg.functions.filter((s) => s.trigger.kind === 'eventGrid' && s.plan.kind === 'storage');
   const planName = `${app}-plan`;
   // The identity is the app's, so its grants are the union of its functions' uses.
-  const used = appUses(uses);
+  const used = appUses(storageUses);
   const identity = v.storageAuth === 'identity' && used.length > 0;
+  // Service Bus, when deploy ensures it, is always reached with the identity (keyless).
+  const managedIdentity = identity || busIdentity;
   const plannedAccountId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Storage/storageAccounts/${v.storageAccount}`;
   const plannedEndpoints = { blob: `https://${v.storageAccount}.blob.core.windows.net/`, queue: `https://${v.storageAccount}.queue.core.windows.net/` };
-  const plannedGrants = identity ? storageGrants(used, { subscriptionId, accountId: plannedAccountId }) : [];
+  const plannedGrants: RoleGrant[] = [
+    ...(identity ? storageGrants(used, { subscriptionId, accountId: plannedAccountId }) : []),
+    ...(busIdentity ? serviceBusGrants(bus, { subscriptionId, namespaceId: plannedNamespaceId }) : []),
+  ];
   const grantStep = (g: RoleGrant): string => `grant ${g.role} on ${g.scope} to the identity of ${app}`;
+  const namespaceStep = `look up Service Bus namespace ${namespace} in ${v.serviceBusResourceGroup}`;
+  const accountStep = `ensure storage account ${v.storageAccount}`;
+  const planStep = `ensure ${v.plan === 'flex' ? 'Flex Consumption (FC1)' : 'Consumption (Y1)'} plan ${planName}`;
   const steps = [
     `ensure resource group ${resourceGroup} in ${location}`,
-    `ensure storage account ${v.storageAccount}`,
+    // Before anything else is created: a namespace that is missing (or Basic) stops the deploy here.
+    ...(busIdentity ? [namespaceStep, ...serviceBusSteps(bus, namespace)] : []),
+    accountStep,
     ...queues.map((q) => `ensure queue ${q}`),
     ...containers.map((c) => `ensure container ${c}`),
-    `ensure ${v.plan === 'flex' ? 'Flex Consumption (FC1)' : 'Consumption (Y1)'} plan ${planName}`,
+    planStep,
     `create or update function app ${app} (Node ${v.nodeVersion})`,
-    ...(identity ? [`turn on the system-assigned managed identity of ${app}`, ...plannedGrants.map(grantStep)] : []),
+    ...(managedIdentity ? [`turn on the system-assigned managed identity of ${app}`, ...plannedGrants.map(grantStep)] : []),
     `deploy zip (${pkg.zip.byteLength} bytes, sha256 ${pkg.sha256})`,
     ...subscriptions.map((s) => `subscribe ${s.name} to Blob events of ${v.storageAccount}`),
     `keep the package as the next release of ${app} (container onefn-releases), for rollback`,
   ];
   const identityPlanned = identity ? identitySettings(plannedEndpoints) : {};
-  const ignored = ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings, identityPlanned);
-  const clear = new Set(options.sourcemap ? ['NODE_OPTIONS'] : []);
-  const shown = shownSettings({ ...settings, ...onefnSettings(v.plan, v.nodeVersion, '', identityPlanned) }, user, v.storageAccount, clear);
+  const ignored = [...ignoredSettings(v.plan, v.nodeVersion, v.storageAccount, settings, identityPlanned), ...busIgnored];
+  const clear = new Set([...(options.sourcemap ? ['NODE_OPTIONS'] : []), ...Object.keys(busSettings)]);
+  const shown = shownSettings({ ...settings, ...busSettings, ...onefnSettings(v.plan, v.nodeVersion, '', identityPlanned) }, user, v.storageAccount, clear);
+  const busReport = (created?: readonly string[]): ServiceBusReport | null => {
+    if (!busNeeded) return null;
+    if (!busIdentity) return { auth: 'connectionString', namespace: null, resourceGroup: null, entities: [] };
+    const lines = serviceBusSteps(bus, namespace).map((l) => l.replace(/^ensure /, ''));
+    const entities = serviceBusEntities(bus).map((e, i) => ({ ...e, action: !created ? 'planned' as const : created.includes(lines[i] ?? '') ? 'created' as const : 'exists' as const }));
+    return { auth: 'identity', namespace, resourceGroup: v.serviceBusResourceGroup, entities };
+  };
   const base = {
     app, resourceGroup, plan: v.plan, sha256: pkg.sha256, bytes: pkg.zip.byteLength, steps, ignoredSettings: ignored, nodeOptions: settings['NODE_OPTIONS'],
     storageAuth: v.storageAuth, roleAssignments: plannedGrants, appSettings: shown, unknowns: v.unknowns,
   };
   const plan = options.dryRun ? 'plan: ' : '';
+  if (busByString) log(`${plan}Service Bus through the connection string in ${busConnections.join(', ')}: onefn creates no queue, topic or subscription there and assigns no role`);
   if (options.sourcemap) log(`${options.dryRun ? 'plan: would set' : 'setting'} app setting NODE_OPTIONS=${settings['NODE_OPTIONS'] ?? ''} (source maps, dist/index.mjs.map in the package)`);
   for (const { name, reason } of ignored) log(`${plan}app setting ${name} ignored: ${reason}`);
   if (options.dryRun) {
-    if (v.unknowns.length) log(`plan: not known without ${v.unknowns.map((u) => ({ subscription: '--subscription (or AZURE_SUBSCRIPTION_ID)', resourceGroup: '--resource-group', location: '--location', app: '--app' })[u]).join(', ')}: shown as <placeholders>`);
+    if (v.unknowns.length) log(`plan: not known without ${v.unknowns.map((u) => ({ subscription: '--subscription (or AZURE_SUBSCRIPTION_ID)', resourceGroup: '--resource-group', location: '--location', app: '--app', serviceBus: '--service-bus' })[u]).join(', ')}: shown as <placeholders>`);
     for (const step of steps) log(`plan: ${step}`);
     for (const [name, value] of Object.entries(shown)) log(`plan: app setting ${name}=${value}`);
-    return { ...base, dryRun: true, action: 'planned', release: null, functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
+    return { ...base, dryRun: true, action: 'planned', release: null, serviceBus: busReport(), functions: pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind })) };
   }
 
   const credential: TokenCredential = options.credential ?? (await defaultCredential());
@@ -181,14 +250,24 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     } catch (error) {
       if (isCredentialFailure(error)) throw new CredentialsError('Azure', 'az login (or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET)', error);
       if (name.startsWith('grant ') && (error as { statusCode?: unknown })?.statusCode === 403) {
-        throw new AzureDeployError(name, error, 'assigning roles needs Owner, User Access Administrator or Role Based Access Control Administrator on that scope; without it, deploy with --storage-auth key (storageAuth: \'key\')');
+        const without = name.startsWith('grant Azure Service Bus ')
+          ? 'leave --service-bus out and give the Service Bus connection settings connection strings in appSettings'
+          : 'deploy with --storage-auth key (storageAuth: \'key\')';
+        throw new AzureDeployError(name, error, `assigning roles needs Owner, User Access Administrator or Role Based Access Control Administrator on that scope; without it, ${without}`);
       }
       throw new AzureDeployError(name, error);
     }
   };
 
   await step(steps[0] as string, () => resources.resourceGroups.createOrUpdate(resourceGroup, { location }));
-  const account = await step(steps[1] as string, async () => {
+  let namespaceId = plannedNamespaceId;
+  let busCreated: string[] = [];
+  if (busIdentity) {
+    const sb = await serviceBusClient(credential, subscriptionId, v.armEndpoint, options.allowInsecureConnection);
+    namespaceId = await step(namespaceStep, () => serviceBusNamespaceId(sb, v.serviceBusResourceGroup, namespace, bus));
+    busCreated = await ensureServiceBusEntities(sb, v.serviceBusResourceGroup, namespace, bus, step);
+  }
+  const account = await step(accountStep, async () => {
     try {
       return await storage.storageAccounts.getProperties(resourceGroup, v.storageAccount);
     } catch (error) {
@@ -205,8 +284,8 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   const connection = `DefaultEndpointsProtocol=https;AccountName=${v.storageAccount};AccountKey=${key};EndpointSuffix=core.windows.net`;
   const endpoints = { blob: account.primaryEndpoints?.blob ?? plannedEndpoints.blob, queue: account.primaryEndpoints?.queue ?? plannedEndpoints.queue };
   // onefn's settings last: a user value for one of them is ignored (and reported above).
-  const appSettings: Record<string, string> = { ...settings, ...onefnSettings(v.plan, v.nodeVersion, connection, identity ? identitySettings(endpoints) : {}) };
-  const farm = await step(steps[2 + queues.length + containers.length] as string, () =>
+  const appSettings: Record<string, string> = { ...settings, ...busSettings, ...onefnSettings(v.plan, v.nodeVersion, connection, identity ? identitySettings(endpoints) : {}) };
+  const farm = await step(planStep, () =>
     web.appServicePlans.createOrUpdate(resourceGroup, planName, v.plan === 'flex'
       ? { location, kind: 'functionapp', sku: { name: 'FC1', tier: 'FlexConsumption' }, reserved: true }
       : { location, kind: 'functionapp', sku: { name: 'Y1', tier: 'Dynamic' }, reserved: true }),
@@ -225,13 +304,15 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
       // storageAuth 'key', identity settings an earlier deploy wrote go, or the driver would still use them.
       const current = { ...(await web.webApps.listApplicationSettings(resourceGroup, app)).properties };
       if (!identity) for (const name of Object.keys(current)) if (name.startsWith(`${IDENTITY_CONNECTION}__`)) delete current[name];
+      // A Service Bus connection string left from an earlier deploy would win over the identity.
+      if (busIdentity) for (const name of busConnections) delete current[name];
       await web.webApps.updateApplicationSettings(resourceGroup, app, { properties: { ...current, ...appSettings } });
       return existing;
     }
     const list = Object.entries(appSettings).map(([name, value]) => ({ name, value }));
     return await web.webApps.createOrUpdate(resourceGroup, app, {
       location, tags: { [OWNER_TAG.name]: OWNER_TAG.value }, kind: 'functionapp,linux', serverFarmId: farm.id, reserved: true, httpsOnly: true,
-      ...(identity ? { identity: { type: 'SystemAssigned' } } : {}),
+      ...(managedIdentity ? { identity: { type: 'SystemAssigned' } } : {}),
       ...(v.plan === 'flex'
         ? {
             siteConfig: { appSettings: list },
@@ -245,7 +326,7 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
     });
   });
   let principalId: string | undefined;
-  if (identity) {
+  if (managedIdentity) {
     principalId = await step(`turn on the system-assigned managed identity of ${app}`, async () => {
       let current = site.identity;
       if (!current?.principalId) {
@@ -258,7 +339,8 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
       return current.principalId;
     });
     const accountId = account.id ?? plannedAccountId;
-    for (const grant of storageGrants(used, { subscriptionId, accountId })) {
+    const grants = [...(identity ? storageGrants(used, { subscriptionId, accountId }) : []), ...(busIdentity ? serviceBusGrants(bus, { subscriptionId, namespaceId }) : [])];
+    for (const grant of grants) {
       const id = principalId;
       await step(grantStep(grant), async () => {
         try {
@@ -313,5 +395,5 @@ export async function deployFunctionApp(input: DeployOptions): Promise<DeployRes
   const hostName = site.defaultHostName ?? `${app.toLowerCase()}.azurewebsites.net`;
   const functions = pkg.functions.map((s) => ({ name: s.name, kind: s.plan.kind, trigger: s.trigger.kind, url: urlOf(s, hostName, pkg.routePrefix) }));
   for (const f of functions) if (f.url) log(`${f.name}: ${f.url}`);
-  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', release, functions };
+  return { ...base, dryRun: false, action: existing ? 'updated' : 'created', release, serviceBus: busReport(busCreated), functions };
 }

@@ -8,14 +8,15 @@
  * const pkg = await buildFunctionApp({ entry: 'src/api.ts' })
  */
 export { buildFunctionApp, writeFunctionApp, type AzurePlan, type BuildOptions, type FunctionAppPackage } from './build.js';
-export { AzureDeployError, deployFunctionApp, type DeployResult } from './deploy.js';
+export { AzureDeployError, deployFunctionApp, type DeployResult, type ServiceBusReport } from './deploy.js';
 export { AzureResponseError, KuduError } from './errors.js';
 export { STORAGE_ROLES, type RoleGrant } from './identity.js';
 export { validateDeployOptions, type CheckedDeployOptions, type DeployOptions, type DeployUnknown } from './options.js';
 export { MissingPackageError } from '../packages.js';
 export {
-  ensureServiceBusEntities, needsServiceBus, SERVICE_BUS_ROLES, serviceBusGrants, serviceBusNeeds, serviceBusSettings, serviceBusSteps,
-  type ServiceBusGrant, type ServiceBusNamespace, type ServiceBusNeeds, type ServiceBusSend, type ServiceBusTrigger,
+  checkServiceBusNamespace, checkServiceBusNeeds, ensureServiceBusEntities, needsServiceBus, SERVICE_BUS_ROLES, serviceBusEntities, ServiceBusEntityError, serviceBusGrants,
+  serviceBusNamespaceId, serviceBusNeeds, serviceBusSettings, serviceBusSteps,
+  type ServiceBusEntity, type ServiceBusGrant, type ServiceBusNamespace, type ServiceBusNeeds, type ServiceBusSend, type ServiceBusTrigger,
 } from './service-bus.js';
 export { rollbackFunctionApp, type RollbackOptions, type RollbackResult } from './rollback.js';
 export { destroyFunctionApp, type DestroyOptions, type DestroyResult } from './destroy.js';

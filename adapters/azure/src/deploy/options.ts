@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { DeployOptionError } from 'onefn/build';
 import type { AzureOptions } from '../options.js';
 import type { AzurePlan } from './build.js';
+import { checkServiceBusNamespace } from './service-bus.js';
 
 export interface DeployOptions {
   /** The module whose definitions become the app's functions. */
@@ -35,6 +36,18 @@ export interface DeployOptions {
    * roles (that needs Owner, User Access Administrator or Role Based Access Control Administrator).
    */
   storageAuth?: 'identity' | 'key';
+  /**
+   * The Service Bus namespace (its name, `acme-bus`) of the app's topics, and of its queues with
+   * `adapter.messaging: 'serviceBus'`. Deploy looks it up (it never creates one), ensures the queues,
+   * topics and subscriptions the functions read and declared in `uses`, writes the keyless
+   * `<connection>__fullyQualifiedNamespace` settings, and grants the app's managed identity Data Sender
+   * or Data Receiver on exactly each entity. Needed when the app reaches Service Bus, unless every
+   * connection setting it reads is given as a connection string in `appSettings` (then onefn creates
+   * and grants nothing there). A dry run without it shows `<service-bus>`.
+   */
+  serviceBus?: string;
+  /** The namespace's resource group. Default: `resourceGroup`. */
+  serviceBusResourceGroup?: string;
   /** Ship `dist/index.mjs.map` in the package and run the app with `NODE_OPTIONS=--enable-source-maps` (an app setting). */
   sourcemap?: boolean;
   /** Plan only: build, validate and list the steps without calling Azure (and without credentials). */
@@ -54,7 +67,7 @@ export interface DeployOptions {
   progress?: (line: string) => void;
 }
 
-const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'sourcemap', 'storageAuth', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
+const KEYS = ['entry', 'subscriptionId', 'resourceGroup', 'location', 'app', 'storageAccount', 'plan', 'nodeVersion', 'functionTimeout', 'appSettings', 'adapter', 'stage', 'sourcemap', 'storageAuth', 'serviceBus', 'serviceBusResourceGroup', 'dryRun', 'credential', 'armEndpoint', 'scmEndpoint', 'allowInsecureConnection', 'pollIntervalMs', 'pollTimeoutMs', 'progress'];
 
 function need(option: string, value: unknown, pattern: RegExp, what: string): string {
   if (typeof value !== 'string' || !pattern.test(value)) throw new DeployOptionError(option, `must be ${what}, got ${JSON.stringify(value)}`);
@@ -62,7 +75,7 @@ function need(option: string, value: unknown, pattern: RegExp, what: string): st
 }
 
 /** What a dry run cannot know without an account or flags, in the order they are reported. */
-export type DeployUnknown = 'subscription' | 'resourceGroup' | 'location' | 'app';
+export type DeployUnknown = 'subscription' | 'resourceGroup' | 'location' | 'app' | 'serviceBus';
 
 /** The checked options: defaults filled in, and placeholders (`<app>`) for what a dry run does not know. */
 export interface CheckedDeployOptions {
@@ -74,6 +87,10 @@ export interface CheckedDeployOptions {
   plan: AzurePlan;
   nodeVersion: '20' | '22';
   storageAuth: 'identity' | 'key';
+  /** The namespace, when given. */
+  serviceBus: string | undefined;
+  /** Its resource group: the option, else `resourceGroup`. */
+  serviceBusResourceGroup: string;
   armEndpoint: string;
   scmEndpoint: string;
   pollIntervalMs: number;
@@ -112,6 +129,11 @@ export function validateDeployOptions(options: DeployOptions): CheckedDeployOpti
   if (options.storageAccount !== undefined || appKnown) need('storageAccount', storageAccount, /^[a-z0-9]{3,24}$/, 'a storage account name (3-24 lower-case letters and digits)');
   const storageAuth = options.storageAuth ?? 'identity';
   if (storageAuth !== 'identity' && storageAuth !== 'key') throw new DeployOptionError('storageAuth', `must be identity or key, got ${JSON.stringify(storageAuth)}`);
+  // Empty, as a CLI passes a missing flag, is absent.
+  const serviceBus = options.serviceBus === undefined || options.serviceBus === '' ? undefined : checkServiceBusNamespace(options.serviceBus);
+  const serviceBusResourceGroup = options.serviceBusResourceGroup === undefined || options.serviceBusResourceGroup === ''
+    ? resourceGroup
+    : need('serviceBusResourceGroup', options.serviceBusResourceGroup, /^[-\w._()]{1,90}$/, 'a resource group name (1-90 letters, digits, -_.())');
   const plan = options.plan ?? 'flex';
   if (plan !== 'flex' && plan !== 'consumption') throw new DeployOptionError('plan', `must be flex or consumption, got ${JSON.stringify(plan)}`);
   const nodeVersion = options.nodeVersion ?? '22';
@@ -144,6 +166,8 @@ export function validateDeployOptions(options: DeployOptions): CheckedDeployOpti
     plan,
     nodeVersion,
     storageAuth,
+    serviceBus,
+    serviceBusResourceGroup,
     unknowns,
     armEndpoint: url('armEndpoint', options.armEndpoint, 'https://management.azure.com'),
     scmEndpoint: url('scmEndpoint', options.scmEndpoint, appKnown ? `https://${app.toLowerCase()}.scm.azurewebsites.net` : 'https://app.scm.azurewebsites.net'),
