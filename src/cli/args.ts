@@ -96,6 +96,34 @@ export function intOption(args: CliArgs, name: string): number | undefined {
   return Number(value);
 }
 
+const DURATION_UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** The furthest back `onefn logs --since` reaches on every provider: 30 days. */
+export const MAX_SINCE_MS = 30 * DURATION_UNITS.d;
+
+/**
+ * A duration as `onefn logs --since` takes it on every provider: a whole number and one unit (s, m, h,
+ * d), more than zero and at most 30 days, in milliseconds; undefined for anything else.
+ *
+ * @example
+ * parseDuration('15m') // 900000
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,7})([smhd])$/.exec(text);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS];
+  return ms > 0 && ms <= MAX_SINCE_MS ? ms : undefined;
+}
+
+/** A duration option (see `parseDuration`) in milliseconds, or undefined; anything else is a `UsageError` naming the flag. */
+export function durationOption(args: CliArgs, name: string): number | undefined {
+  const value = stringOption(args, name);
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${name} takes a duration such as 30s, 15m, 2h or 1d, up to 30d; got ${shown(value)}`);
+  return ms;
+}
+
 /** A boolean option: true only when given. */
 export function flagOption(args: CliArgs, name: string): boolean {
   return args.options[name] === true;

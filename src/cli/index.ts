@@ -19,7 +19,7 @@ import { invokeLocalCommand } from './invoke-local.js';
 import { explainMissingPackage } from './missing-packages.js';
 import type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
 
-export { closest, flagOption, intOption, parseCommandLine, stringOption, UsageError } from './args.js';
+export { closest, durationOption, flagOption, intOption, MAX_SINCE_MS, parseCommandLine, parseDuration, stringOption, UsageError } from './args.js';
 export { CONFIG_FILES, ConfigError, loadConfig, type LoadedConfig } from './config.js';
 export {
   base64ToHex, commandReport, destroyReport, formatLogLine, LIFECYCLE_REPORT_KEYS, logsReport, REPORT_FUNCTION_KEYS, REPORT_KEYS, rollbackReport,

@@ -134,7 +134,7 @@ describe('onefn logs gcp', () => {
   });
 
   it('a bad --since or --limit is a usage error', async () => {
-    expect(await run(['logs', 'gcp', 'api', '--since', 'yesterday'], { env: env() })).toMatchObject({ code: 2, err: 'onefn: --since takes a duration such as 30s, 15m, 2h or 1d, got "yesterday"\n' });
+    expect(await run(['logs', 'gcp', 'api', '--since', 'yesterday'], { env: env() })).toMatchObject({ code: 2, err: 'onefn: --since takes a duration such as 30s, 15m, 2h or 1d, up to 30d; got "yesterday"\n' });
     expect(await run(['logs', 'gcp', 'api', '--limit', 'ten'], { env: env() })).toMatchObject({ code: 2, err: 'onefn: --limit must be a whole number, got "ten"\n' });
     expect(google.calls).toEqual([]);
   });

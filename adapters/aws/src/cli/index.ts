@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { collectDefinitions, planFunctions, type FunctionPlan } from 'onefn/runtime';
 import { MalformedEventError, OnefnError, UnsupportedEventError, type Definition, type HttpDefinition } from 'onefn';
 import {
-  base64ToHex, commandReport, destroyReport, flagOption, formatLogLine, logsReport, rollbackReport, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
+  base64ToHex, commandReport, destroyReport, durationOption, flagOption, formatLogLine, logsReport, rollbackReport, intOption, readEventFile, stringOption, UsageError, type CliArgs, type CliIO, type CommandReport, type CommandSpec, type FlagSpec, type ProviderCli,
 } from 'onefn/cli';
 import type { DeployResult } from '../deploy/deploy.js';
 import { describeEvent } from '../detect.js';
@@ -223,6 +223,8 @@ async function destroyCommand(args: CliArgs, io: CliIO): Promise<number> {
 /** `onefn logs aws <function> [--since 1h] [--limit 100] [--region r] [--stage s] [--json]` */
 async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
   const { name, stage } = lifecycleFunction(args, 'logs');
+  // Checked as every provider checks it (a UsageError), before anything is called.
+  durationOption(args, 'since');
   const { logs } = await import('../deploy/logs.js');
   const result = await logs({ function: name, region: str(args, 'region'), since: str(args, 'since'), limit: int(args, 'limit'), endpoint: str(args, 'endpoint-url'), env: io.env });
   if (flagOption(args, 'json')) {

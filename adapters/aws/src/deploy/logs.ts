@@ -1,4 +1,4 @@
-import type { LogLine } from 'onefn/cli';
+import { parseDuration, type LogLine } from 'onefn/cli';
 import { DeployOptionError } from 'onefn/build';
 import { errorName, quietSdkBanner } from './clients.js';
 import { AwsDeployError, optionalSdk } from './errors.js';
@@ -31,8 +31,6 @@ export interface LogsResult {
   readonly truncated: boolean;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const MAX_SINCE_MS = 30 * UNIT_MS['d']!;
 export const LOG_LIMIT = { default: 100, max: 10_000 } as const;
 // FilterLogEvents answers at most 10,000 events a page; a window is read to its end, up to this many pages.
 const MAX_PAGES = 200;
@@ -44,9 +42,8 @@ const MAX_PAGES = 200;
  * durationMs('2h') // 7200000
  */
 export function durationMs(text: string): number {
-  const match = /^(\d{1,7})([smhd])$/.exec(text);
-  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : NaN;
-  if (!match || ms <= 0 || ms > MAX_SINCE_MS) throw new DeployOptionError('since', `must be a duration like 30s, 15m, 2h or 1d, up to 30d; got ${JSON.stringify(text.slice(0, 40))}`);
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new DeployOptionError('since', `takes a duration such as 30s, 15m, 2h or 1d, up to 30d; got ${JSON.stringify(text.slice(0, 40))}`);
   return ms;
 }
 

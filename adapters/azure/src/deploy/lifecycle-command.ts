@@ -5,7 +5,7 @@
  * `--app`, `<function>` names the app, as `deploy --app` did (`onefn rollback azure acme-api`).
  */
 import {
-  destroyReport, flagOption, formatLogLine, intOption, logsReport, rollbackReport, stringOption, UsageError, type CliArgs, type CliIO, type FlagSpec,
+  destroyReport, durationOption, flagOption, formatLogLine, intOption, logsReport, rollbackReport, stringOption, UsageError, type CliArgs, type CliIO, type FlagSpec,
 } from 'onefn/cli';
 import type { LifecycleOptions } from './lifecycle.js';
 
@@ -104,10 +104,8 @@ export async function destroyCommand(args: CliArgs, io: CliIO, overrides: Lifecy
 /** `onefn logs azure <app> | --app <app> <function> [--since 15m] [--limit n] [--subscription id] [--resource-group rg] [--stage s] [--json]` */
 export async function logsCommand(args: CliArgs, io: CliIO, overrides: LifecycleOverrides = {}): Promise<number> {
   const { where, function: fn, stage } = target(args, io, 'logs', overrides);
-  const { functionLogs, parseDuration } = await import('./logs.js');
-  const since = opt(args, 'since');
-  const sinceMs = since === undefined ? undefined : parseDuration(since);
-  if (since !== undefined && sinceMs === undefined) throw new UsageError(`--since takes a duration such as 30s, 15m, 2h or 1d, got ${JSON.stringify(since.slice(0, 40))}`);
+  const { functionLogs } = await import('./logs.js');
+  const sinceMs = durationOption(args, 'since');
   const limit = intOption(args, 'limit');
   const appInsights = opt(args, 'app-insights');
   const { progress: _, ...quiet } = where;

@@ -39,14 +39,8 @@ const DEFAULT_SINCE = 3_600_000;
 const MAX_LIMIT = 10_000;
 const DAY = 86_400_000;
 
-/** `30s`, `15m`, `2h`, `1d` in ms; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d{1,6})(s|m|h|d)$/.exec(text);
-  if (!match) return undefined;
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: DAY }[match[2] as 's' | 'm' | 'h' | 'd'];
-  const ms = Number(match[1]) * unit;
-  return ms > 0 ? ms : undefined;
-}
+/** `onefn logs --since`: one parser on every provider (onefn/cli). */
+export { parseDuration } from 'onefn/cli';
 
 // Application Insights severityLevel: 0 Verbose, 1 Information, 2 Warning, 3 Error, 4 Critical.
 const LEVELS = ['debug', 'info', 'warn', 'error', 'error'] as const;

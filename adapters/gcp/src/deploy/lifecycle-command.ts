@@ -4,7 +4,7 @@
  * the deployed id is `api-<stage>`, as `deploy` names it.
  */
 import {
-  destroyReport, flagOption, formatLogLine, intOption, logsReport, rollbackReport, stringOption, UsageError, type CliArgs, type CliIO, type FlagSpec,
+  destroyReport, durationOption, flagOption, formatLogLine, intOption, logsReport, rollbackReport, stringOption, UsageError, type CliArgs, type CliIO, type FlagSpec,
 } from 'onefn/cli';
 import type { LifecycleEndpoints, LifecycleOptions } from './lifecycle.js';
 
@@ -94,10 +94,8 @@ export async function destroyCommand(args: CliArgs, io: CliIO): Promise<number> 
 /** `onefn logs gcp <function> [--since 15m] [--limit n] [--project p] [--region r] [--stage s] [--json]` */
 export async function logsCommand(args: CliArgs, io: CliIO): Promise<number> {
   const { stage, ...where } = target(args, io, 'logs');
-  const { logs, parseDuration } = await import('./logs.js');
-  const since = opt(args, 'since');
-  const sinceMs = since === undefined ? undefined : parseDuration(since);
-  if (since !== undefined && sinceMs === undefined) throw new UsageError(`--since takes a duration such as 30s, 15m, 2h or 1d, got ${JSON.stringify(since.slice(0, 40))}`);
+  const { logs } = await import('./logs.js');
+  const sinceMs = durationOption(args, 'since');
   const limit = intOption(args, 'limit');
   const { onProgress: _, ...quiet } = where;
   const result = await logs({ ...quiet, ...(sinceMs !== undefined ? { sinceMs } : {}), ...(limit !== undefined ? { limit } : {}) });

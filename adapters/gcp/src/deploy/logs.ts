@@ -147,9 +147,5 @@ export async function logs(options: LogsOptions): Promise<LogsResult> {
   return { function: options.function, filter, lines: entries.slice(0, limit).map(logLineOf).reverse() };
 }
 
-/** `15m`, `2h`, `1d`, `30s` in milliseconds; undefined when the text is none of these. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d{1,6})(s|m|h|d)$/.exec(text);
-  if (!m) return undefined;
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
+/** `onefn logs --since`: one parser on every provider (onefn/cli). */
+export { parseDuration } from 'onefn/cli';
