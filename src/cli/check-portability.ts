@@ -76,7 +76,13 @@ function scheduleFindings(plan: FunctionPlan, out: PortabilityFinding[]): void {
   }
 }
 
-function triggerFindings(plan: FunctionPlan, out: PortabilityFinding[]): void {
+/** What the project deploys with, where it changes what a provider honours. */
+export interface PortabilityOptions {
+  /** How Azure carries queues (the config's `azure.messaging`). Default: Storage queues. */
+  readonly azureMessaging?: 'storageQueue' | 'serviceBus';
+}
+
+function triggerFindings(plan: FunctionPlan, out: PortabilityFinding[], options: PortabilityOptions): void {
   if (plan.kind === 'cloudevent') {
     out.push({ function: plan.name, provider: 'gcp', severity: 'blocker', option: 'trigger', message: 'a generic CloudEvent definition has no Eventarc trigger onefn can derive (it needs an event type and provider); onefn deploy gcp refuses it' });
   }
@@ -88,8 +94,14 @@ function triggerFindings(plan: FunctionPlan, out: PortabilityFinding[]): void {
     // SQS keeps order only in FIFO queues; Pub/Sub pushes and the Functions host invoke one message at a
     // time, with no order kept (Eventarc subscriptions have no message ordering; Storage queues none).
     if (!name.endsWith('.fifo')) out.push({ function: plan.name, provider: 'aws', severity: 'blocker', option: 'ordered', message: `${name} is not a FIFO queue (its name would end in .fifo); a standard queue keeps no order` });
-    for (const provider of ['gcp', 'azure'] as const) {
-      out.push({ function: plan.name, provider, severity: 'blocker', option: 'ordered', message: 'messages arrive one per invocation, in no guaranteed order: a failure cannot hold back the messages after it' });
+    const unordered = 'messages arrive one per invocation, in no guaranteed order: a failure cannot hold back the messages after it';
+    out.push({ function: plan.name, provider: 'gcp', severity: 'blocker', option: 'ordered', message: unordered });
+    // With Service Bus, onefn deploys the queue with sessions and binds the consumer with
+    // isSessionsEnabled: each session (a send's groupId) arrives in order, as an SQS FIFO group does.
+    if (options.azureMessaging === 'serviceBus') {
+      out.push({ function: plan.name, provider: 'azure', severity: 'note', option: 'ordered', message: `${name} becomes a Service Bus queue with sessions: order holds per groupId, and every send to it needs one` });
+    } else {
+      out.push({ function: plan.name, provider: 'azure', severity: 'blocker', option: 'ordered', message: `${unordered} (Storage queues; messaging: 'serviceBus' keeps order per session)` });
     }
   }
   if (plan.kind === 'schedule') {
@@ -148,12 +160,12 @@ function sharedEnvFindings(plans: readonly FunctionPlan[], out: PortabilityFindi
 }
 
 /** Every option of the module's functions that some provider cannot honour, in plan order. */
-export function portabilityFindings(plans: readonly FunctionPlan[]): PortabilityFinding[] {
+export function portabilityFindings(plans: readonly FunctionPlan[], options: PortabilityOptions = {}): PortabilityFinding[] {
   const out: PortabilityFinding[] = [];
   for (const plan of plans) {
     if (!definitionsOf(plan).length) continue;
     scheduleFindings(plan, out);
-    triggerFindings(plan, out);
+    triggerFindings(plan, out, options);
     limitFindings(plan, out);
   }
   sharedEnvFindings(plans, out);

@@ -9,7 +9,7 @@ import type { LogEntry } from '../onefn/logger.js';
 import { flagOption, intOption, stringOption, UsageError } from './args.js';
 import { differences, logDifferences, summary } from './check-compare.js';
 import { checkCases, type CheckCase, type JsonSchemaFallback } from './check-inputs.js';
-import { CHECK_PROVIDERS, portabilityFindings, type CheckProvider, type PortabilityFinding } from './check-portability.js';
+import { CHECK_PROVIDERS, portabilityFindings, type CheckProvider, type PortabilityFinding, type PortabilityOptions } from './check-portability.js';
 import { loadedCopy, runBridge, runLocal, type CheckAnswer, type LoadedCopy, type RunOptions } from './check-run.js';
 import type { CliArgs, CliIO, CommandSpec } from './types.js';
 
@@ -109,7 +109,7 @@ async function bridges(): Promise<Record<CheckProvider, DevBridge>> {
 }
 
 /** Runs the check; the report says everything, nothing is printed. */
-export async function runCheck(entry: string, options: { only?: string; maxTimeoutMs: number; progress?: (line: string) => void }): Promise<CheckReport> {
+export async function runCheck(entry: string, options: { only?: string; maxTimeoutMs: number; progress?: (line: string) => void } & PortabilityOptions): Promise<CheckReport> {
   const progress = options.progress ?? (() => {});
   const loaded = await bridges();
   const { local, copies } = await loadCopies(entry);
@@ -155,7 +155,7 @@ export async function runCheck(entry: string, options: { only?: string; maxTimeo
     const answer = ref.kind === 'http' && ref.body.length > MAX_SHOWN_BODY ? { ...ref, body: `${ref.body.slice(0, MAX_SHOWN_BODY)}...` } : ref;
     return { function: c.function, input: c.label, local: ref.kind === 'error' ? `error: ${ref.error}` : summary(ref), answer, providers };
   });
-  const portability = portabilityFindings(plans);
+  const portability = portabilityFindings(plans, options.azureMessaging ? { azureMessaging: options.azureMessaging } : {});
   const differing = rows.filter((r) => CHECK_PROVIDERS.some((p) => r.providers[p].length > 0)).length;
   const blockers = portability.filter((f) => f.severity === 'blocker').length;
   return {
@@ -207,6 +207,8 @@ export const checkCommand: CommandSpec = {
     timeout: { type: 'string', placeholder: 'seconds', description: `The most any one invocation may take (default ${DEFAULT_MAX_TIMEOUT_S}; a definition's own timeout when lower).` },
     json: { type: 'boolean', description: 'Print the report as JSON on stdout (progress stays on stderr).' },
     config: { type: 'string', placeholder: 'file', description: 'The project config (default: onefn.config.ts, else package.json "onefn").' },
+    stage: { type: 'string', placeholder: 'name', description: 'Read the config with this stage\'s settings (its azure.messaging).' },
+    'azure-messaging': { type: 'string', placeholder: 'storageQueue|serviceBus', description: 'How Azure carries queues (default: the config\'s azure.messaging, else storageQueue).' },
     help: { type: 'boolean', description: 'Show this help.' },
   },
   run: check,
@@ -217,7 +219,9 @@ async function check(args: CliArgs, io: CliIO): Promise<number> {
   if (!entry) throw new UsageError('onefn check needs an entry module (or "entry" in the config)');
   const seconds = intOption(args, 'timeout') ?? DEFAULT_MAX_TIMEOUT_S;
   if (seconds < 1 || seconds > 3600) throw new UsageError(`--timeout must be from 1 to 3600 seconds, got ${seconds}`);
-  const report = await runCheck(resolve(io.cwd, entry), { only: stringOption(args, 'function'), maxTimeoutMs: seconds * 1000, progress: (line) => io.stderr(`${line}\n`) });
+  const messaging = stringOption(args, 'azure-messaging');
+  if (messaging !== undefined && messaging !== 'storageQueue' && messaging !== 'serviceBus') throw new UsageError(`--azure-messaging must be storageQueue or serviceBus, got ${JSON.stringify(messaging.slice(0, 40))}`);
+  const report = await runCheck(resolve(io.cwd, entry), { only: stringOption(args, 'function'), maxTimeoutMs: seconds * 1000, progress: (line) => io.stderr(`${line}\n`), ...(messaging ? { azureMessaging: messaging } : {}) });
   io.stdout(flagOption(args, 'json') ? JSON.stringify(report, null, 2) + '\n' : renderCheck(report));
   return report.ok ? 0 : 1;
 }

@@ -15,6 +15,7 @@ import { startDevServer } from '../dev/server.js';
 import { closest, flagOption, parseCommandLine, stringOption, UsageError } from './args.js';
 import { checkCommand } from './check.js';
 import { checkStage, configOptions, loadConfig } from './config.js';
+import type { OnefnConfig } from '../config/index.js';
 import { invokeLocalCommand } from './invoke-local.js';
 import { explainMissingPackage } from './missing-packages.js';
 import type { CliArgs, CliIO, CommandSpec, FlagSpec, ProviderCli } from './types.js';
@@ -185,9 +186,17 @@ async function runCommand(where: string, spec: CommandSpec, argv: readonly strin
     const base = source ? dirname(source.replace(/ "onefn"$/, '')) : io.cwd;
     positionals = [resolve(base, config.entry)];
   }
-  const fromConfig = provider?.cli ? configOptions(config, provider.name, stage, flags, providerFlagNames(provider.cli)) : {};
+  const fromConfig = provider?.cli ? configOptions(config, provider.name, stage, flags, providerFlagNames(provider.cli)) : checkOptions(config, stage, flags);
   const args: CliArgs = { positionals, options: { ...fromConfig, ...parsed.options } };
   return spec.run(args, io);
+}
+
+/** What `onefn check` reads from the config: how Azure carries queues (the stage's setting wins). */
+function checkOptions(config: OnefnConfig, stage: string | undefined, flags: Readonly<Record<string, FlagSpec>>): Record<string, string> {
+  if (!('azure-messaging' in flags)) return {};
+  const staged = stage ? config.stages?.[stage]?.azure?.messaging : undefined;
+  const messaging = staged ?? config.azure?.messaging;
+  return messaging ? { 'azure-messaging': messaging } : {};
 }
 
 async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {

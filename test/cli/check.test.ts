@@ -183,6 +183,31 @@ describe('onefn check reports what a provider cannot honour', () => {
     expect(blockers(findings(exports))).toEqual(expected);
   });
 
+  it('an ordered FIFO queue with Azure on Service Bus: order per session is a note there, not a blocker', () => {
+    const exports = { fifo: defineQueue({ queue: 'jobs.fifo', ordered: true, handler: noop }) };
+    const list = portabilityFindings(planFunctions(exports), { azureMessaging: 'serviceBus' });
+    expect(blockers(list)).toEqual(['fifo gcp ordered']);
+    expect(list.find((f) => f.provider === 'azure')).toMatchObject({ severity: 'note', option: 'ordered', message: expect.stringContaining('sessions') });
+  });
+
+  it('reads azure.messaging from the config (a stage wins), or --azure-messaging, and refuses another value', async () => {
+    // A folder of its own: the config must not reach the other tests' modules.
+    const own = mkdtempSync(join(dir, 'config-'));
+    const entry = join(own, 'fifo.ts');
+    writeFileSync(entry, `import { defineQueue } from 'onefn';\nexport const fifo = defineQueue({ queue: 'jobs.fifo', ordered: true, handler: () => {} });\n`);
+    const azureOf = async (argv: string[]): Promise<string[]> => {
+      const res = await run(['check', entry, '--json', ...argv], { cwd: own });
+      expect(res.err.split('\n').filter((l) => l.startsWith('onefn:'))).toEqual([]);
+      return (JSON.parse(res.out) as CheckReport).portability.filter((f) => f.provider === 'azure').map((f) => f.severity);
+    };
+    expect(await azureOf([])).toEqual(['blocker']);
+    expect(await azureOf(['--azure-messaging', 'serviceBus'])).toEqual(['note']);
+    writeFileSync(join(own, 'onefn.config.ts'), `export default { azure: { messaging: 'serviceBus' }, stages: { q: { azure: { messaging: 'storageQueue' } } } };\n`);
+    expect(await azureOf([])).toEqual(['note']);
+    expect(await azureOf(['--stage', 'q'])).toEqual(['blocker']);
+    expect(await run(['check', entry, '--azure-messaging', 'kafka'], { cwd: own })).toMatchObject({ code: 2, err: 'onefn: --azure-messaging must be storageQueue or serviceBus, got "kafka"\n' });
+  });
+
   it('two functions setting one variable differently cannot share an Azure app', () => {
     const list = findings({
       a: defineQueue({ queue: 'a', env: { MODE: 'one' }, handler: noop }),
