@@ -41,7 +41,6 @@ export async function awsOutputs(
   const source: ResourceDriverSource = () => driver;
   const options = { resources: source };
   let queueTaken = 0;
-  let topicTaken = 0;
 
   return {
     http: (definitions, request) => http(definitions, request, source),
@@ -103,8 +102,8 @@ export async function awsOutputs(
 
     async deliverPublished(definition, topic) {
       const arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${topic}`;
-      const pending = fake.published.slice(topicTaken).filter((m) => m.topicArn === arn);
-      topicTaken = fake.published.length;
+      // Every subscription gets every message.
+      const pending = fake.published.filter((m) => m.topicArn === arn);
       let failed = 0;
       // SNS invokes a subscribed function once per notification, asynchronously.
       for (const m of pending) {

@@ -31,7 +31,6 @@ export async function azureOutputs(
   // The app settings `onefn deploy azure` writes; the physical names are the logical ones here.
   const driver = await createAzureDriver({ env: { AzureWebJobsStorage: azurite.connectionString, ServiceBusConnection: sb.connectionString } });
   const source: ResourceDriverSource = () => driver;
-  let taken = 0;
 
   /** Registers one function (a blob trigger for storage definitions) and invokes it once. */
   const invoke = async (definition: Definition, trigger: Parameters<AzureTestHost['invoke']>[1]): Promise<boolean> => {
@@ -78,8 +77,8 @@ export async function azureOutputs(
     },
 
     async deliverPublished(definition, topic) {
-      const pending = sb.messages.slice(taken).filter((m) => m.entity === topic);
-      taken = sb.messages.length;
+      // Every subscription gets every message.
+      const pending = sb.messages.filter((m) => m.entity === topic);
       let failed = 0;
       for (const m of pending) {
         const applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).map(([k, v]) => [k, String(v)]));

@@ -76,8 +76,12 @@ export interface OutputRig {
   deliverQueued(definition: MessageDefinition, queue: string): Promise<{ delivered: number; redelivered: string[] }>;
   /** Delivers the creation of the object `key` as the service stored it, as the provider's storage trigger does. */
   deliverStored(definition: StorageDefinition, bucket: string, key: string): Promise<{ failed: boolean }>;
-  /** Delivers every message published on `topic`, one invocation each, as the provider's topic subscription does. */
-  deliverPublished(definition: MessageDefinition, topic: string): Promise<{ delivered: number; failed: number }>;
+  /**
+   * Delivers every message published on `topic` (each subscription gets every one), one invocation each,
+   * as the provider's topic subscription does, to a topic subscriber or a CloudEvent definition bound
+   * to the topic; `failed` counts the ones the provider would deliver again.
+   */
+  deliverPublished(definition: MessageDefinition | CloudEventDefinition, topic: string): Promise<{ delivered: number; failed: number }>;
   /** Stops every service the rig started. */
   stop(): Promise<void>;
 }
@@ -500,10 +504,10 @@ const UNPORTABLE_ATTRIBUTES: ReadonlyArray<Record<string, string>> = [JSON.parse
 
 /** The four-step case on the provider's real services: each step's output is the next step's native input. */
 function outputsConformance(harness: ConformanceHarness): void {
-  describe(`outputs: HTTP -> queue -> bucket -> topic on ${harness.provider}, through its own services and payloads`, () => {
+  describe(`outputs: HTTP -> queue -> bucket -> topic -> CloudEvent on ${harness.provider}, through its own services and payloads`, () => {
     let rig: OutputRig | undefined;
     beforeAll(async () => {
-      rig = await harness.outputs({ queues: ['orders'], topics: ['order-done'], buckets: ['receipts'] });
+      rig = await harness.outputs({ queues: ['orders'], topics: ['order-done', 'order-odd'], buckets: ['receipts'] });
     }, 60_000);
     afterAll(async () => {
       await rig?.stop();
@@ -514,7 +518,7 @@ function outputsConformance(harness: ConformanceHarness): void {
       const orders = queue('orders', { schema: Order });
       const receipts = bucket('receipts');
       const done = topic('order-done');
-      const seen: Record<string, unknown[]> = { providers: [], worker: [], storage: [], done: [], refused: [] };
+      const seen: Record<string, unknown[]> = { providers: [], worker: [], storage: [], done: [], refused: [], events: [] };
       const api = defineHttp({
         method: 'POST', route: '/orders', body: Order, uses: { orders: orders.send },
         handler: async (req, ctx) => {
@@ -554,6 +558,15 @@ function outputsConformance(harness: ConformanceHarness): void {
           seen['done']!.push({ body: msg.body, ce: Object.fromEntries(ce.map((k) => [k, k === 'ce-id' || k === 'ce-time' ? typeof a[k] : a[k]])), others: Object.entries(a).filter(([k]) => !k.startsWith('ce-') && Object.hasOwn(PROTO_ATTRIBUTES, k)).sort() });
         },
       });
+      // The CloudEvent consumer, subscribed to the same topic: it receives the CloudEvent, and refuses
+      // (does not acknowledge) the plain message, which carries none.
+      const onEvent = defineCloudEvent({
+        topic: done, types: ['com.example.order.done'], schema: z.object({ orderId: z.string(), total: z.number() }),
+        handler: async (event, ctx) => {
+          seen['providers']!.push(ctx.provider);
+          seen['events']!.push({ id: typeof event.id, type: event.type, source: event.source, subject: event.subject, time: event.time instanceof Date, datacontenttype: event.datacontenttype, data: event.data });
+        },
+      });
       const order = { id: ORDER_ID, total: 12.5, note: NOTE };
       const key = `orders/${ORDER_ID}.json`;
 
@@ -580,7 +593,33 @@ function outputsConformance(harness: ConformanceHarness): void {
         },
         { body: { note: NOTE }, ce: {}, others: Object.entries(PROTO_ATTRIBUTES).sort() },
       ]);
-      expect(seen['providers']).toEqual(Array(5).fill(harness.provider));
+      expect(await rig!.deliverPublished(onEvent, 'order-done')).toEqual({ delivered: 2, failed: 1 });
+      expect(seen['events']).toEqual([{ id: 'string', type: 'com.example.order.done', source: '/orders', subject: key, time: true, datacontenttype: 'application/json', data: { orderId: ORDER_ID, total: 12.5 } }]);
+      expect(seen['providers']).toEqual(Array(6).fill(harness.provider));
+    });
+
+    it('refuses a topic message that claims a CloudEvent but is not one, or one of a type not served, the same way everywhere', async () => {
+      const odd = topic('order-odd');
+      const event = { 'ce-specversion': '1.0', 'ce-id': 'e-1', 'ce-source': '/orders', 'ce-type': 'com.example.order.done' };
+      const sends: Array<Record<string, string>> = [
+        { 'ce-specversion': '1.0', 'ce-id': 'e-2', 'ce-source': '/orders' },
+        { ...event, 'ce-specversion': '2.0' },
+        { ...event, 'ce-type': 'com.example.order.lost' },
+        { ...event, 'ce-time': 'yesterday' },
+      ];
+      const api = defineHttp({
+        method: 'POST', route: '/odd', uses: { odd: odd.publish },
+        handler: async (_req, ctx) => {
+          for (const attributes of sends) await ctx.resources.odd.publish({ orderId: 'o-1', total: 1 }, { attributes });
+          return json({ sent: sends.length });
+        },
+      });
+      const health = defineHttp({ method: 'GET', route: '/health', handler: () => json({ ok: true }) });
+      expect((await rig!.http([api, health], { method: 'POST', path: '/odd' })).status).toBe(200);
+      let runs = 0;
+      const onEvent = defineCloudEvent({ topic: odd, types: ['com.example.order.done'], handler: () => void runs++ });
+      expect(await rig!.deliverPublished(onEvent, 'order-odd')).toEqual({ delivered: sends.length, failed: sends.length });
+      expect(runs).toBe(0);
     });
   });
 }
