@@ -539,7 +539,7 @@ function outputsConformance(harness: ConformanceHarness): void {
         bucket: receipts, changes: ['created'], uses: { receipts: receipts.read, done: done.publish },
         handler: async (obj, ctx) => {
           seen['providers']!.push(ctx.provider);
-          seen['storage']!.push({ bucket: obj.bucket, key: obj.key, change: obj.change, size: obj.size });
+          seen['storage']!.push({ bucket: obj.bucket, key: obj.key, change: obj.change, size: obj.size, etag: typeof obj.etag === 'string' && obj.etag.length > 0 });
           const receipt = (await ctx.resources.receipts.get(obj.key))?.json() as { id: string; total: number; note: string };
           await ctx.resources.done.publishEvent({ type: 'com.example.order.done', source: '/orders', subject: obj.key, data: { orderId: receipt.id, total: receipt.total } });
           await ctx.resources.done.publish({ note: receipt.note }, { attributes: PROTO_ATTRIBUTES });
@@ -580,7 +580,7 @@ function outputsConformance(harness: ConformanceHarness): void {
       expect(seen['worker']).toEqual([order]);
 
       expect(await rig!.deliverStored(onReceipt, 'receipts', key)).toEqual({ failed: false });
-      expect(seen['storage']).toEqual([{ bucket: 'receipts', key, change: 'created', size: new TextEncoder().encode(JSON.stringify(order)).byteLength }]);
+      expect(seen['storage']).toEqual([{ bucket: 'receipts', key, change: 'created', size: new TextEncoder().encode(JSON.stringify(order)).byteLength, etag: true }]);
 
       expect(seen['refused']).toEqual(['INVALID_OUTPUT_OPTION', 'INVALID_OUTPUT_OPTION']);
 
