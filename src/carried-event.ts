@@ -59,3 +59,26 @@ export function cloudEventFromMessage(attributes: Readonly<Record<string, string
     native,
   });
 }
+
+/**
+ * A CloudEvent as a topic message carries it in binary mode (what `publishEvent` sends, and what
+ * `cloudEventFromMessage` reads back): `ce-` attributes and the data as the body, JSON unless it is a
+ * string with a non-JSON content type. `onefn dev` uses it to deliver a topic's CloudEvents as the
+ * provider's topic subscription does.
+ *
+ * @example
+ * cloudEventMessage(event) // { attributes: { 'ce-specversion': '1.0', 'ce-id': ..., ... }, body: '{"id":1}' }
+ */
+export function cloudEventMessage(event: CloudEvent): { attributes: Record<string, string>; body: string } {
+  const attributes = inputRecord<string>();
+  for (const [name, value] of Object.entries(event.extensions)) if (!CORE.has(name)) attributes[`ce-${name}`] = value;
+  const text = typeof event.data === 'string' && event.datacontenttype !== undefined && !isJsonType(event.datacontenttype);
+  Object.assign(attributes, {
+    'ce-specversion': event.specversion, 'ce-id': event.id, 'ce-source': event.source, 'ce-type': event.type,
+    'ce-datacontenttype': event.datacontenttype ?? 'application/json',
+  });
+  if (event.subject !== undefined) attributes['ce-subject'] = event.subject;
+  if (event.time !== undefined) attributes['ce-time'] = event.time.toISOString();
+  if (event.dataschema !== undefined) attributes['ce-dataschema'] = event.dataschema;
+  return { attributes, body: text ? (event.data as string) : event.data === undefined ? '' : JSON.stringify(event.data) };
+}

@@ -17,7 +17,7 @@ export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
 } from './events.js';
-export { cloudEventFromMessage } from './carried-event.js';
+export { cloudEventFromMessage, cloudEventMessage } from './carried-event.js';
 export { createRequest, PortableRequest, type HttpRequestInit } from './http.js';
 export { fromWebResponse, isBinaryBody, isTextual, toResponseData, type ResponseData } from './response.js';
 export { bufferResponse, isStreamBody, type BodyStream } from './stream.js';

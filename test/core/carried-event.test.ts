@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineCloudEvent, defineHttp, DefinitionError, MalformedEventError, noContent, queue, topic } from 'onefn';
-import { cloudEventFromMessage } from 'onefn/runtime';
+import { cloudEventFromMessage, cloudEventMessage, createCloudEvent } from 'onefn/runtime';
 import { httpRequest, invoke, memoryResources } from 'onefn/testing';
 
 // A CloudEvent carried by a topic message in binary mode (what publishEvent sends on every provider),
@@ -50,6 +50,21 @@ describe('cloudEventFromMessage', () => {
 
   it('refuses a ce-time that is not a time', () => {
     expect(() => cloudEventFromMessage({ ...context, 'ce-time': 'yesterday' }, '{}', native)).toThrow(MalformedEventError);
+  });
+});
+
+describe('cloudEventMessage', () => {
+  it('is what cloudEventFromMessage reads back: JSON data, text data, extensions, subject and time', () => {
+    const json = createCloudEvent({ id: 'e-1', source: '/o', type: 't', subject: 'a b', time: '2026-01-02T03:04:05.000Z', data: { n: 1, s: 'l1\r\nl2' }, extensions: { traceparent: 'x' } });
+    const carried = cloudEventMessage(json);
+    expect(carried).toEqual({
+      attributes: { 'ce-traceparent': 'x', 'ce-specversion': '1.0', 'ce-id': 'e-1', 'ce-source': '/o', 'ce-type': 't', 'ce-datacontenttype': 'application/json', 'ce-subject': 'a b', 'ce-time': '2026-01-02T03:04:05.000Z' },
+      body: '{"n":1,"s":"l1\\r\\nl2"}',
+    });
+    expect(cloudEventFromMessage(carried.attributes, carried.body, native)).toMatchObject({ id: 'e-1', subject: 'a b', data: { n: 1, s: 'l1\r\nl2' }, extensions: { traceparent: 'x' } });
+    const text = createCloudEvent({ id: 'e-2', source: '/o', type: 't', datacontenttype: 'text/plain', data: 'plain\ntext' });
+    expect(cloudEventMessage(text).body).toBe('plain\ntext');
+    expect(cloudEventFromMessage(cloudEventMessage(text).attributes, cloudEventMessage(text).body, native)?.data).toBe('plain\ntext');
   });
 });
 
