@@ -291,6 +291,13 @@ export interface CloudEventOptions<S extends Sch, U extends Uses = NoUses> exten
    */
   types?: readonly string[];
   source?: string;
+  /**
+   * A topic (its name, or its handle made by `topic()`) whose CloudEvents, sent with `publishEvent`,
+   * the function receives through a subscription to it: SNS on AWS, Pub/Sub on Google Cloud, a
+   * Service Bus topic subscription on Azure. Without it the function takes the provider's event
+   * router's events (EventBridge, Eventarc, Event Grid).
+   */
+  topic?: string | TopicHandle<Sch>;
   /** Validates `data`. */
   schema?: S;
   handler: (event: CloudEvent<OutputOf<S, unknown>>, ctx: ContextWith<U>) => void | Promise<void>;
@@ -307,7 +314,7 @@ export interface CloudEventOptions<S extends Sch, U extends Uses = NoUses> exten
  * })
  */
 export function defineCloudEvent<S extends Sch = undefined, const U extends Uses = NoUses>(options: CloudEventOptions<S, U>): CloudEventDefinition<CloudEvent<OutputOf<S, unknown>>> {
-  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['types', 'source', 'schema', 'handler', 'uses'], 'defineCloudEvent');
+  if (typeof __ONEFN_CHECKED__ === 'undefined') checkKeys(options, ['types', 'source', 'topic', 'schema', 'handler', 'uses'], 'defineCloudEvent');
   const types = options.types ?? [];
   if (typeof __ONEFN_CHECKED__ === 'undefined' && (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !t))) throw new DefinitionError('types', 'must be a list of event type names');
   if (options.source !== undefined) checkName('source', options.source);
@@ -315,6 +322,7 @@ export function defineCloudEvent<S extends Sch = undefined, const U extends Uses
     type: 'cloudevent',
     types: Object.freeze([...types]),
     source: options.source,
+    ...(options.topic === undefined ? {} : { topic: triggerOf('topic', options.topic, undefined).name }),
     schema: checkSchema('schema', options.schema),
   });
   return Object.freeze({

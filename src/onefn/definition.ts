@@ -127,6 +127,8 @@ export interface CloudEventTrigger {
   /** Event types served; empty means every type. */
   readonly types: readonly string[];
   readonly source: string | undefined;
+  /** The topic whose CloudEvents (sent with `publishEvent`) the function receives through a subscription. */
+  readonly topic?: string | undefined;
   readonly schema: StandardSchemaV1 | undefined;
 }
 

@@ -152,8 +152,12 @@ function checkSendOptions(resource: string, limits: ResourceLimits, options: Sen
   return out;
 }
 
-// Attribute names every topic service takes (SNS: letters, digits, "_", "-", "."; up to 256).
+// Attribute names every topic service takes (SNS: letters, digits, "_", "-", "."; up to 256) and every
+// consumer receives as sent: not starting with a capital, and not `__proto__`, because @azure/functions
+// hands a Service Bus message's application properties to the function through toCamelCaseValue, which
+// lowercases each name's first letter and assigns `__proto__` away (the Node worker's triggerMetadata).
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}$/;
+const UNPORTABLE_ATTRIBUTE = /^(__proto__$|[A-Z])/;
 const RESERVED_ATTRIBUTE = /^(aws\.|amazon\.|goog)/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -165,6 +169,9 @@ function checkAttributes(resource: string, limits: ResourceLimits, attributes: u
   if (entries.length > limits.attributes) throw new InvalidOutputOptionError(resource, 'attributes', `at most ${limits.attributes} on this provider, got ${entries.length}`);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of entries) {
+    if (UNPORTABLE_ATTRIBUTE.test(name)) {
+      throw new InvalidOutputOptionError(resource, 'attributes', `${JSON.stringify(name.slice(0, 80))} would not reach every consumer as sent (Azure Functions lowercases a first capital and drops "__proto__"): start it with a lowercase letter, a digit or "_"`);
+    }
     if (!ATTRIBUTE_NAME.test(name) || RESERVED_ATTRIBUTE.test(name)) {
       throw new InvalidOutputOptionError(resource, 'attributes', `${JSON.stringify(name.slice(0, 80))} is not a valid attribute name (letters, digits, "_", "-", "."; not starting with aws., amazon. or goog)`);
     }

@@ -135,7 +135,9 @@ export function routes(consumers: readonly Consumer[], item: Pending): Array<{ c
     const event = cloudEventOf(name, message);
     if (event) {
       for (const consumer of consumers) {
-        if (consumer.definition.kind === 'cloudevent' && !refusal(consumer.definition, event)) out.push({ consumer, input: () => event });
+        // One bound to another topic (`defineCloudEvent({ topic })`) is subscribed to that one only.
+        const bound = consumer.definition.kind === 'cloudevent' ? consumer.definition.trigger.topic : undefined;
+        if (consumer.definition.kind === 'cloudevent' && (bound === undefined || bound === name) && !refusal(consumer.definition, event)) out.push({ consumer, input: () => event });
       }
     }
   }

@@ -17,6 +17,7 @@ export {
   cloudEventFromJson, createCloudEvent, createMessage, createScheduleEvent, createStorageEvent,
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
 } from '../onefn/events.js';
+export { cloudEventFromMessage, cloudEventMessage } from './carried-event.js';
 export { createRequest, PortableRequest, type HttpRequestInit } from '../onefn/http.js';
 export { fromWebResponse, isBinaryBody, isTextual, toResponseData, type ResponseData } from '../onefn/response.js';
 export { bufferResponse, isStreamBody, type BodyStream } from '../onefn/stream.js';

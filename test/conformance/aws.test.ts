@@ -5,27 +5,15 @@ import { OnefnError } from 'onefn';
 import { conformance, type EventEnd } from './suite.js';
 import { awsStreamHarness } from './aws-stream.js';
 import { streamConformance } from './stream-suite.js';
+import { awsOutputs } from './aws-outputs.js';
+import type { ResourceDriverSource } from 'onefn/runtime';
+import type { HttpAnswer, HttpProbe } from './suite.js';
+import type { HttpDefinition } from 'onefn';
 
 conformance({
   provider: 'aws',
-  async http(definitions, request) {
-    const headers: Record<string, string> = { ...request.headers };
-    // Function URLs deliver cookies in their own array, not as a header.
-    const cookies = Object.fromEntries((headers['cookie'] ?? '').split(/;\s*/).filter(Boolean).map((c) => c.split('=') as [string, string]));
-    delete headers['cookie'];
-    const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
-    const event = functionUrlEvent({ method: request.method, path: request.path, headers, cookies, ...body });
-    const logs: string[] = [];
-    const result = (await captureStdout(logs, () => wrap([...definitions])(event, lambdaContext()))) as LambdaV2Result;
-    const out = new Map(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    return {
-      status: result.statusCode ?? 200,
-      header: (name) => out.get(name.toLowerCase()),
-      cookies: [...(result.cookies ?? [])],
-      body: result.isBase64Encoded ? new Uint8Array(Buffer.from(result.body ?? '', 'base64')) : new TextEncoder().encode(result.body ?? ''),
-      logs,
-    };
-  },
+  http: (definitions, request) => http(definitions, request),
+  outputs: (resources) => awsOutputs(resources, http),
   async deliver(definition, messages) {
     // Lambda's clock: the function's timeout, which the deploy helper sets from the definition's.
     const timeout = definition.settings.timeout;
@@ -54,6 +42,26 @@ conformance({
     return settle(wrap(definition)(native, lambdaContext()));
   },
 });
+
+// HTTP through a Function URL event; `resources` is the adapter's option, as `onefn build aws` wires it.
+async function http(definitions: readonly HttpDefinition[], request: HttpProbe, resources?: ResourceDriverSource): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...request.headers };
+  // Function URLs deliver cookies in their own array, not as a header.
+  const cookies = Object.fromEntries((headers['cookie'] ?? '').split(/;\s*/).filter(Boolean).map((c) => c.split('=') as [string, string]));
+  delete headers['cookie'];
+  const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
+  const event = functionUrlEvent({ method: request.method, path: request.path, headers, cookies, ...body });
+  const logs: string[] = [];
+  const result = (await captureStdout(logs, () => wrap([...definitions], resources ? { resources } : {})(event, lambdaContext()))) as LambdaV2Result;
+  const out = new Map(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  return {
+    status: result.statusCode ?? 200,
+    header: (name) => out.get(name.toLowerCase()),
+    cookies: [...(result.cookies ?? [])],
+    body: result.isBase64Encoded ? new Uint8Array(Buffer.from(result.body ?? '', 'base64')) : new TextEncoder().encode(result.body ?? ''),
+    logs,
+  };
+}
 
 function refusedOr(error: unknown): EventEnd {
   if (error instanceof OnefnError && (error.code === 'MALFORMED_EVENT' || error.code === 'UNSUPPORTED_EVENT')) return { outcome: 'refused', code: error.code, message: error.message };

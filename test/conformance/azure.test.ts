@@ -5,7 +5,10 @@ import { beforeEach } from 'vitest';
 import { serve } from '@onefn/azure';
 import { azureHost, blobEvent, httpResult, rpcEventGrid, rpcHttp, rpcQueueMessage, rpcTimer, timerInfo } from '@onefn/azure/testing';
 import { OnefnError } from 'onefn';
-import { conformance } from './suite.js';
+import { conformance, type HttpAnswer, type HttpProbe } from './suite.js';
+import { azureOutputs } from './azure-outputs.js';
+import type { HttpDefinition } from 'onefn';
+import type { ResourceDriverSource } from 'onefn/runtime';
 
 const host = azureHost();
 beforeEach(() => host.reset());
@@ -15,19 +18,8 @@ conformance({
   // The routed function's binding lists only the methods its definitions serve; the host itself
   // answers other methods, so a wrong method may meet a 404 there rather than onefn's 405.
   hostRoutes: true,
-  async http(definitions, request) {
-    host.reset();
-    serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'api' });
-    const invocation = await host.invoke('api', rpcHttp({ method: request.method, url: `/api${request.path}`, headers: request.headers, body: request.body }));
-    const res = httpResult(invocation);
-    return {
-      status: res.status,
-      header: (name) => res.headers[name.toLowerCase()],
-      cookies: res.cookies.map((c) => `${c.name}=${c.value}`),
-      body: res.body,
-      logs: invocation.logs.map((l) => `${l.level} ${l.message}`),
-    };
-  },
+  http: (definitions, request) => http(definitions, request),
+  outputs: (resources) => azureOutputs(host, resources, http),
   async deliver(definition, messages) {
     host.reset();
     // host.json functionTimeout: the build sets it from the definitions' longest timeout.
@@ -69,3 +61,18 @@ conformance({
     return { outcome: 'failed' };
   },
 });
+
+// HTTP as the host's RPC request; `resources` is the adapter's option.
+async function http(definitions: readonly HttpDefinition[], request: HttpProbe, resources?: ResourceDriverSource): Promise<HttpAnswer> {
+  host.reset();
+  serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: 'api', ...(resources ? { resources } : {}) });
+  const invocation = await host.invoke('api', rpcHttp({ method: request.method, url: `/api${request.path}`, headers: request.headers, body: request.body }));
+  const res = httpResult(invocation);
+  return {
+    status: res.status,
+    header: (name) => res.headers[name.toLowerCase()],
+    cookies: res.cookies.map((c) => `${c.name}=${c.value}`),
+    body: res.body,
+    logs: invocation.logs.map((l) => `${l.level} ${l.message}`),
+  };
+}

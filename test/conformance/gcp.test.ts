@@ -7,7 +7,10 @@ import { binaryCloudEvent, httpRequest, pubsubEvent, startServer, storageCloudEv
 import { get, streamAnswer } from './stream-client.js';
 import { streamConformance } from './stream-suite.js';
 import { vi } from 'vitest';
-import { conformance } from './suite.js';
+import { conformance, type HttpAnswer, type HttpProbe } from './suite.js';
+import { gcpOutputs } from './gcp-outputs.js';
+import type { HttpDefinition } from 'onefn';
+import type { ResourceDriverSource } from 'onefn/runtime';
 
 let round = 0;
 
@@ -16,34 +19,8 @@ conformance({
   // Express parses JSON before any function runs; deployed (NODE_ENV=production, as the deploy helper
   // sets) it answers malformed JSON with a plain 400, without the stack it shows in development.
   frameworkParsesJson: true,
-  async http(definitions, request) {
-    const target = `api${++round}`;
-    const logs: string[] = [];
-    // The real Cloud Logging sink, writing its lines here instead of stderr.
-    serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: target, write: (line) => logs.push(line) });
-    const env = process.env['NODE_ENV'];
-    process.env['NODE_ENV'] = 'production';
-    const server = await startServer(target).finally(() => {
-      if (env === undefined) delete process.env['NODE_ENV'];
-      else process.env['NODE_ENV'] = env;
-    });
-    try {
-      const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
-      // Express logs a body it could not parse with console.error (in production too): captured here,
-      // and kept with the function's logs for the suite to assert.
-      const framework = vi.spyOn(console, 'error').mockImplementation((error: { type?: string; statusCode?: number }) => void logs.push(`framework: ${error?.type} ${error?.statusCode}`));
-      const res = await server.send(httpRequest({ method: request.method, path: request.path, headers: request.headers, ...body })).finally(() => framework.mockRestore());
-      return {
-        status: res.status,
-        header: (name) => res.headers.get(name) ?? undefined,
-        cookies: res.headers.getSetCookie(),
-        body: new Uint8Array(await res.arrayBuffer()),
-        logs,
-      };
-    } finally {
-      await server.close();
-    }
-  },
+  http: (definitions, request) => http(definitions, request),
+  outputs: (resources) => gcpOutputs(resources, http),
   async deliver(definition, messages) {
     const target = `orders${++round}`;
     serve({ [target]: definition });
@@ -91,6 +68,36 @@ conformance({
     }
   },
 });
+
+// HTTP through functions-framework's server; `resources` is the adapter's option.
+async function http(definitions: readonly HttpDefinition[], request: HttpProbe, resources?: ResourceDriverSource): Promise<HttpAnswer> {
+  const target = `api${++round}`;
+  const logs: string[] = [];
+  // The real Cloud Logging sink, writing its lines here instead of stderr.
+  serve(Object.fromEntries(definitions.map((d, i) => [`d${i}`, d])), { routedName: target, write: (line) => logs.push(line), ...(resources ? { resources } : {}) });
+  const env = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  const server = await startServer(target).finally(() => {
+    if (env === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = env;
+  });
+  try {
+    const body = typeof request.body === 'string' ? { text: request.body } : request.body ? { body: request.body } : {};
+    // Express logs a body it could not parse with console.error (in production too): captured here,
+    // and kept with the function's logs for the suite to assert.
+    const framework = vi.spyOn(console, 'error').mockImplementation((error: { type?: string; statusCode?: number }) => void logs.push(`framework: ${error?.type} ${error?.statusCode}`));
+    const res = await server.send(httpRequest({ method: request.method, path: request.path, headers: request.headers, ...body })).finally(() => framework.mockRestore());
+    return {
+      status: res.status,
+      header: (name) => res.headers.get(name) ?? undefined,
+      cookies: res.headers.getSetCookie(),
+      body: new Uint8Array(await res.arrayBuffer()),
+      logs,
+    };
+  } finally {
+    await server.close();
+  }
+}
 
 /** Registers one event function, sends it one request, and reads a 2xx as success. */
 async function once(module: Record<string, unknown>, request: GcpTestRequest): Promise<{ failed: boolean }> {

@@ -3,10 +3,10 @@
  * in a harness that deploys definitions the way its provider runs them and delivers inputs the way its
  * provider sends them; the suite asserts the same answers everywhere.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, HttpError, json, redirect, setCookie,
+  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, HttpError, json, redirect, setCookie,
   type HttpDefinition, type HttpResult, type MessageDefinition, type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
 } from 'onefn';
 import { bucket, type Context, type Definition, queue, topic } from 'onefn';
@@ -60,6 +60,37 @@ export interface ConformanceHarness {
    * `refused` (with the typed error's code and message) when it was refused before any handler ran.
    */
   cloudEvent(definition: CloudEventDefinition, event: Readonly<Record<string, unknown>>): Promise<EventEnd>;
+  /** Starts the provider's output services on 127.0.0.1 with these resources, and its driver against them. */
+  outputs(resources: OutputResources): Promise<OutputRig>;
+}
+
+/**
+ * The provider's own output implementation (its resource driver, the real SDK clients) against the
+ * loopback services its adapter tests use, and the steps that turn what those services recorded into
+ * the next native event, as the cloud would deliver it.
+ */
+export interface OutputRig {
+  /** Runs HTTP definitions as one routed function, the driver as the adapter's `resources` option. */
+  http(definitions: readonly HttpDefinition[], request: HttpProbe): Promise<HttpAnswer>;
+  /** Delivers every message the queue service holds for `queue`, as the provider's queue trigger does; the ids it would deliver again. */
+  deliverQueued(definition: MessageDefinition, queue: string): Promise<{ delivered: number; redelivered: string[] }>;
+  /** Delivers the creation of the object `key` as the service stored it, as the provider's storage trigger does. */
+  deliverStored(definition: StorageDefinition, bucket: string, key: string): Promise<{ failed: boolean }>;
+  /**
+   * Delivers every message published on `topic` (each subscription gets every one), one invocation each,
+   * as the provider's topic subscription does, to a topic subscriber or a CloudEvent definition bound
+   * to the topic; `failed` counts the ones the provider would deliver again.
+   */
+  deliverPublished(definition: MessageDefinition | CloudEventDefinition, topic: string): Promise<{ delivered: number; failed: number }>;
+  /** Stops every service the rig started. */
+  stop(): Promise<void>;
+}
+
+/** The logical resources the outputs case uses; a rig creates them in its services under the same names. */
+export interface OutputResources {
+  queues: readonly string[];
+  topics: readonly string[];
+  buckets: readonly string[];
 }
 
 /** How one delivered event ended. */
@@ -304,6 +335,7 @@ export function conformance(harness: ConformanceHarness): void {
   });
   hostileInputConformance(harness);
   mustNotLose(harness);
+  outputsConformance(harness);
 }
 
 // Hostile input: Object.prototype names in the query and cookies, and base64 that is not. The three
@@ -396,7 +428,9 @@ function mustNotLose(harness: ConformanceHarness): void {
     });
   });
 
-  describe('outputs: HTTP -> queue -> bucket -> CloudEvent, each step in the provider\'s own payload', () => {
+  // The same chain through onefn/testing's in-memory resources, each consumer reached through the
+  // provider's harness: what a module's own tests see. The real services are the case below.
+  describe('outputs in memory (onefn/testing): HTTP -> queue -> bucket -> CloudEvent', () => {
     it('sends, stores and publishes through declared uses, and every consumer reads what the last wrote', async () => {
       const mem = memoryResources();
       const Order = z.object({ id: z.string(), total: z.number() });
@@ -453,6 +487,139 @@ function mustNotLose(harness: ConformanceHarness): void {
 
       expect(seen).toEqual([{ orderId: 'o-1', total: 12.5 }]);
       expect(providers).toEqual([harness.provider, harness.provider, harness.provider, harness.provider]);
+    });
+  });
+}
+
+
+// Hostile values carried through every step: a key with spaces, unicode and "+" (S3 URL-encodes keys in
+// its events, with "+" for a space), a body with CR/LF and non-ASCII text, and attributes named like
+// Object.prototype members.
+const ORDER_ID = 'a b+ü€/ß';
+const NOTE = 'line 1\r\nline 2 — ✓ «quoted»\n';
+const PROTO_ATTRIBUTES = JSON.parse('{"constructor":"c","toString":"t","valueOf":"v","hasOwnProperty":"h"}') as Record<string, string>;
+// Names Azure Functions would not hand over as sent (its triggerMetadata lowercases a first capital and
+// assigns `__proto__` away): refused before any call on every provider.
+const UNPORTABLE_ATTRIBUTES: ReadonlyArray<Record<string, string>> = [JSON.parse('{"__proto__":"p"}') as Record<string, string>, { Priority: 'high' }];
+
+/** The four-step case on the provider's real services: each step's output is the next step's native input. */
+function outputsConformance(harness: ConformanceHarness): void {
+  describe(`outputs: HTTP -> queue -> bucket -> topic -> CloudEvent on ${harness.provider}, through its own services and payloads`, () => {
+    let rig: OutputRig | undefined;
+    beforeAll(async () => {
+      rig = await harness.outputs({ queues: ['orders'], topics: ['order-done', 'order-odd'], buckets: ['receipts'] });
+    }, 60_000);
+    afterAll(async () => {
+      await rig?.stop();
+    });
+
+    it('sends, stores and publishes through the driver, and every consumer reads what the step before wrote', async () => {
+      const Order = z.object({ id: z.string(), total: z.number(), note: z.string() });
+      const orders = queue('orders', { schema: Order });
+      const receipts = bucket('receipts');
+      const done = topic('order-done');
+      const seen: Record<string, unknown[]> = { providers: [], worker: [], storage: [], done: [], refused: [], events: [] };
+      const api = defineHttp({
+        method: 'POST', route: '/orders', body: Order, uses: { orders: orders.send },
+        handler: async (req, ctx) => {
+          seen['providers']!.push(ctx.provider);
+          const sent = await ctx.resources.orders.send(req.body);
+          return json({ queued: typeof sent.id === 'string' && sent.id.length > 0 }, { status: 202 });
+        },
+      });
+      const worker = defineQueue({
+        queue: orders, uses: { receipts: receipts.write },
+        handler: async (msg, ctx) => {
+          seen['providers']!.push(ctx.provider);
+          seen['worker']!.push(msg.body);
+          await ctx.resources.receipts.put(`orders/${msg.body.id}.json`, JSON.stringify(msg.body), { contentType: 'application/json' });
+        },
+      });
+      const onReceipt = defineStorage({
+        bucket: receipts, changes: ['created'], uses: { receipts: receipts.read, done: done.publish },
+        handler: async (obj, ctx) => {
+          seen['providers']!.push(ctx.provider);
+          seen['storage']!.push({ bucket: obj.bucket, key: obj.key, change: obj.change, size: obj.size, etag: typeof obj.etag === 'string' && obj.etag.length > 0 });
+          const receipt = (await ctx.resources.receipts.get(obj.key))?.json() as { id: string; total: number; note: string };
+          await ctx.resources.done.publishEvent({ type: 'com.example.order.done', source: '/orders', subject: obj.key, data: { orderId: receipt.id, total: receipt.total } });
+          await ctx.resources.done.publish({ note: receipt.note }, { attributes: PROTO_ATTRIBUTES });
+          for (const attributes of UNPORTABLE_ATTRIBUTES) {
+            seen['refused']!.push(await ctx.resources.done.publish({ note: 'never sent' }, { attributes }).then(() => 'sent', (e: { code?: string }) => e.code));
+          }
+        },
+      });
+      // The topic's subscriber: the CloudEvent arrives in binary mode, its context in ce- attributes.
+      const onDone = defineTopic({
+        topic: done,
+        handler: async (msg, ctx) => {
+          seen['providers']!.push(ctx.provider);
+          const a = msg.attributes;
+          const ce = Object.keys(a).filter((k) => k.startsWith('ce-')).sort();
+          seen['done']!.push({ body: msg.body, ce: Object.fromEntries(ce.map((k) => [k, k === 'ce-id' || k === 'ce-time' ? typeof a[k] : a[k]])), others: Object.entries(a).filter(([k]) => !k.startsWith('ce-') && Object.hasOwn(PROTO_ATTRIBUTES, k)).sort() });
+        },
+      });
+      // The CloudEvent consumer, subscribed to the same topic: it receives the CloudEvent, and refuses
+      // (does not acknowledge) the plain message, which carries none.
+      const onEvent = defineCloudEvent({
+        topic: done, types: ['com.example.order.done'], schema: z.object({ orderId: z.string(), total: z.number() }),
+        handler: async (event, ctx) => {
+          seen['providers']!.push(ctx.provider);
+          seen['events']!.push({ id: typeof event.id, type: event.type, source: event.source, subject: event.subject, time: event.time instanceof Date, datacontenttype: event.datacontenttype, data: event.data });
+        },
+      });
+      const order = { id: ORDER_ID, total: 12.5, note: NOTE };
+      const key = `orders/${ORDER_ID}.json`;
+
+      // Two definitions, so that every harness routes them as one function.
+      const health = defineHttp({ method: 'GET', route: '/health', handler: () => json({ ok: true }) });
+      const answer = await rig!.http([api, health], { method: 'POST', path: '/orders', headers: { 'content-type': 'application/json; charset=utf-8' }, body: new TextEncoder().encode(JSON.stringify(order)) });
+      expect(answer.status).toBe(202);
+      expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({ queued: true });
+
+      expect(await rig!.deliverQueued(worker, 'orders')).toEqual({ delivered: 1, redelivered: [] });
+      expect(seen['worker']).toEqual([order]);
+
+      expect(await rig!.deliverStored(onReceipt, 'receipts', key)).toEqual({ failed: false });
+      expect(seen['storage']).toEqual([{ bucket: 'receipts', key, change: 'created', size: new TextEncoder().encode(JSON.stringify(order)).byteLength, etag: true }]);
+
+      expect(seen['refused']).toEqual(['INVALID_OUTPUT_OPTION', 'INVALID_OUTPUT_OPTION']);
+
+      expect(await rig!.deliverPublished(onDone, 'order-done')).toEqual({ delivered: 2, failed: 0 });
+      expect(seen['done']).toEqual([
+        {
+          body: { orderId: ORDER_ID, total: 12.5 },
+          ce: { 'ce-datacontenttype': 'application/json', 'ce-id': 'string', 'ce-source': '/orders', 'ce-specversion': '1.0', 'ce-subject': key, 'ce-time': 'string', 'ce-type': 'com.example.order.done' },
+          others: [],
+        },
+        { body: { note: NOTE }, ce: {}, others: Object.entries(PROTO_ATTRIBUTES).sort() },
+      ]);
+      expect(await rig!.deliverPublished(onEvent, 'order-done')).toEqual({ delivered: 2, failed: 1 });
+      expect(seen['events']).toEqual([{ id: 'string', type: 'com.example.order.done', source: '/orders', subject: key, time: true, datacontenttype: 'application/json', data: { orderId: ORDER_ID, total: 12.5 } }]);
+      expect(seen['providers']).toEqual(Array(6).fill(harness.provider));
+    });
+
+    it('refuses a topic message that claims a CloudEvent but is not one, or one of a type not served, the same way everywhere', async () => {
+      const odd = topic('order-odd');
+      const event = { 'ce-specversion': '1.0', 'ce-id': 'e-1', 'ce-source': '/orders', 'ce-type': 'com.example.order.done' };
+      const sends: Array<Record<string, string>> = [
+        { 'ce-specversion': '1.0', 'ce-id': 'e-2', 'ce-source': '/orders' },
+        { ...event, 'ce-specversion': '2.0' },
+        { ...event, 'ce-type': 'com.example.order.lost' },
+        { ...event, 'ce-time': 'yesterday' },
+      ];
+      const api = defineHttp({
+        method: 'POST', route: '/odd', uses: { odd: odd.publish },
+        handler: async (_req, ctx) => {
+          for (const attributes of sends) await ctx.resources.odd.publish({ orderId: 'o-1', total: 1 }, { attributes });
+          return json({ sent: sends.length });
+        },
+      });
+      const health = defineHttp({ method: 'GET', route: '/health', handler: () => json({ ok: true }) });
+      expect((await rig!.http([api, health], { method: 'POST', path: '/odd' })).status).toBe(200);
+      let runs = 0;
+      const onEvent = defineCloudEvent({ topic: odd, types: ['com.example.order.done'], handler: () => void runs++ });
+      expect(await rig!.deliverPublished(onEvent, 'order-odd')).toEqual({ delivered: sends.length, failed: sends.length });
+      expect(runs).toBe(0);
     });
   });
 }

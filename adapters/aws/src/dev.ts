@@ -10,6 +10,7 @@
  */
 import type { CloudEvent, EventDefinition, HttpDefinition, Message, ScheduleEvent, StorageEvent } from 'onefn';
 import type { BridgeDelivery, BridgeHttpRequest, BridgeOptions, DevBridge } from 'onefn/cli';
+import { cloudEventMessage } from 'onefn/runtime';
 import { eventHandler, httpHandler } from './handler.js';
 import type { ApiGatewayV2Event, LambdaV2Result, SqsBatchResponse } from './native.js';
 import { eventBridgeEvent, lambdaContext, s3Event, scheduledEvent, snsEvent, sqsEvent } from './testing/index.js';
@@ -118,6 +119,12 @@ export const devBridge: DevBridge = {
           break;
         case 'cloudevent': {
           const c = item as CloudEvent;
+          // Bound to a topic: the SNS notification, carrying the event in its ce- message attributes.
+          if (definition.trigger.topic !== undefined) {
+            const carried = cloudEventMessage(c);
+            event = snsEvent({ id: c.id, body: carried.body, topic: definition.trigger.topic, attributes: carried.attributes });
+            break;
+          }
           event = { ...eventBridgeEvent({ source: c.source, detailType: c.type, detail: c.data, resources: c.subject ? [c.subject] : [], ...(c.time ? { time: c.time } : {}) }), id: c.id };
           break;
         }

@@ -11,6 +11,7 @@ import { fromLambdaContext } from './context.js';
 import { fromCloudEventJson, fromEventBridge, fromScheduledEvent } from './from-eventbridge.js';
 import { fromAlb, fromHttpV1, fromHttpV2 } from './from-http.js';
 import { fromSns, fromSqs, isFifoBatch } from './from-messages.js';
+import { carriesCloudEvent, CLOUDEVENT_SOURCES, cloudEventsFromSns } from './from-sns-cloudevent.js';
 import { fromS3, fromS3EventBridge } from './from-storage.js';
 import type {
   ApiGatewayV2Event, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult, LambdaResponseStream, LambdaStreamHandler, LambdaV2Result, SqsBatchResponse,
@@ -128,6 +129,7 @@ function itemsFor(def: EventDefinition, event: unknown, native: Native): Item[] 
     case 'cloudevent':
       if (isEventBridgeEvent(event)) return [fromEventBridge(event, native)];
       if (isCloudEventJson(event)) return [fromCloudEventJson(event, native)];
+      if (isSnsEvent(event)) return cloudEventsFromSns(event, native);
       return undefined;
   }
 }
@@ -136,7 +138,7 @@ const EXPECTED: Readonly<Record<EventDefinition['kind'], string>> = {
   message: 'SQS and SNS messages',
   storage: 'S3 notifications (direct or through EventBridge)',
   schedule: 'EventBridge scheduled events',
-  cloudevent: 'EventBridge events and JSON CloudEvents',
+  cloudevent: CLOUDEVENT_SOURCES,
 };
 
 /** True when `definition` serves `event` (used by `onefn invoke` to pick a definition). */
@@ -150,7 +152,7 @@ export function serves(definition: Definition, event: unknown): boolean {
     case 'schedule':
       return isScheduledEvent(event);
     case 'cloudevent':
-      return isEventBridgeEvent(event) || isCloudEventJson(event);
+      return isEventBridgeEvent(event) || isCloudEventJson(event) || (isSnsEvent(event) && carriesCloudEvent(event));
   }
 }
 

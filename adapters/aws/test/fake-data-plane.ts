@@ -23,8 +23,24 @@ interface Stored {
   modified: Date;
 }
 
+/**
+ * The message attributes of a Publish call, from its query form (`MessageAttributes.entry.N.Name`,
+ * `.Value.DataType`, `.Value.StringValue`), as a record without a prototype.
+ */
+function snsAttributes(form: Record<string, string>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (let n = 1; form[`MessageAttributes.entry.${n}.Name`] !== undefined; n++) {
+    out[form[`MessageAttributes.entry.${n}.Name`] as string] = form[`MessageAttributes.entry.${n}.Value.StringValue`] ?? '';
+  }
+  return out;
+}
+
 export class FakeDataPlane {
   readonly calls: DataCall[] = [];
+  /** Every message SQS accepted, with the id it answered (what a consumer's event record carries). */
+  readonly queued: Array<{ queueUrl: string; messageId: string; body: string; attributes: Record<string, unknown> }> = [];
+  /** Every notification SNS accepted, with the id it answered. */
+  readonly published: Array<{ topicArn: string; messageId: string; message: string; subject: string | undefined; attributes: Record<string, string> }> = [];
   readonly objects = new Map<string, Stored>();
   /** Operation -> [status, code, message] to answer with, once. */
   readonly failures = new Map<string, Array<[number, string, string]>>();
@@ -83,11 +99,17 @@ export class FakeDataPlane {
       return;
     }
     let body: unknown;
-    if (op === 'SendMessage') body = { MessageId: `sqs-${++this.counter}`, MD5OfMessageBody: md5(String(input['MessageBody'])) };
+    if (op === 'SendMessage') {
+      body = { MessageId: `sqs-${++this.counter}`, MD5OfMessageBody: md5(String(input['MessageBody'])) };
+      this.queued.push({ queueUrl: String(input['QueueUrl']), messageId: `sqs-${this.counter}`, body: String(input['MessageBody']), attributes: (input['MessageAttributes'] ?? {}) as Record<string, unknown> });
+    }
     else if (op === 'SendMessageBatch') {
       const entries = input['Entries'] as Array<{ Id: string; MessageBody: string }>;
       body = {
-        Successful: entries.filter((e) => !this.failEntries.has(e.Id)).map((e) => ({ Id: e.Id, MessageId: `sqs-${++this.counter}`, MD5OfMessageBody: md5(e.MessageBody) })),
+        Successful: entries.filter((e) => !this.failEntries.has(e.Id)).map((e) => {
+          this.queued.push({ queueUrl: String(input['QueueUrl']), messageId: `sqs-${++this.counter}`, body: e.MessageBody, attributes: {} });
+          return { Id: e.Id, MessageId: `sqs-${this.counter}`, MD5OfMessageBody: md5(e.MessageBody) };
+        }),
         Failed: entries.filter((e) => this.failEntries.has(e.Id)).map((e) => ({ Id: e.Id, Code: 'InvalidParameterValue', Message: 'refused entry', SenderFault: true })),
       };
     } else {
@@ -106,6 +128,7 @@ export class FakeDataPlane {
       res.end(`<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${failed[1]}</Code><Message>${escapeXml(failed[2])}</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
       return;
     }
+    this.published.push({ topicArn: input['TopicArn'] ?? '', messageId: `sns-${this.counter + 1}`, message: input['Message'] ?? '', subject: input['Subject'], attributes: snsAttributes(input) });
     res.writeHead(200, { 'content-type': 'text/xml' });
     res.end(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>sns-${++this.counter}</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`);
   }

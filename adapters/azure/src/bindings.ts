@@ -91,6 +91,10 @@ export function functionSpecs(plans: readonly FunctionPlan[], options: ResolvedO
       case 'schedule':
         return { name, plan, trigger: { kind: 'timer', schedule: toNcrontab(def.trigger.schedule) } };
       case 'cloudevent':
+        // Bound to a topic: a subscription to that Service Bus topic, its CloudEvents in binary mode.
+        if (def.trigger.topic !== undefined) {
+          return { name, plan, trigger: { kind: 'serviceBusTopic', topicName: def.trigger.topic, subscriptionName: options.topicSubscription ?? name, connection: options.serviceBusConnection } };
+        }
         return { name, plan, trigger: { kind: 'eventGrid' } };
     }
   });

@@ -13,7 +13,7 @@ import * as azureFunctions from '@azure/functions';
 import type { Cookie, HttpResponseInit, InvocationContext, LogLevel } from '@azure/functions';
 import { OnefnError, type CloudEvent, type EventDefinition, type HttpDefinition, type LogEntry, type LogLevel as OnefnLevel, type Message, type ScheduleEvent, type StorageEvent } from 'onefn';
 import type { BridgeDelivery, BridgeOptions, DevBridge } from 'onefn/cli';
-import type { FunctionPlan } from 'onefn/runtime';
+import { cloudEventMessage, type FunctionPlan } from 'onefn/runtime';
 import { functionSpecs } from './bindings.js';
 import { handlerFor } from './handler.js';
 import { resolveOptions } from './options.js';
@@ -147,6 +147,13 @@ export const devBridge: DevBridge = {
         }
         case 'cloudevent': {
           const c = item as CloudEvent;
+          // Bound to a topic: the Service Bus message, carrying the event in its ce- application properties.
+          if (spec.trigger.kind === 'serviceBusTopic') {
+            const carried = cloudEventMessage(c);
+            input = carried.body;
+            metadata = { messageId: c.id, deliveryCount: 1, enqueuedTimeUtc: new Date().toISOString(), applicationProperties: carried.attributes, contentType: carried.attributes['ce-datacontenttype'] };
+            break;
+          }
           input = cloudEventSchemaEvent({ id: c.id, source: c.source, type: c.type, ...(c.subject ? { subject: c.subject } : {}), ...(c.time ? { time: c.time.toISOString() } : {}), data: c.data });
           break;
         }

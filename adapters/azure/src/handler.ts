@@ -8,6 +8,7 @@ import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-
 import { fromBlob } from './from-blob.js';
 import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-messages.js';
+import { cloudEventFromServiceBus } from './from-service-bus-cloudevent.js';
 import { fromTimer } from './from-timer.js';
 import { type ResolvedOptions, resourcesFor } from './options.js';
 import { followConnection, takeProxied } from './proxy.js';
@@ -107,7 +108,7 @@ export function eventHandler(name: string, trigger: AzureTriggerOptions, def: Ev
         items = [fromServiceBus(input, context, trigger.queueName)];
         break;
       case 'serviceBusTopic':
-        items = [fromServiceBus(input, context, trigger.topicName)];
+        items = [def.kind === 'cloudevent' ? cloudEventFromServiceBus(input, context, trigger.topicName) : fromServiceBus(input, context, trigger.topicName)];
         break;
       case 'timer':
         items = [fromTimer(input, context, name)];

@@ -13,6 +13,18 @@ import rhea, { type EventContext, type Message as AmqpMessage, type Receiver, ty
 // rhea is CommonJS: its one export is a container that also carries the codec.
 const amqp = (rhea as unknown as { message: { decode(bytes: Buffer): AmqpMessage; encode(message: AmqpMessage): Buffer } }).message;
 
+// Service Bus keeps every application property name: an AMQP map's keys are data. rhea's decoder builds
+// maps by assignment (`result[key] = value`), which turns a key named `__proto__` into a prototype and
+// drops it; the namespace here decodes maps with defineProperty instead, so what it records is what
+// the client sent. (The encoder is not touched: it walks the map's own keys with for...in.)
+const codec = rhea as unknown as { types: { unwrap_map_simple(o: { value: unknown[] }): Record<string, unknown>; unwrap(o: unknown, leaveDescribed?: boolean): unknown } };
+codec.types.unwrap_map_simple = (o) => {
+  const elements = o.value.map((item) => codec.types.unwrap(item, true));
+  const map: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < elements.length; i += 2) Object.defineProperty(map, String(elements[i]), { value: elements[i + 1], enumerable: true, writable: true, configurable: true });
+  return map;
+};
+
 /** One message as the namespace received it. */
 export interface RecordedMessage {
   readonly entity: string;
@@ -60,6 +72,7 @@ function record(entity: string, batched: boolean, raw: AmqpMessage): RecordedMes
     body: bytes,
     contentType: raw.content_type,
     sessionId: raw.group_id,
+    // Spread keeps an own `__proto__` key as a property.
     applicationProperties: { ...(raw.application_properties ?? {}) },
     scheduledEnqueueTimeUtc: scheduled instanceof Date ? scheduled : typeof scheduled === 'number' ? new Date(scheduled) : undefined,
     raw,

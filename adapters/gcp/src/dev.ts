@@ -17,6 +17,7 @@ import { toEventFunction } from './handler.js';
 import { toHttpFunction, type GcpHttpFunction } from './handler.js';
 import type { GcpRequest } from './native.js';
 import { binaryCloudEvent, pubsubEvent, storageCloudEvent, type GcpTestRequest } from './testing/index.js';
+import { cloudEventMessage } from 'onefn/runtime';
 
 interface Answer {
   status: number;
@@ -80,6 +81,11 @@ function eventRequest(definition: EventDefinition, item: Message | StorageEvent 
     }
     case 'cloudevent': {
       const c = item as CloudEvent;
+      // Bound to a topic: the topic's message, carrying the event in its ce- attributes.
+      if (definition.trigger.topic !== undefined) {
+        const carried = cloudEventMessage(c);
+        return pubsubEvent({ data: carried.body, attributes: carried.attributes, messageId: c.id, topic: definition.trigger.topic });
+      }
       const data = c.data;
       return binaryCloudEvent({ id: c.id, source: c.source, type: c.type, ...(c.subject ? { subject: c.subject } : {}), ...(c.time ? { time: c.time.toISOString() } : {}), ...(typeof data === 'string' ? { data, datacontenttype: c.datacontenttype ?? 'text/plain' } : { json: data ?? null }), extensions: c.extensions });
     }

@@ -11,6 +11,7 @@ import { batchError, type BatchResult, createCloudEvent, createRouter, problem, 
 import { type Delivery, describeRequest, fromDelivery, fromStructured } from './from-delivery.js';
 import { bodyOf, fromHttp } from './from-http.js';
 import { messageFromDelivery } from './from-pubsub.js';
+import { carriedCloudEvent } from './from-pubsub-cloudevent.js';
 import { scheduleFromDelivery, scheduleFromHttp } from './from-scheduler.js';
 import { STORAGE_TYPES, storageFromDelivery } from './from-storage.js';
 import type { GcpCloudEventObject, GcpRequest, GcpResponse } from './native.js';
@@ -98,8 +99,14 @@ function inputOf(def: EventDefinition, d: Delivery, native: Native): Input {
       if (tick) return tick;
       break;
     }
-    case 'cloudevent':
+    case 'cloudevent': {
+      // A Pub/Sub message carrying a CloudEvent is that event; a definition bound to a topic
+      // (`defineCloudEvent({ topic })`) takes nothing else, as on the other providers.
+      const carried = d.type === PUBSUB_PUBLISHED ? carriedCloudEvent(d, native) : undefined;
+      if (carried) return carried;
+      if (def.trigger.topic !== undefined) throw new UnsupportedEventError(`${received(d)} without a CloudEvent in its message's ce- attributes`, `CloudEvents published on the topic "${def.trigger.topic}"`);
       return createCloudEvent({ ...d, native });
+    }
   }
   throw new UnsupportedEventError(received(d), expected(def));
 }

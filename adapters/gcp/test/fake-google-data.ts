@@ -31,6 +31,8 @@ type PublishRequest = { topic: string; messages: Array<{ data: Buffer; attribute
 
 export class FakePubSub {
   readonly calls: GoogleCall[] = [];
+  /** Every message the Publisher accepted, with the id and publish time it answered (what a subscriber's delivery carries). */
+  readonly published: Array<{ topic: string; messageId: string; publishTime: string; data: Buffer; attributes: Record<string, string>; orderingKey: string }> = [];
   /** gRPC statuses to answer the next Publish calls with. */
   readonly failures: Array<{ code: grpc.status; details: string }> = [];
   private server: grpc.Server | undefined;
@@ -49,7 +51,10 @@ export class FakePubSub {
         this.calls.push({ op: 'Publish', input: { topic, messages: messages.map((m) => ({ data: Buffer.from(m.data).toString('utf8'), attributes: { ...m.attributes }, orderingKey: m.orderingKey })) } });
         const failure = this.failures.shift();
         if (failure) return callback({ code: failure.code, details: failure.details });
-        callback(null, { messageIds: messages.map(() => `ps-${++this.counter}`) });
+        const messageIds = messages.map(() => `ps-${++this.counter}`);
+        const publishTime = new Date().toISOString();
+        messages.forEach((m, i) => this.published.push({ topic, messageId: messageIds[i] as string, publishTime, data: Buffer.from(m.data), attributes: { ...m.attributes }, orderingKey: m.orderingKey }));
+        callback(null, { messageIds });
       },
     });
     const port = await new Promise<number>((resolve, reject) => this.server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));

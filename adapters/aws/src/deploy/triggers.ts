@@ -51,6 +51,7 @@ export function describeTrigger(plan: FunctionPlan): string {
     case 'schedule':
       return def.trigger.timeZone === 'UTC' ? `EventBridge rule ${toAwsSchedule(def.trigger.schedule)}` : `EventBridge Scheduler schedule ${toAwsSchedule(def.trigger.schedule)} in ${def.trigger.timeZone}`;
     case 'cloudevent':
+      if (def.trigger.topic !== undefined) return `SNS topic ${def.trigger.topic} (CloudEvents)`;
       return `EventBridge rule on ${def.trigger.source ?? 'any source'}${def.trigger.types.length ? ` (${def.trigger.types.join(', ')})` : ''}`;
   }
 }
@@ -268,6 +269,7 @@ export async function wireTrigger(clients: AwsClients, plan: FunctionPlan, t: Ta
       return arn;
     }
     case 'cloudevent': {
+      if (def.trigger.topic !== undefined) return wireTopic(clients, t, def.trigger.topic);
       const pattern: Record<string, unknown> = { source: def.trigger.source ? [def.trigger.source] : [{ prefix: '' }] };
       if (def.trigger.types.length) pattern['detail-type'] = [...def.trigger.types];
       return wireRule(clients, t, { EventPattern: JSON.stringify(pattern) });

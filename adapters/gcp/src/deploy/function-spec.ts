@@ -109,6 +109,11 @@ export function functionSpec(plan: FunctionPlan, options: DeployOptions): Functi
     // A plan shows the job with the account marked unknown; a deploy cannot make it without one.
     if (!options.serviceAccount && !options.dryRun) throw new DeployOptionError('serviceAccount', `${id} is a schedule; Cloud Scheduler needs a service account to call the function with`);
     schedule = { cron: toUnixCron(plan.definition.trigger.schedule), timeZone: plan.definition.trigger.timeZone };
+  } else if (plan.kind === 'cloudevent' && plan.definition.kind === 'cloudevent' && plan.definition.trigger.topic !== undefined) {
+    // Bound to a topic: its messages, each carrying a CloudEvent in binary mode, through Eventarc.
+    const topic = topicName(plan.definition.trigger.topic, project);
+    resource.eventTrigger = { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', pubsubTopic: topic, retryPolicy: 'RETRY_POLICY_RETRY' };
+    source = { kind: 'topic', name: topic };
   } else if (plan.kind === 'cloudevent') {
     throw new DeployOptionError('entry', `${id} is a generic CloudEvent definition; its Eventarc trigger cannot be derived, deploy it with an explicit trigger`);
   }
