@@ -52,9 +52,33 @@ function isTextMedia(type: string): boolean {
   return type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml';
 }
 
+// A run of percent-encoded octets (%XX), decoded together so that a UTF-8 sequence stays whole.
+const ENCODED_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/**
+ * A `ce-` header's value, percent-decoded as the HTTP binding asks receivers to do (senders encode
+ * space, `"`, `%` and anything outside printable ASCII as UTF-8 octets:
+ * https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md#3132-http-header-values).
+ * A run that is not valid UTF-8, or a `%` not followed by two hex digits, is kept as it came.
+ */
+function headerValue(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!value.includes('%')) return value;
+  return value.replace(ENCODED_RUN, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
 /** Binary mode: attributes in `ce-*` headers, the body is `data` in the content type's form. */
 function fromBinary(req: GcpRequest, body: RawBody | undefined): Delivery {
-  const h = req.headers;
+  const raw = req.headers;
+  // Every `ce-` attribute, percent-decoded; the other headers as they came.
+  const h = Object.create(null) as Record<string, unknown>;
+  for (const name in raw) h[name] = name.startsWith('ce-') ? headerValue(raw[name]) : raw[name];
   const missing = ['ce-id', 'ce-source', 'ce-type'].filter((name) => !str(h[name]));
   if (missing.length) throw new MalformedEventError(`binary-mode CloudEvent without the ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}`);
   const specversion = str(h['ce-specversion']) as string;

@@ -76,3 +76,35 @@ describe('CloudEvents spec HTTP messages', () => {
     if ('time' in want) expect(e.time?.toISOString()).toBe(want.time);
   });
 });
+
+describe('binary mode: ce- header values are percent-decoded, as the HTTP binding asks', () => {
+  const binary = (headers: Record<string, string>) => ({
+    method: 'POST', path: '/',
+    headers: { 'ce-specversion': '1.0', 'ce-id': 'e-1', 'ce-source': '//example.com/a', 'ce-type': 'com.example.someevent', 'content-type': 'text/plain', ...headers },
+    body: 'x',
+  });
+
+  it('decodes space, %, quotes and UTF-8 in context attributes and extensions', async () => {
+    seen.length = 0;
+    const res = await server.send(binary({ 'ce-subject': 'objects/a%20b%E2%82%AC%2Fc.txt', 'ce-source': '//example.com/caf%C3%A9', 'ce-note': '50%25%20%22off%22' }));
+    expect(res.status).toBe(204);
+    expect(seen[0]).toMatchObject({ subject: 'objects/a b€/c.txt', source: '//example.com/café', extensions: { note: '50% "off"' } });
+  });
+
+  it('keeps a run that is not percent-encoded UTF-8 as it came, and a lone %', async () => {
+    seen.length = 0;
+    const res = await server.send(binary({ 'ce-subject': 'bad%FF%FEutf8 100% sure %zz', 'ce-id': '%E2%82' }));
+    expect(res.status).toBe(204);
+    expect(seen[0]).toMatchObject({ subject: 'bad%FF%FEutf8 100% sure %zz', id: '%E2%82' });
+  });
+
+  it('the testing kit encodes what it sends, so a value round-trips', async () => {
+    const { binaryCloudEvent } = await import('@onefn/gcp/testing');
+    seen.length = 0;
+    const subject = 'objects/a b+ü€/ß "q" 100%.json';
+    const req = binaryCloudEvent({ type: 'com.example.someevent', subject, extensions: { note: 'crème brûlée' }, data: 'x' });
+    expect(req.headers['ce-subject']).toBe('objects/a%20b+%C3%BC%E2%82%AC/%C3%9F%20%22q%22%20100%25.json');
+    expect((await server.send(req)).status).toBe(204);
+    expect(seen[0]).toMatchObject({ subject, extensions: { note: 'crème brûlée' } });
+  });
+});

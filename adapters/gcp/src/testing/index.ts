@@ -54,6 +54,11 @@ function attributes(o: CloudEventOptions): Record<string, string> {
   return { ...out, ...o.extensions };
 }
 
+/** A `ce-` header value as the HTTP binding writes it: space, `"`, `%` and non-printable or non-ASCII characters percent-encoded (UTF-8). */
+function headerEncoded(value: string): string {
+  return value.replace(/[^\x21\x23-\x24\x26-\x7e]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
 /**
  * A CloudEvent in binary content mode, as Eventarc delivers it: attributes in `ce-*` headers, data
  * as the body.
@@ -63,7 +68,7 @@ function attributes(o: CloudEventOptions): Record<string, string> {
  */
 export function binaryCloudEvent(o: CloudEventOptions = {}): GcpTestRequest {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attributes(o))) headers[`ce-${k}`] = v;
+  for (const [k, v] of Object.entries(attributes(o))) headers[`ce-${k}`] = headerEncoded(v);
   let body: string | Uint8Array | undefined;
   if (o.json !== undefined) [body, headers['content-type']] = [JSON.stringify(o.json), 'application/json'];
   else if (o.data !== undefined) [body, headers['content-type']] = [o.data, o.datacontenttype ?? (typeof o.data === 'string' ? 'text/plain' : 'application/octet-stream')];
