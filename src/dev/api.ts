@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePortableInput } from '../cli/portable-input.js';
 import { MalformedEventError } from '../onefn/errors.js';
-import { problem } from '../runtime/problem.js';
+import { problem } from '../onefn/problem.js';
 import type { ResponseData } from '../onefn/response.js';
 import { bodyForJson, checkOrigin, objectOf, providerOf, readJson, Refusal, sameToken, tokenOf, wireFrom } from './api-input.js';
 import { API_PATH, DASHBOARD_PATH, THROUGH } from './api-paths.js';

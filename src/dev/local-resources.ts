@@ -6,7 +6,7 @@ import type { EventDefinition } from '../onefn/definition.js';
 import type { CloudEvent, Message, StorageEvent } from '../onefn/events.js';
 import { PORTABLE_LIMITS, type OutgoingMessage, type ResourceDriverSource, type SendOutcome, type SignUrlRequest } from '../resources/driver.js';
 import { MemoryDriver, type ObjectChange, type SentMessage } from '../resources/memory.js';
-import { routes, type Consumer, type Pending } from '../resources/testing.js';
+import { routes, type Consumer, type Pending } from '../testing/resources.js';
 import type { Served } from './functions.js';
 import type { InvocationRecord } from './invoke.js';
 

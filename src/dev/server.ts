@@ -9,7 +9,7 @@ import { MalformedEventError, OnefnError } from '../onefn/errors.js';
 import { jsonSyntaxDetail } from '../onefn/json-syntax.js';
 import type { LogEntry } from '../onefn/logger.js';
 import type { FunctionPlan } from '../runtime/plan.js';
-import { problem } from '../runtime/problem.js';
+import { problem } from '../onefn/problem.js';
 import type { ResponseData } from '../onefn/response.js';
 import { API_PATH, DASHBOARD_PATH, handleDashboard, type ApiState } from './api.js';
 import { dashboardAsset } from './asset.js';

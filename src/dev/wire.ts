@@ -1,7 +1,7 @@
 import { sendStream } from '../runtime/send-stream.js';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { problem } from '../runtime/problem.js';
+import { problem } from '../onefn/problem.js';
 import type { ResponseData } from '../onefn/response.js';
 
 /** The body, or why there is none: larger than the limit, or the client went away first. */

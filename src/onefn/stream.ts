@@ -2,9 +2,9 @@
 // iterable of strings or bytes), and the portable stream adapters read it through.
 import { utf8Bytes, utf8Text } from './bytes.js';
 import { abortContext, type Context, cutContext, cutoffDelay, disposeContext } from './context.js';
-import { MAX_DELAY } from '../runtime/cutoff.js';
+import { MAX_DELAY } from './cutoff.js';
 import { DeadlineExceededError, StreamError } from './errors.js';
-import { problem, problemFromError } from '../runtime/problem.js';
+import { problem, problemFromError } from './problem.js';
 import { isTextual, type ResponseData } from './response.js';
 
 /** What a handler may return as a streamed `body`. Chunks are strings (sent as UTF-8) or bytes; empty ones are skipped. */

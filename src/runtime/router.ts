@@ -2,7 +2,7 @@ import { type Context, disposeContext } from '../onefn/context.js';
 import type { CorsOptions, HttpDefinition } from '../onefn/definition.js';
 import type { PortableRequest } from '../onefn/http.js';
 import type { ResponseData } from '../onefn/response.js';
-import { problem } from './problem.js';
+import { problem } from '../onefn/problem.js';
 import { EMPTY_RECORD } from '../onefn/record.js';
 import { matchRoute, routeRank } from '../onefn/route.js';
 import { errorResponse, runHttpDefinition } from './run-http.js';

@@ -1,6 +1,6 @@
 import { type Context, disposeContext } from '../onefn/context.js';
 import { utf8Text } from '../onefn/bytes.js';
-import { raceCutoff } from './cutoff.js';
+import { raceCutoff } from '../onefn/cutoff.js';
 import type {
   CloudEventDefinition, Definition, EventDefinition, HttpDefinition, MessageDefinition, ScheduleDefinition, StorageDefinition,
 } from '../onefn/definition.js';

@@ -1,11 +1,11 @@
 import { type Context, DeadlineError, disposeContext } from '../onefn/context.js';
-import { raceCutoff } from './cutoff.js';
+import { raceCutoff } from '../onefn/cutoff.js';
 import type { HttpDefinition } from '../onefn/definition.js';
 import { DeadlineExceededError, HttpError, OnefnError, ValidationError } from '../onefn/errors.js';
 import { checkHeaderRecord } from '../onefn/header-syntax.js';
 import type { PortableRequest } from '../onefn/http.js';
 import { fromWebResponse, type HttpHandlerResult, type HttpResult, type ResponseData, toResponseData } from '../onefn/response.js';
-import { problem, problemFromError } from './problem.js';
+import { problem, problemFromError } from '../onefn/problem.js';
 import { BadPathError } from '../onefn/route.js';
 import { dropStream, openStream, STREAM_REFUSAL, type UnopenedStream } from '../onefn/stream.js';
 import { toIssue, type StandardSchemaV1, type ValidationIssue } from '../onefn/schema.js';

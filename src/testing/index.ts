@@ -22,12 +22,12 @@ import type { LogEntry, LogLevel } from '../onefn/logger.js';
 import { createRouter } from '../runtime/router.js';
 import { runEvents, type BatchResult } from '../runtime/run-events.js';
 import type { ResourceDriverSource } from '../resources/driver.js';
-import type { MemoryResources } from '../resources/testing.js';
+import type { MemoryResources } from './resources.js';
 
 export {
   memoryResources, type DeliverOptions, type Delivery, type DeliveryReport, type MemoryResources, type MemoryResourcesOptions, type ObjectChange,
   type Refusal, type SentMessage,
-} from '../resources/testing.js';
+} from './resources.js';
 export { PORTABLE_LIMITS, type ResourceLimits } from '../resources/driver.js';
 
 export interface HttpRequestOptions {

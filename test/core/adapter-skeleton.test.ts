@@ -1,6 +1,7 @@
 // The three adapters are one product: the same files with the same roles, the same two public verbs,
 // and the same subpaths. A file renamed in one adapter only, or a third public verb, fails here.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as aws from '@onefn/aws';
@@ -46,5 +47,30 @@ describe('the public verbs', () => {
       expect(() => mod.wrap(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
     }
     expect(() => mod.serve({ notADefinition: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+  });
+});
+
+describe('the rooms of src/', () => {
+  // Which rooms each room may import from: the author's model at the bottom, tooling at the top.
+  const MAY: Record<string, readonly string[]> = {
+    onefn: ['onefn', 'resources'],
+    resources: ['resources', 'onefn'],
+    runtime: ['runtime', 'onefn', 'resources'],
+    testing: ['testing', 'runtime', 'onefn', 'resources'],
+    config: ['config'],
+  };
+  const files = (room: string): string[] => readdirSync(`${root}src/${room}`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `${room}/${f}`);
+
+  it.each(Object.keys(MAY))('src/%s imports only from the rooms below it (type-only imports aside)', (room) => {
+    const wrong: string[] = [];
+    for (const file of files(room)) {
+      const text = readFileSync(`${root}src/${file}`, 'utf8');
+      for (const m of text.matchAll(/^(import|export)( type)?[^;]*?from '(\.\.?\/[^']+)'/gms)) {
+        if (m[2]) continue;
+        const target = join(dirname(file), m[3] as string).split(sep)[0] as string;
+        if (!(MAY[room] as readonly string[]).includes(target)) wrong.push(`${file} -> ${m[3]}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { type Context, cutContext, cutoffDelay } from '../onefn/context.js';
+import { type Context, cutContext, cutoffDelay } from './context.js';
 
 // setTimeout runs a longer delay at once (Node clamps it to 1 ms); a deadline that far away is none.
 export const MAX_DELAY = 2 ** 31 - 1;

@@ -1,5 +1,5 @@
-import { HttpError, ValidationError } from '../onefn/errors.js';
-import type { ResponseData } from '../onefn/response.js';
+import { HttpError, ValidationError } from './errors.js';
+import type { ResponseData } from './response.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',

@@ -6,12 +6,12 @@ import type { LogEntry, LogLevel } from '../onefn/logger.js';
 import { collectDefinitions } from '../runtime/plan.js';
 import { runEvents } from '../runtime/run-events.js';
 import { refusal } from '../runtime/serves.js';
-import type { ObjectInfo, ResourceDriverSource, ResourceLimits } from './driver.js';
-import type { BucketHandle, QueueHandle, TopicHandle } from './handles.js';
-import { checkKey } from './keys.js';
-import { MemoryDriver, type ObjectChange, type Refusal, type SentMessage, sourceOf } from './memory.js';
+import type { ObjectInfo, ResourceDriverSource, ResourceLimits } from '../resources/driver.js';
+import type { BucketHandle, QueueHandle, TopicHandle } from '../resources/handles.js';
+import { checkKey } from '../resources/keys.js';
+import { MemoryDriver, type ObjectChange, type Refusal, type SentMessage, sourceOf } from '../resources/memory.js';
 
-export type { SentMessage, Refusal, ObjectChange } from './memory.js';
+export type { SentMessage, Refusal, ObjectChange } from '../resources/memory.js';
 
 export interface MemoryResourcesOptions {
   /** The limits to check against. Default: `PORTABLE_LIMITS` (what every provider accepts). */
