@@ -40,12 +40,27 @@ const MAX_DEPTH = 8;
 const isEmptyObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 
 /**
- * Fills in the probe where an issue points: an absent key becomes an object, and an object refused
- * where it stands (the issue's path ends there) becomes an array of one object. Anything else was
- * tried already. True when the probe changed.
+ * What an issue says it expected, where the validator tells (zod, valibot and ArkType put an
+ * `expected` text on type issues; Standard Schema does not require it): 'array', 'object', 'other',
+ * or undefined when it does not say.
  */
-function fill(probe: Record<string, unknown>, path: ReadonlyArray<PropertyKey | StandardSchemaV1.PathSegment>): boolean {
-  if (!path.length || path.length > MAX_DEPTH) return false;
+function expectedOf(issue: StandardSchemaV1.Issue): 'array' | 'object' | 'other' | undefined {
+  const expected: unknown = (issue as { expected?: unknown }).expected;
+  if (typeof expected !== 'string') return undefined;
+  const text = expected.toLowerCase();
+  return text.includes('array') ? 'array' : text.includes('object') ? 'object' : 'other';
+}
+
+/**
+ * Fills in the probe where an issue points: with what the issue expected when it says (an object, or
+ * an array of one object; nothing for a scalar), else by trial: an absent key becomes an object, and
+ * an object refused where it stands becomes an array of one object. True when the probe changed.
+ */
+function fill(probe: Record<string, unknown>, issue: StandardSchemaV1.Issue): boolean {
+  const path = issue.path;
+  if (!path || !path.length || path.length > MAX_DEPTH) return false;
+  const expected = expectedOf(issue);
+  if (expected === 'other') return false;
   let at: Record<string, unknown> = probe;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
@@ -56,8 +71,11 @@ function fill(probe: Record<string, unknown>, path: ReadonlyArray<PropertyKey | 
     if (i < path.length - 1) {
       if (typeof value !== 'object' || value === null) return false;
       at = value as Record<string, unknown>;
+    } else if (expected === 'array') {
+      if (Array.isArray(value)) return false;
+      at[key] = [{}];
     } else if (value === undefined) at[key] = {};
-    else if (isEmptyObject(value)) at[key] = [{}];
+    else if (expected === undefined && isEmptyObject(value)) at[key] = [{}];
     else return false;
   }
   return true;
@@ -65,11 +83,11 @@ function fill(probe: Record<string, unknown>, path: ReadonlyArray<PropertyKey | 
 
 /**
  * Validates a body schema on values that reach its nested objects and arrays: first `{}`, then, round
- * after round, the same value with an object where an issue named a missing key and an array of one
- * object where an object was refused. A validator that compiles each object schema the first time it
- * parses an object for it (zod 4) thus compiles the nested ones too, which an empty object never
- * reaches. Only the issues' paths are read (the Standard Schema interface), so it works the same for
- * every validator; the answers are thrown away.
+ * after round, the same value filled in where the issues point (see `fill`). A validator that compiles
+ * each object schema the first time it parses an object for it (zod 4) thus compiles the nested ones
+ * too, which an empty object never reaches. The issues' paths (the Standard Schema interface) are
+ * enough; their `expected` text, where a validator gives one, saves the rounds that guess. The
+ * answers are thrown away.
  */
 function warmBody(schema: StandardSchemaV1): void {
   const probe: Record<string, unknown> = {};
@@ -77,7 +95,7 @@ function warmBody(schema: StandardSchemaV1): void {
     const issues = issuesOf(schema, probe);
     if (!issues) return;
     let changed = false;
-    for (const issue of issues) if (issue.path && fill(probe, issue.path)) changed = true;
+    for (const issue of issues) if (fill(probe, issue)) changed = true;
     if (!changed) return;
   }
 }

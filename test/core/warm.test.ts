@@ -81,8 +81,25 @@ describe('warmSchemas reaches nested objects and arrays of a body schema', () =>
     note: z.string().optional(),
   });
 
-  it("gives zod's nested object schemas an object to parse, inside arrays too, reading only the issues' paths", () => {
+  it("gives zod's nested object schemas an object to parse, inside arrays too, guided by the issues' expected types", () => {
     const rec = recording(Order);
+    warmSchemas([defineHttp({ method: 'POST', route: '/o', body: rec.schema, handler: () => json({}) })]);
+    // zod says what it expected: an object for customer, an array for items, scalars left alone.
+    expect(rec.seen).toEqual(['{}', '{"customer":{},"items":[{}]}']);
+  });
+
+  it("reaches them by trial from the issues' paths alone, when a validator does not say what it expected", () => {
+    const pathsOnly: StandardSchemaV1 = {
+      '~standard': {
+        version: 1,
+        vendor: 'paths-only',
+        validate: (input) => {
+          const result = Order['~standard'].validate(input) as StandardSchemaV1.Result<unknown>;
+          return result.issues ? { issues: result.issues.map(({ message, path }) => ({ message, path })) } : result;
+        },
+      },
+    };
+    const rec = recording(pathsOnly);
     warmSchemas([defineHttp({ method: 'POST', route: '/o', body: rec.schema, handler: () => json({}) })]);
     expect(rec.seen[0]).toBe('{}');
     const last = JSON.parse(rec.seen.at(-1) as string) as { customer: unknown; items: unknown[] };
@@ -90,7 +107,7 @@ describe('warmSchemas reaches nested objects and arrays of a body schema', () =>
     expect(Array.isArray(last.items) && typeof last.items[0] === 'object').toBe(true);
     expect(last.items[0]).toMatchObject({ sku: expect.anything(), qty: expect.anything() });
     // It stops once no issue points anywhere new.
-    expect(rec.seen.length).toBeLessThanOrEqual(9);
+    expect(rec.seen.length).toBeLessThanOrEqual(8);
   });
 
   it('leaves the schema answering requests as before, valid and not', async () => {
@@ -137,11 +154,17 @@ describe('warmSchemas reaches nested objects and arrays of a body schema', () =>
       if ((input as { k?: unknown }).k !== undefined) throw new Error('no');
       return { issues: [{ message: 'x', path: ['k'] }] };
     });
-    warmSchemas([same, later, throwing].map((s, i) => defineHttp({ method: 'POST', route: `/s${i}`, body: s.schema, handler: () => json({}) })));
+    const arrays = spy(() => ({ issues: [{ message: 'x', path: ['k'], expected: 'array' }] }));
+    const scalars = spy(() => ({ issues: [{ message: 'x', path: ['k'], expected: 'string' }, { message: 'y', path: ['j'], expected: 42 }] }));
+    warmSchemas([same, later, throwing, arrays, scalars].map((s, i) => defineHttp({ method: 'POST', route: `/s${i}`, body: s.schema, handler: () => json({}) })));
     // {} then {k: {}} then {k: [{}]}; nothing new after that.
     expect(same.inputs).toHaveLength(3);
     expect(later.inputs).toHaveLength(2);
     expect(throwing.inputs).toHaveLength(2);
+    // {} then {k: [{}]}; an array already there is not replaced.
+    expect(arrays.inputs).toHaveLength(2);
+    // A scalar expected: nothing to fill; an `expected` that is not text: tried as an object ({j: {}}).
+    expect(scalars.inputs).toHaveLength(3);
   });
 });
 
