@@ -67,6 +67,107 @@ describe('warmSchemas', () => {
   });
 });
 
+describe('warmSchemas reaches nested objects and arrays of a body schema', () => {
+  // What each validation saw, as JSON at the time (the probe grows between rounds).
+  function recording(schema: StandardSchemaV1): { schema: StandardSchemaV1; seen: string[] } {
+    const seen: string[] = [];
+    const validate = (input: unknown) => (seen.push(JSON.stringify(input)), schema['~standard'].validate(input));
+    return { schema: { '~standard': { version: 1, vendor: 'rec', validate } } as StandardSchemaV1, seen };
+  }
+  const Order = z.object({
+    orderId: z.string(),
+    customer: z.object({ id: z.string(), email: z.string() }),
+    items: z.array(z.object({ sku: z.string(), qty: z.number().int().positive() })),
+    note: z.string().optional(),
+  });
+
+  it("gives zod's nested object schemas an object to parse, inside arrays too, guided by the issues' expected types", () => {
+    const rec = recording(Order);
+    warmSchemas([defineHttp({ method: 'POST', route: '/o', body: rec.schema, handler: () => json({}) })]);
+    // zod says what it expected: an object for customer, an array for items, scalars left alone.
+    expect(rec.seen).toEqual(['{}', '{"customer":{},"items":[{}]}']);
+  });
+
+  it("reaches them by trial from the issues' paths alone, when a validator does not say what it expected", () => {
+    const pathsOnly: StandardSchemaV1 = {
+      '~standard': {
+        version: 1,
+        vendor: 'paths-only',
+        validate: (input) => {
+          const result = Order['~standard'].validate(input) as StandardSchemaV1.Result<unknown>;
+          return result.issues ? { issues: result.issues.map(({ message, path }) => ({ message, path })) } : result;
+        },
+      },
+    };
+    const rec = recording(pathsOnly);
+    warmSchemas([defineHttp({ method: 'POST', route: '/o', body: rec.schema, handler: () => json({}) })]);
+    expect(rec.seen[0]).toBe('{}');
+    const last = JSON.parse(rec.seen.at(-1) as string) as { customer: unknown; items: unknown[] };
+    expect(last.customer).toMatchObject({ id: expect.anything(), email: expect.anything() });
+    expect(Array.isArray(last.items) && typeof last.items[0] === 'object').toBe(true);
+    expect(last.items[0]).toMatchObject({ sku: expect.anything(), qty: expect.anything() });
+    // It stops once no issue points anywhere new.
+    expect(rec.seen.length).toBeLessThanOrEqual(8);
+  });
+
+  it('leaves the schema answering requests as before, valid and not', async () => {
+    const defs = [defineHttp({ method: 'POST', route: '/o', body: Order, handler: (req) => json({ n: req.body.items.length }) })];
+    warmSchemas(defs);
+    const router = createRouter(defs);
+    const post = (body: string) => router.handle(createRequest({ method: 'POST', path: '/o', headers: { 'content-type': 'application/json' }, body: { data: body } }), createContext({ logSink: () => {} }));
+    const ok = await post(JSON.stringify({ orderId: 'o', customer: { id: 'c', email: 'e' }, items: [{ sku: 's', qty: 1 }] }));
+    expect([ok.status, ok.body]).toEqual([200, '{"n":1}']);
+    const bad = await post(JSON.stringify({ orderId: 'o', customer: { id: 'c' }, items: [{ sku: 's', qty: 0 }] }));
+    expect(bad.status).toBe(400);
+  });
+
+  it('is bounded and unharmed by hostile issue paths: __proto__, symbols, objects, endless depth, a path through a string', () => {
+    let calls = 0;
+    let depth = 0;
+    const hostile = spy((input) => {
+      calls++;
+      depth++;
+      const deep = Array.from({ length: depth }, () => 'a');
+      return {
+        issues: [
+          { message: 'proto', path: ['__proto__', 'polluted'] },
+          { message: 'symbol', path: [Symbol('s')] },
+          { message: 'segment', path: [{ key: '__proto__' }] },
+          { message: 'deep', path: deep },
+          { message: 'string', path: ['s', 'x'] },
+          { message: 'none' },
+          { message: 'empty', path: [] },
+        ],
+        input,
+      };
+    });
+    warmSchemas([defineHttp({ method: 'POST', route: '/h', body: hostile.schema, handler: () => json({}) })]);
+    expect(calls).toBeLessThanOrEqual(9);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.getPrototypeOf(hostile.inputs[0])).toBe(Object.prototype);
+  });
+
+  it('stops when the issues stay the same, and when the validator turns asynchronous or throws', () => {
+    const same = spy(() => ({ issues: [{ message: 'x', path: ['k'] }] }));
+    const later = spy((input) => ((input as { k?: unknown }).k === undefined ? { issues: [{ message: 'x', path: ['k'] }] } : Promise.resolve({ value: input })));
+    const throwing = spy((input) => {
+      if ((input as { k?: unknown }).k !== undefined) throw new Error('no');
+      return { issues: [{ message: 'x', path: ['k'] }] };
+    });
+    const arrays = spy(() => ({ issues: [{ message: 'x', path: ['k'], expected: 'array' }] }));
+    const scalars = spy(() => ({ issues: [{ message: 'x', path: ['k'], expected: 'string' }, { message: 'y', path: ['j'], expected: 42 }] }));
+    warmSchemas([same, later, throwing, arrays, scalars].map((s, i) => defineHttp({ method: 'POST', route: `/s${i}`, body: s.schema, handler: () => json({}) })));
+    // {} then {k: {}} then {k: [{}]}; nothing new after that.
+    expect(same.inputs).toHaveLength(3);
+    expect(later.inputs).toHaveLength(2);
+    expect(throwing.inputs).toHaveLength(2);
+    // {} then {k: [{}]}; an array already there is not replaced.
+    expect(arrays.inputs).toHaveLength(2);
+    // A scalar expected: nothing to fill; an `expected` that is not text: tried as an object ({j: {}}).
+    expect(scalars.inputs).toHaveLength(3);
+  });
+});
+
 describe('the generated entries warm only functions that have schemas', () => {
   const mod = {
     plain: defineHttp({ method: 'GET', route: '/p', handler: () => json({}) }),
