@@ -9,7 +9,7 @@ import { fromBlob } from './from-blob.js';
 import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-messages.js';
 import { fromTimer } from './from-timer.js';
-import { type ResolvedOptions, resourcesFor } from './options.js';
+import { type RuntimeOptions, resourcesFor } from './options.js';
 import { followConnection, takeProxied } from './proxy.js';
 import type { AzureHandler, ValidationResponse } from './native.js';
 import { toHttpResponse } from './to-http.js';
@@ -57,7 +57,7 @@ function streamed(response: ResponseData, body: BodyStream, head: boolean, out: 
 }
 
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
-export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
+export function httpHandler(definitions: readonly HttpDefinition[], options: RuntimeOptions): AzureHandler {
   const router = createRouter(definitions);
   const prefix = options.routePrefix;
   const timeout = options.functionTimeout;
@@ -92,7 +92,7 @@ function eventGridItems(input: unknown, context: InvocationContext, storage: boo
 }
 
 /** The handler of an event definition's function, for the trigger it is registered with. */
-export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: ResolvedOptions): AzureHandler {
+export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: RuntimeOptions): AzureHandler {
   const timeout = options.functionTimeout;
   const resources = resourcesFor(options);
   return async (input, context): Promise<ValidationResponse | undefined> => {
@@ -133,7 +133,7 @@ export function eventHandler(name: string, trigger: AzureTriggerOptions, def: Ev
 }
 
 /** The function the library calls for a spec's trigger, built once at registration. */
-export function handlerFor(spec: AzureFunctionSpec, options: ResolvedOptions): AzureHandler {
+export function handlerFor(spec: AzureFunctionSpec, options: RuntimeOptions): AzureHandler {
   const plan = spec.plan;
   if (plan.kind === 'http') return httpHandler(plan.definitions, options);
   return eventHandler(spec.name, spec.trigger, plan.definition, options);

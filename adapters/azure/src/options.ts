@@ -52,13 +52,26 @@ export type AzureResourceSource = ResourceDriverSource & { configure?(settings: 
  * messaging and connection settings when it can take them, so that a queue is sent to the service
  * its consumer is bound to.
  */
-export function resourcesFor(options: ResolvedOptions): ResourceDriverSource | undefined {
+export function resourcesFor(options: RuntimeOptions): ResourceDriverSource | undefined {
   const source = options.resources as AzureResourceSource | undefined;
   if (typeof source?.configure !== 'function') return source;
   return source.configure({ messaging: options.messaging, storageConnection: options.storageConnection, serviceBusConnection: options.serviceBusConnection });
 }
 
 export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription' | 'resources'>> & Pick<AzureOptions, 'topicSubscription' | 'resources'>;
+
+/**
+ * What the handlers read at run time. The other options (trigger kinds, connections, names) shape
+ * the bindings at build time, so a generated entry carries only these; the Service Bus and storage
+ * settings only where a function declares a use (the resource driver reads them).
+ */
+export type RuntimeOptions = Pick<ResolvedOptions, 'routePrefix' | 'functionTimeout' | 'resources'> & Partial<Pick<ResolvedOptions, 'messaging' | 'storageConnection' | 'serviceBusConnection'>>;
+
+/** The runtime part of resolved options, as a generated entry embeds it. */
+export function runtimeOptions(options: ResolvedOptions, usesResources: boolean): RuntimeOptions {
+  const { routePrefix, functionTimeout, messaging, storageConnection, serviceBusConnection } = options;
+  return usesResources ? { routePrefix, functionTimeout, messaging, storageConnection, serviceBusConnection } : { routePrefix, functionTimeout };
+}
 
 const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];
 const SETTING = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zipFiles } from 'onefn/build';
 import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
-import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { type AzureOptions, type ResolvedOptions, resolveOptions, runtimeOptions } from '../options.js';
 import { AzurePackageError } from './errors.js';
 import { needsServiceBus, serviceBusNeeds } from './service-bus.js';
 
@@ -66,7 +66,8 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
  */
 export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions, usesResources = false): string {
   const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
-  const { resources: _driver, ...settings } = options;
+  // Only what the handlers read at run time: the rest shaped the bindings (functionSpecs) already.
+  const settings = runtimeOptions(options, usesResources);
   const lines = [
     `import { ${verbs.join(', ')} } from '@onefn/azure/entry';`,
     ...(usesResources ? [`import { azureResources } from '@onefn/azure/resources';`] : []),
