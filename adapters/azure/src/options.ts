@@ -52,7 +52,7 @@ export type AzureResourceSource = ResourceDriverSource & { configure?(settings: 
  * messaging and connection settings when it can take them, so that a queue is sent to the service
  * its consumer is bound to.
  */
-export function resourcesFor(options: RuntimeOptions): ResourceDriverSource | undefined {
+export function resourcesFor(options: ResolvedOptions): ResourceDriverSource | undefined {
   const source = options.resources as AzureResourceSource | undefined;
   if (typeof source?.configure !== 'function') return source;
   return source.configure({ messaging: options.messaging, storageConnection: options.storageConnection, serviceBusConnection: options.serviceBusConnection });
@@ -61,16 +61,20 @@ export function resourcesFor(options: RuntimeOptions): ResourceDriverSource | un
 export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription' | 'resources'>> & Pick<AzureOptions, 'topicSubscription' | 'resources'>;
 
 /**
- * What the handlers read at run time. The other options (trigger kinds, connections, names) shape
- * the bindings at build time, so a generated entry carries only these; the Service Bus and storage
- * settings only where a function declares a use (the resource driver reads them).
+ * What the handlers read at run time: the route prefix, the timeout, and the resource source already
+ * told the app's settings (`resourcesFor`). The other options shape the bindings, at build time or
+ * in `serve`, so a generated entry carries only these.
  */
-export type RuntimeOptions = Pick<ResolvedOptions, 'routePrefix' | 'functionTimeout' | 'resources'> & Partial<Pick<ResolvedOptions, 'messaging' | 'storageConnection' | 'serviceBusConnection'>>;
+export interface RuntimeOptions {
+  readonly routePrefix: string;
+  readonly functionTimeout: number;
+  readonly resources?: ResourceDriverSource;
+}
 
-/** The runtime part of resolved options, as a generated entry embeds it. */
-export function runtimeOptions(options: ResolvedOptions, usesResources: boolean): RuntimeOptions {
-  const { routePrefix, functionTimeout, messaging, storageConnection, serviceBusConnection } = options;
-  return usesResources ? { routePrefix, functionTimeout, messaging, storageConnection, serviceBusConnection } : { routePrefix, functionTimeout };
+/** The runtime part of resolved options, with the resource source configured once. */
+export function runtimeOptions(options: ResolvedOptions): RuntimeOptions {
+  const resources = resourcesFor(options);
+  return { routePrefix: options.routePrefix, functionTimeout: options.functionTimeout, ...(resources ? { resources } : {}) };
 }
 
 const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];

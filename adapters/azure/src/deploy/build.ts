@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zipFiles } from 'onefn/build';
 import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
-import { type AzureOptions, type ResolvedOptions, resolveOptions, runtimeOptions } from '../options.js';
+import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { AzurePackageError } from './errors.js';
 import { needsServiceBus, serviceBusNeeds } from './service-bus.js';
 
@@ -66,13 +66,15 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
  */
 export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions, usesResources = false): string {
   const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
-  // Only what the handlers read at run time: the rest shaped the bindings (functionSpecs) already.
-  const settings = runtimeOptions(options, usesResources);
+  // Only what the handlers read at run time (RuntimeOptions): the rest shaped the bindings
+  // (functionSpecs) already; the resource driver is told the messaging and connection settings here.
+  const settings = { routePrefix: options.routePrefix, functionTimeout: options.functionTimeout };
+  const driver = { messaging: options.messaging, storageConnection: options.storageConnection, serviceBusConnection: options.serviceBusConnection };
   const lines = [
     `import { ${verbs.join(', ')} } from '@onefn/azure/entry';`,
     ...(usesResources ? [`import { azureResources } from '@onefn/azure/resources';`] : []),
     `import * as mod from ${JSON.stringify(entry)};`,
-    `const options = ${usesResources ? `{ ...${JSON.stringify(settings)}, resources: azureResources }` : JSON.stringify(settings)};`,
+    `const options = ${usesResources ? `{ ...${JSON.stringify(settings)}, resources: azureResources.configure(${JSON.stringify(driver)}) }` : JSON.stringify(settings)};`,
   ];
   // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
   // do it in the first request; only functions that have schemas carry the call.
