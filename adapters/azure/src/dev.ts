@@ -16,7 +16,7 @@ import type { BridgeDelivery, BridgeOptions, DevBridge } from 'onefn/cli';
 import { cloudEventMessage, type FunctionPlan } from 'onefn/runtime';
 import { functionSpecs } from './bindings.js';
 import { handlerFor } from './handler.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions, runtimeOptions } from './options.js';
 import { blobEvent, cloudEventSchemaEvent, timerInfo } from './testing/payloads.js';
 
 type Lib = typeof azureFunctions;
@@ -64,7 +64,7 @@ function specFor(plan: FunctionPlan, options: BridgeOptions) {
   const resolved = resolveOptions({ functionTimeout: Math.max(1, Math.round(options.timeoutMs / 1000)), routedName: options.functionName, ...(options.resources ? { resources: options.resources } : {}) });
   const [spec] = functionSpecs([plan], resolved);
   if (!spec) throw new OnefnError('NOT_REGISTERED', `${plan.name}: nothing to register`);
-  return { spec, resolved };
+  return { spec, runtime: runtimeOptions(resolved) };
 }
 
 function failureOf(error: unknown): { error: string; message: string } {
@@ -92,12 +92,12 @@ export const devBridge: DevBridge = {
     // Locally every HTTP definition is routed together, as the host routes among an app's functions,
     // under the `api` prefix.
     const plan: FunctionPlan = { kind: 'http', name: options.functionName, exportNames: definitions.map((_, i) => `d${i}`), definitions, settings: {}, public: true };
-    const { spec, resolved } = specFor(plan, options);
-    const url = `http://localhost:7071/${resolved.routePrefix ? `${resolved.routePrefix}` : ''}${request.path}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
+    const { spec, runtime } = specFor(plan, options);
+    const url = `http://localhost:7071/${runtime.routePrefix ? `${runtime.routePrefix}` : ''}${request.path}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = typeof value === 'string' ? value : value.join(', ');
     const req = new lib.HttpRequest({ method: request.method as 'GET', url, headers, params: {}, ...(request.body ? { body: { bytes: request.body } } : {}) });
-    const answer = (await handlerFor(spec, resolved)(req, invocationContext(spec.name, options, {}))) as HttpResponseInit;
+    const answer = (await handlerFor(spec, runtime)(req, invocationContext(spec.name, options, {}))) as HttpResponseInit;
     const responseHeaders: Record<string, string | string[]> = {};
     for (const [name, value] of (answer.headers ?? []) as [string, string][]) {
       const prior = responseHeaders[name];
@@ -112,8 +112,8 @@ export const devBridge: DevBridge = {
   },
   async events(definition: EventDefinition, items, options) {
     const plan = { kind: definition.kind, name: options.functionName, exportNames: [options.functionName], definition, settings: definition.settings } as FunctionPlan;
-    const { spec, resolved } = specFor(plan, options);
-    const handler = handlerFor(spec, resolved);
+    const { spec, runtime } = specFor(plan, options);
+    const handler = handlerFor(spec, runtime);
     const deliveries: BridgeDelivery[] = [];
     // The host invokes a queue-triggered function once per message; a failed invocation is retried.
     for (const item of items) {

@@ -9,7 +9,7 @@ import * as azureFunctions from '@azure/functions';
 import { DefinitionError, OnefnError, type EventDefinition, type HttpDefinition } from 'onefn';
 import type { AzureTriggerOptions } from './bindings.js';
 import { eventHandler, httpHandler } from './handler.js';
-import type { ResolvedOptions } from './options.js';
+import type { RuntimeOptions } from './options.js';
 import { watchProxy } from './proxy.js';
 
 type App = typeof azureFunctions.app;
@@ -48,7 +48,7 @@ export function enableHttpStreams(app: App): void {
 export type Registrar = (name: string, options: Record<string, unknown>) => void;
 
 /** Registers one planned HTTP function with options already resolved (generated entries only). */
-export function registerHttpFunction(name: string, trigger: Extract<AzureTriggerOptions, { kind: 'http' }>, definitions: readonly HttpDefinition[], options: ResolvedOptions): void {
+export function registerHttpFunction(name: string, trigger: Extract<AzureTriggerOptions, { kind: 'http' }>, definitions: readonly HttpDefinition[], options: RuntimeOptions): void {
   const { kind, ...rest } = trigger;
   // As `serve`: an app with a streaming definition turns the library's HTTP streams on, once (a
   // build whose definitions do not stream defines __ONEFN_STREAMS__ false, which drops this).
@@ -57,7 +57,7 @@ export function registerHttpFunction(name: string, trigger: Extract<AzureTrigger
 }
 
 /** Registers one planned event function, as `registerHttpFunction` does for HTTP (generated entries only). */
-export function registerEventFunction(name: string, trigger: Exclude<AzureTriggerOptions, { kind: 'http' }>, definition: EventDefinition, options: ResolvedOptions): void {
+export function registerEventFunction(name: string, trigger: Exclude<AzureTriggerOptions, { kind: 'http' }>, definition: EventDefinition, options: RuntimeOptions): void {
   const { kind, ...rest } = trigger;
   (azureApp()[kind] as unknown as Registrar)(name, { ...rest, handler: eventHandler(name, trigger, definition, options) });
 }

@@ -1,7 +1,7 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { type CloudEvent, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
 import type { ServerResponse } from 'node:http';
-import { batchError, type BatchResult, type BodyStream, createRequest, createRouter, problem, type ResponseData, runEvents } from 'onefn/runtime';
+import { batchError, type BatchResult, type BodyStream, createRequest, createRouter, describeValue, problem, type ResponseData, runEvents } from 'onefn/runtime';
 import type { AzureFunctionSpec, AzureTriggerOptions } from './bindings.js';
 import { contextFor } from './context.js';
 import { eventList, toCloudEvent, toStorageEvent, validationCode } from './from-eventgrid.js';
@@ -10,18 +10,10 @@ import { isAzureHttpRequest, requestInit } from './from-http.js';
 import { fromServiceBus, fromStorageQueue } from './from-messages.js';
 import { cloudEventFromServiceBus } from './from-service-bus-cloudevent.js';
 import { fromTimer } from './from-timer.js';
-import { type ResolvedOptions, resourcesFor } from './options.js';
+import type { RuntimeOptions } from './options.js';
 import { followConnection, takeProxied } from './proxy.js';
 import type { AzureHandler, ValidationResponse } from './native.js';
 import { toHttpResponse } from './to-http.js';
-
-/** Names a value in one line, for errors that must not dump a payload. */
-function describeValueSafe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return `an object with keys ${Object.keys(value).slice(0, 6).join(', ') || '(none)'}`;
-  return `a ${typeof value}`;
-}
 
 /**
  * A failed item fails the invocation: the host then retries it (a Storage queue message is dequeued
@@ -58,13 +50,13 @@ function streamed(response: ResponseData, body: BodyStream, head: boolean, out: 
 }
 
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
-export function httpHandler(definitions: readonly HttpDefinition[], options: ResolvedOptions): AzureHandler {
+export function httpHandler(definitions: readonly HttpDefinition[], options: RuntimeOptions): AzureHandler {
   const router = createRouter(definitions);
   const prefix = options.routePrefix;
   const timeout = options.functionTimeout;
-  const resources = resourcesFor(options);
+  const resources = options.resources;
   return async (input, context): Promise<HttpResponseInit> => {
-    if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValueSafe(input), 'HTTP requests');
+    if (!isAzureHttpRequest(input)) throw new UnsupportedEventError(describeValue(input), 'HTTP requests');
     const request = input as AzureHttpRequest;
     // With HTTP streams on, the connection a streamed body leaves by (see proxy.ts).
     const out = typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__ ? takeProxied(context.invocationId) : undefined;
@@ -93,9 +85,9 @@ function eventGridItems(input: unknown, context: InvocationContext, storage: boo
 }
 
 /** The handler of an event definition's function, for the trigger it is registered with. */
-export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: ResolvedOptions): AzureHandler {
+export function eventHandler(name: string, trigger: AzureTriggerOptions, def: EventDefinition, options: RuntimeOptions): AzureHandler {
   const timeout = options.functionTimeout;
-  const resources = resourcesFor(options);
+  const resources = options.resources;
   return async (input, context): Promise<ValidationResponse | undefined> => {
     // Conversion errors are typed (MalformedEventError, UnsupportedEventError) and thrown before any
     // user code runs; the invocation fails, so the input is retried and then dead-lettered, not lost.
@@ -134,7 +126,7 @@ export function eventHandler(name: string, trigger: AzureTriggerOptions, def: Ev
 }
 
 /** The function the library calls for a spec's trigger, built once at registration. */
-export function handlerFor(spec: AzureFunctionSpec, options: ResolvedOptions): AzureHandler {
+export function handlerFor(spec: AzureFunctionSpec, options: RuntimeOptions): AzureHandler {
   const plan = spec.plan;
   if (plan.kind === 'http') return httpHandler(plan.definitions, options);
   return eventHandler(spec.name, spec.trigger, plan.definition, options);

@@ -17,7 +17,7 @@ import { type AzureFunctionSpec, functionSpecs } from './bindings.js';
 import { azureApp, enableHttpStreams, type Registrar } from './entry.js';
 import { handlerFor } from './handler.js';
 import type { AzureHandler, AzureNative } from './native.js';
-import { type AzureOptions, resolveOptions } from './options.js';
+import { type AzureOptions, resolveOptions, runtimeOptions } from './options.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
@@ -58,9 +58,10 @@ export function serve(target: Readonly<Record<string, unknown>> | Definition | r
   if (!specs.length) throw new DefinitionError('module', 'exports no onefn definitions');
   const app = azureApp();
   if (specs.some((spec) => spec.plan.kind === 'http' && spec.plan.definitions.some((d) => d.trigger.stream))) enableHttpStreams(app);
+  const runtime = runtimeOptions(resolved);
   for (const spec of specs) {
     const { kind, ...trigger } = spec.trigger;
-    const handler = handlerFor(spec, resolved);
+    const handler = handlerFor(spec, runtime);
     // Each app.<kind> takes its trigger options next to the handler; the spec's union guarantees the pairing.
     (app[kind] as unknown as Registrar)(spec.name, { ...trigger, handler });
   }
@@ -95,5 +96,5 @@ export function wrap(definition: Definition | readonly HttpDefinition[], options
   if (specs.length !== 1 || !spec) throw new DefinitionError('definition', `wrap makes one function; these plan into ${specs.length}`);
   // As `serve`: a streaming definition turns the library's HTTP streams on, at start-up.
   if (spec.plan.kind === 'http' && spec.plan.definitions.some((d) => d.trigger.stream)) enableHttpStreams(azureApp());
-  return handlerFor(spec, resolved);
+  return handlerFor(spec, runtimeOptions(resolved));
 }

@@ -60,6 +60,23 @@ export function resourcesFor(options: ResolvedOptions): ResourceDriverSource | u
 
 export type ResolvedOptions = Required<Omit<AzureOptions, 'topicSubscription' | 'resources'>> & Pick<AzureOptions, 'topicSubscription' | 'resources'>;
 
+/**
+ * What the handlers read at run time: the route prefix, the timeout, and the resource source already
+ * told the app's settings (`resourcesFor`). The other options shape the bindings, at build time or
+ * in `serve`, so a generated entry carries only these.
+ */
+export interface RuntimeOptions {
+  readonly routePrefix: string;
+  readonly functionTimeout: number;
+  readonly resources?: ResourceDriverSource;
+}
+
+/** The runtime part of resolved options, with the resource source configured once. */
+export function runtimeOptions(options: ResolvedOptions): RuntimeOptions {
+  const resources = resourcesFor(options);
+  return { routePrefix: options.routePrefix, functionTimeout: options.functionTimeout, ...(resources ? { resources } : {}) };
+}
+
 const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];
 const SETTING = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
 

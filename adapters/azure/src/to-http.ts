@@ -1,6 +1,8 @@
 import type { Cookie, HttpResponseInit } from '@azure/functions';
 import type { BodyStream, ResponseData } from 'onefn/runtime';
 
+declare const __ONEFN_STREAMS__: boolean | undefined;
+
 function decode(value: string): string {
   if (value.indexOf('%') === -1) return value;
   try {
@@ -92,7 +94,9 @@ export function toHttpResponse(response: ResponseData): HttpResponseInit {
   }
   const init: HttpResponseInit = { status: response.status, headers };
   if (cookies.length) init.cookies = cookies;
-  if (response.stream) {
+  // A build whose definitions do not stream defines __ONEFN_STREAMS__ false: the core then never
+  // answers with a stream, and this branch (with webStream) drops out of the bundle.
+  if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) {
     // 204, 205 and 304 carry no body: the library drops one unread (HttpResponse.ts, nullBodyStatuses),
     // so the handler's stream is released here rather than left open until the deadline.
     if (response.status === 204 || response.status === 205 || response.status === 304) {

@@ -1,9 +1,10 @@
 // Hostile input through @azure/functions' own pipeline: Object.prototype names in the query, cookies,
 // headers and message properties, and CloudEvent data that is not base64.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, json, MalformedEventError, OnefnError, type Message } from 'onefn';
+import { defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, json, MalformedEventError, OnefnError, type Message, UnsupportedEventError } from 'onefn';
 import { serve } from '@onefn/azure';
 import { requestInit } from '@onefn/azure/from-http';
+import { httpHandler } from '@onefn/azure/handler';
 import { azureHost, blobEvent, cloudEventSchemaEvent, httpRequest, httpResult, invocationContext, rpcEventGrid, rpcHttp, rpcServiceBusMessage, rpcTimer } from '@onefn/azure/testing';
 import { createRequest } from 'onefn/runtime';
 
@@ -92,5 +93,24 @@ describe('events', () => {
     expect(error).toBeInstanceOf(MalformedEventError);
     expect(error.message).toContain(mention);
     expect(error.message).not.toContain('secret');
+  });
+});
+
+describe('an HTTP function handed something else', () => {
+  // The trigger binding of an HTTP function delivers an HttpRequest; anything else (a miswired binding,
+  // a test harness) is refused with the typed error, named as on AWS (describeValue), never echoed.
+  it.each([
+    [null, 'null'],
+    [{}, 'an empty object'],
+    [own('{"__proto__":1,"secret":"s3cr3t"}'), 'an object with keys __proto__, secret'],
+    ['s3cr3t', 'a string (6 characters)'],
+    [[1, 2], 'an array of 2'],
+  ])('refuses %j as UnsupportedEventError naming %s', async (input, named) => {
+    const handler = httpHandler([echo], { routePrefix: 'api', functionTimeout: 5 });
+    const error = (await handler(input, invocationContext().context).catch((e: unknown) => e)) as UnsupportedEventError;
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    expect(error.code).toBe('UNSUPPORTED_EVENT');
+    expect(error.received).toBe(named);
+    expect(error.message).not.toContain('s3cr3t');
   });
 });

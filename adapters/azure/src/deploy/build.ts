@@ -66,12 +66,15 @@ function runtimeEntry(): { file: string; fromSource: boolean } {
  */
 export function entryModule(entry: string, functions: readonly AzureFunctionSpec[], options: ResolvedOptions, usesResources = false): string {
   const verbs = [...new Set(functions.map((f) => (f.plan.kind === 'http' ? 'registerHttpFunction' : 'registerEventFunction')))].sort();
-  const { resources: _driver, ...settings } = options;
+  // Only what the handlers read at run time (RuntimeOptions): the rest shaped the bindings
+  // (functionSpecs) already; the resource driver is told the messaging and connection settings here.
+  const settings = { routePrefix: options.routePrefix, functionTimeout: options.functionTimeout };
+  const driver = { messaging: options.messaging, storageConnection: options.storageConnection, serviceBusConnection: options.serviceBusConnection };
   const lines = [
     `import { ${verbs.join(', ')} } from '@onefn/azure/entry';`,
     ...(usesResources ? [`import { azureResources } from '@onefn/azure/resources';`] : []),
     `import * as mod from ${JSON.stringify(entry)};`,
-    `const options = ${usesResources ? `{ ...${JSON.stringify(settings)}, resources: azureResources }` : JSON.stringify(settings)};`,
+    `const options = ${usesResources ? `{ ...${JSON.stringify(settings)}, resources: azureResources.configure(${JSON.stringify(driver)}) }` : JSON.stringify(settings)};`,
   ];
   // Schemas run once at start-up (onefn's warmSchemas), so that a validator compiling itself does not
   // do it in the first request; only functions that have schemas carry the call.
