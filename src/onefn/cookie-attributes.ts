@@ -64,7 +64,8 @@ export function cookieAttributes(name: string, options: CookieOptions): string {
   }
   if (given(options, 'path')) {
     const path = options.path;
-    if (typeof path !== 'string' || !PATH.test(path)) {
+    // "/" (the common path) is known good without the expression.
+    if (path !== '/' && (typeof path !== 'string' || !PATH.test(path))) {
       throw new CookieError('path', `Invalid path for cookie "${name}": it must start with "/" and hold printable ASCII without ";"`);
     }
     out += `; Path=${path}`;
