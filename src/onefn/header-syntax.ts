@@ -84,7 +84,9 @@ export function madeSetCookie(line: string): string {
 }
 
 function wasMade(line: string): boolean {
-  for (let i = 0; i < 8; i++) if (MADE[i] === line) return line !== '';
+  // Newest first: a handler's cookie is nearly always the line setCookie made last, the same string,
+  // found by identity; older lines of the same text would be compared character by character.
+  for (let i = 1; i <= 8; i++) if (MADE[(madeNext - i) & 7] === line) return line !== '';
   return false;
 }
 
