@@ -59,6 +59,8 @@ export interface CookieOptions {
 // in the string) spares a regular expression per cookie per response. Bounded, so that names made from
 // input cannot grow it.
 const KNOWN_NAMES = new Set<string>();
+/** What encodeURIComponent never escapes. */
+const UNRESERVED = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
 function knownToken(name: unknown): boolean {
   if (typeof name !== 'string' || !isToken(name)) return false;
@@ -79,7 +81,9 @@ export function setCookie(name: string, value: string, options: CookieOptions = 
   if (typeof value !== 'string') throw new CookieError('value', `Invalid value for cookie "${name}": it must be a string, got ${value === null ? 'null' : typeof value}`);
   let encoded: string;
   try {
-    encoded = encodeURIComponent(value);
+    // A value of only the characters encodeURIComponent leaves alone is its own encoding (and a test
+    // allocates nothing, where the encoding makes a new string).
+    encoded = UNRESERVED.test(value) ? value : encodeURIComponent(value);
   } catch (error) {
     // A lone surrogate has no UTF-8 form.
     throw new CookieError('value', `Invalid value for cookie "${name}": it is not well-formed Unicode (a lone surrogate)`, { cause: error });
