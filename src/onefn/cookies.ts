@@ -21,7 +21,7 @@ export function parseCookieHeader(header: string, into: Record<string, string> =
       const name = header.slice(start, eq).trim();
       if (name && !Object.hasOwn(into, name)) {
         let value = header.slice(eq + 1, semi).trim();
-        if (value.length >= 2 && value.charCodeAt(0) === 34 /* " */ && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1);
+        if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
         try {
           into[name] = value.indexOf('%') === -1 ? value : decodeURIComponent(value);
         } catch {

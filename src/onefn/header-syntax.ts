@@ -70,24 +70,14 @@ export function checkHeader(name: string, value: unknown): string | readonly str
   return value as readonly string[];
 }
 
-// The last lines `setCookie` made. Each was checked attribute by attribute as it was made, so it is
-// sendable: a result's cookie equal to one of them needs no second scan (which also flattened the
-// freshly concatenated string, the larger part of its cost). Only `setCookie` adds to it.
-const MADE: string[] = ['', '', '', '', '', '', '', ''];
-let madeNext = 0;
+// The last line `setCookie` made, checked attribute by attribute as it was made, so sendable: a
+// result's cookie that is that very line (the common case) needs no second scan, which also flattened
+// the freshly concatenated string (most of its cost). Only `setCookie` sets it.
+let lastMade: string | undefined;
 
 /** Notes a Set-Cookie line that `setCookie` built and checked. */
 export function madeSetCookie(line: string): string {
-  MADE[madeNext] = line;
-  madeNext = (madeNext + 1) & 7;
-  return line;
-}
-
-function wasMade(line: string): boolean {
-  // Newest first: a handler's cookie is nearly always the line setCookie made last, the same string,
-  // found by identity; older lines of the same text would be compared character by character.
-  for (let i = 1; i <= 8; i++) if (MADE[(madeNext - i) & 7] === line) return line !== '';
-  return false;
+  return (lastMade = line);
 }
 
 /** Checks a result's `cookies`: a list of Set-Cookie strings, each `name=...` and sendable. */
@@ -96,7 +86,7 @@ export function checkCookies(cookies: unknown): readonly string[] {
   // The loop that passes is kept free of calls; only a failure goes on to say why.
   for (let i = 0; i < cookies.length; i++) {
     const cookie: unknown = cookies[i];
-    if (typeof cookie !== 'string' || (!wasMade(cookie) && !SET_COOKIE.test(cookie))) checkValue('set-cookie', cookie, true);
+    if (typeof cookie !== 'string' || (cookie !== lastMade && !SET_COOKIE.test(cookie))) checkValue('set-cookie', cookie, true);
   }
   return cookies as readonly string[];
 }

@@ -4,7 +4,7 @@ import { inputRecord } from './record.js';
 export type QueryRecord = Readonly<Record<string, string | readonly string[]>>;
 
 function decode(part: string): string {
-  const spaced = part.indexOf('+') === -1 ? part : part.replace(/\+/g, ' ');
+  const spaced = part.replaceAll('+', ' ');
   if (spaced.indexOf('%') === -1) return spaced;
   try {
     return decodeURIComponent(spaced);
@@ -40,7 +40,7 @@ export function parseQueryRecord(raw: string): Record<string, string | string[]>
   // Read in place, pair by pair between "&"s, rather than split into an array of pairs first: this runs
   // for every request that reads its query, and the array and its strings were most of its cost.
   const end = raw.length;
-  let start = raw.charCodeAt(0) === 63 /* ? */ ? 1 : 0;
+  let start = raw.startsWith('?') ? 1 : 0;
   while (start < end) {
     let amp = raw.indexOf('&', start);
     if (amp === -1) amp = end;

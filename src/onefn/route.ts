@@ -121,16 +121,11 @@ export function matchRoute(route: CompiledRoute, path: string): Record<string, s
     if (pos > end) return undefined;
     let next = path.indexOf('/', pos);
     if (next === -1 || next > end) next = end;
+    const part = path.slice(pos, next);
+    pos = next + 1;
     if (seg.kind === 'static') {
-      // Compared in place: a literal holds no "%", so a segment spelled as it is matches without a copy.
-      const { value } = seg;
-      if (next - pos !== value.length || !path.startsWith(value, pos)) {
-        if (decodeSegment(path.slice(pos, next), i) !== value) return undefined;
-      }
-      pos = next + 1;
+      if (decodeSegment(part, i) !== seg.value) return undefined;
     } else {
-      const part = path.slice(pos, next);
-      pos = next + 1;
       if (part === '') return undefined;
       params[seg.name] = decodeSegment(part, i);
     }

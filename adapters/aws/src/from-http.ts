@@ -10,19 +10,6 @@ import type { AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event } from './native.js
 
 type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-// Header names found lower-case: the same few dozen names come with every request, so a lookup (the
-// hash is kept in the string) spares lower-casing each of them per request. Bounded, so that names
-// made up by clients cannot grow it.
-const LOWER_NAMES = new Set<string>();
-const MAX_LOWER_NAMES = 256;
-
-function isLowerName(name: string): boolean {
-  if (LOWER_NAMES.has(name)) return true;
-  if (name !== name.toLowerCase()) return false;
-  if (LOWER_NAMES.size < MAX_LOWER_NAMES) LOWER_NAMES.add(name);
-  return true;
-}
-
 /**
  * Checks header values are strings (a malformed event must not become a TypeError deep in the core)
  * and reports whether every name is already lower-case, which spares the core an index.
@@ -40,7 +27,7 @@ function checkHeaders(headers: unknown, field: string): { headers: HeaderMap | u
       }
     }
     if (value === null) return checkHeaders(withoutNulls(map), field);
-    if (lower && !isLowerName(name)) lower = false;
+    if (lower && name !== name.toLowerCase()) lower = false;
   }
   return { headers: map as HeaderMap, lower };
 }

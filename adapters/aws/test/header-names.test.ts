@@ -1,5 +1,5 @@
-// Payload 2.0 header names are lower-case as API Gateway and Function URLs send them; the adapter
-// remembers names it found lower-case, and must still notice any event whose names are not.
+// Payload 2.0 header names are lower-case as API Gateway and Function URLs send them, which spares the
+// core an index; the adapter must still notice any event whose names are not, however many came before.
 import { describe, expect, it } from 'vitest';
 import { defineHttp, json } from 'onefn';
 import { wrap, type LambdaV2Result } from '@onefn/aws';
