@@ -16,12 +16,8 @@ const DOMAIN = new RegExp(`^\\.?${LABEL}(?:\\.${LABEL})*$`);
 const FIRST_TIME = Date.UTC(1601, 0, 1);
 const LAST_TIME = Date.UTC(10000, 0, 1) - 1;
 
-function given(options: CookieOptions, key: keyof CookieOptions): boolean {
-  return options[key] !== undefined;
-}
-
-function flag(name: string, options: CookieOptions, key: 'secure' | 'httpOnly' | 'partitioned'): boolean {
-  const value = options[key];
+// Each option is read by its own name (not options[key]): one monomorphic load apiece, per cookie.
+function flag(name: string, value: unknown, key: 'secure' | 'httpOnly' | 'partitioned'): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new CookieError(key, `Invalid ${key} for cookie "${name}": it must be true or false, got ${typeof value}`);
   return value;
@@ -38,41 +34,42 @@ export function cookieAttributes(name: string, options: CookieOptions): string {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new CookieError(key, `Unknown option "${key}" for cookie "${name}"; known: ${[...KNOWN].join(', ')}`);
   }
-  const secure = flag(name, options, 'secure');
-  const httpOnly = flag(name, options, 'httpOnly');
-  const partitioned = flag(name, options, 'partitioned');
+  const secure = flag(name, options.secure, 'secure');
+  const httpOnly = flag(name, options.httpOnly, 'httpOnly');
+  const partitioned = flag(name, options.partitioned, 'partitioned');
   let out = '';
-  if (given(options, 'maxAge')) {
-    const maxAge = options.maxAge;
+  const maxAge = options.maxAge;
+  if (maxAge !== undefined) {
     if (!Number.isSafeInteger(maxAge)) throw new CookieError('maxAge', `Invalid maxAge for cookie "${name}": it must be an integer number of seconds`);
     out += `; Max-Age=${String(maxAge)}`;
   }
-  if (given(options, 'expires')) {
-    const expires = options.expires;
+  const expires = options.expires;
+  if (expires !== undefined) {
     const time = expires instanceof Date ? expires.getTime() : NaN;
     if (!(time >= FIRST_TIME && time <= LAST_TIME)) {
       throw new CookieError('expires', `Invalid expires for cookie "${name}": it must be a valid Date from the year 1601 to 9999`);
     }
     out += `; Expires=${(expires as Date).toUTCString()}`;
   }
-  if (given(options, 'domain')) {
-    const domain = options.domain;
+  const domain = options.domain;
+  if (domain !== undefined) {
     if (typeof domain !== 'string' || domain.length > 254 || !DOMAIN.test(domain)) {
       throw new CookieError('domain', `Invalid domain for cookie "${name}": it must be a domain name (letters, digits, hyphens and dots, optionally a leading dot)`);
     }
     out += `; Domain=${domain}`;
   }
-  if (given(options, 'path')) {
-    const path = options.path;
-    if (typeof path !== 'string' || !PATH.test(path)) {
+  const path = options.path;
+  if (path !== undefined) {
+    // "/" (the common path) is known good without the expression.
+    if (path !== '/' && (typeof path !== 'string' || !PATH.test(path))) {
       throw new CookieError('path', `Invalid path for cookie "${name}": it must start with "/" and hold printable ASCII without ";"`);
     }
     out += `; Path=${path}`;
   }
   if (secure) out += '; Secure';
   if (httpOnly) out += '; HttpOnly';
-  if (given(options, 'sameSite')) {
-    const sameSite = options.sameSite;
+  const sameSite = options.sameSite;
+  if (sameSite !== undefined) {
     if (!SAME_SITE.has(sameSite)) throw new CookieError('sameSite', `Invalid sameSite for cookie "${name}": it must be "Strict", "Lax" or "None"`);
     // RFC 6265bis (storage model): a user agent ignores a SameSite=None cookie without Secure.
     if (sameSite === 'None' && !secure) throw new CookieError('sameSite', `Cookie "${name}" has sameSite "None" without secure: browsers drop it; add secure: true`);

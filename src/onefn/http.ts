@@ -97,8 +97,7 @@ function isFormType(contentType: string | undefined): boolean {
 
 function isTextType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const t = contentType.toLowerCase();
-  return t.startsWith('text/') || t.includes('xml') || t.includes('javascript');
+  return /^text\/|xml|javascript/.test(contentType.toLowerCase());
 }
 
 /** The request implementation; the pipeline fills in the validated parts. */
@@ -235,7 +234,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
 
   toRequest(): Request {
     const host = this.headers.get('host') ?? 'localhost';
-    const proto = this.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
+    const proto = this.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() ?? (/^(localhost|127\.)/.test(host) ? 'http' : 'https');
     const q = this.init.query;
     const search = typeof q === 'string' ? (q.startsWith('?') || q === '' ? q : `?${q}`) : q ? `?${new URLSearchParams([...this.queryParams()].flatMap(([k, vs]) => vs.map((v) => [k, v] as [string, string]))).toString()}` : '';
     const headers = new Headers();

@@ -1,6 +1,6 @@
 import { type Context, disposeContext } from '../onefn/context.js';
 import type { CorsOptions, HttpDefinition } from '../onefn/definition.js';
-import type { PortableRequest } from '../onefn/http.js';
+import { HTTP_METHODS, type PortableRequest } from '../onefn/http.js';
 import type { ResponseData } from '../onefn/response.js';
 import { problem } from '../onefn/problem.js';
 import { EMPTY_RECORD } from '../onefn/record.js';
@@ -18,7 +18,7 @@ function allowedMethods(defs: readonly HttpDefinition[]): string {
   const set = new Set<string>();
   for (const def of defs) {
     const { methods } = def.trigger;
-    if (methods === 'ANY') return 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+    if (methods === 'ANY') return HTTP_METHODS.join(', ');
     for (const m of methods) set.add(m);
     if (set.has('GET')) set.add('HEAD');
   }

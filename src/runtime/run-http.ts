@@ -156,16 +156,12 @@ function finishResult(result: HttpHandlerResult): ResponseData | Promise<Respons
 // slower calls while the code re-optimized. Holding one live instance of each keeps those classes,
 // and the code built on them, alive (test/core/gc-deopts.test.ts). The cost is one request's memory
 // (its event included), held until the next request replaces it.
-const held: { request: PortableRequest | undefined; context: Context | undefined; answer: ResponseData | undefined } = {
-  request: undefined,
-  context: undefined,
-  answer: undefined,
-};
+const held: [request?: PortableRequest, context?: Context, answer?: ResponseData] = [];
 
 function keepShapes(req: PortableRequest, ctx: Context, answer: ResponseData): ResponseData {
-  held.request = req;
-  held.context = ctx;
-  held.answer = answer;
+  held[0] = req;
+  held[1] = ctx;
+  held[2] = answer;
   return answer;
 }
 

@@ -130,6 +130,13 @@ describe('routing', () => {
     ['GET', '/nothing', 404, undefined],
     ['GET', '/users/1/2', 404, undefined],
     ['GET', '/users/%E0%A4%A', 400, undefined],
+    // Literal segments compare in place unless escaped: an escaped spelling still matches, a near one does not.
+    ['GET', '/u%73ers/m%65', 200, 'me'],
+    ['GET', '/u%73ers/42', 200, 'one 42'],
+    ['GET', '/usersx/42', 404, undefined],
+    ['GET', '/user/42', 404, undefined],
+    ['GET', '/Users/42', 404, undefined],
+    ['GET', '/%E0%A4%A/42', 400, undefined],
   ])('%s %s -> %i', async (method, path, code, body) => {
     const res = await invoke(all, httpRequest({ method, path }));
     expect(res.status).toBe(code);
