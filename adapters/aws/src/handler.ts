@@ -27,7 +27,7 @@ import { toAlb, toHttpV1, toHttpV2 } from './to-http.js';
 const nativeOf = (event: unknown, context: LambdaContext | undefined): Native => ({ provider: 'aws', event: event as LambdaEvent, context });
 
 const HTTP_SOURCES = 'HTTP requests (API Gateway REST or HTTP API, Function URLs, ALB)';
-const V2_SOURCES = 'HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)';
+const V2_SOURCES = 'HTTP API (payload 2.0) and Function URL requests (--http-events all adds REST APIs and ALB)';
 
 /**
  * Answers a payload 2.0 event (HTTP APIs and Function URLs): synchronously when the router did, since

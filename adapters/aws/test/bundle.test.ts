@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +22,26 @@ describe('the deployed hello function', () => {
     }
     // What it must still carry: the v2 answer, problem documents, and the named refusal.
     for (const present of ['application/problem+json', 'Unsupported event', 'a Function URL request']) expect(code).toContain(present);
+  });
+});
+
+describe('the deployed hello function, built from the built packages as a user\'s project builds it', () => {
+  // The packages' dist/ (what npm installs) bundles with other minified names than the sources, and
+  // so gzips to other sizes: this is the size users get. `npm test` builds dist/ first.
+  it('is at most 10 KB gzip', async () => {
+    const repo = fileURLToPath(new URL('../../../', import.meta.url));
+    const script = [
+      "import { gzipSync } from 'node:zlib';",
+      "import { loadModule } from 'onefn/build';",
+      "import { planFunctions } from 'onefn/runtime';",
+      "import { buildFunction } from '@onefn/aws/deploy';",
+      `const [plan] = planFunctions(await loadModule(${JSON.stringify(HELLO)}));`,
+      'const { code } = await buildFunction({ entry: ' + JSON.stringify(HELLO) + ', plan });',
+      'process.stdout.write(String(gzipSync(code, { level: 9 }).byteLength));',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: repo });
+    expect(Number(stdout)).toBeGreaterThan(1000);
+    expect(Number(stdout)).toBeLessThanOrEqual(10 * 1024);
   });
 });
 

@@ -103,7 +103,7 @@ describe('the payload 2.0 handler that deploy bundles use', () => {
     await expect(refused).rejects.toBeInstanceOf(UnsupportedEventError);
     const named = expected.kind === 'v1' ? 'an API Gateway REST API (v1) request' : 'an ALB request';
     await expect(v2Only(fixture(file), lambdaContext())).rejects.toThrow(
-      `Unsupported event: received ${named}, this function serves HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)`,
+      `Unsupported event: received ${named}, this function serves HTTP API (payload 2.0) and Function URL requests (--http-events all adds REST APIs and ALB)`,
     );
   });
 });

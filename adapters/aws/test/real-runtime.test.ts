@@ -226,7 +226,7 @@ describe('a built zip under aws-lambda-ric', () => {
     expect(unknown.kind).toBe('error');
     expect((unknown.body as { errorType: string }).errorType).toBe('UnsupportedEventError');
     expect((unknown.body as { errorMessage: string }).errorMessage).toBe(
-      'Unsupported event: received an unknown event with keys hello, this function serves HTTP API (payload 2.0) and Function URL requests only (build with --http-events all to serve REST APIs and ALB too)',
+      'Unsupported event: received an unknown event with keys hello, this function serves HTTP API (payload 2.0) and Function URL requests (--http-events all adds REST APIs and ALB)',
     );
     // Built for what its Function URL sends (the default): a REST API event is named and refused.
     const rest = await api.invoke(restApiEvent({ path: '/health' }));
