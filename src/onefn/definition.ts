@@ -148,6 +148,12 @@ export function isDefinition(value: unknown): value is Definition {
     typeof value === 'object' &&
     value !== null &&
     (value as { '~onefn'?: unknown })['~onefn'] === 'definition' &&
-    (DEFINITION_KINDS as readonly unknown[]).includes((value as { kind?: unknown }).kind)
+    (DEFINITION_KINDS as readonly unknown[]).includes((value as { kind?: unknown }).kind) &&
+    // What every define* makes; an object that only carries the marker is not a definition.
+    typeof (value as { trigger?: unknown }).trigger === 'object' &&
+    (value as { trigger?: unknown }).trigger !== null &&
+    typeof (value as { settings?: unknown }).settings === 'object' &&
+    (value as { settings?: unknown }).settings !== null &&
+    typeof (value as { handler?: unknown }).handler === 'function'
   );
 }

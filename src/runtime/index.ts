@@ -29,6 +29,7 @@ export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } f
 export { runHttpDefinition } from './run-http.js';
 export { hasSchemas, warmSchemas } from './warm.js';
 export { collectDefinitions, planFunctions, planUses, type FunctionPlan } from './plan.js';
+export { checkWrapOptions, httpListOf, servedModule, wrappedDefinition } from './wrap-args.js';
 export { problem, problemFromError, statusTitle } from '../onefn/problem.js';
 export { parseQueryString, formatQuery } from '../onefn/query.js';
 export { compileRoute, matchRoute, type CompiledRoute } from '../onefn/route.js';

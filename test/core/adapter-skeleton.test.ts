@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as aws from '@onefn/aws';
 import * as azure from '@onefn/azure';
 import * as gcp from '@onefn/gcp';
+import { defineHttp } from 'onefn';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const PROVIDERS = ['aws', 'gcp', 'azure'] as const;
@@ -47,6 +48,31 @@ describe('the public verbs', () => {
       expect(() => mod.wrap(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
     }
     expect(() => mod.serve({ notADefinition: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+  });
+
+  // Found by attacking the built packages: these crashed with a TypeError on one provider, were
+  // accepted on another, or named a different key, where all three now give the same typed error.
+  it.each(PROVIDERS)('%s answers hostile arguments to serve and wrap with INVALID_DEFINITION', (provider) => {
+    const mod = modules[provider] as { wrap: (d: unknown, o?: unknown) => unknown; serve: (d: unknown, o?: unknown) => unknown };
+    const hello = defineHttp({ method: 'GET', route: '/hello', handler: () => new Response('hi') });
+    const invalid = (key: string) => expect.objectContaining({ code: 'INVALID_DEFINITION', option: key });
+    const forged = { '~onefn': 'definition', kind: 'http' };
+    // eslint-disable-next-line no-sparse-arrays
+    const holed = [hello, , hello];
+    for (const verb of ['wrap', 'serve'] as const) {
+      const call = mod[verb];
+      expect(() => call(hello, null), `${verb} options null`).toThrow(invalid('options'));
+      expect(() => call(hello, 'x'), `${verb} options string`).toThrow(invalid('options'));
+      expect(() => call(hello, []), `${verb} options array`).toThrow(invalid('options'));
+      expect(() => call(hello, { nope: 1 }), `${verb} unknown option`).toThrow(invalid('nope'));
+      expect(() => call(hello, JSON.parse('{"__proto__":{"x":1}}')), `${verb} __proto__ option`).toThrow(invalid('__proto__'));
+      expect(() => call(holed), `${verb} list with a hole`).toThrow(invalid('definitions'));
+      expect(() => call(forged), `${verb} forged definition`).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(() => call([forged]), `${verb} forged in a list`).toThrow(invalid('definitions'));
+    }
+    expect(() => mod.serve(null)).toThrow(invalid('module'));
+    expect(() => mod.serve(42)).toThrow(invalid('module'));
+    expect(() => mod.wrap(null)).toThrow(invalid('definition'));
   });
 });
 

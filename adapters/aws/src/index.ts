@@ -15,15 +15,13 @@ import {
   DefinitionError, isDefinition, type CloudEventDefinition, type Definition, type HttpDefinition, type MessageDefinition,
   type ScheduleDefinition, type StorageDefinition,
 } from 'onefn';
-import { planFunctions } from 'onefn/runtime';
+import { checkWrapOptions, planFunctions, servedModule, wrappedDefinition } from 'onefn/runtime';
 import { eventHandler, httpHandler, httpStreamHandler } from './handler.js';
 import { handlerOptions, type LambdaOptions } from './options.js';
 import type { LambdaHandler, LambdaHttpResult, LambdaResult, LambdaStreamHandler, SqsBatchResponse } from './native.js';
 
-/** What a routed HTTP handler takes: a non-empty list of HTTP definitions. */
-function isHttpList(value: unknown): value is readonly HttpDefinition[] {
-  return Array.isArray(value) && value.length > 0 && value.every((d) => isDefinition(d) && d.kind === 'http');
-}
+const WRAP_OPTIONS = ['resources', 'stream'];
+const SERVE_OPTIONS = ['resources', 'function'];
 
 export type {
   AlbEvent, ApiGatewayV1Event, ApiGatewayV2Event, EventBridgeEvent, LambdaContext, LambdaEvent, LambdaHandler, LambdaHttpResult,
@@ -54,16 +52,16 @@ export function wrap(definition: MessageDefinition, options?: LambdaOptions): La
 export function wrap(definition: StorageDefinition | ScheduleDefinition | CloudEventDefinition, options?: LambdaOptions): LambdaHandler<undefined>;
 export function wrap(definition: Definition | readonly HttpDefinition[], options?: LambdaOptions): LambdaHandler<LambdaResult>;
 export function wrap(definition: Definition | readonly HttpDefinition[], options?: LambdaOptions & { stream?: boolean }): LambdaHandler<LambdaResult> | LambdaStreamHandler {
+  checkWrapOptions('@onefn/aws', options, WRAP_OPTIONS);
   const opts = handlerOptions(options);
   const stream = options?.stream;
   if (stream !== undefined && typeof stream !== 'boolean') throw new DefinitionError('stream', `must be true or false, got ${JSON.stringify(stream)}`);
+  const target = wrappedDefinition(definition);
   let http: readonly HttpDefinition[];
-  if (Array.isArray(definition)) {
-    if (!isHttpList(definition)) throw new DefinitionError('definitions', 'a list given to wrap must hold HTTP definitions only');
-    http = definition;
+  if (Array.isArray(target)) {
+    http = target as readonly HttpDefinition[];
   } else {
-    const def = definition as Definition;
-    if (!isDefinition(def)) throw new DefinitionError('definition', 'wrap needs a onefn definition');
+    const def = target as Definition;
     if (def.kind !== 'http') {
       if (stream) throw new DefinitionError('stream', 'only HTTP definitions stream');
       return eventHandler(def, opts);
@@ -95,8 +93,10 @@ export function serve(target: StorageDefinition | ScheduleDefinition | CloudEven
 /** A module: which function it is known only at run time, so the answer is any of them. */
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options?: ServeOptions): LambdaHandler<LambdaResult>;
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: ServeOptions = {}): LambdaHandler<LambdaResult> {
+  checkWrapOptions('@onefn/aws', options, SERVE_OPTIONS);
+  options ??= {};
   if (Array.isArray(target) || isDefinition(target)) return wrap(target as Definition | readonly HttpDefinition[], handlerOptions(options));
-  const plans = planFunctions(target as Readonly<Record<string, unknown>>);
+  const plans = planFunctions(servedModule(target, 'function'));
   const names = plans.map((p) => p.name);
   const plan = options.function === undefined ? (plans.length === 1 ? plans[0] : undefined) : plans.find((p) => p.name === options.function);
   if (!plan) {

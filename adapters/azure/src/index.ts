@@ -11,13 +11,13 @@
  * import * as api from './api.js'
  * serve(api)
  */
-import { DefinitionError, isDefinition, type Definition, type HttpDefinition } from 'onefn';
-import { planFunctions } from 'onefn/runtime';
+import { DefinitionError, type Definition, type HttpDefinition } from 'onefn';
+import { checkWrapOptions, planFunctions, servedModule, wrappedDefinition } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from './bindings.js';
 import { azureApp, enableHttpStreams, type Registrar } from './entry.js';
 import { handlerFor } from './handler.js';
 import type { AzureHandler, AzureNative } from './native.js';
-import { type AzureOptions, resolveOptions, runtimeOptions } from './options.js';
+import { type AzureOptions, OPTION_KEYS, resolveOptions, runtimeOptions } from './options.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
@@ -31,11 +31,6 @@ declare module 'onefn' {
   }
 }
 
-function namespaceOf(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], fallback: string): Readonly<Record<string, unknown>> {
-  if (Array.isArray(target)) return Object.fromEntries((target as readonly HttpDefinition[]).map((d, i) => [d?.settings?.name ?? `http${i}`, d]));
-  if (isDefinition(target)) return { [(target as Definition).settings.name ?? fallback]: target };
-  return target as Readonly<Record<string, unknown>>;
-}
 
 /**
  * Registers every definition of a module (or one definition, or HTTP definitions) as Azure functions, and returns what it
@@ -53,8 +48,9 @@ function namespaceOf(target: Readonly<Record<string, unknown>> | Definition | re
  * serve(functions, { messaging: 'serviceBus', functionTimeout: 600 })
  */
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureFunctionSpec[] {
-  const resolved = resolveOptions(options);
-  const specs = functionSpecs(planFunctions(namespaceOf(target, 'handler'), { routedName: resolved.routedName }), resolved);
+  checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
+  const resolved = resolveOptions(options ?? {});
+  const specs = functionSpecs(planFunctions(servedModule(target, 'handler'), { routedName: resolved.routedName }), resolved);
   if (!specs.length) throw new DefinitionError('module', 'exports no onefn definitions');
   const app = azureApp();
   if (specs.some((spec) => spec.plan.kind === 'http' && spec.plan.definitions.some((d) => d.trigger.stream))) enableHttpStreams(app);
@@ -83,15 +79,9 @@ export function serve(target: Readonly<Record<string, unknown>> | Definition | r
  * app.storageQueue('orders', { queueName: 'orders', connection: 'AzureWebJobsStorage', handler: wrap(orders) })
  */
 export function wrap(definition: Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureHandler {
-  if (Array.isArray(definition)) {
-    if (!definition.length || !definition.every((d) => isDefinition(d) && d.kind === 'http')) {
-      throw new DefinitionError('definitions', 'a list given to wrap must hold HTTP definitions only');
-    }
-  } else if (!isDefinition(definition)) {
-    throw new DefinitionError('definition', 'wrap needs a onefn definition');
-  }
-  const resolved = resolveOptions(options);
-  const specs = functionSpecs(planFunctions(namespaceOf(definition, 'handler'), { routedName: resolved.routedName }), resolved);
+  checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
+  const resolved = resolveOptions(options ?? {});
+  const specs = functionSpecs(planFunctions(servedModule(wrappedDefinition(definition), 'handler'), { routedName: resolved.routedName }), resolved);
   const spec = specs[0];
   if (specs.length !== 1 || !spec) throw new DefinitionError('definition', `wrap makes one function; these plan into ${specs.length}`);
   // As `serve`: a streaming definition turns the library's HTTP streams on, at start-up.

@@ -77,7 +77,7 @@ export function runtimeOptions(options: ResolvedOptions): RuntimeOptions {
   return { routePrefix: options.routePrefix, functionTimeout: options.functionTimeout, ...(resources ? { resources } : {}) };
 }
 
-const KEYS = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];
+export const OPTION_KEYS: readonly string[] = ['routePrefix', 'functionTimeout', 'messaging', 'storageConnection', 'serviceBusConnection', 'storageTrigger', 'topicSubscription', 'routedName', 'resources'];
 const SETTING = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -96,7 +96,7 @@ function setting(option: string, value: unknown, fallback: string): string {
 export function resolveOptions(options: AzureOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new DefinitionError('options', 'must be an object');
   for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key)) throw new DefinitionError(key, `unknown @onefn/azure option; known options: ${KEYS.join(', ')}`);
+    if (!OPTION_KEYS.includes(key)) throw new DefinitionError(key, `unknown @onefn/azure option; known options: ${OPTION_KEYS.join(', ')}`);
   }
   const prefix = options.routePrefix ?? 'api';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_\-./]*$/.test(prefix)) throw new DefinitionError('routePrefix', `must be a path prefix such as "api" or "", got ${JSON.stringify(prefix)}`);

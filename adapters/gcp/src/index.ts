@@ -11,11 +11,11 @@
  * serve(api)   // then: functions-framework --target=<planned name>
  */
 import { http } from '@google-cloud/functions-framework';
-import { DefinitionError, isDefinition, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
-import { planFunctions, type FunctionPlan } from 'onefn/runtime';
+import { DefinitionError, type Definition, type EventDefinition, type HttpDefinition } from 'onefn';
+import { checkWrapOptions, planFunctions, servedModule, wrappedDefinition, type FunctionPlan } from 'onefn/runtime';
 import { toCloudEventFunction, toEventFunction, toHttpFunction, type GcpCloudEventFunction, type GcpHttpFunction } from './handler.js';
 import { FRAMEWORK_NAME, type GcpNative } from './native.js';
-import type { GcpOptions } from './options.js';
+import { OPTION_KEYS, type GcpOptions } from './options.js';
 
 export type { GcpCloudEventFunction, GcpHttpFunction } from './handler.js';
 export { cloudLoggingSink, parseTrace, type LineWriter, type TraceContext } from './context.js';
@@ -41,11 +41,6 @@ export interface WrapOptions extends GcpOptions {
   name?: string;
 }
 
-function namespaceOf(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[]): Readonly<Record<string, unknown>> {
-  if (Array.isArray(target)) return Object.fromEntries((target as readonly HttpDefinition[]).map((d, i) => [d?.settings?.name ?? `http${i}`, d]));
-  if (isDefinition(target)) return { [(target as Definition).settings.name ?? 'function']: target };
-  return target as Readonly<Record<string, unknown>>;
-}
 
 /**
  * Runs a module (or one definition, or HTTP definitions) on functions-framework the way `onefn deploy`
@@ -61,8 +56,9 @@ function namespaceOf(target: Readonly<Record<string, unknown>> | Definition | re
  * serve(api)   // functions-framework --target=http
  */
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: ServeOptions = {}): FunctionPlan[] {
-  const { routedName, ...rest } = options;
-  const plans = planFunctions(namespaceOf(target), { routedName: routedName ?? 'http' });
+  checkWrapOptions('@onefn/gcp', options, [...OPTION_KEYS, 'routedName']);
+  const { routedName, ...rest } = options ?? {};
+  const plans = planFunctions(servedModule(target, 'function'), { routedName: routedName ?? 'http' });
   if (!plans.length) throw new DefinitionError('source', 'serve() found no onefn definitions in what it was given');
   for (const plan of plans) {
     if (!FRAMEWORK_NAME.test(plan.name)) {
@@ -96,16 +92,14 @@ export function serve(target: Readonly<Record<string, unknown>> | Definition | r
 export function wrap(definition: HttpDefinition | readonly HttpDefinition[] | EventDefinition, options?: WrapOptions): GcpHttpFunction;
 export function wrap(definition: EventDefinition, options: WrapOptions & { signature: 'cloudevent' }): GcpCloudEventFunction;
 export function wrap(definition: Definition | readonly HttpDefinition[], options: WrapOptions & { signature?: 'http' | 'cloudevent' } = {}): GcpHttpFunction | GcpCloudEventFunction {
-  const { signature, ...rest } = options;
-  if (Array.isArray(definition)) {
-    if (!definition.length || !definition.every((d) => isDefinition(d) && d.kind === 'http')) {
-      throw new DefinitionError('definitions', 'a list given to wrap must hold HTTP definitions only');
-    }
+  checkWrapOptions('@onefn/gcp', options, [...OPTION_KEYS, 'name', 'signature']);
+  const { signature, ...rest } = options ?? {};
+  const target = wrappedDefinition(definition);
+  if (Array.isArray(target)) {
     if (signature === 'cloudevent') throw new DefinitionError('signature', 'HTTP definitions have no CloudEvent signature');
-    return toHttpFunction(definition as readonly HttpDefinition[], rest);
+    return toHttpFunction(target as readonly HttpDefinition[], rest);
   }
-  const def = definition as Definition;
-  if (!isDefinition(def)) throw new DefinitionError('definition', 'wrap needs a onefn definition');
+  const def = target as Definition;
   if (signature !== undefined && signature !== 'http' && signature !== 'cloudevent') {
     throw new DefinitionError('signature', `must be "http" or "cloudevent", got ${JSON.stringify(signature)}`);
   }

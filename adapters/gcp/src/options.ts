@@ -38,14 +38,14 @@ export interface RuntimeConfig {
 // Defined as true by the deploy build (see onefn's options.ts), which folds the option checks away.
 declare const __ONEFN_CHECKED__: true | undefined;
 
-const KNOWN = ['functionName', 'timeoutSeconds', 'project', 'env', 'logSink', 'write', 'resources'];
+export const OPTION_KEYS: readonly string[] = ['functionName', 'timeoutSeconds', 'project', 'env', 'logSink', 'write', 'resources'];
 
 export function resolveConfig(options: GcpOptions, name: string, settings: Readonly<FunctionSettings>): RuntimeConfig {
   // A deploy bundle's generated entry passes only `name` (see deploy/archive.ts), and defines this
   // as true, which drops the checks of options it never passes.
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
     for (const key of Object.keys(options)) {
-      if (!KNOWN.includes(key)) throw new DefinitionError(key, `@onefn/gcp has no such option; known: ${KNOWN.join(', ')}`);
+      if (!OPTION_KEYS.includes(key)) throw new DefinitionError(key, `@onefn/gcp has no such option; known: ${OPTION_KEYS.join(', ')}`);
     }
   }
   const env = options.env ?? process.env;
