@@ -26,6 +26,8 @@ const [nativeOrders, nativeHello, nativeTopic] = await Promise.all([
   buildNative('gcp', 'native/gcp-hello.ts', 'hello'),
   buildNative('gcp', 'native/gcp-topic.ts', 'topic'),
 ]);
+const nativeRaw = await buildNative('gcp', 'native/gcp-orders-raw.ts', 'orders');
+const RAW = 'hand-written function, plain Node response (the floor: no Express helpers, as onefn writes)';
 
 const gcpCase = (name: string, built: BuiltCase | undefined, request: GcpRequest, expect: Expectation): CaseSpec => ({
   name,
@@ -56,10 +58,10 @@ for (const [label, title, [base, onefn]] of comparisons) {
   verdicts.ratios(label, rows, target);
 }
 
-const sizes = { [NATIVE]: kb(gzipBytes(nativeOrders.code)), [ONEFN]: kb(gzipBytes(onefnOrders?.code ?? '')) };
-const coldRows = await coldStarts(orders, RUNS);
+const sizes = { [NATIVE]: kb(gzipBytes(nativeOrders.code)), [ONEFN]: kb(gzipBytes(onefnOrders?.code ?? '')), [RAW]: kb(gzipBytes(nativeRaw.code)) };
+const coldRows = await coldStarts([...orders, gcpCase(RAW, nativeRaw, gcpOrderRequest(ORDER_BODY), orderExpect)], RUNS);
 out.push(coldTable(`Cold start on functions-framework: import of the bundle, then the first request (the realistic request), ${RUNS} fresh processes per case`, coldRows, sizes, { [ONEFN]: 2 }, 'functions-framework'));
-verdicts.firstInvocation('GCP', coldRows, ONEFN, 2, 'functions-framework');
+verdicts.firstInvocation('GCP', coldRows, ONEFN, 2, 'functions-framework', RAW);
 
 const helloGzip = gzipBytes(onefnHello?.code ?? '');
 out.push(sizeTable('Bundle weight on GCP (the archive\'s index.js, minified, gzip -9; functions-framework stays a dependency)', [

@@ -48,11 +48,12 @@ export class Verdicts {
    * First invocation in a fresh process, median over the fresh processes: the function's own (on
    * Lambda, the whole invocation), with the first invocation through `platform` beside it when given.
    */
-  firstInvocation(label: string, rows: readonly ColdResult[], name: string, limitMs: number, platform?: string): void {
+  firstInvocation(label: string, rows: readonly ColdResult[], name: string, limitMs: number, platform?: string, floor?: string): void {
     const row = rows.find((r) => r.name === name);
+    const least = floor === undefined ? undefined : rows.find((r) => r.name === floor)?.fnMs?.median;
     const ms = row?.fnMs?.median;
     const base = rows[0]?.fnMs?.median;
-    const through = platform && row?.firstMs ? `; through ${platform}: ${row.firstMs.median.toFixed(2)} ms, hand-written ${rows[0]?.firstMs?.median.toFixed(2)} ms` : '';
+    const through = platform && row?.firstMs ? `; through ${platform}: ${row.firstMs.median.toFixed(2)} ms, hand-written ${rows[0]?.firstMs?.median.toFixed(2)} ms${least === undefined ? '' : `; the floor, a plain Node response written by hand: ${least.toFixed(2)} ms`}` : '';
     const measured = row?.error ? `wrong answer: ${row.error}` : ms === undefined ? 'not measured' : `${ms.toFixed(2)} ms${base !== undefined && row !== rows[0] ? ` (hand-written: ${base.toFixed(2)} ms${through})` : ''}`;
     this.add(`${label}: ${name}, ${platform ? "the function's own " : ''}first invocation ≤ ${limitMs} ms`, measured, !row?.error && ms !== undefined && ms <= limitMs);
   }
