@@ -84,8 +84,19 @@ describe('warmSchemas reaches nested objects and arrays of a body schema', () =>
   it("gives zod's nested object schemas an object to parse, inside arrays too, guided by the issues' expected types", () => {
     const rec = recording(Order);
     warmSchemas([defineHttp({ method: 'POST', route: '/o', body: rec.schema, handler: () => json({}) })]);
-    // zod says what it expected: an object for customer, an array for items, scalars left alone.
-    expect(rec.seen).toEqual(['{}', '{"customer":{},"items":[{}]}']);
+    // zod says what it expected: an object for customer, an array for items, a string or a number for
+    // an absent scalar (the optional note gets no issue, so nothing).
+    expect(rec.seen).toEqual(['{}', '{"orderId":"","customer":{},"items":[{}]}', '{"orderId":"","customer":{"id":"","email":""},"items":[{"sku":"","qty":0}]}']);
+  });
+
+  it("runs each field's checks at warm-up, nested ones too, so their code is not compiled in the first request", () => {
+    const ran: string[] = [];
+    const checked = z.object({
+      code: z.string().refine((v) => (ran.push(`code=${JSON.stringify(v)}`), v.length === 3)),
+      lines: z.array(z.object({ qty: z.number().int().refine((v) => (ran.push(`qty=${v}`), v > 0)), gift: z.boolean().refine((v) => (ran.push(`gift=${v}`), true)) })),
+    });
+    warmSchemas([defineHttp({ method: 'POST', route: '/c', body: checked, handler: () => json({}) })]);
+    expect([...new Set(ran)].sort()).toEqual(['code=""', 'gift=false', 'qty=0']);
   });
 
   it("reaches them by trial from the issues' paths alone, when a validator does not say what it expected", () => {
@@ -163,8 +174,10 @@ describe('warmSchemas reaches nested objects and arrays of a body schema', () =>
     expect(throwing.inputs).toHaveLength(2);
     // {} then {k: [{}]}; an array already there is not replaced.
     expect(arrays.inputs).toHaveLength(2);
-    // A scalar expected: nothing to fill; an `expected` that is not text: tried as an object ({j: {}}).
+    // A scalar expected: filled once with a value of its type ({k: ''}), never replaced; an `expected`
+    // that is not text: tried as an object ({j: {}}), then as an array of one ({j: [{}]}).
     expect(scalars.inputs).toHaveLength(3);
+    expect(scalars.inputs[2]).toEqual({ k: '', j: [{}] });
   });
 });
 
