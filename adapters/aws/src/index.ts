@@ -94,7 +94,6 @@ export function serve(target: StorageDefinition | ScheduleDefinition | CloudEven
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options?: ServeOptions): LambdaHandler<LambdaResult>;
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: ServeOptions = {}): LambdaHandler<LambdaResult> {
   checkWrapOptions('@onefn/aws', options, SERVE_OPTIONS);
-  options ??= {};
   if (Array.isArray(target) || isDefinition(target)) return wrap(target as Definition | readonly HttpDefinition[], handlerOptions(options));
   const plans = planFunctions(servedModule(target, 'function'));
   const names = plans.map((p) => p.name);

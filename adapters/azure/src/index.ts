@@ -49,7 +49,7 @@ declare module 'onefn' {
  */
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureFunctionSpec[] {
   checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
-  const resolved = resolveOptions(options ?? {});
+  const resolved = resolveOptions(options);
   const specs = functionSpecs(planFunctions(servedModule(target, 'handler'), { routedName: resolved.routedName }), resolved);
   if (!specs.length) throw new DefinitionError('module', 'exports no onefn definitions');
   const app = azureApp();
@@ -80,7 +80,7 @@ export function serve(target: Readonly<Record<string, unknown>> | Definition | r
  */
 export function wrap(definition: Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureHandler {
   checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
-  const resolved = resolveOptions(options ?? {});
+  const resolved = resolveOptions(options);
   const specs = functionSpecs(planFunctions(servedModule(wrappedDefinition(definition), 'handler'), { routedName: resolved.routedName }), resolved);
   const spec = specs[0];
   if (specs.length !== 1 || !spec) throw new DefinitionError('definition', `wrap makes one function; these plan into ${specs.length}`);

@@ -57,7 +57,7 @@ export interface WrapOptions extends GcpOptions {
  */
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: ServeOptions = {}): FunctionPlan[] {
   checkWrapOptions('@onefn/gcp', options, [...OPTION_KEYS, 'routedName']);
-  const { routedName, ...rest } = options ?? {};
+  const { routedName, ...rest } = options;
   const plans = planFunctions(servedModule(target, 'function'), { routedName: routedName ?? 'http' });
   if (!plans.length) throw new DefinitionError('source', 'serve() found no onefn definitions in what it was given');
   for (const plan of plans) {
@@ -93,7 +93,7 @@ export function wrap(definition: HttpDefinition | readonly HttpDefinition[] | Ev
 export function wrap(definition: EventDefinition, options: WrapOptions & { signature: 'cloudevent' }): GcpCloudEventFunction;
 export function wrap(definition: Definition | readonly HttpDefinition[], options: WrapOptions & { signature?: 'http' | 'cloudevent' } = {}): GcpHttpFunction | GcpCloudEventFunction {
   checkWrapOptions('@onefn/gcp', options, [...OPTION_KEYS, 'name', 'signature']);
-  const { signature, ...rest } = options ?? {};
+  const { signature, ...rest } = options;
   const target = wrappedDefinition(definition);
   if (Array.isArray(target)) {
     if (signature === 'cloudevent') throw new DefinitionError('signature', 'HTTP definitions have no CloudEvent signature');
