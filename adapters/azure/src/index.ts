@@ -31,7 +31,6 @@ declare module 'onefn' {
   }
 }
 
-
 /**
  * Registers every definition of a module (or one definition, or HTTP definitions) as Azure functions, and returns what it
  * registered. HTTP definitions share one function that routes by method and path (unless
@@ -63,7 +62,6 @@ export function serve(target: Readonly<Record<string, unknown>> | Definition | r
   }
   return specs;
 }
-
 
 /**
  * One definition, or HTTP definitions routed by method and path, as an Azure handler you register

@@ -41,7 +41,6 @@ export interface WrapOptions extends GcpOptions {
   name?: string;
 }
 
-
 /**
  * Runs a module (or one definition, or HTTP definitions) on functions-framework the way `onefn deploy`
  * plans it: every planned function is registered under its planned name, which is the `--target` (and
