@@ -12,12 +12,12 @@
  * serve(api)
  */
 import { DefinitionError, type Definition, type HttpDefinition } from 'onefn';
-import { checkWrapOptions, planFunctions, servedModule, wrappedDefinition } from 'onefn/runtime';
+import { planFunctions, servedModule, wrappedDefinition } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from './bindings.js';
 import { azureApp, enableHttpStreams, type Registrar } from './entry.js';
 import { handlerFor } from './handler.js';
 import type { AzureHandler, AzureNative } from './native.js';
-import { type AzureOptions, OPTION_KEYS, resolveOptions, runtimeOptions } from './options.js';
+import { type AzureOptions, resolveOptions, runtimeOptions } from './options.js';
 
 export type { AzureFunctionSpec, AzureTriggerKind, AzureTriggerOptions } from './bindings.js';
 export { toAzureRoute } from './bindings.js';
@@ -47,7 +47,6 @@ declare module 'onefn' {
  * serve(functions, { messaging: 'serviceBus', functionTimeout: 600 })
  */
 export function serve(target: Readonly<Record<string, unknown>> | Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureFunctionSpec[] {
-  checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
   const resolved = resolveOptions(options);
   const specs = functionSpecs(planFunctions(servedModule(target, 'handler'), { routedName: resolved.routedName }), resolved);
   if (!specs.length) throw new DefinitionError('module', 'exports no onefn definitions');
@@ -77,7 +76,6 @@ export function serve(target: Readonly<Record<string, unknown>> | Definition | r
  * app.storageQueue('orders', { queueName: 'orders', connection: 'AzureWebJobsStorage', handler: wrap(orders) })
  */
 export function wrap(definition: Definition | readonly HttpDefinition[], options: AzureOptions = {}): AzureHandler {
-  checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
   const resolved = resolveOptions(options);
   const specs = functionSpecs(planFunctions(servedModule(wrappedDefinition(definition), 'handler'), { routedName: resolved.routedName }), resolved);
   const spec = specs[0];

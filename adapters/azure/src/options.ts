@@ -1,5 +1,5 @@
 import { DefinitionError } from 'onefn';
-import type { ResourceDriverSource } from 'onefn/runtime';
+import { checkWrapOptions, type ResourceDriverSource } from 'onefn/runtime';
 
 /**
  * How `register` maps definitions onto Azure Functions triggers. Every field is optional; a typo is
@@ -94,10 +94,7 @@ function setting(option: string, value: unknown, fallback: string): string {
 
 /** Validates `register`'s options and fills in the defaults. */
 export function resolveOptions(options: AzureOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new DefinitionError('options', 'must be an object');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new DefinitionError(key, `unknown @onefn/azure option; known options: ${OPTION_KEYS.join(', ')}`);
-  }
+  checkWrapOptions('@onefn/azure', options, OPTION_KEYS);
   const prefix = options.routePrefix ?? 'api';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_\-./]*$/.test(prefix)) throw new DefinitionError('routePrefix', `must be a path prefix such as "api" or "", got ${JSON.stringify(prefix)}`);
   const timeout = options.functionTimeout ?? 300;

@@ -1,5 +1,5 @@
 import { DefinitionError, type FunctionSettings, type LogSink } from 'onefn';
-import type { ResourceDriverSource } from 'onefn/runtime';
+import { checkWrapOptions, type ResourceDriverSource } from 'onefn/runtime';
 import type { LineWriter } from './context.js';
 
 /** Options for wrapping definitions; every one has a default read from the environment. */
@@ -44,9 +44,7 @@ export function resolveConfig(options: GcpOptions, name: string, settings: Reado
   // A deploy bundle's generated entry passes only `name` (see deploy/archive.ts), and defines this
   // as true, which drops the checks of options it never passes.
   if (typeof __ONEFN_CHECKED__ === 'undefined') {
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(key)) throw new DefinitionError(key, `@onefn/gcp has no such option; known: ${OPTION_KEYS.join(', ')}`);
-    }
+    checkWrapOptions('@onefn/gcp', options, OPTION_KEYS);
   }
   const env = options.env ?? process.env;
   const fromEnv = Number(env['CLOUD_RUN_TIMEOUT_SECONDS']);
