@@ -35,6 +35,13 @@ export interface BundleOptions {
    * streamed body, cancelling it, buffering it) is left out. Default: kept.
    */
   streams?: boolean;
+  /** False when no definition the bundle serves sets `cors`: the CORS headers and preflight answers are left out. Default: kept. */
+  cors?: boolean;
+  /**
+   * False when no definition the bundle serves validates a part of the request: request validation
+   * (reading each part, collecting issues) is left out; the body limit is still enforced. Default: kept.
+   */
+  requestSchemas?: boolean;
 }
 
 /** A bundle in memory: the code and, when asked, its source map. */
@@ -77,12 +84,16 @@ function shiftMapOneLine(map: string): string {
  * Build-time constants the core folds away: `__ONEFN_CHECKED__` drops definition checks the planner
  * already ran; `__ONEFN_STREAMS__: false` drops the stream machinery from a function none of whose
  * definitions streams (such a function answers a streamed body with the same refusal as everywhere);
- * `__ONEFN_NO_BASE64__` drops the base64 decoder where no body can arrive base64.
+ * `__ONEFN_NO_BASE64__` drops the base64 decoder where no body can arrive base64; `__ONEFN_CORS__` and
+ * `__ONEFN_SCHEMAS__` as false drop CORS and request validation from a bundle none of whose definitions
+ * sets `cors` or a request schema.
  */
 function defines(options: BundleOptions): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   if (options.checkedDefinitions) out['__ONEFN_CHECKED__'] = 'true';
   if (options.streams === false) out['__ONEFN_STREAMS__'] = 'false';
+  if (options.cors === false) out['__ONEFN_CORS__'] = 'false';
+  if (options.requestSchemas === false) out['__ONEFN_SCHEMAS__'] = 'false';
   // Defined either way, so that no bundle keeps a run-time `typeof` check of it.
   out['__ONEFN_NO_BASE64__'] = options.noBase64Bodies ? 'true' : 'undefined';
   return out;

@@ -28,7 +28,7 @@ export { createRouter, type Router } from './router.js';
 export { batchError, runEvents, type BatchResult, type InputOf, type Outcome } from './run-events.js';
 export { runHttpDefinition } from './run-http.js';
 export { hasSchemas, warmSchemas } from './warm.js';
-export { collectDefinitions, planFunctions, planUses, type FunctionPlan } from './plan.js';
+export { collectDefinitions, httpFeatures, planFunctions, planUses, type FunctionPlan, type HttpFeatures } from './plan.js';
 export { checkWrapOptions, httpListOf, servedModule, wrappedDefinition } from './wrap-args.js';
 export { problem, problemFromError, statusTitle } from '../onefn/problem.js';
 export { parseQueryString, formatQuery } from '../onefn/query.js';

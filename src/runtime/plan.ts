@@ -1,5 +1,6 @@
 import { type Definition, type EventDefinition, type FunctionSettings, type HttpDefinition, isDefinition } from '../onefn/definition.js';
 import { DefinitionError } from '../onefn/errors.js';
+import { hasSchemas } from './warm.js';
 import type { ResourceAction, ResourceUse } from '../resources/handles.js';
 
 /** One deployable function: a routed group of HTTP definitions, or one event definition. */
@@ -124,4 +125,30 @@ export function planUses(plan: FunctionPlan): ResourceUse[] {
   return [...merged.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, e]) => ({ kind: e.kind, name: e.name, actions: [...e.actions].sort() }));
+}
+
+/** Which of the HTTP request path's optional parts the functions of a bundle need. */
+export interface HttpFeatures {
+  /** Some definition sets `stream: true`. */
+  readonly streams: boolean;
+  /** Some definition sets `cors`. */
+  readonly cors: boolean;
+  /** Some definition validates a part of the request (body, query, params or headers). */
+  readonly requestSchemas: boolean;
+}
+
+/**
+ * What the HTTP definitions among `plans` use of the request path: the builds pass it to `bundle`, so
+ * that a bundle carries the stream, CORS and validation code only when one of its functions needs it.
+ *
+ * @example
+ * await bundle({ entry, checkedDefinitions: true, ...httpFeatures(plans) })
+ */
+export function httpFeatures(plans: readonly FunctionPlan[]): HttpFeatures {
+  const defs = plans.flatMap((p) => (p.kind === 'http' ? p.definitions : []));
+  return {
+    streams: defs.some((d) => d.trigger.stream),
+    cors: defs.some((d) => d.trigger.cors !== undefined),
+    requestSchemas: defs.some(hasSchemas),
+  };
 }

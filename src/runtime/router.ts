@@ -96,10 +96,15 @@ export function createRouter(definitions: readonly HttpDefinition[]): Router {
 
   function run(def: HttpDefinition, req: PortableRequest, ctx: Context): ResponseData | Promise<ResponseData> {
     const pending = runHttpDefinition(def, req, ctx);
-    const cors = def.trigger.cors;
-    if (!cors) return pending;
-    const decorate = (response: ResponseData): ResponseData => addCors(response, cors, req.headers.get('origin'));
-    return pending instanceof Promise ? pending.then(decorate) : decorate(pending);
+    // (Inside the guard, so that a build without CORS drops addCors, which it could not see unused otherwise.)
+    if (typeof __ONEFN_CORS__ === 'undefined' || __ONEFN_CORS__) {
+      const cors = def.trigger.cors;
+      if (cors) {
+        const decorate = (response: ResponseData): ResponseData => addCors(response, cors, req.headers.get('origin'));
+        return pending instanceof Promise ? pending.then(decorate) : decorate(pending);
+      }
+    }
+    return pending;
   }
 
   function handle(req: PortableRequest, ctx: Context): ResponseData | Promise<ResponseData> {
@@ -130,10 +135,16 @@ export function createRouter(definitions: readonly HttpDefinition[]): Router {
   function miss(matches: HttpDefinition[], req: PortableRequest, ctx: Context): ResponseData {
     disposeContext(ctx);
     const allow = allowedMethods(matches);
-    const cors = matches.find((d) => d.trigger.cors)?.trigger.cors;
-    if (req.method === 'OPTIONS' && cors && req.headers.has('access-control-request-method')) return preflight(cors, req, allow);
+    if (typeof __ONEFN_CORS__ === 'undefined' || __ONEFN_CORS__) {
+      const cors = matches.find((d) => d.trigger.cors)?.trigger.cors;
+      if (req.method === 'OPTIONS' && cors && req.headers.has('access-control-request-method')) return preflight(cors, req, allow);
+    }
     return problem(405, `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, {}, { allow });
   }
 
   return { definitions: defs, handle };
 }
+
+// Defined as false by a deploy build none of whose definitions sets `cors` (`bundle({ cors: false })`):
+// the CORS headers and the preflight answer drop out of the bundle.
+declare const __ONEFN_CORS__: boolean | undefined;

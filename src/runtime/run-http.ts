@@ -112,10 +112,7 @@ const byPart = (a: ValidationIssue, b: ValidationIssue): number => PARTS.indexOf
  * refinements). A body that cannot be read (malformed, of another type) is thrown as its own error.
  */
 function validateRequest(def: HttpDefinition, req: PortableRequest): Promise<void> | undefined {
-  const { schemas, bodyLimit } = def.trigger;
-  if (req.bodyExceeds(bodyLimit)) {
-    throw new HttpError(413, `The body is ${req.size} bytes; this function accepts at most ${bodyLimit}`, { code: 'BODY_TOO_LARGE' });
-  }
+  const { schemas } = def.trigger;
   let issues: ValidationIssue[] | undefined;
   let results: PartResult[] | undefined;
   for (let i = 0; i < PARTS.length; i++) {
@@ -177,8 +174,11 @@ function keepShapes(req: PortableRequest, ctx: Context, answer: ResponseData): R
 export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx: Context): ResponseData | Promise<ResponseData> {
   try {
     const { schemas, bodyLimit } = def.trigger;
+    if (req.bodyExceeds(bodyLimit)) {
+      throw new HttpError(413, `The body is ${req.size} bytes; this function accepts at most ${bodyLimit}`, { code: 'BODY_TOO_LARGE' });
+    }
     let pending: ResponseData | Promise<ResponseData>;
-    if (schemas.body || schemas.query || schemas.params || schemas.headers || req.bodyExceeds(bodyLimit)) {
+    if ((typeof __ONEFN_SCHEMAS__ === 'undefined' || __ONEFN_SCHEMAS__) && (schemas.body || schemas.query || schemas.params || schemas.headers)) {
       const validating = validateRequest(def, req);
       pending = validating ? validating.then(() => callHandler(def, req, ctx)) : callHandler(def, req, ctx);
     } else pending = callHandler(def, req, ctx);
@@ -208,6 +208,8 @@ export function runHttpDefinition(def: HttpDefinition, req: PortableRequest, ctx
 // Defined as false by a deploy build none of whose definitions streams: toResponseData then refuses a
 // streamed body itself, and the stream machinery drops out of the bundle.
 declare const __ONEFN_STREAMS__: boolean | undefined;
+// Defined as false by a deploy build none of whose definitions validates the request: validation drops out.
+declare const __ONEFN_SCHEMAS__: boolean | undefined;
 
 /**
  * A streamed body is read only for a definition that opted in (`stream: true`), so that the answer is

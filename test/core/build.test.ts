@@ -80,3 +80,46 @@ describe('bundle({ noBase64Bodies: true })', () => {
     expect(b.read('plain')).toBe('plain');
   });
 });
+
+describe('bundle({ cors: false, requestSchemas: false })', () => {
+  // One routed function without CORS or request schemas: what such a bundle must still answer.
+  const source = [
+    "import { defineHttp, json } from 'onefn';",
+    "import { createContext, createRequest, createRouter } from 'onefn/runtime';",
+    "const echo = defineHttp({ method: 'POST', route: '/echo', bodyLimit: 8, handler: (req) => json({ got: req.body }) });",
+    'const router = createRouter([echo]);',
+    'export async function call(method, path, body, headers = {}) {',
+    "  const answer = await router.handle(createRequest({ method, path, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : { data: body } }), createContext());",
+    '  return { status: answer.status, headers: answer.headers, body: answer.body };',
+    '}',
+  ].join('\n');
+  const entry = { contents: source, resolveDir: new URL('../../examples/hello', import.meta.url).pathname, sourcefile: 'lean.ts' };
+  type Call = (method: string, path: string, body?: string, headers?: Record<string, string>) => Promise<{ status: number; headers: Record<string, unknown>; body: string }>;
+  const load = async (code: string): Promise<{ call: Call }> =>
+    (await import(`data:text/javascript;base64,${Buffer.from(code.replace(/^import \{ createRequire[^;]*;[^;]*;/, '')).toString('base64')}`)) as never;
+
+  it('leaves out the CORS headers, the preflight and request validation, and answers every request as the full bundle does', async () => {
+    const lean = await bundle({ entry, cors: false, requestSchemas: false, checkedDefinitions: true, packagesExternal: false });
+    const full = await bundle({ entry, checkedDefinitions: true, packagesExternal: false });
+    for (const part of ['access-control-allow-origin', 'access-control-max-age', 'Expected a JSON or form body']) {
+      expect(full.code).toContain(part);
+      expect(lean.code).not.toContain(part);
+    }
+    expect(lean.code.length).toBeLessThan(full.code.length - 1500);
+    const [a, b] = [await load(lean.code), await load(full.code)];
+    const preflight = { origin: 'https://a.example', 'access-control-request-method': 'POST' };
+    for (const [method, path, body, headers] of [
+      ['POST', '/echo', '[1]', {}],
+      ['POST', '/echo', '[1,2,3,4]', {}], // over the body limit: 413 with or without validation
+      ['POST', '/echo', '{', {}],
+      ['GET', '/echo', undefined, {}],
+      ['OPTIONS', '/echo', undefined, preflight], // no definition sets cors: a 405 in both
+      ['POST', '/nowhere', '1', { origin: 'https://a.example' }],
+    ] as const) {
+      const [x, y] = [await a.call(method, path, body, headers), await b.call(method, path, body, headers)];
+      expect(x, `${method} ${path}`).toEqual(y);
+    }
+    expect((await a.call('POST', '/echo', '[1,2,3,4]')).status).toBe(413);
+    expect((await a.call('POST', '/echo', '{')).status).toBe(400);
+  });
+});

@@ -44,3 +44,20 @@ describe('planning a module into functions', () => {
     }
   });
 });
+
+describe('httpFeatures', () => {
+  it('says which optional parts of the request path the HTTP definitions among the plans use', async () => {
+    const { httpFeatures } = await import('onefn/runtime');
+    const { z } = await import('zod');
+    const plain = defineHttp({ method: 'GET', route: '/a', handler: () => text('a') });
+    const cors = defineHttp({ method: 'GET', route: '/b', cors: true, handler: () => text('b') });
+    const schema = defineHttp({ method: 'POST', route: '/c', query: z.object({ q: z.string() }), handler: () => text('c') });
+    const streams = defineHttp({ method: 'GET', route: '/d', stream: true, standalone: true, handler: () => text('d') });
+    const queue = defineQueue({ queue: 'q', schema: z.object({ n: z.number() }), handler: () => undefined });
+    expect(httpFeatures(planFunctions({ plain, queue }))).toEqual({ streams: false, cors: false, requestSchemas: false });
+    expect(httpFeatures(planFunctions({ plain, cors }))).toEqual({ streams: false, cors: true, requestSchemas: false });
+    expect(httpFeatures(planFunctions({ plain, schema }))).toEqual({ streams: false, cors: false, requestSchemas: true });
+    expect(httpFeatures(planFunctions({ streams }))).toEqual({ streams: true, cors: false, requestSchemas: false });
+    expect(httpFeatures([])).toEqual({ streams: false, cors: false, requestSchemas: false });
+  });
+});

@@ -16,10 +16,12 @@ import { buildFunction, type HttpEvents } from '@onefn/aws/deploy';
 import { albEvent, functionUrlEvent, httpApiEvent, restApiEvent, sqsEvent } from '@onefn/aws/testing';
 import * as app from './app/index.js';
 import * as streamApp from './app/stream.js';
+import * as guardedApp from './app/guarded.js';
 import { expectedCsv } from '../../../examples/stream/index.js';
 
 const ENTRY = fileURLToPath(new URL('./app/index.ts', import.meta.url));
 const STREAM_ENTRY = fileURLToPath(new URL('./app/stream.ts', import.meta.url));
+const GUARDED_ENTRY = fileURLToPath(new URL('./app/guarded.ts', import.meta.url));
 const RIC = fileURLToPath(new URL('../../../node_modules/aws-lambda-ric/bin/index.mjs', import.meta.url));
 
 interface Outcome {
@@ -170,6 +172,7 @@ describe('a built zip under aws-lambda-ric', () => {
   const hangApi = new RuntimeApi();
   const hangSqsApi = new RuntimeApi();
   const streamApi = new RuntimeApi();
+  const guardedApi = new RuntimeApi();
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
   const logs: string[] = [];
@@ -179,6 +182,7 @@ describe('a built zip under aws-lambda-ric', () => {
   let hangAddress = '';
   let hangSqsAddress = '';
   let streamAddress = '';
+  let guardedAddress = '';
 
   beforeAll(async () => {
     address = await api.start();
@@ -187,6 +191,7 @@ describe('a built zip under aws-lambda-ric', () => {
     hangAddress = await hangApi.start();
     hangSqsAddress = await hangSqsApi.start();
     streamAddress = await streamApi.start();
+    guardedAddress = await guardedApi.start();
   });
 
   afterAll(async () => {
@@ -204,6 +209,7 @@ describe('a built zip under aws-lambda-ric', () => {
     await hangApi.stop();
     await hangSqsApi.stop();
     await streamApi.stop();
+    await guardedApi.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -241,6 +247,23 @@ describe('a built zip under aws-lambda-ric', () => {
     const again = await api.invoke(httpApiEvent({ path: '/health' }));
     expect(JSON.parse((again.body as { body: string }).body)).toEqual({ ok: true });
     expect(api.initErrors).toEqual([]);
+  });
+
+  it('keeps CORS and request validation in a function whose definition sets them', async () => {
+    children.push(await startFunction('profile', guardedAddress, dirs, logs, undefined, guardedApp, GUARDED_ENTRY));
+    type V2 = { statusCode: number; headers: Record<string, string>; body: string };
+    const origin = 'https://app.example';
+    const preflight = (await guardedApi.invoke(httpApiEvent({ method: 'OPTIONS', path: '/profile', headers: { origin, 'access-control-request-method': 'PUT' } }))).body as V2;
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': origin, 'access-control-max-age': '600', vary: 'Origin' });
+    const refused = (await guardedApi.invoke(httpApiEvent({ method: 'PUT', path: '/profile', headers: { origin }, json: { name: '' } }))).body as V2;
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['access-control-allow-origin']).toBe(origin);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ location: 'body', path: ['name'] }] });
+    const saved = (await guardedApi.invoke(httpApiEvent({ method: 'PUT', path: '/profile', headers: { origin }, json: { name: 'Ada' } }))).body as V2;
+    expect(saved.statusCode).toBe(200);
+    expect(saved.headers['access-control-allow-origin']).toBe(origin);
+    expect(JSON.parse(saved.body)).toEqual({ saved: 'Ada' });
   });
 
   it('built with httpEvents "all", answers REST API and ALB events as well as payload 2.0', async () => {

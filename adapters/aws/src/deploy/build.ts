@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { bundle, DeployOptionError, linkSourceMap, onlyExports, sha256Base64, zipFiles } from 'onefn/build';
-import { hasSchemas, planUses, type FunctionPlan } from 'onefn/runtime';
+import { hasSchemas, httpFeatures, planUses, type FunctionPlan } from 'onefn/runtime';
 
 /** The Node.js runtimes a build targets. */
 export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x'] as const;
@@ -134,7 +134,8 @@ export async function buildFunction(options: BuildOptions): Promise<LambdaArtifa
     sourcemap,
     // Planning (above, or by the caller) made every definition, so onefn's checks have run.
     checkedDefinitions: true,
-    streams: options.plan.kind === 'http' && options.plan.definitions.some((d) => d.trigger.stream),
+    // Stream, CORS and validation code only where this function's definitions use them.
+    ...httpFeatures([options.plan]),
   });
   const map = sourcemap ? built.map : undefined;
   // Node finds the map through this comment, relative to index.mjs.

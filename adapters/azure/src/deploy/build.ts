@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, DeployOptionError, linkSourceMap, loadModule, sha256Base64, zipFiles } from 'onefn/build';
-import { hasSchemas, planFunctions, planUses } from 'onefn/runtime';
+import { hasSchemas, httpFeatures, planFunctions, planUses } from 'onefn/runtime';
 import { type AzureFunctionSpec, functionSpecs } from '../bindings.js';
 import { type AzureOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { AzurePackageError } from './errors.js';
@@ -133,7 +133,8 @@ export async function buildFunctionApp(options: BuildOptions): Promise<FunctionA
     checkedDefinitions: true,
     // HTTP requests arrive as bytes; only messages can carry base64.
     noBase64Bodies: functions.every((f) => f.plan.kind === 'http'),
-    streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
+    // Stream, CORS and validation code only where the definitions use them.
+    ...httpFeatures(plans),
     plugins: [
       {
         name: 'onefn-azure-runtime',

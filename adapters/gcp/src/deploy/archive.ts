@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BuildError, bundle, linkSourceMap, loadModule, sha256Base64, zipFiles, type ArchiveFiles } from 'onefn/build';
 import { DefinitionError } from 'onefn';
-import { hasSchemas, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
+import { hasSchemas, httpFeatures, planFunctions, planUses, type FunctionPlan } from 'onefn/runtime';
 import type { Plugin } from 'esbuild';
 import { FRAMEWORK_NAME } from '../native.js';
 import { OUTPUT_PACKAGES } from '../packages.js';
@@ -131,7 +131,8 @@ export async function buildArchive(options: BuildOptions): Promise<BuiltArchive>
     checkedDefinitions: true,
     // HTTP requests arrive as bytes; only Pub/Sub messages carry base64.
     noBase64Bodies: plans.every((p) => p.kind === 'http'),
-    streams: plans.some((p) => p.kind === 'http' && p.definitions.some((d) => d.trigger.stream)),
+    // Stream, CORS and validation code only where the definitions use them.
+    ...httpFeatures(plans),
     sourcemap,
   });
   const map = sourcemap ? built.map : undefined;
