@@ -4,8 +4,17 @@ import { inputRecord } from './record.js';
 export type HeadersInit = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /**
+ * A web-standard Headers object, or one shaped like it (what @azure/functions' requests carry): names
+ * lower-case, repeated values folded by the platform, each Set-Cookie apart when iterated.
+ */
+export interface WebHeadersLike {
+  get(name: string): string | null;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+/**
  * Request headers: case-insensitive and multi-valued. Read-only; built over the provider's own object
- * without copying until a lookup needs a lower-cased index.
+ * (a record, or web Headers) without copying until a lookup needs a lower-cased index.
  *
  * @example
  * req.headers.get('Content-Type')   // 'application/json'
@@ -17,23 +26,46 @@ export class HttpHeaders implements Iterable<[string, string]> {
    * @param raw the provider's headers
    * @param lowerCased true when every name in `raw` is already lower-case (API Gateway v2, Node's
    *   http server), which lets lookups skip building an index
+   * @param web the platform's web Headers, read in place of `raw`: a lookup asks it for one name, and
+   *   only iterating copies it
    */
   constructor(
     private readonly raw: HeadersInit = {},
     private readonly lowerCased = false,
+    private readonly web?: WebHeadersLike,
   ) {}
 
   private lookup(name: string): string | readonly string[] | undefined {
     const key = name.toLowerCase();
+    if (this.web) return this.webLookup(key);
     // Own keys only: the provider's object inherits `constructor`, `toString`, `__proto__`, which are
     // no headers (and are not strings, which crashed `get`).
     if (this.lowerCased) return Object.hasOwn(this.raw, key) ? this.raw[key] : undefined;
     return this.build().get(key);
   }
 
+  private webLookup(key: string): string | readonly string[] | undefined {
+    // Set-Cookie values stay apart, as iterating gives them.
+    if (key === 'set-cookie') return this.build().get(key);
+    try {
+      return (this.web as WebHeadersLike).get(key) ?? undefined;
+    } catch {
+      // Web Headers throw on a name HTTP does not allow, which no request can carry.
+      return undefined;
+    }
+  }
+
   private build(): Map<string, string[]> {
     if (this.index) return this.index;
     const index = new Map<string, string[]>();
+    if (this.web) {
+      this.web.forEach((value, name) => {
+        const list = index.get(name);
+        if (list) list.push(value);
+        else index.set(name, [value]);
+      });
+      return (this.index = index);
+    }
     for (const name of Object.keys(this.raw)) {
       const value = this.raw[name];
       if (value === undefined) continue;

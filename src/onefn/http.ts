@@ -2,13 +2,13 @@ import { rawBodyBytes, rawBodySize, rawBodyText, type Base64Refusal, type RawBod
 import { parseCookieHeader } from './cookies.js';
 import type { Native } from './context.js';
 import { HttpError } from './errors.js';
-import { HttpHeaders, type HeadersInit } from './headers.js';
+import { HttpHeaders, type HeadersInit, type WebHeadersLike } from './headers.js';
 import { jsonSyntaxDetail } from './json-syntax.js';
 import { parseQueryRecord, queryMapToRecord, queryRecordToMap, type QueryRecord } from './query.js';
 import { EMPTY_RECORD, inputRecord } from './record.js';
 
 export { HttpHeaders };
-export type { HeadersInit, QueryRecord, RawBody };
+export type { HeadersInit, QueryRecord, RawBody, WebHeadersLike };
 
 /** The HTTP methods a definition can serve. */
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -24,6 +24,11 @@ export interface HttpRequestInit {
   headers?: HeadersInit;
   /** True when every header name is already lower-case, which saves building an index. */
   headersLowerCased?: boolean;
+  /**
+   * The platform's web Headers, read in place of `headers`: each lookup asks it for one name, so a
+   * request whose handler reads a few headers never copies them all.
+   */
+  webHeaders?: WebHeadersLike;
   /**
    * "name=value" pairs delivered outside the Cookie header (API Gateway v2 and Function URLs). When
    * given (and not empty), they are the request's cookies, and a Cookie header is not read.
@@ -126,7 +131,7 @@ export class PortableRequest implements HttpRequest<unknown, unknown, unknown, u
   }
 
   get headers(): HttpHeaders {
-    return (this.headerView ??= new HttpHeaders(this.init.headers, this.init.headersLowerCased));
+    return (this.headerView ??= new HttpHeaders(this.init.headers, this.init.headersLowerCased, this.init.webHeaders));
   }
 
   /** The query as sent, decoded: what `query` is without a schema, and what `queryAll` reads. */

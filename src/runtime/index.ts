@@ -18,7 +18,7 @@ export {
   type CloudEventInit, type MessageInit, type ScheduleEventInit, type StorageEventInit,
 } from '../onefn/events.js';
 export { cloudEventFromMessage, cloudEventMessage } from './carried-event.js';
-export { createRequest, PortableRequest, type HttpRequestInit } from '../onefn/http.js';
+export { createRequest, PortableRequest, type HttpRequestInit, type WebHeadersLike } from '../onefn/http.js';
 export { fromWebResponse, isBinaryBody, isTextual, toResponseData, type ResponseData } from '../onefn/response.js';
 export { bufferResponse, isStreamBody, type BodyStream } from '../onefn/stream.js';
 export { sendStream } from './send-stream.js';

@@ -141,3 +141,50 @@ describe('error names survive minification', () => {
     expect(new errors.StatusError('m').name).toBe('StatusError');
   });
 });
+
+describe('request headers read in place from web Headers (webHeaders)', () => {
+  // The same request as a record and as web Headers: every read answers the same.
+  const sent: Array<[string, string]> = [
+    ['Content-Type', 'application/json'],
+    ['Cookie', 'a=1; b=2'],
+    ['X-Forwarded-For', '203.0.113.1'],
+    ['X-Forwarded-For', '10.0.0.1'],
+    ['set-cookie', 'x=1'],
+    ['set-cookie', 'y=2'],
+    ['__proto__', 'p'],
+    ['constructor', 'c'],
+  ];
+  const web = new Headers();
+  for (const [name, value] of sent) web.append(name, value);
+  const record: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  // A record as a provider hands it over, with web Headers' folding (a repeated header is one value).
+  web.forEach((value, name) => (record[name] ??= []).push(value));
+  const inPlace = createRequest({ method: 'POST', path: '/', webHeaders: web, body: { data: '{"n":1}' } });
+  const copied = createRequest({ method: 'POST', path: '/', headers: record, headersLowerCased: true, body: { data: '{"n":1}' } });
+
+  it('answers get, getAll and has as the record does, for any case of the name', () => {
+    for (const name of ['content-type', 'Content-Type', 'COOKIE', 'x-forwarded-for', 'set-cookie', '__proto__', 'constructor', 'toString', 'absent']) {
+      expect(inPlace.headers.get(name), name).toBe(copied.headers.get(name));
+      expect(inPlace.headers.getAll(name), name).toEqual(copied.headers.getAll(name));
+      expect(inPlace.headers.has(name), name).toBe(copied.headers.has(name));
+    }
+    expect(inPlace.headers.getAll('set-cookie')).toEqual(['x=1', 'y=2']);
+    expect(inPlace.headers.get('x-forwarded-for')).toBe('203.0.113.1, 10.0.0.1');
+  });
+
+  it('iterates, builds the record a headers schema validates, and reads cookies and the JSON body the same', () => {
+    expect([...inPlace.headers]).toEqual([...copied.headers]);
+    expect(inPlace.headers.toObject()).toEqual(copied.headers.toObject());
+    expect(inPlace.cookies).toEqual({ a: '1', b: '2' });
+    expect(inPlace.body).toEqual({ n: 1 });
+  });
+
+  it('answers undefined for a name HTTP does not allow, where web Headers would throw', () => {
+    for (const name of ['bad name', 'x\r\ny', '', 'é']) {
+      expect(() => web.get(name)).toThrow();
+      expect(inPlace.headers.get(name)).toBeUndefined();
+      expect(inPlace.headers.getAll(name)).toEqual([]);
+      expect(inPlace.headers.has(name)).toBe(false);
+    }
+  });
+});

@@ -1,10 +1,12 @@
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
 import { MalformedEventError } from 'onefn';
-import { inputRecord, type HttpRequestInit } from 'onefn/runtime';
+import type { HttpRequestInit } from 'onefn/runtime';
 
-/** True for the library's HttpRequest (or anything shaped like it): the one field set every request has. */
+/** True for the library's HttpRequest (or anything shaped like it): a URL, a method and web Headers. */
 export function isAzureHttpRequest(value: unknown): value is AzureHttpRequest {
-  return typeof value === 'object' && value !== null && typeof (value as { url?: unknown }).url === 'string' && typeof (value as { method?: unknown }).method === 'string' && typeof (value as { headers?: unknown }).headers === 'object';
+  if (typeof value !== 'object' || value === null) return false;
+  const { url, method, headers } = value as { url?: unknown; method?: unknown; headers?: { get?: unknown; forEach?: unknown } | null };
+  return typeof url === 'string' && typeof method === 'string' && typeof headers === 'object' && headers !== null && typeof headers.get === 'function' && typeof headers.forEach === 'function';
 }
 
 /** `x-forwarded-for` on Azure carries "ip:port" for IPv4 (the front end adds the client port). */
@@ -19,8 +21,8 @@ function clientIp(forwarded: string | null): string | undefined {
 
 /**
  * Reads the library's HttpRequest into the core's request init: the path without the host.json route
- * prefix (definitions route on `/users/1`, not `/api/users/1`), the raw query string, every header
- * (web Headers are lower-case, and each Set-Cookie apart), and the body's bytes.
+ * prefix (definitions route on `/users/1`, not `/api/users/1`), the raw query string, the web Headers
+ * (read in place), and the body's bytes.
  */
 export async function requestInit(request: AzureHttpRequest, context: InvocationContext, prefix: string): Promise<HttpRequestInit> {
   let url: URL;
@@ -36,14 +38,6 @@ export async function requestInit(request: AzureHttpRequest, context: Invocation
     if (path === head) path = '/';
     else if (path.startsWith(`${head}/`)) path = path.slice(head.length);
   }
-  // `__proto__` is a valid header name: on `{}` it was dropped (see onefn's record.ts).
-  const headers = inputRecord<string | string[]>();
-  request.headers.forEach((value, name) => {
-    const seen = headers[name];
-    if (seen === undefined) headers[name] = value;
-    else if (typeof seen === 'string') headers[name] = [seen, value];
-    else seen.push(value);
-  });
   const method = request.method;
   // A GET or HEAD never carries a body (the library drops one), and reading an absent stream costs.
   let body: HttpRequestInit['body'];
@@ -54,8 +48,8 @@ export async function requestInit(request: AzureHttpRequest, context: Invocation
     method,
     path,
     query: url.search,
-    headers,
-    headersLowerCased: true,
+    // Read in place: a handler that reads a few headers does not pay for copying (and sorting) them all.
+    webHeaders: request.headers,
     body,
     ip: clientIp(request.headers.get('x-forwarded-for')),
     native: { provider: 'azure', event: request, context },

@@ -105,6 +105,9 @@ describe('an HTTP function handed something else', () => {
     [own('{"__proto__":1,"secret":"s3cr3t"}'), 'an object with keys __proto__, secret'],
     ['s3cr3t', 'a string (6 characters)'],
     [[1, 2], 'an array of 2'],
+    // Shaped like a request but without web Headers (the headers are read in place, by get and forEach).
+    [{ url: 'http://h/api/x', method: 'GET', headers: { cookie: 's3cr3t' } }, 'an object with keys url, method, headers'],
+    [{ url: 'http://h/api/x', method: 'GET', headers: null }, 'an object with keys url, method, headers'],
   ])('refuses %j as UnsupportedEventError naming %s', async (input, named) => {
     const handler = httpHandler([echo], { routePrefix: 'api', functionTimeout: 5 });
     const error = (await handler(input, invocationContext().context).catch((e: unknown) => e)) as UnsupportedEventError;
