@@ -1,6 +1,7 @@
 import { type Context, disposeContext } from '../onefn/context.js';
 import type { CorsOptions, HttpDefinition } from '../onefn/definition.js';
 import { HTTP_METHODS, type PortableRequest } from '../onefn/http.js';
+import { OnefnError } from '../onefn/errors.js';
 import type { ResponseData } from '../onefn/response.js';
 import { problem } from '../onefn/problem.js';
 import { EMPTY_RECORD } from '../onefn/record.js';
@@ -62,6 +63,24 @@ function preflight(cors: CorsOptions, req: PortableRequest, allow: string): Resp
   return { status: 204, headers, cookies: [], body: '' };
 }
 
+/**
+ * A deploy build leaves out the CORS, validation and stream code when no definition it planned uses
+ * them. A definition that uses one only at run time (`cors: process.env.WEB ? ... : undefined`, with
+ * WEB unset where it was built) would then lose it without a word: it stops the function at start-up
+ * instead, naming the option.
+ */
+function checkBuiltFor(defs: readonly HttpDefinition[]): void {
+  for (const { trigger } of defs) {
+    const { body, query, params, headers } = trigger.schemas;
+    const absent =
+      (typeof __ONEFN_CORS__ !== 'undefined' && !__ONEFN_CORS__ && trigger.cors && 'cors') ||
+      (typeof __ONEFN_SCHEMAS__ !== 'undefined' && !__ONEFN_SCHEMAS__ && (body || query || params || headers) && 'a request schema') ||
+      (typeof __ONEFN_STREAMS__ !== 'undefined' && !__ONEFN_STREAMS__ && trigger.stream && 'stream');
+    // An OnefnError, as DefinitionError's class would weigh on every such bundle.
+    if (absent) throw new OnefnError('INVALID_DEFINITION', `A definition sets ${absent} at run time but not at build time, which left its code out`);
+  }
+}
+
 /** Dispatches requests among HTTP definitions by method and path. */
 export interface Router {
   readonly definitions: readonly HttpDefinition[];
@@ -82,6 +101,7 @@ export interface Router {
  * const response = await router.handle(createRequest({ method: 'GET', path: '/users/1' }), createContext())
  */
 export function createRouter(definitions: readonly HttpDefinition[]): Router {
+  if (typeof __ONEFN_CORS__ !== 'undefined' || typeof __ONEFN_SCHEMAS__ !== 'undefined' || typeof __ONEFN_STREAMS__ !== 'undefined') checkBuiltFor(definitions);
   const defs = [...definitions].sort((a, b) => {
     const ra = routeRank(a.trigger.route);
     const rb = routeRank(b.trigger.route);
@@ -148,3 +168,5 @@ export function createRouter(definitions: readonly HttpDefinition[]): Router {
 // Defined as false by a deploy build none of whose definitions sets `cors` (`bundle({ cors: false })`):
 // the CORS headers and the preflight answer drop out of the bundle.
 declare const __ONEFN_CORS__: boolean | undefined;
+declare const __ONEFN_SCHEMAS__: boolean | undefined;
+declare const __ONEFN_STREAMS__: boolean | undefined;

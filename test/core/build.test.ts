@@ -123,3 +123,31 @@ describe('bundle({ cors: false, requestSchemas: false })', () => {
     expect((await a.call('POST', '/echo', '{')).status).toBe(400);
   });
 });
+
+describe('a build that left a feature out, given a definition that uses it at run time', () => {
+  // Planned at build time without cors, a schema or stream (say, set from an environment variable
+  // that was unset where it was built), and then run where the definition sets it.
+  const entryFor = (option: string) => ({
+    contents: [
+      "import { z } from 'zod';",
+      "import { defineHttp, text } from 'onefn';",
+      "import { createRouter } from 'onefn/runtime';",
+      `export const make = () => createRouter([defineHttp({ method: 'POST', route: '/a', ${option}, handler: () => text('a') })]);`,
+    ].join('\n'),
+    resolveDir: new URL('../../examples/hello', import.meta.url).pathname,
+    sourcefile: 'late.ts',
+  });
+  const load = async (code: string): Promise<{ make(): unknown }> =>
+    (await import(`data:text/javascript;base64,${Buffer.from(code.replace(/^import \{ createRequire[^;]*;[^;]*;/, '')).toString('base64')}`)) as never;
+
+  it.each([
+    ['cors: true', 'cors'],
+    ['body: z.object({ n: z.number() })', 'a request schema'],
+    ['stream: true', 'stream'],
+  ])('stops at start-up with %s, naming the option, rather than serving without it', async (option, named) => {
+    const lean = await load((await bundle({ entry: entryFor(option), cors: false, requestSchemas: false, streams: false, packagesExternal: false })).code);
+    expect(() => lean.make()).toThrow(expect.objectContaining({ name: 'OnefnError', code: 'INVALID_DEFINITION', message: `A definition sets ${named} at run time but not at build time, which left its code out` }));
+    const full = await load((await bundle({ entry: entryFor(option), packagesExternal: false })).code);
+    expect(() => full.make()).not.toThrow();
+  });
+});
