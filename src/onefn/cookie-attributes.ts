@@ -16,21 +16,26 @@ const DOMAIN = new RegExp(`^\\.?${LABEL}(?:\\.${LABEL})*$`);
 const FIRST_TIME = Date.UTC(1601, 0, 1);
 const LAST_TIME = Date.UTC(10000, 0, 1) - 1;
 
+/** `Invalid <option> for cookie "<name>": <rule>`, the message most refusals share (built only when thrown). */
+function invalid(key: string, name: string, rule: string): CookieError {
+  return new CookieError(key, `Invalid ${key} for cookie "${name}": ${rule}`);
+}
+
 // Each option is read by its own name (not options[key]): one monomorphic load apiece, per cookie.
 function flag(name: string, value: unknown, key: 'secure' | 'httpOnly' | 'partitioned'): boolean {
   if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new CookieError(key, `Invalid ${key} for cookie "${name}": it must be true or false, got ${typeof value}`);
+  if (typeof value !== 'boolean') throw invalid(key, name, `it must be true or false, got ${typeof value}`);
   return value;
 }
 
 /**
  * The "; Attr=value" tail of a Set-Cookie value, every option checked first. Messages name the
- * attribute and the rule, not the value.
+ * attribute and the rule, not the value. The refusals are built by `invalid` and the less common
+ * attributes written by functions of their own, so that a first request that sets a cookie compiles
+ * only the code its options reach.
  */
 export function cookieAttributes(name: string, options: CookieOptions): string {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new CookieError('options', `Invalid options for cookie "${name}": expected an object`);
-  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('options', name, 'expected an object');
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new CookieError(key, `Unknown option "${key}" for cookie "${name}"; known: ${[...KNOWN].join(', ')}`);
   }
@@ -38,50 +43,51 @@ export function cookieAttributes(name: string, options: CookieOptions): string {
   const httpOnly = flag(name, options.httpOnly, 'httpOnly');
   const partitioned = flag(name, options.partitioned, 'partitioned');
   let out = '';
-  const maxAge = options.maxAge;
-  if (maxAge !== undefined) {
-    if (!Number.isSafeInteger(maxAge)) throw new CookieError('maxAge', `Invalid maxAge for cookie "${name}": it must be an integer number of seconds`);
-    out += `; Max-Age=${String(maxAge)}`;
-  }
-  const expires = options.expires;
-  if (expires !== undefined) {
-    const time = expires instanceof Date ? expires.getTime() : NaN;
-    if (!(time >= FIRST_TIME && time <= LAST_TIME)) {
-      throw new CookieError('expires', `Invalid expires for cookie "${name}": it must be a valid Date from the year 1601 to 9999`);
-    }
-    out += `; Expires=${(expires as Date).toUTCString()}`;
-  }
-  const domain = options.domain;
-  if (domain !== undefined) {
-    if (typeof domain !== 'string' || domain.length > 254 || !DOMAIN.test(domain)) {
-      throw new CookieError('domain', `Invalid domain for cookie "${name}": it must be a domain name (letters, digits, hyphens and dots, optionally a leading dot)`);
-    }
-    out += `; Domain=${domain}`;
-  }
+  if (options.maxAge !== undefined) out += maxAgeAttribute(name, options.maxAge);
+  if (options.expires !== undefined) out += expiresAttribute(name, options.expires);
+  if (options.domain !== undefined) out += domainAttribute(name, options.domain);
   const path = options.path;
   if (path !== undefined) {
     // "/" (the common path) is known good without the expression.
-    if (path !== '/' && (typeof path !== 'string' || !PATH.test(path))) {
-      throw new CookieError('path', `Invalid path for cookie "${name}": it must start with "/" and hold printable ASCII without ";"`);
-    }
+    if (path !== '/' && (typeof path !== 'string' || !PATH.test(path))) throw invalid('path', name, 'it must start with "/" and hold printable ASCII without ";"');
     out += `; Path=${path}`;
   }
   if (secure) out += '; Secure';
   if (httpOnly) out += '; HttpOnly';
-  const sameSite = options.sameSite;
-  if (sameSite !== undefined) {
-    if (!SAME_SITE.has(sameSite)) throw new CookieError('sameSite', `Invalid sameSite for cookie "${name}": it must be "Strict", "Lax" or "None"`);
-    // RFC 6265bis (storage model): a user agent ignores a SameSite=None cookie without Secure.
-    if (sameSite === 'None' && !secure) throw new CookieError('sameSite', `Cookie "${name}" has sameSite "None" without secure: browsers drop it; add secure: true`);
-    out += `; SameSite=${sameSite as string}`;
-  }
+  if (options.sameSite !== undefined) out += sameSiteAttribute(name, options.sameSite, secure);
   if (partitioned) {
     // CHIPS: browsers reject a Partitioned cookie without Secure (https://developer.chrome.com/docs/privacy-sandbox/chips).
     if (!secure) throw new CookieError('partitioned', `Cookie "${name}" is partitioned without secure: browsers drop it; add secure: true`);
     out += '; Partitioned';
   }
-  checkPrefix(name, options, secure);
+  // Only a name of at least "__Host-"'s 7 characters, starting with "_", can carry a prefix.
+  if (name.length >= 7 && name.charCodeAt(0) === 95) checkPrefix(name, options, secure);
   return out;
+}
+
+function maxAgeAttribute(name: string, maxAge: unknown): string {
+  if (!Number.isSafeInteger(maxAge)) throw invalid('maxAge', name, 'it must be an integer number of seconds');
+  return `; Max-Age=${String(maxAge)}`;
+}
+
+function expiresAttribute(name: string, expires: unknown): string {
+  const time = expires instanceof Date ? expires.getTime() : NaN;
+  if (!(time >= FIRST_TIME && time <= LAST_TIME)) throw invalid('expires', name, 'it must be a valid Date from the year 1601 to 9999');
+  return `; Expires=${(expires as Date).toUTCString()}`;
+}
+
+function domainAttribute(name: string, domain: unknown): string {
+  if (typeof domain !== 'string' || domain.length > 254 || !DOMAIN.test(domain)) {
+    throw invalid('domain', name, 'it must be a domain name (letters, digits, hyphens and dots, optionally a leading dot)');
+  }
+  return `; Domain=${domain}`;
+}
+
+function sameSiteAttribute(name: string, sameSite: unknown, secure: boolean): string {
+  if (!SAME_SITE.has(sameSite)) throw invalid('sameSite', name, 'it must be "Strict", "Lax" or "None"');
+  // RFC 6265bis (storage model): a user agent ignores a SameSite=None cookie without Secure.
+  if (sameSite === 'None' && !secure) throw new CookieError('sameSite', `Cookie "${name}" has sameSite "None" without secure: browsers drop it; add secure: true`);
+  return `; SameSite=${sameSite as string}`;
 }
 
 /**
@@ -89,7 +95,7 @@ export function cookieAttributes(name: string, options: CookieOptions): string {
  * one unless it also has Path=/ and no Domain. Matched whatever the case, so no spelling slips through.
  */
 function checkPrefix(name: string, options: CookieOptions, secure: boolean): void {
-  const lower = name.length > 8 && name.charCodeAt(0) === 95 ? name.toLowerCase() : '';
+  const lower = name.toLowerCase();
   if (lower.startsWith('__secure-') && !secure) {
     throw new CookieError('secure', `Cookie "${name}" has the __Secure- prefix: browsers drop it without secure: true`);
   }

@@ -47,6 +47,11 @@ describe('setCookie refuses what would change the header or be dropped by browse
     ['a __Secure- cookie without secure', '__Secure-sid', '1', {}, 'secure'],
     ['a __Host- cookie with a domain', '__Host-sid', '1', { secure: true, path: '/', domain: 'example.com' }, 'domain'],
     ['a __Host- cookie without path "/"', '__Host-sid', '1', { secure: true, path: '/app' }, 'path'],
+    // The shortest prefixed names: the prefix alone, and one more character (browsers check them too).
+    ['"__Host-" alone, without secure', '__Host-', '1', {}, 'secure'],
+    ['a one-letter __Host- cookie without secure', '__Host-a', '1', { path: '/' }, 'secure'],
+    ['a one-letter __host- cookie (any case) without path "/"', '__host-a', '1', { secure: true }, 'path'],
+    ['"__Secure-" alone, without secure', '__Secure-', '1', {}, 'secure'],
     ['a name with a space', 'bad name', '1', {}, 'name'],
     ['a name with "="', 'a=b', '1', {}, 'name'],
     ['a name with CR/LF', 'a\r\nb', '1', {}, 'name'],
@@ -99,7 +104,7 @@ describe('property: setCookie either throws CookieError or makes exactly the coo
     let accepted = 0;
     fc.assert(
       fc.property(
-        mostly(fc.string({ unit: tokenChar, minLength: 1 }), fc.oneof(fc.string(), fc.constantFrom('__Host-a', '__Secure-a'))) as fc.Arbitrary<string>,
+        mostly(fc.string({ unit: tokenChar, minLength: 1 }), fc.oneof(fc.string(), fc.constantFrom('__Host-a', '__Secure-a', '__Host-', '__host-ab', '__SECURE-'))) as fc.Arbitrary<string>,
         fc.string({ unit: 'binary' }),
         options,
         (name, value, raw) => {
@@ -115,6 +120,10 @@ describe('property: setCookie either throws CookieError or makes exactly the coo
           expect(header).toMatch(/^[^\r\n\0]*$/);
           // Exactly one cookie: no attribute separator or line break can hide another.
           expect(header.split(';').length).toBe(1 + Object.values(opts).filter((v) => v !== undefined && v !== false).length);
+          // A prefixed cookie is only made as browsers keep it (RFC 6265bis cookie prefixes).
+          const lower = name.toLowerCase();
+          if (lower.startsWith('__secure-') || lower.startsWith('__host-')) expect(opts.secure).toBe(true);
+          if (lower.startsWith('__host-')) expect([opts.path, opts.domain]).toEqual(['/', undefined]);
           const cookie = Cookie.parse(header);
           expect(cookie).toBeDefined();
           expect(cookie?.key).toBe(name);
