@@ -1,5 +1,5 @@
 import type { HttpRequest as AzureHttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { type CloudEvent, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
+import { type CloudEvent, type Context, type EventDefinition, type HttpDefinition, OnefnError, type StorageEvent, UnsupportedEventError } from 'onefn';
 import type { ServerResponse } from 'node:http';
 import { batchError, type BatchResult, type BodyStream, createRequest, createRouter, describeValue, problem, type ResponseData, runEvents } from 'onefn/runtime';
 import type { AzureFunctionSpec, AzureTriggerOptions } from './bindings.js';
@@ -40,14 +40,22 @@ declare const __ONEFN_STREAMS__: boolean | undefined;
  * A streamed answer: tied to the proxy's connection where HTTP streams give one (`out`); for HEAD,
  * GET's headers and no body, the stream released rather than read to its end.
  */
-function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined): HttpResponseInit {
+function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined, dropped: DroppedAttribute): HttpResponseInit {
   if (head) {
     body.cancel();
     const { stream: _unread, ...rest } = response;
-    return toHttpResponse({ ...rest, body: '' });
+    return toHttpResponse({ ...rest, body: '' }, dropped);
   }
-  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response);
+  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response, dropped);
 }
+
+type DroppedAttribute = (attribute: string, cookie: string) => void;
+
+/** What the handler is told of a cookie attribute that the library has no field for (Partitioned, say). */
+const warnDropped =
+  (ctx: Context): DroppedAttribute =>
+  (attribute, cookie) =>
+    ctx.log.warn('Cookie attribute not sent: Azure Functions has no field for it', { cookie, attribute });
 
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: RuntimeOptions): AzureHandler {
@@ -68,8 +76,8 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Run
     }
     const ctx = contextFor(context, request, timeout, resources);
     const response = await router.handle(createRequest(init), ctx);
-    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out);
-    return toHttpResponse(response);
+    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out, warnDropped(ctx));
+    return toHttpResponse(response, warnDropped(ctx));
   };
 }
 

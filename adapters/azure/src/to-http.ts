@@ -16,14 +16,15 @@ function decode(value: string): string {
  * Parses one Set-Cookie value into the library's Cookie. The value is percent-decoded because the host
  * encodes cookie values itself (ASP.NET's response cookies in RPC mode, `cookie.serialize` in stream
  * mode); passing it encoded would encode it twice (seen in Azure/static-web-apps#1140). Attributes the
- * Cookie type cannot carry (Partitioned, Priority) are dropped. Returns undefined for a value without
- * a name.
+ * Cookie type cannot carry (Partitioned, Priority, and any other) cannot reach the client, in either
+ * of the library's modes: each is dropped and named to `dropped`. Returns undefined for a value
+ * without a name.
  *
  * @example
  * parseSetCookie('sid=a%20b; Path=/; HttpOnly; SameSite=Lax')
  * // { name: 'sid', value: 'a b', path: '/', httpOnly: true, sameSite: 'Lax' }
  */
-export function parseSetCookie(header: string): Cookie | undefined {
+export function parseSetCookie(header: string, dropped?: (attribute: string, cookie: string) => void): Cookie | undefined {
   const parts = header.split(';');
   const first = parts[0] ?? '';
   const eq = first.indexOf('=');
@@ -65,6 +66,8 @@ export function parseSetCookie(header: string): Cookie | undefined {
         if (v === 'strict' || v === 'lax' || v === 'none') cookie.sameSite = v === 'strict' ? 'Strict' : v === 'lax' ? 'Lax' : 'None';
         break;
       }
+      default:
+        if (key && dropped) dropped(key, name);
     }
   }
   return cookie;
@@ -73,9 +76,10 @@ export function parseSetCookie(header: string): Cookie | undefined {
 /**
  * The core's response as the library's HttpResponseInit: repeated headers as [name, value] pairs,
  * Set-Cookie values as Cookie objects (a Set-Cookie header would keep only its last value on the way
- * to the host), and binary bodies as bytes.
+ * to the host), and binary bodies as bytes. A cookie attribute the library cannot send is named to
+ * `dropped` (the handler logs a warning), never lost without a word.
  */
-export function toHttpResponse(response: ResponseData): HttpResponseInit {
+export function toHttpResponse(response: ResponseData, dropped?: (attribute: string, cookie: string) => void): HttpResponseInit {
   const headers: [string, string][] = [];
   const cookies: Cookie[] = [];
   for (const name in response.headers) {
@@ -83,13 +87,13 @@ export function toHttpResponse(response: ResponseData): HttpResponseInit {
     const isCookie = name.length === 10 && name.toLowerCase() === 'set-cookie';
     for (const one of typeof value === 'string' ? [value] : value) {
       if (isCookie) {
-        const cookie = parseSetCookie(one);
+        const cookie = parseSetCookie(one, dropped);
         if (cookie) cookies.push(cookie);
       } else headers.push([name, one]);
     }
   }
   for (const one of response.cookies) {
-    const cookie = parseSetCookie(one);
+    const cookie = parseSetCookie(one, dropped);
     if (cookie) cookies.push(cookie);
   }
   const init: HttpResponseInit = { status: response.status, headers };

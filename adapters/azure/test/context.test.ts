@@ -85,6 +85,13 @@ describe('converters', () => {
   ])('parses Set-Cookie %s', (header, cookie) => expect(parseSetCookie(header)).toEqual(cookie));
 
   it('drops a Set-Cookie without a name', () => expect(parseSetCookie('=x; Path=/')).toBeUndefined());
+
+  it('names each attribute it cannot carry', () => {
+    const dropped: string[] = [];
+    const cookie = parseSetCookie('e=q; Secure; Partitioned; Priority=High; Path=/', (attribute, name) => dropped.push(`${name}: ${attribute}`));
+    expect(cookie).toEqual({ name: 'e', value: 'q', secure: true, path: '/' });
+    expect(dropped).toEqual(['e: partitioned', 'e: priority']);
+  });
 });
 
 const TYPED = [MalformedEventError, UnsupportedEventError, OnefnError];

@@ -62,6 +62,22 @@ describe('HTTP through @azure/functions', () => {
     expect(result.logs.some((l) => l.category === 'user' && l.level === 'information' && l.message.includes('order') && l.message.includes('1005'))).toBe(true);
   });
 
+  // The library's Cookie (and the RPC cookie, and the HTTP-streams serializer) has no Partitioned or
+  // Priority: the cookie goes without them, and the function's log says so.
+  it('sends a partitioned cookie without the attribute it cannot carry, and logs a warning naming both', async () => {
+    serve({ chips: defineHttp({ route: '/chips', handler: () => json({ ok: true }, { cookies: [setCookie('embed', 'v', { secure: true, partitioned: true }), 'p=1; Priority=High'] }) }) });
+    const result = await host.invoke('chips', rpcHttp({ url: '/api/chips' }));
+    const res = httpResult(result);
+    expect(res.status).toBe(200);
+    expect(res.cookies.map((c) => c.name)).toEqual(['embed', 'p']);
+    expect(res.cookies[0]).toMatchObject({ secure: { value: true } });
+    const warnings = result.logs.filter((l) => l.level === 'warning' && l.message.includes('Cookie attribute not sent'));
+    expect(warnings.map((l) => JSON.parse(l.message) as unknown)).toEqual([
+      { message: 'Cookie attribute not sent: Azure Functions has no field for it', cookie: 'embed', attribute: 'partitioned' },
+      { message: 'Cookie attribute not sent: Azure Functions has no field for it', cookie: 'p', attribute: 'priority' },
+    ]);
+  });
+
   it('answers validation errors with a 400 problem and a wrong method with 405', async () => {
     serve({ getUser, createOrder });
     const bad = httpResult(await host.invoke('http', rpcHttp({ method: 'POST', url: '/api/order', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' })));
