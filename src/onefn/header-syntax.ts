@@ -1,13 +1,15 @@
 import { HeaderError } from './errors.js';
 
-// What Node's http module accepts, and so what every provider can put on the wire: a name is an RFC
-// 9110 token (Node's checkIsHttpToken), a value any character but CTLs other than HTAB, DEL, and
-// anything above U+00FF (Node's checkInvalidHeaderChar). https://www.rfc-editor.org/rfc/rfc9110#section-5.6.2
+// What every provider can put on the wire: a name is an RFC 9110 token (Node's checkIsHttpToken), a
+// value visible ASCII, space and HTAB. Node would also send obs-text (U+0080 to U+00FF), but the Azure
+// Functions host's Kestrel refuses any non-ASCII response header value ("Invalid non-ASCII or control
+// character in header", https://github.com/dotnet/aspnetcore/issues/4727), so the host would fail the
+// response there: it is refused on every provider. https://www.rfc-editor.org/rfc/rfc9110#section-5.5
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
+const FORBIDDEN = /[^\t\x20-\x7e]/;
 // A Set-Cookie value: a token name, "=", then anything a header value may hold. A line without a
 // name would be sent by AWS and GCP but dropped by Azure's Cookie conversion; refused everywhere.
-const SET_COOKIE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+=[\t\x20-\x7e\x80-\xff]*$/;
+const SET_COOKIE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+=[\t\x20-\x7e]*$/;
 
 /** The content type `json()` sets. */
 export const JSON_TYPE = 'application/json';
@@ -33,7 +35,7 @@ function refuse(name: string, why: string): never {
   throw new HeaderError(name, `Response header ${JSON.stringify(name.slice(0, 40))} ${why}`);
 }
 
-const FORBIDDEN_VALUE = 'holds CR, LF or another character HTTP forbids';
+const FORBIDDEN_VALUE = 'holds CR, LF, a non-ASCII character or another one HTTP forbids';
 const NOT_SET_COOKIE = 'is not a sendable "name=value" Set-Cookie line';
 
 /** One value of a header: a string that can go on the wire, or a `name=...` line for Set-Cookie. */

@@ -9,7 +9,8 @@ import {
 import { isInputRecord } from 'onefn/runtime';
 import { SECRET, type Act } from './arbitraries.js';
 
-const FIELD_VALUE_OK = /^[\t\x20-\x7e\x80-\xff]*$/;
+// Visible ASCII, space and HTAB: what every provider's host sends (Azure's refuses non-ASCII values).
+const FIELD_VALUE_OK = /^[\t\x20-\x7e]*$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** No header name or value that leaves may carry CR, LF, NUL or any other byte HTTP forbids. */
