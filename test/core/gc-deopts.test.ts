@@ -24,13 +24,23 @@ function deoptsAfterGcs(kind: 'http' | 'queue', gcs: number): string[] {
   return names;
 }
 
+/**
+ * The median count over three children: a GC's timing against V8's optimizing thread varies, and one
+ * child in about ten counts a deopt or two more than the others (1 to 6 on the HTTP case, 1 to 5
+ * before this file took the median). Without the held objects every child counts 58 or more.
+ */
+function medianDeopts(kind: 'http' | 'queue', gcs: number): number {
+  const counts = [0, 1, 2].map(() => deoptsAfterGcs(kind, gcs).length).sort((a, b) => a - b);
+  return counts[1] as number;
+}
+
 describe('a full GC between invocations leaves the optimized path in place', () => {
   // Without the held objects: 58 (HTTP) and 72 (queue) over 10 GCs, nearly every function on the path.
   it('HTTP: a routed request with params, query, cookie, JSON body and a JSON answer', () => {
-    expect(deoptsAfterGcs('http', 10).length).toBeLessThanOrEqual(5);
+    expect(medianDeopts('http', 10)).toBeLessThanOrEqual(5);
   }, 60_000);
 
   it('a batch of ten queue messages', () => {
-    expect(deoptsAfterGcs('queue', 10).length).toBeLessThanOrEqual(5);
+    expect(medianDeopts('queue', 10)).toBeLessThanOrEqual(5);
   }, 60_000);
 });
