@@ -198,6 +198,9 @@ export function toResponseData(result: HttpResult): ResponseData {
   }
   if (defaultType && !typed) headers['content-type'] = defaultType;
   const cookies = result.cookies === undefined ? NO_COOKIES : checkCookies(result.cookies);
+  // 204, 205 and 304 carry no content (RFC 9110 §15.3.5, §15.3.6, §15.4.5): a body given with one is
+  // dropped here, as Node and @azure/functions drop it, so that Lambda does not pass it on.
+  if (code === 204 || code === 205 || code === 304) return { status: code, headers, cookies, body: '' };
   return { status: code ?? (defaultType ? 200 : 204), headers, cookies, body };
 }
 

@@ -230,6 +230,15 @@ export function conformance(harness: ConformanceHarness): void {
       expect(res.cookies.map((c) => c.split(';')[0])).toEqual(['a=1', 'b=2']);
     });
 
+    it('sends no body with a 204, 205 or 304, whatever body the handler gave', async () => {
+      const empty = defineHttp({ method: 'GET', route: '/empty/:status', handler: (req) => json({ kept: 'no' }, { status: Number(req.params.status) as 204 }) });
+      for (const status of [204, 205, 304]) {
+        const res = await harness.http([...api, empty], { method: 'GET', path: `/empty/${status}` });
+        expect(res.status, String(status)).toBe(status);
+        expect(text(res), String(status)).toBe('');
+      }
+    });
+
     it('answers an unknown path with 404 and a known path with another method with 405', async () => {
       const missing = await harness.http(api, { method: 'GET', path: '/nowhere' });
       expect(missing.status).toBe(404);

@@ -80,7 +80,7 @@ function ended(stream: LambdaResponseStream): Promise<void> {
 export async function writeStreamed(out: LambdaResponseStream, res: ResponseData, head: boolean): Promise<void> {
   const stream = withPrelude(out, preludeOf(res));
   const source = res.stream;
-  const noBody = head || res.status === 204 || res.status === 304;
+  const noBody = head || res.status === 204 || res.status === 205 || res.status === 304;
   if (!source || noBody) {
     source?.cancel();
     const body = res.body;

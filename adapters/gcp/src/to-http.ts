@@ -23,11 +23,11 @@ export function writeResponse(res: GcpResponse, response: ResponseData, head: bo
   }
   // A build without streaming definitions defines __ONEFN_STREAMS__ false, which drops sendStream.
   // The stream is sent on its own: sendStream never rejects, and the response ends when it does.
-  if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return void sendStream(res, response.stream, head || response.status === 204 || response.status === 304);
+  if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return void sendStream(res, response.stream, head || response.status === 204 || response.status === 205 || response.status === 304);
   const chunk = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-  // 204 and 304 carry no body by definition; HEAD answers with GET's headers and no body.
-  const noBody = response.status === 204 || response.status === 304;
+  // 204, 205 and 304 carry no body by definition; HEAD answers with GET's headers and no body.
+  const noBody = response.status === 204 || response.status === 205 || response.status === 304;
   if (!noBody) res.setHeader('content-length', length);
   res.end(head || noBody ? undefined : chunk);
 }
