@@ -100,3 +100,38 @@ export function checkHeaderRecord(headers: Readonly<Record<string, unknown>>): v
     if (value !== undefined) checkHeader(name, value);
   }
 }
+
+const UPPER = /[A-Z]/;
+
+/** True when a header name has an upper-case letter, and so may name the same header as another key. */
+export function hasUpperCase(name: string): boolean {
+  return UPPER.test(name);
+}
+
+/**
+ * Headers whose names differ only in case (`Content-Type` given beside `json()`'s `content-type`)
+ * folded into one, the last value winning as Node's `setHeader` lets it, under the last spelling;
+ * Set-Cookie values are all kept. Without this, Azure's web Headers joined the two values
+ * ("application/json, text/csv") where AWS and GCP sent the last one. Returns `headers` itself when no
+ * two names clash.
+ */
+export function foldHeaderCase<V extends string | readonly string[]>(headers: Record<string, V>): Record<string, V> {
+  const last = new Map<string, string>();
+  let clash = false;
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (last.has(lower)) clash = true;
+    last.set(lower, name);
+  }
+  if (!clash) return headers;
+  const out: Record<string, V> = {};
+  const cookies: string[] = [];
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    const value = headers[name] as V;
+    if (lower === 'set-cookie') cookies.push(...(typeof value === 'string' ? [value] : (value as readonly string[])));
+    else if (last.get(lower) === name) out[name] = value;
+  }
+  if (cookies.length) out[last.get('set-cookie') as string] = cookies as unknown as V;
+  return out;
+}

@@ -1,4 +1,5 @@
 import { HttpError, ValidationError } from './errors.js';
+import { foldHeaderCase } from './header-syntax.js';
 import type { ResponseData } from './response.js';
 
 const TITLES: Record<number, string> = {
@@ -13,10 +14,14 @@ export function statusTitle(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : status >= 400 ? 'Client Error' : 'OK');
 }
 
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** An RFC 9457 problem document as a response. */
-export function problem(status: number, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): ResponseData {
+export function problem(status: number, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = NO_HEADERS): ResponseData {
   const body = { type: 'about:blank', title: statusTitle(status), status, detail, ...extra };
-  return { status, headers: { ...headers, 'content-type': 'application/problem+json' }, cookies: [], body: JSON.stringify(body) };
+  // The error's own headers may spell Content-Type otherwise: folded, so that the problem's type wins everywhere.
+  const all = { ...headers, 'content-type': 'application/problem+json' };
+  return { status, headers: headers === NO_HEADERS ? all : foldHeaderCase(all), cookies: [], body: JSON.stringify(body) };
 }
 
 /** The response for an HttpError: its status and message, and every issue for a validation error. */

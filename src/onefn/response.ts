@@ -2,7 +2,7 @@
 import { utf8Text } from './bytes.js';
 import { HeaderError, OnefnError, StatusError } from './errors.js';
 import { inputRecord } from './record.js';
-import { checkCookies, checkHeader, checkHeaderRecord, JSON_TYPE } from './header-syntax.js';
+import { checkCookies, checkHeader, checkHeaderRecord, foldHeaderCase, hasUpperCase, JSON_TYPE } from './header-syntax.js';
 import type { BodyStream, StreamBody, UnopenedStream } from './stream.js';
 
 declare const __ONEFN_STREAMS__: boolean | undefined;
@@ -151,8 +151,10 @@ export function status(code: number, init: Init = {}): HttpResult {
  * pipeline logs and answers with the generic 500, the same on every provider.
  */
 export function toResponseData(result: HttpResult): ResponseData {
-  const headers: Record<string, string | readonly string[]> = {};
+  let headers: Record<string, string | readonly string[]> = {};
   let typed = false;
+  // Two names can only clash when one has an upper-case letter: then they are folded (foldHeaderCase).
+  let mixedCase = false;
   const given = result.headers;
   if (given === JSON_HEADERS) {
     // json()'s own constant: known good, nothing to check.
@@ -166,7 +168,9 @@ export function toResponseData(result: HttpResult): ResponseData {
       headers[name] = checkHeader(name, value);
       // The exact spelling first: lower-casing every 12-letter name is measurable per call.
       if (!typed && (name === 'content-type' || (name.length === 12 && name.toLowerCase() === 'content-type'))) typed = true;
+      if (!mixedCase && hasUpperCase(name)) mixedCase = true;
     }
+    if (mixedCase) headers = foldHeaderCase(headers);
   }
   const code = result.status;
   if (code !== undefined && !(Number.isInteger(code) && code >= 200 && code <= 599)) {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, HttpError, json, redirect, setCookie,
+  bytes, type CloudEventDefinition, defineCloudEvent, defineHttp, defineQueue, defineSchedule, defineStorage, defineTopic, HttpError, json, redirect, setCookie, text as textResult,
   type HttpDefinition, type HttpResult, type MessageDefinition, type Provider, type ScheduleDefinition, type StorageChange, type StorageDefinition,
 } from 'onefn';
 import { bucket, type Context, type Definition, queue, topic } from 'onefn';
@@ -237,6 +237,25 @@ export function conformance(harness: ConformanceHarness): void {
         expect(res.status, String(status)).toBe(status);
         expect(text(res), String(status)).toBe('');
       }
+    });
+
+    it('sends one header where names differ only in case, the last given winning, as every provider does', async () => {
+      const spelled = defineHttp({
+        method: 'GET',
+        route: '/spelled',
+        handler: () => textResult('a,b', { headers: { 'Content-Type': 'text/csv', 'X-A': '1', 'x-a': '2' }, cookies: ['c=3'] }),
+      });
+      const res = await harness.http([...api, spelled], { method: 'GET', path: '/spelled' });
+      expect(res.status).toBe(200);
+      expect(res.header('content-type')).toBe('text/csv');
+      expect(res.header('x-a')).toBe('2');
+      expect(res.cookies.map((c) => c.split(';')[0])).toEqual(['c=3']);
+      const problem = await harness.http([...api, defineHttp({ method: 'GET', route: '/spelled-error', handler: () => {
+        throw new HttpError(429, 'slow down', { headers: { 'Content-Type': 'text/plain', 'Retry-After': '5' } });
+      } })], { method: 'GET', path: '/spelled-error' });
+      expect(problem.status).toBe(429);
+      expect(problem.header('content-type')).toBe('application/problem+json');
+      expect(problem.header('retry-after')).toBe('5');
     });
 
     it('answers an unknown path with 404 and a known path with another method with 405', async () => {

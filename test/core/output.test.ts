@@ -63,6 +63,13 @@ describe('toResponseData refuses a header that cannot go on the wire, naming it 
     expect(() => toResponseData(result)).not.toThrow();
   });
 
+  it('folds header names that differ only in case: the last value wins, every Set-Cookie is kept', () => {
+    const res = toResponseData(headers({ 'X-A': '1', 'x-b': '2', 'x-a': '3', 'Set-Cookie': 'a=1', 'set-cookie': ['b=2', 'c=3'] }));
+    expect(res.headers).toEqual({ 'x-b': '2', 'x-a': '3', 'set-cookie': ['a=1', 'b=2', 'c=3'], 'content-type': 'text/plain; charset=utf-8' });
+    // No clash: the same object, names as given.
+    expect(toResponseData(headers({ 'X-Order': '1', 'content-type': 'text/csv' })).headers).toEqual({ 'X-Order': '1', 'content-type': 'text/csv' });
+  });
+
   it('refuses a status that is not an integer from 200 to 599', () => {
     for (const status of [0, 99, 100, 199, 600, 1000, 200.5, Number.NaN, '200']) {
       expect(() => toResponseData({ status: status as number })).toThrow(StatusError);
