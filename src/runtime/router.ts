@@ -7,6 +7,7 @@ import { problem } from '../onefn/problem.js';
 import { EMPTY_RECORD } from '../onefn/record.js';
 import { matchRoute, routeRank } from '../onefn/route.js';
 import { errorResponse, runHttpDefinition } from './run-http.js';
+import { hasSchemas } from './warm.js';
 
 function methodMatches(def: HttpDefinition, method: string): boolean {
   const { methods } = def.trigger;
@@ -70,11 +71,11 @@ function preflight(cors: CorsOptions, req: PortableRequest, allow: string): Resp
  * instead, naming the option.
  */
 function checkBuiltFor(defs: readonly HttpDefinition[]): void {
-  for (const { trigger } of defs) {
-    const { body, query, params, headers } = trigger.schemas;
+  for (const def of defs) {
+    const { trigger } = def;
     const absent =
       (typeof __ONEFN_CORS__ !== 'undefined' && !__ONEFN_CORS__ && trigger.cors && 'cors') ||
-      (typeof __ONEFN_SCHEMAS__ !== 'undefined' && !__ONEFN_SCHEMAS__ && (body || query || params || headers) && 'a request schema') ||
+      (typeof __ONEFN_SCHEMAS__ !== 'undefined' && !__ONEFN_SCHEMAS__ && hasSchemas(def) && 'a request schema') ||
       (typeof __ONEFN_STREAMS__ !== 'undefined' && !__ONEFN_STREAMS__ && trigger.stream && 'stream');
     // An OnefnError, as DefinitionError's class would weigh on every such bundle.
     if (absent) throw new OnefnError('INVALID_DEFINITION', `A definition sets ${absent} at run time but not at build time, which left its code out`);

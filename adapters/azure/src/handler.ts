@@ -40,22 +40,14 @@ declare const __ONEFN_STREAMS__: boolean | undefined;
  * A streamed answer: tied to the proxy's connection where HTTP streams give one (`out`); for HEAD,
  * GET's headers and no body, the stream released rather than read to its end.
  */
-function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined, dropped: DroppedAttribute): HttpResponseInit {
+function streamed(response: ResponseData, body: BodyStream, head: boolean, out: ServerResponse | undefined, ctx: Context): HttpResponseInit {
   if (head) {
     body.cancel();
     const { stream: _unread, ...rest } = response;
-    return toHttpResponse({ ...rest, body: '' }, dropped);
+    return toHttpResponse({ ...rest, body: '' }, ctx);
   }
-  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response, dropped);
+  return toHttpResponse(out ? { ...response, stream: followConnection(body, out) } : response, ctx);
 }
-
-type DroppedAttribute = (attribute: string, cookie: string) => void;
-
-/** What the handler is told of a cookie attribute that the library has no field for (Partitioned, say). */
-const warnDropped =
-  (ctx: Context): DroppedAttribute =>
-  (attribute, cookie) =>
-    ctx.log.warn('Cookie attribute not sent: Azure Functions has no field for it', { cookie, attribute });
 
 /** The handler of a function that routes HTTP definitions; the router is built once, here. */
 export function httpHandler(definitions: readonly HttpDefinition[], options: RuntimeOptions): AzureHandler {
@@ -76,8 +68,8 @@ export function httpHandler(definitions: readonly HttpDefinition[], options: Run
     }
     const ctx = contextFor(context, request, timeout, resources);
     const response = await router.handle(createRequest(init), ctx);
-    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out, warnDropped(ctx));
-    return toHttpResponse(response, warnDropped(ctx));
+    if ((typeof __ONEFN_STREAMS__ === 'undefined' || __ONEFN_STREAMS__) && response.stream) return streamed(response, response.stream, request.method === 'HEAD', out, ctx);
+    return toHttpResponse(response, ctx);
   };
 }
 

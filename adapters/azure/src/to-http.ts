@@ -1,4 +1,5 @@
 import type { Cookie, HttpResponseInit } from '@azure/functions';
+import type { Context } from 'onefn';
 import type { BodyStream, ResponseData } from 'onefn/runtime';
 
 declare const __ONEFN_STREAMS__: boolean | undefined;
@@ -73,27 +74,35 @@ export function parseSetCookie(header: string, dropped?: (attribute: string, coo
   return cookie;
 }
 
+/** What the function's log is told of a cookie attribute that the library has no field for (Partitioned, say). */
+const warnDropped =
+  (ctx: Pick<Context, 'log'>) =>
+  (attribute: string, cookie: string): void =>
+    ctx.log.warn('Cookie attribute not sent: Azure Functions has no field for it', { cookie, attribute });
+
 /**
  * The core's response as the library's HttpResponseInit: repeated headers as [name, value] pairs,
  * Set-Cookie values as Cookie objects (a Set-Cookie header would keep only its last value on the way
- * to the host), and binary bodies as bytes. A cookie attribute the library cannot send is named to
- * `dropped` (the handler logs a warning), never lost without a word.
+ * to the host), and binary bodies as bytes. A cookie attribute the library cannot send is logged as a
+ * warning through `ctx` (never lost without a word); the warning is built only for a response with
+ * cookies.
  */
-export function toHttpResponse(response: ResponseData, dropped?: (attribute: string, cookie: string) => void): HttpResponseInit {
+export function toHttpResponse(response: ResponseData, ctx?: Pick<Context, 'log'>): HttpResponseInit {
   const headers: [string, string][] = [];
   const cookies: Cookie[] = [];
+  let dropped: ((attribute: string, cookie: string) => void) | undefined;
   for (const name in response.headers) {
     const value = response.headers[name] as string | readonly string[];
     const isCookie = name.length === 10 && name.toLowerCase() === 'set-cookie';
     for (const one of typeof value === 'string' ? [value] : value) {
       if (isCookie) {
-        const cookie = parseSetCookie(one, dropped);
+        const cookie = parseSetCookie(one, (dropped ??= ctx && warnDropped(ctx)));
         if (cookie) cookies.push(cookie);
       } else headers.push([name, one]);
     }
   }
   for (const one of response.cookies) {
-    const cookie = parseSetCookie(one, dropped);
+    const cookie = parseSetCookie(one, (dropped ??= ctx && warnDropped(ctx)));
     if (cookie) cookies.push(cookie);
   }
   const init: HttpResponseInit = { status: response.status, headers };

